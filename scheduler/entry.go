@@ -1,0 +1,465 @@
+package scheduler
+
+import (
+	"errors"
+	"time"
+
+	"go.uber.org/atomic"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// entry is a scheduler's record of one tasklet and implements
+// tasklet.Runtime for it.
+//
+// Invariants:
+//   - Fields below mu-guarded are read and written with the owner's
+//     Scheduler.mu held, except where noted. state is also stored
+//     atomically so that queries need no lock.
+//   - A blocked tasklet has blockedOn set; it leaves that wait queue either
+//     through the queue's partner (who then calls Ready exactly once) or
+//     through blockedOn.Cancel, which only the owner's lock holder calls.
+//   - sig is non-zero while a kill, a throw, a delivered error or a value
+//     waits for the tasklet; the running tasklet checks it lock-free after
+//     every switch and takes the lock only when it is set.
+type entry struct {
+	t *tasklet.Tasklet
+	s atomic.Pointer[Scheduler] // owner; changes only in Rebind
+
+	state atomic.Int32 // tasklet.State
+	sig   atomic.Bool  // something is pending: see takePendingLocked
+
+	// Guarded by the owner's mu.
+	main      bool
+	started   bool
+	w         *worker
+	blockedOn tasklet.Blocker
+	wakeErr   error // Park's result, set by Ready or Cancel
+	woken     bool  // Ready arrived before Park suspended
+	kill      bool  // a kill is pending
+	throwErr  error // a throw is pending
+	deliver   error // an uncaught error delivered to this main or Run caller
+	value     any   // tempval for ScheduleRemove
+	frame     *runFrame
+
+	// timer, guarded by the owner's mu
+	when time.Time
+	tseq uint64
+	tidx int
+
+	// the scheduler's list of live tasklets
+	prevAll, nextAll *entry
+
+	// written by the tasklet's own coroutine as it ends; read by the loop
+	err error
+
+	// owner thread only
+	ticks uint64 // ticks counted, for introspection
+}
+
+// errKilled is the wake reason of a tasklet whose wait was cancelled by a
+// kill; it never reaches user code: the tasklet panics with the kill instead.
+var errKilled = errors.New("stackless: killed")
+
+func entryOf(t *tasklet.Tasklet) (*entry, bool) {
+	if t == nil {
+		return nil, false
+	}
+	e, ok := t.Runtime().(*entry)
+	return e, ok
+}
+
+func (e *entry) setState(st tasklet.State) { e.state.Store(int32(st)) }
+
+// Owner returns the owning *Scheduler.
+func (e *entry) Owner() any { return e.s.Load() }
+
+// State returns the tasklet's state.
+func (e *entry) State() tasklet.State { return tasklet.State(e.state.Load()) }
+
+// IsMain reports whether this is a main tasklet.
+func (e *entry) IsMain() bool { return e.main }
+
+// lockOwner locks the owning scheduler, following a concurrent Rebind.
+func (e *entry) lockOwner() *Scheduler {
+	for {
+		s := e.s.Load()
+		s.mu.Lock()
+		if e.s.Load() == s {
+			return s
+		}
+		s.mu.Unlock()
+	}
+}
+
+// begin starts a switching operation of the running tasklet e: it locks the
+// owner and checks that e is current and not inside a schedule callback.
+// A pending throw is returned as the operation's error; a pending kill
+// panics. On success the owner stays locked.
+func (e *entry) begin() (*Scheduler, error) {
+	s := e.lockOwner()
+	if err := s.checkCurrentLocked(e); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	s.countTickLocked(e)
+	if e.sig.Load() {
+		if err := e.takePendingLocked(); err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// takePendingLocked takes what is pending for the running tasklet e: it
+// panics (after unlocking) for a kill and returns a throw or a delivered
+// error.
+func (e *entry) takePendingLocked() error {
+	if e.kill {
+		e.kill = false
+		e.updateSigLocked()
+		e.s.Load().mu.Unlock()
+		panic(tasklet.KillPanic())
+	}
+	err := e.deliver
+	if err != nil {
+		e.deliver = nil
+	} else {
+		err, e.throwErr = e.throwErr, nil
+	}
+	e.updateSigLocked()
+	return err
+}
+
+// updateSigLocked recomputes sig from what is pending.
+func (e *entry) updateSigLocked() {
+	e.sig.Store(e.kill || e.throwErr != nil || e.deliver != nil || e.value != nil)
+}
+
+// resumed is called by e right after it was switched back to. It returns a
+// pending throw or delivered error, panics for a pending kill, and hands
+// over the value given by InsertValue.
+func (e *entry) resumed() (any, error) {
+	if !e.sig.Load() {
+		return nil, nil
+	}
+	s := e.lockOwner()
+	v := e.value
+	e.value = nil
+	err := e.takePendingLocked()
+	e.updateSigLocked()
+	s.mu.Unlock()
+	return v, err
+}
+
+// Schedule implements Schedule and ScheduleRemove.
+func (e *entry) Schedule(remove bool) (any, error) {
+	s, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	if remove {
+		s.ring.popFront()
+		e.setState(tasklet.Paused)
+		s.emptiedBy = nil
+	} else {
+		if s.ring.n == 1 && len(s.timers) == 0 {
+			s.mu.Unlock()
+			return nil, nil
+		}
+		s.ring.rotate()
+		e.setState(tasklet.Scheduled)
+	}
+	s.switchLocked(e)
+	return e.resumed()
+}
+
+// Run implements Run (remove false) and Switch (remove true).
+func (e *entry) Run(target *tasklet.Tasklet, remove bool) error {
+	te, ok := entryOf(target)
+	if !ok {
+		return tasklet.ErrDead
+	}
+	s, err := e.begin()
+	if err != nil {
+		return err
+	}
+	if te == e {
+		s.mu.Unlock()
+		return nil
+	}
+	if te.s.Load() != s {
+		s.mu.Unlock()
+		if remove {
+			return tasklet.ErrForeign
+		}
+		return te.insert(nil, false, true)
+	}
+	switch te.State() {
+	case tasklet.Dead:
+		s.mu.Unlock()
+		return tasklet.ErrDead
+	case tasklet.Blocked:
+		s.mu.Unlock()
+		return tasklet.ErrBlocked
+	case tasklet.New, tasklet.Paused:
+		s.ring.pushBack(te)
+		te.setState(tasklet.Scheduled)
+	}
+	s.switchToLocked(e, te, remove)
+	_, err = e.resumed()
+	return err
+}
+
+// switchToLocked switches from the running e to te in place; with remove,
+// e is paused.
+func (s *Scheduler) switchToLocked(e, te *entry, remove bool) {
+	if remove {
+		s.ring.remove(e)
+		e.setState(tasklet.Paused)
+		s.emptiedBy = nil
+	} else {
+		e.setState(tasklet.Scheduled)
+	}
+	s.ring.rotateTo(te)
+	s.switchLocked(e)
+}
+
+// Insert implements Insert and InsertValue.
+func (e *entry) Insert(v any, set bool) error { return e.insert(v, set, false) }
+
+// insert appends e (or, with next, puts it right after the current tasklet)
+// and wakes its scheduler.
+func (e *entry) insert(v any, set, next bool) error {
+	s := e.lockOwner()
+	defer s.mu.Unlock()
+	if s.closed {
+		return tasklet.ErrSchedulerClosed
+	}
+	switch e.State() {
+	case tasklet.Dead:
+		return tasklet.ErrDead
+	case tasklet.Blocked:
+		return tasklet.ErrBlocked
+	case tasklet.Scheduled, tasklet.Current:
+		return nil
+	}
+	if set {
+		e.value = v
+		e.sig.Store(true)
+	}
+	s.makeRunnableLocked(e, next)
+	return nil
+}
+
+// makeRunnableLocked puts a paused, new or just-unblocked e in the ring.
+func (s *Scheduler) makeRunnableLocked(e *entry, next bool) {
+	if next {
+		s.ring.insertSecond(e)
+	} else {
+		s.ring.pushBack(e)
+	}
+	e.setState(tasklet.Scheduled)
+	s.wakeLocked()
+}
+
+// Remove implements Remove.
+func (e *entry) Remove() error {
+	s := e.lockOwner()
+	defer s.mu.Unlock()
+	switch e.State() {
+	case tasklet.Dead:
+		return tasklet.ErrDead
+	case tasklet.Blocked:
+		return tasklet.ErrBlocked
+	case tasklet.Current:
+		return tasklet.ErrCurrent
+	case tasklet.Scheduled:
+		s.ring.remove(e)
+		e.setState(tasklet.Paused)
+	}
+	return nil
+}
+
+// Raise implements Kill (err nil) and Throw, pending (by nil) or immediate.
+func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
+	var be *entry
+	if by != nil {
+		var ok bool
+		if be, ok = entryOf(by); !ok {
+			return tasklet.ErrDead
+		}
+		if be.s.Load() != e.s.Load() {
+			return tasklet.ErrForeign
+		}
+		s, berr := be.begin()
+		if berr != nil {
+			return berr
+		}
+		if be == e {
+			s.mu.Unlock()
+			if err == nil {
+				panic(tasklet.KillPanic())
+			}
+			return err
+		}
+	} else {
+		e.lockOwner()
+	}
+	s := e.s.Load()
+	switch e.State() {
+	case tasklet.Dead:
+		s.mu.Unlock()
+		if err == nil {
+			return nil
+		}
+		return tasklet.ErrDead
+	case tasklet.Blocked:
+		reason := err
+		if reason == nil {
+			reason = errKilled
+		}
+		if e.blockedOn.Cancel(e.t, reason) {
+			s.readyLocked(e, reason, false)
+			break
+		}
+		e.setPendingLocked(err)
+	case tasklet.New, tasklet.Paused:
+		e.setPendingLocked(err)
+		s.makeRunnableLocked(e, false)
+	default: // Scheduled, Current
+		e.setPendingLocked(err)
+	}
+	if be == nil {
+		s.mu.Unlock()
+		return nil
+	}
+	// The immediate form: switch to the target in place.
+	if e.State() != tasklet.Scheduled {
+		s.mu.Unlock() // the target could not be made runnable (it waits in Run)
+		return nil
+	}
+	s.switchToLocked(be, e, false)
+	_, rerr := be.resumed()
+	return rerr
+}
+
+func (e *entry) setPendingLocked(err error) {
+	if err == nil {
+		e.kill = true
+	} else {
+		e.throwErr = err
+	}
+	e.sig.Store(true)
+}
+
+// Sleep implements Sleep.
+func (e *entry) Sleep(d time.Duration) error {
+	err := e.Park(sleeper{}, max(d, 0))
+	if errors.Is(err, tasklet.ErrTimeout) {
+		return nil
+	}
+	return err
+}
+
+// Tick implements Tick.
+func (e *entry) Tick() {
+	e.ticks++
+	if e.sig.Load() {
+		s := e.lockOwner()
+		if s.cur != e {
+			s.mu.Unlock()
+			return
+		}
+		if e.kill {
+			e.kill = false
+			e.updateSigLocked()
+			s.mu.Unlock()
+			panic(tasklet.KillPanic())
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Park implements Park.
+func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
+	s := e.lockOwner()
+	if err := s.checkCurrentLocked(e); err != nil {
+		b.Cancel(e.t, err)
+		s.mu.Unlock()
+		return err
+	}
+	s.countTickLocked(e)
+	if e.sig.Load() && (e.kill || e.throwErr != nil || e.deliver != nil) {
+		// Something is pending: leave the wait queue and raise it, unless
+		// a partner has already taken us; then its handoff stands and the
+		// pending kill or error waits for the next switch point.
+		reason := e.throwErr
+		if e.kill {
+			reason = errKilled
+		} else if e.deliver != nil {
+			reason = e.deliver
+		}
+		if b.Cancel(e.t, reason) {
+			if err := e.takePendingLocked(); err != nil {
+				s.mu.Unlock()
+				return err
+			}
+		}
+	}
+	if e.woken {
+		e.woken = false
+		err := e.wakeErr
+		e.wakeErr = nil
+		s.mu.Unlock()
+		return err
+	}
+	s.ring.popFront()
+	e.setState(tasklet.Blocked)
+	e.blockedOn = b
+	s.emptiedBy = e
+	if timeout >= 0 {
+		s.armLocked(e, timeout)
+	}
+	s.switchLocked(e)
+	// Whoever woke us set wakeErr under the lock before making us runnable.
+	// A kill or throw that arrived after a partner had taken us stays
+	// pending for the next switch point: the completed wait is not undone.
+	err := e.wakeErr
+	e.wakeErr = nil
+	if err == errKilled {
+		panic(tasklet.KillPanic())
+	}
+	return err
+}
+
+// Ready implements Ready.
+func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) {
+	s := e.lockOwner()
+	defer s.mu.Unlock()
+	if e.State() != tasklet.Blocked {
+		// The tasklet has queued itself but not suspended yet.
+		e.woken = true
+		e.wakeErr = err
+		return
+	}
+	s.readyLocked(e, err, next)
+}
+
+// readyLocked makes the blocked e runnable with Park result err.
+func (s *Scheduler) readyLocked(e *entry, err error, next bool) {
+	e.wakeErr = err
+	e.blockedOn = nil
+	s.disarmLocked(e)
+	s.makeRunnableLocked(e, next)
+}
+
+// Atomic implements the cross-scheduler exclusion of SetAtomic.
+func (e *entry) Atomic(on bool) {
+	if on {
+		atomicLock.Lock()
+	} else {
+		atomicLock.Unlock()
+	}
+}

@@ -1,0 +1,387 @@
+package scheduler
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// The driver loop.
+//
+// Invariants:
+//   - Only the driver goroutine (the main tasklet's) resumes coroutines. It
+//     runs the loop (dispatch) whenever main is not the running tasklet.
+//   - Every switch goes tasklet -> loop -> tasklet: the running tasklet
+//     updates the ring under mu, chooses the next tasklet when that is
+//     simple (switchLocked: the ring's new front), then yields; the loop
+//     resumes it. When the ring is empty, timers are due or a budget is
+//     armed, the loop chooses (pick).
+//   - cur is set, under mu, before a tasklet is resumed; it is the ring's
+//     front whenever the running tasklet is in the ring.
+//   - Another goroutine changes the ring only under mu, by appending (or
+//     inserting right after the front), and wakes the scheduler if it sleeps.
+
+// switchLocked switches away from the running tasklet e, which has already
+// taken itself out of the front of the ring (rotated, removed, blocked). It
+// returns when e runs again. Called with s.mu held; returns with it released.
+func (s *Scheduler) switchLocked(e *entry) {
+	var next *entry
+	if s.ring.n > 0 && len(s.timers) == 0 && !s.budget.armed {
+		next = s.ring.front()
+		s.makeCurrentLocked(next)
+		if next == e {
+			s.mu.Unlock()
+			return
+		}
+	} else {
+		s.cur = nil
+	}
+	s.mu.Unlock()
+	if next != nil {
+		s.callback(e, next)
+	}
+	s.handoff = next
+	if !e.main {
+		e.w.suspend()
+		return
+	}
+	atomicOn := e.t.Atomic()
+	if atomicOn {
+		atomicLock.Unlock()
+	}
+	s.dispatch()
+	if atomicOn {
+		atomicLock.Lock()
+	}
+}
+
+func (s *Scheduler) makeCurrentLocked(e *entry) {
+	s.cur = e
+	s.last = e
+	e.setState(tasklet.Current)
+	s.switches++
+	s.budget.startSliceLocked()
+}
+
+// dispatch runs tasklets on the driver goroutine until main is chosen.
+func (s *Scheduler) dispatch() {
+	for {
+		next := s.handoff
+		s.handoff = nil
+		if next == nil {
+			next = s.pick()
+		}
+		if next == s.main {
+			return
+		}
+		s.resume(next)
+	}
+}
+
+// resume runs e until it switches away or ends.
+func (s *Scheduler) resume(e *entry) {
+	if !e.started && !s.start(e) {
+		return
+	}
+	if e.t.Atomic() {
+		atomicLock.Lock()
+	}
+	e.w.next()
+	if e.t.Atomic() {
+		atomicLock.Unlock()
+	}
+	if e.w.exited {
+		s.finish(e)
+	}
+}
+
+// start gives e a coroutine, or ends it unrun if a kill or throw came first.
+func (s *Scheduler) start(e *entry) bool {
+	s.mu.Lock()
+	if e.kill || e.throwErr != nil {
+		e.err = e.throwErr
+		e.kill, e.throwErr = false, nil
+		e.updateSigLocked()
+		s.mu.Unlock()
+		if e.err != nil && s.onError != nil {
+			e.err = s.callErrorHandler(e.t, e.err)
+		}
+		s.finish(e)
+		return false
+	}
+	e.started = true
+	var w *worker
+	if n := len(s.free); n > 0 {
+		w = s.free[n-1]
+		s.free[n-1] = nil
+		s.free = s.free[:n-1]
+	}
+	s.mu.Unlock()
+	if w == nil {
+		w = newWorker(s)
+	}
+	w.e = e
+	e.w = w
+	return true
+}
+
+// finish retires the tasklet e, whose body has ended, and delivers its
+// uncaught error, if any.
+func (s *Scheduler) finish(e *entry) {
+	var stop *worker
+	s.mu.Lock()
+	if w := e.w; w != nil {
+		e.w, w.e = nil, nil
+		switch {
+		case w.poisoned:
+			s.zombies = append(s.zombies, w)
+		case len(s.free) >= maxFree:
+			stop = w
+		default:
+			w.exited = false
+			s.free = append(s.free, w)
+		}
+	}
+	if s.ring.front() == e {
+		s.ring.popFront()
+	} else {
+		s.ring.remove(e)
+	}
+	e.setState(tasklet.Dead)
+	s.unlinkLocked(e)
+	if s.cur == e {
+		s.cur = nil
+	}
+	s.emptiedBy = nil
+	e.kill, e.throwErr, e.deliver, e.value = false, nil, nil, nil
+	e.updateSigLocked()
+	if err := e.err; err != nil {
+		s.log.Error().Err(err).Stringer("tasklet", e.t).Msg("uncaught error in tasklet")
+		s.deliverLocked(err)
+	}
+	s.mu.Unlock()
+	if e.t.Atomic() {
+		e.t.SetAtomic(false) // the lock was released by resume; Atomic on a dead entry is a no-op
+	}
+	if stop != nil {
+		stop.stopped = true
+		stop.stop()
+	}
+}
+
+// deliverLocked hands an uncaught error to the innermost Run caller, or to
+// main: it is made the front of the ring and its pending call returns err.
+// Other runnable tasklets stay scheduled.
+func (s *Scheduler) deliverLocked(err error) {
+	if n := len(s.frames); n > 0 {
+		f := s.frames[n-1]
+		f.err = err
+		s.popFrameLocked(f)
+		return
+	}
+	m := s.main
+	switch m.State() {
+	case tasklet.Blocked:
+		if m.blockedOn.Cancel(m.t, err) {
+			m.wakeErr = err
+			m.blockedOn = nil
+			s.disarmLocked(m)
+			break
+		}
+		m.deliver = err
+		m.sig.Store(true)
+		return // a partner has taken main: it will be readied
+	case tasklet.Scheduled:
+		s.ring.remove(m)
+		m.deliver = err
+		m.sig.Store(true)
+	default: // Paused
+		m.deliver = err
+		m.sig.Store(true)
+	}
+	s.ring.pushFront(m)
+	m.setState(tasklet.Scheduled)
+}
+
+// pick chooses the next tasklet to run when the running one could not:
+// it fires due timers, applies the budget, resumes the innermost Run caller
+// or a paused main when the ring is empty, sleeps while something may still
+// wake the scheduler, and otherwise reports a deadlock to the tasklet that
+// blocked last.
+func (s *Scheduler) pick() *entry {
+	s.mu.Lock()
+	for {
+		wait := s.fireLocked()
+		if e := s.ring.front(); e != nil {
+			if s.budget.armed && s.budget.overLocked() {
+				s.interruptLocked()
+				continue
+			}
+			prev := s.last
+			s.makeCurrentLocked(e)
+			s.mu.Unlock()
+			s.callback(prev, e)
+			return e
+		}
+		// The ring is empty.
+		if n := len(s.frames); n > 0 {
+			f := s.frames[n-1]
+			if !f.threadBlock || !s.canWakeLocked(wait, true) {
+				s.popFrameLocked(f)
+				continue
+			}
+			s.sleepLocked(wait)
+			continue
+		}
+		if s.main.State() == tasklet.Paused {
+			s.ring.pushBack(s.main)
+			s.main.setState(tasklet.Scheduled)
+			continue
+		}
+		if s.canWakeLocked(wait, false) {
+			s.sleepLocked(wait)
+			continue
+		}
+		s.deadlockLocked()
+	}
+}
+
+// canWakeLocked reports whether something may still make a tasklet of s
+// runnable: a timer, a Blocking call, or another scheduler that is not
+// itself idle. When only other schedulers can, s is marked idle (the
+// caller must sleep). With quiet set (thread-block Run), a scheduler with no
+// blocked tasklet at all has nothing to wait for.
+func (s *Scheduler) canWakeLocked(wait time.Duration, quiet bool) bool {
+	if wait >= 0 || s.blocking > 0 {
+		return true
+	}
+	if quiet && !s.anyBlockedLocked() {
+		return false
+	}
+	return s.goIdleLocked()
+}
+
+func (s *Scheduler) anyBlockedLocked() bool {
+	for e := s.all; e != nil; e = e.nextAll {
+		if e.State() == tasklet.Blocked && e.frame == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// sleepLocked sleeps until woken or until wait (>= 0) has passed.
+func (s *Scheduler) sleepLocked(wait time.Duration) {
+	s.sleeping = true
+	s.mu.Unlock()
+	if wait >= 0 {
+		t := s.clock.NewTimer(wait)
+		select {
+		case <-s.wake:
+		case <-t.C():
+		}
+		t.Stop()
+	} else {
+		<-s.wake
+	}
+	s.mu.Lock()
+	s.sleeping = false
+	s.leaveIdleLocked()
+}
+
+// wakeLocked wakes s if it sleeps.
+func (s *Scheduler) wakeLocked() {
+	if !s.sleeping {
+		return
+	}
+	s.leaveIdleLocked()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deadlockLocked fails the wait of the tasklet whose blocking emptied the
+// ring (or of main, when the last runnable tasklet ended) with a
+// *tasklet.DeadlockError; its wait is undone and it becomes runnable.
+func (s *Scheduler) deadlockLocked() {
+	v := s.emptiedBy
+	if v == nil || v.State() != tasklet.Blocked || v.frame != nil {
+		v = s.main
+	}
+	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
+	if v.blockedOn == nil || !v.blockedOn.Cancel(v.t, derr) {
+		// A partner has taken v and is about to ready it.
+		s.sleepLocked(-1)
+		return
+	}
+	s.log.Warn().Err(derr).Msg("deadlock")
+	s.readyLocked(v, derr, false)
+}
+
+func (s *Scheduler) describeLocked(e *entry) string {
+	if e.blockedOn == nil {
+		return "not blocked"
+	}
+	return e.blockedOn.Describe(e.t)
+}
+
+// blockedLocked lists the blocked tasklets of s, main first.
+func (s *Scheduler) blockedLocked() []tasklet.Waiting {
+	var out []tasklet.Waiting
+	for e := s.all; e != nil; e = e.nextAll {
+		if e.State() == tasklet.Blocked {
+			w := tasklet.Waiting{Tasklet: e.t, On: s.describeLocked(e)}
+			if e.main {
+				out = append([]tasklet.Waiting{w}, out...)
+			} else {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// callback calls the schedule callback for a switch from prev to next.
+func (s *Scheduler) callback(prev, next *entry) {
+	if s.onSchedule == nil || prev == next {
+		return
+	}
+	var p *tasklet.Tasklet
+	if prev != nil {
+		p = prev.t
+	}
+	s.inCallback.Store(true)
+	defer func() {
+		s.inCallback.Store(false)
+		if r := recover(); r != nil {
+			s.log.Error().Str("panic", fmt.Sprint(r)).Msg("schedule callback panicked")
+		}
+	}()
+	s.onSchedule(p, next.t)
+}
+
+// callErrorHandler runs the error handler, treating a panic in it as the
+// tasklet's error.
+func (s *Scheduler) callErrorHandler(t *tasklet.Tasklet, err error) (out error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = &tasklet.PanicError{Tasklet: t, Value: r}
+		}
+	}()
+	return s.onError(t, err)
+}
+
+// checkCurrentLocked checks that e may run a switching operation now.
+func (s *Scheduler) checkCurrentLocked(e *entry) error {
+	switch {
+	case s.closed:
+		return tasklet.ErrSchedulerClosed
+	case s.cur != e:
+		return tasklet.ErrNotCurrent
+	case s.inCallback.Load():
+		return tasklet.ErrInCallback
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package scheduler
+
+import (
+	"errors"
+
+	"github.com/rs/zerolog"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Option configures a Scheduler in New.
+type Option interface {
+	apply(*Scheduler) error
+}
+
+type optionFunc func(*Scheduler) error
+
+func (f optionFunc) apply(s *Scheduler) error { return f(s) }
+
+// ErrNilClock is returned by New when WithClock is given nil.
+var ErrNilClock = errors.New("scheduler: nil clock")
+
+// WithLogger sets the logger for uncaught panics, deadlocks, watchdog
+// interrupts and stalls. The default logs nothing.
+func WithLogger(l zerolog.Logger) Option {
+	return optionFunc(func(s *Scheduler) error { s.log = l; return nil })
+}
+
+// WithClock sets the clock for Sleep and timeouts (default: the real clock).
+func WithClock(c Clock) Option {
+	return optionFunc(func(s *Scheduler) error {
+		if c == nil {
+			return ErrNilClock
+		}
+		s.clock = c
+		return nil
+	})
+}
+
+// WithName names the scheduler in logs and snapshots.
+func WithName(name string) Option {
+	return optionFunc(func(s *Scheduler) error { s.name = name; return nil })
+}
+
+// WithScheduleCallback installs fn, called before every switch between two
+// tasklets with the tasklet leaving (prev) and the one about to run (next).
+// A panic in fn is logged and ignored; fn must not switch tasklets (such
+// calls fail with ErrInCallback).
+func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
+	return optionFunc(func(s *Scheduler) error {
+		if fn == nil {
+			return tasklet.ErrNilFunc
+		}
+		s.onSchedule = fn
+		return nil
+	})
+}
+
+// WithErrorHandler installs fn, called in the dying tasklet's context with
+// the uncaught error (a *tasklet.PanicError) of a tasklet. fn returns nil to
+// swallow the error, or the error (possibly replaced) to deliver to the
+// innermost Run caller, or to main if none.
+func WithErrorHandler(fn func(t *tasklet.Tasklet, err error) error) Option {
+	return optionFunc(func(s *Scheduler) error {
+		if fn == nil {
+			return tasklet.ErrNilFunc
+		}
+		s.onError = fn
+		return nil
+	})
+}

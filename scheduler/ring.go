@@ -1,0 +1,100 @@
+package scheduler
+
+// ring is a scheduler's run queue: a circular deque of tasklets whose front
+// is the current tasklet while one is running.
+//
+// Invariants (all under Scheduler.mu):
+//   - the running tasklet, when it is in the ring, is at the front;
+//   - appending (pushBack) puts a tasklet just before the current one, at the
+//     end of the cycle;
+//   - a tasklet is in the ring at most once, exactly when its state is
+//     Scheduled or Current.
+type ring struct {
+	buf  []*entry
+	head int
+	n    int
+}
+
+func (r *ring) at(i int) *entry { return r.buf[(r.head+i)%len(r.buf)] }
+
+func (r *ring) front() *entry {
+	if r.n == 0 {
+		return nil
+	}
+	return r.buf[r.head]
+}
+
+func (r *ring) grow() {
+	if r.n < len(r.buf) {
+		return
+	}
+	nb := make([]*entry, max(16, 2*len(r.buf)))
+	for i := 0; i < r.n; i++ {
+		nb[i] = r.at(i)
+	}
+	r.buf, r.head = nb, 0
+}
+
+// pushBack appends e at the end of the cycle.
+func (r *ring) pushBack(e *entry) {
+	r.grow()
+	r.buf[(r.head+r.n)%len(r.buf)] = e
+	r.n++
+}
+
+// pushFront makes e the front.
+func (r *ring) pushFront(e *entry) {
+	r.grow()
+	r.head = (r.head - 1 + len(r.buf)) % len(r.buf)
+	r.buf[r.head] = e
+	r.n++
+}
+
+// insertSecond puts e right after the front: it runs next.
+func (r *ring) insertSecond(e *entry) {
+	if r.n == 0 {
+		r.pushBack(e)
+		return
+	}
+	f := r.popFront()
+	r.pushFront(e)
+	r.pushFront(f)
+}
+
+func (r *ring) popFront() *entry {
+	e := r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) % len(r.buf)
+	r.n--
+	return e
+}
+
+// rotate moves the front to the back: the next tasklet becomes the front.
+func (r *ring) rotate() {
+	if r.n > 1 {
+		r.pushBack(r.popFront())
+	}
+}
+
+// rotateTo rotates until e is the front; e must be in the ring.
+func (r *ring) rotateTo(e *entry) {
+	for r.n > 0 && r.buf[r.head] != e {
+		r.pushBack(r.popFront())
+	}
+}
+
+// remove takes e out of the ring, keeping the order of the others.
+func (r *ring) remove(e *entry) bool {
+	for i := 0; i < r.n; i++ {
+		if r.at(i) != e {
+			continue
+		}
+		for j := i; j < r.n-1; j++ {
+			r.buf[(r.head+j)%len(r.buf)] = r.at(j + 1)
+		}
+		r.buf[(r.head+r.n-1)%len(r.buf)] = nil
+		r.n--
+		return true
+	}
+	return false
+}

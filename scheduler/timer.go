@@ -1,0 +1,80 @@
+package scheduler
+
+import (
+	"container/heap"
+	"time"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// timers is a min-heap of parked tasklets with a deadline, ordered by
+// (deadline, creation). Guarded by Scheduler.mu.
+type timers []*entry
+
+func (h timers) Len() int { return len(h) }
+func (h timers) Less(i, j int) bool {
+	if !h[i].when.Equal(h[j].when) {
+		return h[i].when.Before(h[j].when)
+	}
+	return h[i].tseq < h[j].tseq
+}
+func (h timers) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].tidx = i
+	h[j].tidx = j
+}
+func (h *timers) Push(x any) {
+	e := x.(*entry)
+	e.tidx = len(*h)
+	*h = append(*h, e)
+}
+func (h *timers) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	e.tidx = -1
+	return e
+}
+
+// armLocked starts e's timer: it fires d from now.
+func (s *Scheduler) armLocked(e *entry, d time.Duration) {
+	s.tseq++
+	e.when = s.clock.Now().Add(d)
+	e.tseq = s.tseq
+	heap.Push(&s.timers, e)
+}
+
+// disarmLocked stops e's timer if it is armed.
+func (s *Scheduler) disarmLocked(e *entry) {
+	if e.tidx >= 0 {
+		heap.Remove(&s.timers, e.tidx)
+	}
+}
+
+// fireLocked wakes every tasklet whose deadline has passed, in (deadline,
+// creation) order, with ErrTimeout. It returns the time until the next
+// deadline (or -1 when no timer is left).
+func (s *Scheduler) fireLocked() time.Duration {
+	if len(s.timers) == 0 {
+		return -1
+	}
+	now := s.clock.Now()
+	for len(s.timers) > 0 {
+		e := s.timers[0]
+		if d := e.when.Sub(now); d > 0 {
+			return d
+		}
+		heap.Pop(&s.timers)
+		if e.blockedOn != nil && e.blockedOn.Cancel(e.t, tasklet.ErrTimeout) {
+			s.readyLocked(e, tasklet.ErrTimeout, false)
+		}
+	}
+	return -1
+}
+
+// sleeper is what a sleeping tasklet is blocked on.
+type sleeper struct{}
+
+func (sleeper) Cancel(*tasklet.Tasklet, error) bool { return true }
+func (sleeper) Describe(*tasklet.Tasklet) string    { return "sleeping" }

@@ -1,0 +1,94 @@
+package tasklet
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors shared by every package of the module. Compare with errors.Is.
+var (
+	// ErrNilFunc: a tasklet (or a callback) was given a nil function.
+	ErrNilFunc = errors.New("stackless: nil function")
+	// ErrDead: the operation needs a live tasklet.
+	ErrDead = errors.New("stackless: tasklet is dead")
+	// ErrBlocked: the operation is not allowed on a blocked tasklet.
+	ErrBlocked = errors.New("stackless: tasklet is blocked")
+	// ErrNotCurrent: a switching operation was called with a tasklet that is
+	// not the one running on its scheduler (or from the wrong goroutine).
+	ErrNotCurrent = errors.New("stackless: tasklet is not the current tasklet")
+	// ErrForeign: the tasklet belongs to another scheduler.
+	ErrForeign = errors.New("stackless: tasklet belongs to another scheduler")
+	// ErrCurrent: the operation is not allowed on the running tasklet.
+	ErrCurrent = errors.New("stackless: tasklet is current")
+	// ErrMain: the operation is not allowed on a main tasklet.
+	ErrMain = errors.New("stackless: not allowed on a main tasklet")
+	// ErrInCallback: a schedule callback tried to switch tasklets or run the scheduler.
+	ErrInCallback = errors.New("stackless: switching from inside a schedule callback")
+	// ErrDeadlock: the caller would block and nothing can ever wake it.
+	// The error returned is a *DeadlockError naming every blocked tasklet.
+	ErrDeadlock = errors.New("stackless: deadlock")
+	// ErrTimeout: a timed wait ran out.
+	ErrTimeout = errors.New("stackless: timeout")
+	// ErrSchedulerClosed: the owning scheduler has been closed.
+	ErrSchedulerClosed = errors.New("stackless: scheduler closed")
+	// ErrBusy: a scheduler is already being driven by another goroutine.
+	ErrBusy = errors.New("stackless: scheduler is driven by another goroutine")
+	// ErrWouldBlock: the tasklet has BlockTrap set and the operation would block.
+	ErrWouldBlock = errors.New("stackless: operation would block (block trap)")
+	// ErrRunnable: rebinding needs a tasklet that is new, paused or blocked.
+	ErrRunnable = errors.New("stackless: tasklet is runnable")
+	// ErrNilError: Throw was given a nil error.
+	ErrNilError = errors.New("stackless: nil error thrown")
+)
+
+// PanicError is an uncaught panic that escaped a tasklet, with the tasklet
+// and the stack at the point of the panic.
+type PanicError struct {
+	Tasklet *Tasklet
+	Value   any    // the value passed to panic
+	Stack   []byte // the tasklet's stack when it panicked
+}
+
+// Error describes the panic and the tasklet it ended.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("stackless: %v panicked: %v", e.Tasklet, e.Value)
+}
+
+// Unwrap returns the panic value if it is an error, so errors.Is and
+// errors.As see through a panic(err).
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// Waiting describes one blocked tasklet and what it waits on.
+type Waiting struct {
+	Tasklet *Tasklet
+	On      string // e.g. "receive on channel 7"
+}
+
+// DeadlockError reports that Tasklet tried to block (or was blocked) with
+// nothing left that could wake it. Blocked lists every blocked tasklet of the
+// scheduler at that moment. It matches ErrDeadlock with errors.Is.
+type DeadlockError struct {
+	Tasklet *Tasklet
+	On      string
+	Blocked []Waiting
+}
+
+// Error names the tasklet, what it waits on, and every blocked tasklet.
+func (e *DeadlockError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stackless: deadlock: %v is blocked (%s) and nothing can wake it", e.Tasklet, e.On)
+	if len(e.Blocked) > 0 {
+		b.WriteString("; blocked:")
+		for _, w := range e.Blocked {
+			fmt.Fprintf(&b, " [%v: %s]", w.Tasklet, w.On)
+		}
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrDeadlock.
+func (e *DeadlockError) Is(target error) bool { return target == ErrDeadlock }

@@ -1,0 +1,68 @@
+package tasklet
+
+import "time"
+
+// Runtime is the contract between a Tasklet and the scheduler that owns it.
+// Package scheduler implements it, one value per tasklet; package channel and
+// package locks use Park and Ready to build blocking operations. Application
+// code does not implement Runtime and rarely calls it directly.
+//
+// Methods that suspend the caller (Schedule, Run, Sleep, Park) must be called
+// on the runtime of the tasklet that is running; they return ErrNotCurrent
+// otherwise. The others are safe from any goroutine.
+type Runtime interface {
+	// Owner identifies the scheduler that owns the tasklet now. Two tasklets
+	// are on the same scheduler when their owners are equal.
+	Owner() any
+	// State returns the tasklet's state.
+	State() State
+	// IsMain reports whether the tasklet is its scheduler's main tasklet.
+	IsMain() bool
+
+	// Schedule moves the running tasklet to the end of the run queue (or
+	// out of it, with remove) and runs the next one. It returns the value
+	// handed to the tasklet when it is resumed.
+	Schedule(remove bool) (any, error)
+	// Run switches to target in place; with remove the caller is paused.
+	Run(target *Tasklet, remove bool) error
+	// Insert makes a paused or new tasklet runnable; value, if set, becomes
+	// the result of its suspended Schedule call.
+	Insert(value any, setValue bool) error
+	// Remove takes a scheduled tasklet out of the run queue.
+	Remove() error
+	// Raise delivers a kill (err == nil) or err to the tasklet. With by
+	// set, the immediate form: by is the running tasklet of the same
+	// scheduler and switches to the target. With by nil, the pending form.
+	Raise(err error, by *Tasklet) error
+	// Sleep suspends the running tasklet for d on the scheduler's clock.
+	Sleep(d time.Duration) error
+	// Tick counts one tick and is the watchdog's preemption point.
+	Tick()
+
+	// Park suspends the running tasklet, which has registered itself in b's
+	// wait queue, until Ready is called for it or b.Cancel succeeds (kill,
+	// throw, timeout, deadlock). timeout < 0 means no timeout. It returns
+	// nil when readied with a nil error, else the reason it was woken.
+	Park(b Blocker, timeout time.Duration) error
+	// Ready makes a parked tasklet runnable; err becomes Park's result.
+	// Call it exactly once, after removing the tasklet from b's queue and
+	// releasing b's lock. waker is the tasklet calling Ready (nil from a
+	// plain goroutine); with next set, the tasklet runs right after the
+	// waker (same scheduler) or next on its own scheduler.
+	Ready(err error, waker *Tasklet, next bool)
+	// Atomic acquires (on) or releases (off) the cross-scheduler exclusion
+	// for the running tasklet; Tasklet.SetAtomic calls it.
+	Atomic(on bool)
+}
+
+// Blocker is something a tasklet can be parked on: a channel, a lock's
+// wait queue, a timer.
+type Blocker interface {
+	// Cancel removes t from the wait queue, recording err as the reason.
+	// It reports false when t is no longer queued (a partner has taken it
+	// and will call Ready). It is called with the owning scheduler's lock
+	// held and must not call back into the scheduler.
+	Cancel(t *Tasklet, err error) bool
+	// Describe says what t waits on, for deadlock reports and snapshots.
+	Describe(t *Tasklet) string
+}
