@@ -42,6 +42,10 @@ type entry struct {
 	value     any   // tempval for ScheduleRemove
 	frame     *runFrame
 
+	// the running chain (see loop.go); touched only by the running chain
+	child *entry
+	depth int
+
 	// timer, guarded by the owner's mu
 	when time.Time
 	tseq uint64

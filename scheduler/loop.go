@@ -10,50 +10,55 @@ import (
 // The driver loop.
 //
 // Invariants:
-//   - Only the driver goroutine (the main tasklet's) resumes coroutines. It
-//     runs the loop (dispatch) whenever main is not the running tasklet.
-//   - Every switch goes tasklet -> loop -> tasklet: the running tasklet
-//     updates the ring under mu, chooses the next tasklet when that is
-//     simple (switchLocked: the ring's new front), then yields; the loop
-//     resumes it. When the ring is empty, timers are due or a budget is
-//     armed, the loop chooses (pick).
+//   - At any moment the scheduler runs one chain of coroutines: the main
+//     tasklet (the driver goroutine) at the root; each link resumed its
+//     child with next() and waits in it; the running tasklet is the last
+//     link. A tasklet with child set is an ancestor of the running one; any
+//     other suspended tasklet is a leaf, parked in yield.
+//   - Switching to a leaf resumes it directly (the running tasklet nests it:
+//     one coroutine switch). Switching to an ancestor, to main, or to "let
+//     the root decide" (target nil) yields up the chain one link at a time.
+//     So a ping-pong between two tasklets costs one coroutine switch per
+//     handoff, and any cycle costs at most two per switch.
+//   - Only the root (main's goroutine) picks when the choice is not simple
+//     (empty ring, due timers, armed budget): it sleeps, resumes Run callers
+//     and reports deadlocks.
 //   - cur is set, under mu, before a tasklet is resumed; it is the ring's
-//     front whenever the running tasklet is in the ring.
+//     front whenever the running tasklet is in the ring. target is written
+//     only by the scheduler's running chain.
 //   - Another goroutine changes the ring only under mu, by appending (or
 //     inserting right after the front), and wakes the scheduler if it sleeps.
+
+// maxDepth bounds the chain of nested coroutines.
+const maxDepth = 32
 
 // switchLocked switches away from the running tasklet e, which has already
 // taken itself out of the front of the ring (rotated, removed, blocked). It
 // returns when e runs again. Called with s.mu held; returns with it released.
 func (s *Scheduler) switchLocked(e *entry) {
-	var next *entry
-	if s.ring.n > 0 && len(s.timers) == 0 && !s.budget.armed {
-		next = s.ring.front()
-		s.makeCurrentLocked(next)
-		if next == e {
-			s.mu.Unlock()
-			return
-		}
-	} else {
-		s.cur = nil
+	next := s.fastNextLocked()
+	if next == e {
+		s.mu.Unlock()
+		return
 	}
 	s.mu.Unlock()
 	if next != nil {
 		s.callback(e, next)
 	}
-	s.handoff = next
-	if !e.main {
-		e.w.suspend()
-		return
+	s.target = next
+	s.transfer(e)
+}
+
+// fastNextLocked makes the ring's front current and returns it, or returns
+// nil when the root must decide.
+func (s *Scheduler) fastNextLocked() *entry {
+	if s.ring.n == 0 || len(s.timers) > 0 || s.budget.armed {
+		s.cur = nil
+		return nil
 	}
-	atomicOn := e.t.Atomic()
-	if atomicOn {
-		atomicLock.Unlock()
-	}
-	s.dispatch()
-	if atomicOn {
-		atomicLock.Lock()
-	}
+	next := s.ring.front()
+	s.makeCurrentLocked(next)
+	return next
 }
 
 func (s *Scheduler) makeCurrentLocked(e *entry) {
@@ -64,35 +69,43 @@ func (s *Scheduler) makeCurrentLocked(e *entry) {
 	s.budget.startSliceLocked()
 }
 
-// dispatch runs tasklets on the driver goroutine until main is chosen.
-func (s *Scheduler) dispatch() {
+// transfer runs the chain from x, which has chosen s.target, until x is the
+// target again. x holds no lock. The atomic exclusion is released while x
+// is not running its own code.
+func (s *Scheduler) transfer(x *entry) {
+	atomicOn := x.t.Atomic()
+	if atomicOn {
+		atomicLock.Unlock()
+	}
 	for {
-		next := s.handoff
-		s.handoff = nil
-		if next == nil {
-			next = s.pick()
-		}
-		if next == s.main {
+		y := s.target
+		switch {
+		case y == x:
+			if atomicOn {
+				atomicLock.Lock()
+			}
 			return
+		case y == nil && x.main:
+			s.target = s.pick()
+		case y != nil && !y.main && y.child == nil && x.depth < maxDepth:
+			s.step(x, y)
+		default:
+			x.w.suspend() // up the chain
 		}
-		s.resume(next)
 	}
 }
 
-// resume runs e until it switches away or ends.
-func (s *Scheduler) resume(e *entry) {
-	if !e.started && !s.start(e) {
+// step resumes the leaf y from x until y yields back (or ends).
+func (s *Scheduler) step(x, y *entry) {
+	if !y.started && !s.start(y) {
 		return
 	}
-	if e.t.Atomic() {
-		atomicLock.Lock()
-	}
-	e.w.next()
-	if e.t.Atomic() {
-		atomicLock.Unlock()
-	}
-	if e.w.exited {
-		s.finish(e)
+	x.child = y
+	y.depth = x.depth + 1
+	y.w.next()
+	x.child = nil
+	if y.w.exited {
+		s.finish(y)
 	}
 }
 
@@ -160,7 +173,12 @@ func (s *Scheduler) finish(e *entry) {
 		s.log.Error().Err(err).Stringer("tasklet", e.t).Msg("uncaught error in tasklet")
 		s.deliverLocked(err)
 	}
+	next := s.fastNextLocked()
 	s.mu.Unlock()
+	if next != nil {
+		s.callback(e, next)
+	}
+	s.target = next
 	if e.t.Atomic() {
 		e.t.SetAtomic(false) // the lock was released by resume; Atomic on a dead entry is a no-op
 	}

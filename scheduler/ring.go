@@ -10,12 +10,14 @@ package scheduler
 //   - a tasklet is in the ring at most once, exactly when its state is
 //     Scheduled or Current.
 type ring struct {
-	buf  []*entry
+	buf  []*entry // len(buf) is zero or a power of two
 	head int
 	n    int
 }
 
-func (r *ring) at(i int) *entry { return r.buf[(r.head+i)%len(r.buf)] }
+func (r *ring) mask() int { return len(r.buf) - 1 }
+
+func (r *ring) at(i int) *entry { return r.buf[(r.head+i)&r.mask()] }
 
 func (r *ring) front() *entry {
 	if r.n == 0 {
@@ -38,14 +40,14 @@ func (r *ring) grow() {
 // pushBack appends e at the end of the cycle.
 func (r *ring) pushBack(e *entry) {
 	r.grow()
-	r.buf[(r.head+r.n)%len(r.buf)] = e
+	r.buf[(r.head+r.n)&r.mask()] = e
 	r.n++
 }
 
 // pushFront makes e the front.
 func (r *ring) pushFront(e *entry) {
 	r.grow()
-	r.head = (r.head - 1 + len(r.buf)) % len(r.buf)
+	r.head = (r.head - 1) & r.mask()
 	r.buf[r.head] = e
 	r.n++
 }
@@ -64,16 +66,24 @@ func (r *ring) insertSecond(e *entry) {
 func (r *ring) popFront() *entry {
 	e := r.buf[r.head]
 	r.buf[r.head] = nil
-	r.head = (r.head + 1) % len(r.buf)
+	r.head = (r.head + 1) & r.mask()
 	r.n--
 	return e
 }
 
 // rotate moves the front to the back: the next tasklet becomes the front.
 func (r *ring) rotate() {
-	if r.n > 1 {
-		r.pushBack(r.popFront())
+	if r.n <= 1 {
+		return
 	}
+	if r.n == len(r.buf) {
+		r.head = (r.head + 1) & r.mask() // full: the front is already behind the back
+		return
+	}
+	m := r.mask()
+	r.buf[(r.head+r.n)&m] = r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) & m
 }
 
 // rotateTo rotates until e is the front; e must be in the ring.
@@ -90,9 +100,9 @@ func (r *ring) remove(e *entry) bool {
 			continue
 		}
 		for j := i; j < r.n-1; j++ {
-			r.buf[(r.head+j)%len(r.buf)] = r.at(j + 1)
+			r.buf[(r.head+j)&r.mask()] = r.at(j + 1)
 		}
-		r.buf[(r.head+r.n-1)%len(r.buf)] = nil
+		r.buf[(r.head+r.n-1)&r.mask()] = nil
 		r.n--
 		return true
 	}

@@ -47,7 +47,7 @@ type Scheduler struct {
 	switches  uint64
 	budget    budget
 
-	handoff    *entry // set by a switching tasklet for the loop: owner thread only
+	target     *entry // who runs next: written only by the running chain
 	inCallback atomic.Bool
 
 	clock      Clock

@@ -1,0 +1,434 @@
+package channel
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+
+	"go.uber.org/atomic"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Errors returned by channel operations, besides the tasklet package's
+// (ErrNotCurrent, ErrTimeout, ErrDeadlock, ErrWouldBlock, ...).
+var (
+	// ErrNilChannel: an operation on a nil *Channel.
+	ErrNilChannel = errors.New("channel: nil channel")
+	// ErrClosed: the operation would block on a closing channel, or a
+	// receiver was blocked when the channel was closed.
+	ErrClosed = errors.New("channel: closed")
+	// ErrAlreadyClosed: Close on a channel that is already closing.
+	ErrAlreadyClosed = errors.New("channel: already closed")
+	// ErrStopIteration: sent with SendError, it ends a range over All
+	// (Stackless's StopIteration).
+	ErrStopIteration = errors.New("channel: end of iteration")
+	// ErrBadPreference: a preference other than -1, 0 or +1.
+	ErrBadPreference = errors.New("channel: preference must be -1, 0 or +1")
+	// ErrNegativeSize: a buffered channel with a negative size.
+	ErrNegativeSize = errors.New("channel: negative buffer size")
+)
+
+// A Channel hands values of type T from sending tasklets to receiving ones.
+//
+// The zero value is not usable; create channels with New or NewBuffered. A
+// Channel must not be copied. It may be shared by tasklets of any number of
+// schedulers.
+//
+// Ordering: waiting senders and waiting receivers are served first in,
+// first out; the n'th value sent by one tasklet is received before its
+// n+1'th.
+type Channel[T any] struct {
+	id uint64
+
+	// Invariants (under mu):
+	//   - recvq is non-empty only when the buffer is empty and sendq is empty;
+	//     sendq is non-empty only when the buffer is full (size 0 for an
+	//     unbuffered channel) and recvq is empty.
+	//   - Balance = count + sendq.n - recvq.n: > 0 means that many values
+	//     can be received without blocking, < 0 that many receivers wait.
+	//   - A waiter leaves its queue exactly once: taken by a partner (who
+	//     then calls Ready on it, after unlocking), or removed by Cancel
+	//     (called by the waiter's scheduler for a kill, throw, timeout or
+	//     deadlock), or woken by Close.
+	//   - mu is never held while calling into a scheduler (Park, Ready,
+	//     Schedule); a scheduler may hold its own lock while calling Cancel.
+	mu           sync.Mutex
+	recvq, sendq waitq[T]
+	buf          []item[T]
+	head, count  int
+	closing      bool
+
+	pref        atomic.Int32
+	scheduleAll atomic.Bool
+	spare       atomic.Pointer[waiter[T]] // a recycled waiter
+}
+
+// item is a buffered value, or a buffered error sent with SendError.
+type item[T any] struct {
+	val T
+	err error
+}
+
+var lastID atomic.Uint64
+
+// New returns an unbuffered channel with preference -1 (receiver first).
+func New[T any]() *Channel[T] {
+	c := &Channel[T]{id: lastID.Inc()}
+	c.pref.Store(-1)
+	return c
+}
+
+// NewBuffered returns a channel that holds up to size values before a sender
+// blocks (stacklesslib's QueueChannel). Size 0 gives an unbuffered channel.
+func NewBuffered[T any](size int) (*Channel[T], error) {
+	if size < 0 {
+		return nil, ErrNegativeSize
+	}
+	c := New[T]()
+	c.buf = make([]item[T], size)
+	return c, nil
+}
+
+// String returns "channel ID".
+func (c *Channel[T]) String() string { return fmt.Sprintf("channel %d", c.id) }
+
+// Send hands v to a receiver, blocking t until one takes it.
+func (c *Channel[T]) Send(t *tasklet.Tasklet, v T) error { return c.send(t, v, nil, -1) }
+
+// SendTimeout is Send with a timeout on t's scheduler clock: when it runs
+// out, t leaves the queue, v is not delivered and the error is ErrTimeout.
+// A negative d waits forever; zero does not wait.
+func (c *Channel[T]) SendTimeout(t *tasklet.Tasklet, v T, d time.Duration) error {
+	return c.send(t, v, nil, d)
+}
+
+// SendError makes the receiver's Receive return err (Stackless's
+// send_exception); it blocks like Send.
+func (c *Channel[T]) SendError(t *tasklet.Tasklet, err error) error {
+	if err == nil {
+		return tasklet.ErrNilError
+	}
+	var zero T
+	return c.send(t, zero, err, -1)
+}
+
+// SendSeq sends every value of seq in order and returns how many were sent;
+// it stops at the first failing send.
+func (c *Channel[T]) SendSeq(t *tasklet.Tasklet, seq iter.Seq[T]) (int, error) {
+	n := 0
+	for v := range seq {
+		if err := c.Send(t, v); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Receive takes a value from a sender, blocking t until one comes. It returns
+// the error a sender sent with SendError, ErrClosed when the channel is
+// closing with nothing left to receive, or the reason t's wait was cut
+// (a thrown error, ErrDeadlock).
+func (c *Channel[T]) Receive(t *tasklet.Tasklet) (T, error) { return c.receive(t, -1) }
+
+// ReceiveTimeout is Receive with a timeout (ErrTimeout); a negative d waits
+// forever, zero does not wait.
+func (c *Channel[T]) ReceiveTimeout(t *tasklet.Tasklet, d time.Duration) (T, error) {
+	return c.receive(t, d)
+}
+
+// All returns an iterator that receives until the channel is closed with no
+// sender waiting, a sender sends ErrStopIteration, or a receive fails.
+// Receive in a loop to see why it ended.
+func (c *Channel[T]) All(t *tasklet.Tasklet) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for {
+			v, err := c.Receive(t)
+			if err != nil || !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+func checkCaller(t *tasklet.Tasklet) error {
+	if t == nil || !t.IsCurrent() {
+		return tasklet.ErrNotCurrent
+	}
+	return nil
+}
+
+func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Duration) error {
+	if c == nil {
+		return ErrNilChannel
+	}
+	if cerr := checkCaller(t); cerr != nil {
+		return cerr
+	}
+	c.mu.Lock()
+	if r := c.recvq.dequeue(); r != nil {
+		r.val, r.err = v, err
+		partner := r.t
+		c.mu.Unlock()
+		c.notify(t, true, false)
+		return c.handoff(t, partner, true)
+	}
+	if c.count < len(c.buf) && !c.closing {
+		c.buf[(c.head+c.count)%len(c.buf)] = item[T]{v, err}
+		c.count++
+		c.mu.Unlock()
+		c.notify(t, true, false)
+		return nil
+	}
+	if berr := c.refuseLocked(t, timeout); berr != nil {
+		c.mu.Unlock()
+		return berr
+	}
+	w := c.waiter(t)
+	w.val, w.err = v, err
+	c.sendq.enqueue(w)
+	c.mu.Unlock()
+	c.notify(t, true, true)
+	perr := t.Runtime().Park(c, timeout)
+	c.recycle(w)
+	return perr
+}
+
+func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, error) {
+	var zero T
+	if c == nil {
+		return zero, ErrNilChannel
+	}
+	if cerr := checkCaller(t); cerr != nil {
+		return zero, cerr
+	}
+	c.mu.Lock()
+	if c.count > 0 {
+		it := c.buf[c.head]
+		c.buf[c.head] = item[T]{}
+		c.head = (c.head + 1) % len(c.buf)
+		c.count--
+		var partner *tasklet.Tasklet
+		if s := c.sendq.dequeue(); s != nil {
+			// The buffer was full: the first waiting sender's value
+			// takes the freed place.
+			c.buf[(c.head+c.count)%len(c.buf)] = item[T]{s.val, s.err}
+			c.count++
+			partner = s.t
+		}
+		c.mu.Unlock()
+		c.notify(t, false, false)
+		if partner != nil {
+			c.handoff(t, partner, false)
+		}
+		return it.val, it.err
+	}
+	if s := c.sendq.dequeue(); s != nil {
+		v, err, partner := s.val, s.err, s.t
+		c.mu.Unlock()
+		c.notify(t, false, false)
+		c.handoff(t, partner, false)
+		return v, err
+	}
+	if berr := c.refuseLocked(t, timeout); berr != nil {
+		c.mu.Unlock()
+		return zero, berr
+	}
+	w := c.waiter(t)
+	c.recvq.enqueue(w)
+	c.mu.Unlock()
+	c.notify(t, false, true)
+	if perr := t.Runtime().Park(c, timeout); perr != nil {
+		return zero, perr
+	}
+	v, err := w.val, w.err
+	c.recycle(w)
+	return v, err
+}
+
+// refuseLocked returns why an operation that would block must not.
+func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) error {
+	switch {
+	case c.closing:
+		return ErrClosed
+	case timeout == 0:
+		return tasklet.ErrTimeout
+	case t.BlockTrap():
+		return tasklet.ErrWouldBlock
+	}
+	return nil
+}
+
+// handoff wakes partner, whose operation the caller t has just completed,
+// and applies the preference: the tasklet it favours runs first. A partner
+// on another scheduler is queued there and t continues.
+//
+// The caller's operation is complete whatever happens here: a throw that
+// reaches t during the switch stays pending for its next call, so that a
+// delivered value is never reported as failed. A kill unwinds t as usual.
+func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
+	prt := partner.Runtime()
+	if partner.Owner() != t.Owner() {
+		prt.Ready(nil, t, false)
+		return nil
+	}
+	p := c.pref.Load()
+	favoursPartner := (sending && p < 0) || (!sending && p > 0)
+	switch {
+	case c.scheduleAll.Load():
+		prt.Ready(nil, t, false)
+	case favoursPartner:
+		prt.Ready(nil, t, true)
+	default:
+		prt.Ready(nil, t, false)
+		return nil
+	}
+	if err := t.Schedule(); err != nil {
+		_ = t.Throw(err) // keep it pending
+	}
+	return nil
+}
+
+func (c *Channel[T]) waiter(t *tasklet.Tasklet) *waiter[T] {
+	w := c.spare.Swap(nil)
+	if w == nil {
+		w = new(waiter[T])
+	}
+	w.t = t
+	return w
+}
+
+func (c *Channel[T]) recycle(w *waiter[T]) {
+	var zero T
+	w.t, w.val, w.err = nil, zero, nil
+	c.spare.Store(w)
+}
+
+// Cancel implements tasklet.Blocker: it removes t from the channel's wait
+// queues, reporting false if t is not waiting (a partner has taken it).
+func (c *Channel[T]) Cancel(t *tasklet.Tasklet, _ error) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if w := c.recvq.find(t); w != nil {
+		c.recvq.unlink(w)
+		return true
+	}
+	if w := c.sendq.find(t); w != nil {
+		c.sendq.unlink(w)
+		return true
+	}
+	return false
+}
+
+// Describe implements tasklet.Blocker.
+func (c *Channel[T]) Describe(t *tasklet.Tasklet) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sendq.find(t) != nil {
+		return fmt.Sprintf("sending on %v without a receiver", c)
+	}
+	return fmt.Sprintf("receiving on %v without a sender", c)
+}
+
+// Balance returns the number of values that can be received without
+// blocking (waiting senders, plus buffered values), or minus the number of
+// waiting receivers.
+func (c *Channel[T]) Balance() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count + c.sendq.n - c.recvq.n
+}
+
+// Len returns the number of buffered values.
+func (c *Channel[T]) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count
+}
+
+// Cap returns the buffer size (0 for an unbuffered channel).
+func (c *Channel[T]) Cap() int { return len(c.buf) }
+
+// Queue returns the waiting tasklets in the order they will be served:
+// the senders if any wait, else the receivers.
+func (c *Channel[T]) Queue() []*tasklet.Tasklet {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sendq.n > 0 {
+		return c.sendq.tasklets()
+	}
+	return c.recvq.tasklets()
+}
+
+// Preference returns the channel's preference: -1 receiver first (the
+// default), 0 the caller continues, +1 sender first.
+func (c *Channel[T]) Preference() int { return int(c.pref.Load()) }
+
+// SetPreference sets the preference (-1, 0 or +1).
+func (c *Channel[T]) SetPreference(p int) error {
+	if p < -1 || p > 1 {
+		return ErrBadPreference
+	}
+	c.pref.Store(int32(p))
+	return nil
+}
+
+// ScheduleAll reports whether schedule-all is set.
+func (c *Channel[T]) ScheduleAll() bool { return c.scheduleAll.Load() }
+
+// SetScheduleAll sets schedule-all: after every handoff the partner is
+// queued at the end and the caller yields to the next runnable tasklet,
+// whatever the preference.
+func (c *Channel[T]) SetScheduleAll(on bool) { c.scheduleAll.Store(on) }
+
+// Close marks the channel closing. A closing channel refuses (ErrClosed)
+// every send that no waiting receiver takes, and every receive that would
+// block; senders already waiting are still received from and buffered values
+// still delivered, so nothing sent is lost. Receivers blocked at Close are
+// woken with ErrClosed (Stackless leaves them asleep). Safe from any
+// goroutine; closing twice returns ErrAlreadyClosed.
+func (c *Channel[T]) Close() error {
+	if c == nil {
+		return ErrNilChannel
+	}
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return ErrAlreadyClosed
+	}
+	c.closing = true
+	var woken []*tasklet.Tasklet
+	for r := c.recvq.dequeue(); r != nil; r = c.recvq.dequeue() {
+		woken = append(woken, r.t)
+	}
+	c.mu.Unlock()
+	for _, t := range woken {
+		t.Runtime().Ready(ErrClosed, nil, false)
+	}
+	return nil
+}
+
+// Open clears closing: the channel works normally again.
+func (c *Channel[T]) Open() {
+	c.mu.Lock()
+	c.closing = false
+	c.mu.Unlock()
+}
+
+// Closing reports whether Close has been called (and Open not since).
+func (c *Channel[T]) Closing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing
+}
+
+// Closed reports whether the channel is closing and has nothing left to
+// receive (balance 0).
+func (c *Channel[T]) Closed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing && c.count+c.sendq.n-c.recvq.n == 0
+}
