@@ -6,6 +6,7 @@ require (
 	github.com/rs/zerolog v1.35.1
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/atomic v1.12.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

@@ -11,8 +11,8 @@ type budget struct {
 }
 
 func (b *budget) armLocked(*runFrame, budgetConfig, *Scheduler) {}
-func (b *budget) disarmLocked(*runFrame)                         {}
-func (b *budget) startSliceLocked()                              {}
-func (b *budget) overLocked() bool                               { return false }
-func (s *Scheduler) interruptLocked()                            {}
-func (s *Scheduler) countTickLocked(e *entry)                    { e.ticks++ }
+func (b *budget) disarmLocked(*runFrame)                        {}
+func (b *budget) startSliceLocked()                             {}
+func (b *budget) overLocked() bool                              { return false }
+func (s *Scheduler) interruptLocked()                           {}
+func (s *Scheduler) countTickLocked(e *entry)                   { e.ticks++ }

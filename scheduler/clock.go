@@ -26,10 +26,10 @@ type realClock struct{}
 
 type realTimer struct{ t *time.Timer }
 
-func (realClock) Now() time.Time                   { return time.Now() }
-func (realClock) NewTimer(d time.Duration) Timer   { return realTimer{time.NewTimer(d)} }
-func (r realTimer) C() <-chan time.Time            { return r.t.C }
-func (r realTimer) Stop() bool                     { return r.t.Stop() }
+func (realClock) Now() time.Time                 { return time.Now() }
+func (realClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
+func (r realTimer) C() <-chan time.Time          { return r.t.C }
+func (r realTimer) Stop() bool                   { return r.t.Stop() }
 
 // RealClock returns the clock that reads the system time.
 func RealClock() Clock { return realClock{} }

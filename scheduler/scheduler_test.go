@@ -1,0 +1,566 @@
+package scheduler_test
+
+import (
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+func TestSpawnRunsInCreationOrder(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	for _, n := range []string{"a", "b", "c"} {
+		spawn(t, s, n, r.looper(n, 2))
+	}
+	assert.Equal(t, 4, s.RunCount(), "main plus three spawned")
+	v, err := s.Run()
+	require.NoError(t, err)
+	assert.Nil(t, v)
+	assert.Equal(t, []string{"a", "b", "c", "a", "b", "c"}, r.log)
+	assert.Equal(t, 1, s.RunCount())
+	assert.Equal(t, 0, s.Len())
+}
+
+func TestScheduleOrderingAndMain(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	spawn(t, s, "a", r.looper("a", 2))
+	spawn(t, s, "b", r.looper("b", 2))
+	main := s.Main()
+	assert.True(t, main.IsMain())
+	assert.True(t, main.IsCurrent())
+	require.NoError(t, main.Schedule())
+	r.add("main")
+	require.NoError(t, main.Schedule())
+	r.add("main")
+	require.NoError(t, main.Schedule()) // a and b end during this cycle
+	r.add("main")
+	assert.Equal(t, []string{"a", "b", "main", "a", "b", "main", "main"}, r.log)
+	require.NoError(t, main.Schedule(), "alone: a no-op")
+}
+
+// Run(t2) from main with three looping tasklets runs t2, t3, then main: the
+// caller keeps its place in the ring.
+func TestRunInPlace(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	spawn(t, s, "t1", r.looper("t1", -1))
+	t2 := spawn(t, s, "t2", r.looper("t2", -1))
+	spawn(t, s, "t3", r.looper("t3", -1))
+	main := s.Main()
+	require.NoError(t, main.Run(t2))
+	r.add("main")
+	require.NoError(t, main.Schedule())
+	r.add("main")
+	assert.Equal(t, []string{"t2", "t3", "main", "t1", "t2", "t3", "main"}, r.log)
+	assert.Equal(t, 4, s.RunCount())
+}
+
+func TestRunPausedTargetAppendsIt(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	spawn(t, s, "a", r.looper("a", -1))
+	p, err := s.NewTasklet("p", r.looper("p", -1))
+	require.NoError(t, err)
+	assert.Equal(t, tasklet.New, p.State())
+	assert.False(t, p.Alive())
+	main := s.Main()
+	require.NoError(t, main.Run(p)) // p is appended just before main and run in place
+	r.add("main")
+	require.NoError(t, main.Schedule())
+	assert.Equal(t, []string{"p", "main", "a", "p"}, r.log)
+}
+
+func TestSwitchPausesCaller(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	var a *tasklet.Tasklet
+	b, err := s.NewTasklet("b", func(tk *tasklet.Tasklet) {
+		r.add("b sees a %v", a.State())
+		require.NoError(t, a.Insert())
+		r.add("b inserted a")
+	})
+	require.NoError(t, err)
+	a = spawn(t, s, "a", func(tk *tasklet.Tasklet) {
+		r.add("a")
+		require.NoError(t, tk.Switch(b))
+		r.add("a resumed")
+	})
+	_, err = s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b sees a paused", "b inserted a", "a resumed"}, r.log)
+}
+
+func TestSwitchToSelfIsNoop(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	require.NoError(t, main.Switch(main))
+	require.NoError(t, main.Run(main))
+	assert.True(t, main.IsCurrent())
+}
+
+func TestInsertScheduledIsNoop(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	a := spawn(t, s, "a", r.looper("a", 1))
+	spawn(t, s, "b", r.looper("b", 1))
+	require.NoError(t, a.Insert(), "already scheduled: not moved")
+	assert.Equal(t, 3, s.RunCount())
+	_, err := s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b"}, r.log)
+}
+
+func TestRemoveAndInsert(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	a := spawn(t, s, "a", r.looper("a", 1))
+	spawn(t, s, "b", r.looper("b", 1))
+	require.NoError(t, a.Remove())
+	assert.True(t, a.Paused())
+	require.NoError(t, a.Remove(), "removing a paused tasklet is a no-op")
+	assert.Equal(t, 2, s.RunCount())
+	require.NoError(t, a.Insert())
+	assert.True(t, a.Scheduled())
+	_, err := s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b", "a"}, r.log)
+	assert.ErrorIs(t, s.Main().Remove(), tasklet.ErrCurrent)
+}
+
+func TestScheduleRemoveCarriesValue(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var got any
+	w := spawn(t, s, "w", func(tk *tasklet.Tasklet) {
+		v, err := tk.ScheduleRemove()
+		require.NoError(t, err)
+		got = v
+	})
+	main := s.Main()
+	require.NoError(t, main.Schedule())
+	assert.True(t, w.Paused())
+	assert.Equal(t, 1, s.RunCount())
+	require.NoError(t, w.InsertValue(42))
+	require.NoError(t, main.Schedule())
+	assert.Equal(t, 42, got)
+	assert.Equal(t, tasklet.Dead, w.State())
+}
+
+func TestKillOrdering(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(*testing.T, *scheduler.Scheduler, *recorder) *tasklet.Tasklet
+		want  []string
+	}{
+		{
+			name: "never run: dies before its first instruction",
+			setup: func(t *testing.T, s *scheduler.Scheduler, r *recorder) *tasklet.Tasklet {
+				return spawn(t, s, "v", func(*tasklet.Tasklet) { r.add("v ran") })
+			},
+			want: []string{"main after kill"},
+		},
+		{
+			name: "paused: unwinds, then the killer resumes",
+			setup: func(t *testing.T, s *scheduler.Scheduler, r *recorder) *tasklet.Tasklet {
+				v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
+					defer r.add("v deferred")
+					r.add("v paused")
+					_, _ = tk.ScheduleRemove()
+					r.add("v not reached")
+				})
+				require.NoError(t, s.Main().Schedule())
+				return v
+			},
+			want: []string{"v paused", "v deferred", "main after kill"},
+		},
+		{
+			name: "scheduled: switched to in place, unwinds",
+			setup: func(t *testing.T, s *scheduler.Scheduler, r *recorder) *tasklet.Tasklet {
+				v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
+					defer r.add("v deferred")
+					for {
+						r.add("v")
+						_ = tk.Schedule()
+					}
+				})
+				require.NoError(t, s.Main().Schedule())
+				return v
+			},
+			want: []string{"v", "v deferred", "main after kill"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var r recorder
+			v := tt.setup(t, s, &r)
+			require.NoError(t, s.Main().KillNow(v))
+			r.add("main after kill")
+			assert.Equal(t, tt.want, r.log)
+			assert.Equal(t, tasklet.Dead, v.State())
+			require.NoError(t, v.Kill(), "killing a dead tasklet is a no-op")
+			assert.ErrorIs(t, v.Throw(errors.New("x")), tasklet.ErrDead)
+		})
+	}
+}
+
+func TestPendingKillRunsAtTurn(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
+		defer r.add("v deferred")
+		for {
+			r.add("v")
+			_ = tk.Schedule()
+		}
+	})
+	spawn(t, s, "w", r.looper("w", 2))
+	main := s.Main()
+	require.NoError(t, main.Schedule()) // v, w, main
+	require.NoError(t, v.Kill())        // pending: main continues
+	r.add("main continues")
+	_, err := s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"v", "w", "main continues", "v deferred", "w"}, r.log)
+}
+
+func TestSelfKillUnwindsSilently(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
+		defer r.add("deferred")
+		_ = tk.KillNow(tk)
+		r.add("not reached")
+	})
+	_, err := s.Run()
+	require.NoError(t, err, "a kill is not an uncaught error")
+	assert.Equal(t, []string{"deferred"}, r.log)
+	assert.Equal(t, tasklet.Dead, v.State())
+}
+
+func TestKillCanBeRecovered(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	spawn(t, s, "v", func(tk *tasklet.Tasklet) {
+		func() {
+			defer func() {
+				if p := recover(); tasklet.IsKill(p) {
+					r.add("recovered kill")
+				}
+			}()
+			_ = tk.KillNow(tk)
+		}()
+		r.add("carries on")
+	})
+	_, err := s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"recovered kill", "carries on"}, r.log)
+}
+
+var errBoom = errors.New("boom")
+
+func TestThrow(t *testing.T) {
+	t.Run("never run: its uncaught error, body never runs", func(t *testing.T) {
+		defer goleak.VerifyNone(t)
+		s := newSched(t)
+		defer closeSched(t, s)
+		ran := false
+		v := spawn(t, s, "v", func(*tasklet.Tasklet) { ran = true })
+		require.NoError(t, v.Throw(errBoom))
+		_, err := s.Run()
+		assert.ErrorIs(t, err, errBoom)
+		assert.False(t, ran)
+		assert.Equal(t, tasklet.Dead, v.State())
+	})
+	t.Run("paused: its pending call returns the error", func(t *testing.T) {
+		defer goleak.VerifyNone(t)
+		s := newSched(t)
+		defer closeSched(t, s)
+		var got error
+		v := spawn(t, s, "v", func(tk *tasklet.Tasklet) { _, got = tk.ScheduleRemove() })
+		require.NoError(t, s.Main().Schedule())
+		require.NoError(t, s.Main().ThrowNow(v, errBoom))
+		assert.ErrorIs(t, got, errBoom)
+		assert.Equal(t, tasklet.Dead, v.State())
+	})
+	t.Run("self: returned at once", func(t *testing.T) {
+		defer goleak.VerifyNone(t)
+		s := newSched(t)
+		defer closeSched(t, s)
+		main := s.Main()
+		assert.ErrorIs(t, main.ThrowNow(main, errBoom), errBoom)
+		assert.ErrorIs(t, main.Throw(nil), tasklet.ErrNilError)
+	})
+}
+
+func TestPanicPropagatesSkippingRunnables(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	bad := spawn(t, s, "bad", func(*tasklet.Tasklet) { panic(errBoom) })
+	spawn(t, s, "t2", r.looper("t2", 1))
+	spawn(t, s, "t3", r.looper("t3", 1))
+	_, err := s.Run()
+	var pe *tasklet.PanicError
+	require.ErrorAs(t, err, &pe)
+	assert.ErrorIs(t, err, errBoom)
+	assert.Same(t, bad, pe.Tasklet)
+	assert.Contains(t, string(pe.Stack), "scheduler_test")
+	assert.Empty(t, r.log, "delivered at once, skipping the runnable tasklets")
+	assert.Equal(t, 3, s.RunCount(), "t2 and t3 stay scheduled")
+	_, err = s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"t2", "t3"}, r.log)
+}
+
+func TestPanicDeliveredToMainOutsideRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	spawn(t, s, "bad", func(*tasklet.Tasklet) { panic("oops") })
+	err := s.Main().Schedule()
+	var pe *tasklet.PanicError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "oops", pe.Value)
+}
+
+func TestErrorHandler(t *testing.T) {
+	errReplaced := errors.New("replaced")
+	tests := []struct {
+		name    string
+		handler func(*tasklet.Tasklet, error) error
+		want    error
+	}{
+		{"swallow", func(*tasklet.Tasklet, error) error { return nil }, nil},
+		{"replace", func(*tasklet.Tasklet, error) error { return errReplaced }, errReplaced},
+		{"pass on", func(_ *tasklet.Tasklet, err error) error { return err }, errBoom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			var seen []string
+			s := newSched(t, scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+				seen = append(seen, tk.Name()+" "+tk.State().String())
+				return tt.handler(tk, err)
+			}))
+			defer closeSched(t, s)
+			var r recorder
+			spawn(t, s, "bad", func(*tasklet.Tasklet) { panic(errBoom) })
+			spawn(t, s, "ok", r.looper("ok", 1))
+			_, err := s.Run()
+			if tt.want == nil {
+				require.NoError(t, err)
+				assert.Equal(t, []string{"ok"}, r.log)
+			} else {
+				assert.ErrorIs(t, err, tt.want)
+			}
+			assert.Equal(t, []string{"bad current"}, seen, "called in the dying tasklet's context")
+		})
+	}
+}
+
+func TestGoexitEndsOnlyTheTasklet(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	g := spawn(t, s, "g", func(*tasklet.Tasklet) {
+		defer r.add("g deferred")
+		runtime.Goexit()
+	})
+	spawn(t, s, "after", r.looper("after", 1))
+	_, err := s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"g deferred", "after"}, r.log)
+	assert.Equal(t, tasklet.Dead, g.State())
+}
+
+func TestScheduleCallback(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var switches []string
+	var s *scheduler.Scheduler
+	var cbErr error
+	s = newSched(t, scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
+		switches = append(switches, prev.Name()+">"+next.Name())
+		if next.Name() == "b" {
+			_, cbErr = s.RunFrom(next)
+			panic("ignored")
+		}
+	}))
+	defer closeSched(t, s)
+	var r recorder
+	spawn(t, s, "a", r.looper("a", 1))
+	spawn(t, s, "b", r.looper("b", 1))
+	_, err := s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"main>a", "a>b", "b>a", "a>b", "b>main"}, switches)
+	assert.ErrorIs(t, cbErr, tasklet.ErrInCallback)
+}
+
+func TestNestedRunFromTasklet(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	spawn(t, s, "outer", func(tk *tasklet.Tasklet) {
+		r.add("outer runs")
+		spawn(t, s, "inner", r.looper("inner", 2))
+		_, err := s.RunFrom(tk)
+		require.NoError(t, err)
+		r.add("outer's Run returned")
+	})
+	spawn(t, s, "other", r.looper("other", 2))
+	_, err := s.Run()
+	require.NoError(t, err)
+	// outer's Run takes it out of the ring; the innermost Run returns first
+	// when the ring empties.
+	assert.Equal(t, []string{"outer runs", "other", "inner", "other", "inner", "outer's Run returned"}, r.log)
+}
+
+func TestMainPausedIsResumedWhenRingEmpties(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	spawn(t, s, "a", r.looper("a", 2))
+	v, err := s.Main().ScheduleRemove()
+	require.NoError(t, err)
+	assert.Nil(t, v)
+	r.add("main")
+	assert.Equal(t, []string{"a", "a", "main"}, r.log)
+}
+
+func TestSleepOrderingFakeClock(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := scheduler.NewFakeClock(start)
+	s := newSched(t, scheduler.WithClock(clk))
+	defer closeSched(t, s)
+	var r recorder
+	sleeper := func(name string, d time.Duration) {
+		spawn(t, s, name, func(tk *tasklet.Tasklet) {
+			require.NoError(t, tk.Sleep(d))
+			r.add("%s@%v", name, clk.Now().Sub(start))
+		})
+	}
+	sleeper("a", 30*time.Millisecond)
+	sleeper("b", 10*time.Millisecond)
+	sleeper("c", 20*time.Millisecond)
+	sleeper("d", 10*time.Millisecond)
+	spawn(t, s, "zero", func(tk *tasklet.Tasklet) {
+		r.add("zero before")
+		require.NoError(t, tk.Sleep(0))
+		r.add("zero after")
+	})
+	spawn(t, s, "runnable", r.looper("runnable", 1))
+	require.NoError(t, s.Main().Sleep(50*time.Millisecond))
+	r.add("main@%v", clk.Now().Sub(start))
+	assert.Equal(t, []string{
+		"zero before", "runnable", "zero after",
+		"b@10ms", "d@10ms", "c@20ms", "a@30ms", "main@50ms",
+	}, r.log)
+}
+
+func TestBadInput(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	other := newSched(t)
+	defer closeSched(t, other)
+	main := s.Main()
+
+	_, err := s.Spawn(nil)
+	assert.ErrorIs(t, err, tasklet.ErrNilFunc)
+	_, err = scheduler.New(scheduler.WithClock(nil))
+	assert.ErrorIs(t, err, scheduler.ErrNilClock)
+
+	dead := spawn(t, s, "dead", func(*tasklet.Tasklet) {})
+	_, err = s.Run()
+	require.NoError(t, err)
+	assert.ErrorIs(t, dead.Insert(), tasklet.ErrDead)
+	assert.ErrorIs(t, main.Run(dead), tasklet.ErrDead)
+
+	foreign := spawn(t, other, "foreign", func(*tasklet.Tasklet) {})
+	assert.ErrorIs(t, main.Switch(foreign), tasklet.ErrForeign)
+	_, err = s.RunFrom(foreign)
+	assert.ErrorIs(t, err, tasklet.ErrForeign)
+
+	idle := spawn(t, s, "idle", func(*tasklet.Tasklet) {})
+	assert.ErrorIs(t, idle.Schedule(), tasklet.ErrNotCurrent)
+	_, err = idle.ScheduleRemove()
+	assert.ErrorIs(t, err, tasklet.ErrNotCurrent)
+	assert.ErrorIs(t, idle.Sleep(time.Millisecond), tasklet.ErrNotCurrent)
+	assert.Equal(t, 2, s.RunCount(), "state intact")
+	assert.Equal(t, tasklet.Scheduled, idle.State())
+	_, err = s.Run()
+	require.NoError(t, err)
+	_, err = other.Run() // other's driver is this goroutine too
+	require.NoError(t, err)
+}
+
+func TestCloseKillsTasklets(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	var r recorder
+	var paused *tasklet.Tasklet
+	for _, n := range []string{"a", "b"} {
+		spawn(t, s, n, func(tk *tasklet.Tasklet) {
+			defer r.add("%s cleanup", n)
+			for {
+				_ = tk.Schedule()
+			}
+		})
+	}
+	paused = spawn(t, s, "p", func(tk *tasklet.Tasklet) {
+		defer r.add("p cleanup")
+		_, _ = tk.ScheduleRemove()
+	})
+	fresh, err := s.NewTasklet("fresh", func(*tasklet.Tasklet) { r.add("fresh ran") })
+	require.NoError(t, err)
+	require.NoError(t, s.Main().Schedule())
+	require.NoError(t, s.Close())
+	assert.ElementsMatch(t, []string{"a cleanup", "b cleanup", "p cleanup"}, r.log)
+	for _, tk := range []*tasklet.Tasklet{paused, fresh} {
+		assert.Equal(t, tasklet.Dead, tk.State())
+		assert.Error(t, tk.Insert())
+	}
+	assert.ErrorIs(t, s.Close(), tasklet.ErrSchedulerClosed)
+	_, err = s.Spawn(func(*tasklet.Tasklet) {})
+	assert.ErrorIs(t, err, tasklet.ErrSchedulerClosed)
+	assert.ErrorIs(t, s.Main().Schedule(), tasklet.ErrSchedulerClosed)
+}
