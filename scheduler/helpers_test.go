@@ -27,7 +27,9 @@ func closeSched(t testing.TB, s *scheduler.Scheduler) {
 // recorder collects an ordering of events.
 type recorder struct{ log []string }
 
-func (r *recorder) add(format string, args ...any) { r.log = append(r.log, fmt.Sprintf(format, args...)) }
+func (r *recorder) add(format string, args ...any) {
+	r.log = append(r.log, fmt.Sprintf(format, args...))
+}
 
 // looper returns a body that logs name and schedules, n times (forever if n < 0).
 func (r *recorder) looper(name string, n int) func(*tasklet.Tasklet) {
