@@ -26,12 +26,12 @@ type worker struct {
 	poisoned bool // the body called runtime.Goexit: the worker cannot be reused
 }
 
-func newWorker(s *Scheduler) *worker {
+func newWorker() *worker {
 	w := &worker{}
 	w.next, w.stop = iter.Pull(func(yield func(struct{}) bool) {
 		w.yield = yield
 		for {
-			w.run(s, w.e)
+			w.run(w.e)
 			w.exited = true
 			if w.stopped || !yield(struct{}{}) {
 				return
@@ -56,7 +56,7 @@ func (w *worker) suspend() {
 // error handler in the dying tasklet's context. A body that calls
 // runtime.Goexit (a failing require in a test) ends like any other tasklet:
 // the worker parks inside the Goexit and is discarded.
-func (w *worker) run(s *Scheduler, e *entry) {
+func (w *worker) run(e *entry) {
 	normal := false
 	defer func() {
 		r := recover()
@@ -69,10 +69,11 @@ func (w *worker) run(s *Scheduler, e *entry) {
 			return
 		}
 		var err error
-		if r != nil && !tasklet.IsKill(r) {
+		e.killed = tasklet.IsKill(r)
+		if r != nil && !e.killed {
 			err = &tasklet.PanicError{Tasklet: e.t, Value: r, Stack: debug.Stack()}
 		}
-		if err != nil && s.onError != nil {
+		if s := e.s.Load(); err != nil && s.onError != nil {
 			err = s.callErrorHandler(e.t, err)
 		}
 		e.err = err

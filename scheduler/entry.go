@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -55,10 +56,15 @@ type entry struct {
 	prevAll, nextAll *entry
 
 	// written by the tasklet's own coroutine as it ends; read by the loop
-	err error
+	err    error
+	killed bool // it ended by a kill
 
 	// owner thread only
 	ticks uint64 // ticks counted, for introspection
+
+	// Context; guarded by the owner's mu
+	ctx       context.Context
+	cancelCtx context.CancelCauseFunc
 }
 
 // errKilled is the wake reason of a tasklet whose wait was cancelled by a
@@ -257,12 +263,17 @@ func (e *entry) insert(v any, set, next bool) error {
 	return nil
 }
 
-// makeRunnableLocked puts a paused, new or just-unblocked e in the ring.
+// makeRunnableLocked puts a paused, new or just-unblocked e in the ring:
+// at the end of the cycle, or with next, to run next: right after the
+// running tasklet, or first if none is running.
 func (s *Scheduler) makeRunnableLocked(e *entry, next bool) {
-	if next {
-		s.ring.insertSecond(e)
-	} else {
+	switch {
+	case !next:
 		s.ring.pushBack(e)
+	case s.cur != nil && s.ring.front() == s.cur:
+		s.ring.insertSecond(e)
+	default:
+		s.ring.pushFront(e)
 	}
 	e.setState(tasklet.Scheduled)
 	s.wakeLocked()
@@ -312,6 +323,9 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 		e.lockOwner()
 	}
 	s := e.s.Load()
+	if err == nil && e.cancelCtx != nil && e.State() != tasklet.Dead {
+		e.cancelCtx(ErrKilled)
+	}
 	switch e.State() {
 	case tasklet.Dead:
 		s.mu.Unlock()

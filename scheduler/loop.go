@@ -90,7 +90,8 @@ func (s *Scheduler) transfer(x *entry) {
 		case y != nil && !y.main && y.child == nil && x.depth < maxDepth:
 			s.step(x, y)
 		default:
-			x.w.suspend() // up the chain
+			x.w.suspend()  // up the chain
+			s = x.s.Load() // x may have been adopted by another scheduler meanwhile
 		}
 	}
 }
@@ -114,6 +115,7 @@ func (s *Scheduler) start(e *entry) bool {
 	s.mu.Lock()
 	if e.kill || e.throwErr != nil {
 		e.err = e.throwErr
+		e.killed = e.kill
 		e.kill, e.throwErr = false, nil
 		e.updateSigLocked()
 		s.mu.Unlock()
@@ -132,7 +134,7 @@ func (s *Scheduler) start(e *entry) bool {
 	}
 	s.mu.Unlock()
 	if w == nil {
-		w = newWorker(s)
+		w = newWorker()
 	}
 	w.e = e
 	e.w = w
@@ -169,6 +171,9 @@ func (s *Scheduler) finish(e *entry) {
 	s.emptiedBy = nil
 	e.kill, e.throwErr, e.deliver, e.value = false, nil, nil, nil
 	e.updateSigLocked()
+	if e.cancelCtx != nil {
+		e.cancelCtx(e.endCause())
+	}
 	if err := e.err; err != nil {
 		s.log.Error().Err(err).Stringer("tasklet", e.t).Msg("uncaught error in tasklet")
 		s.deliverLocked(err)
@@ -186,6 +191,17 @@ func (s *Scheduler) finish(e *entry) {
 		stop.stopped = true
 		stop.stop()
 	}
+}
+
+// endCause is why e's context is cancelled as it dies.
+func (e *entry) endCause() error {
+	switch {
+	case e.err != nil:
+		return e.err
+	case e.killed:
+		return ErrKilled
+	}
+	return ErrEnded
 }
 
 // deliverLocked hands an uncaught error to the innermost Run caller, or to
@@ -303,6 +319,10 @@ func (s *Scheduler) sleepLocked(wait time.Duration) {
 	} else {
 		<-s.wake
 	}
+	// Woken: wait until no tasklet of another scheduler is inside atomic,
+	// so that what it did atomically is seen whole (the GIL's guarantee).
+	atomicLock.Lock()
+	atomicLock.Unlock() //nolint:staticcheck // an empty critical section is the point
 	s.mu.Lock()
 	s.sleeping = false
 	s.leaveIdleLocked()

@@ -43,7 +43,8 @@ type Scheduler struct {
 	idle      bool
 	closing   bool
 	closed    bool
-	blocking  int // Blocking calls in flight
+	blocking  int            // Blocking calls in flight
+	workers   sync.WaitGroup // their goroutines
 	switches  uint64
 	budget    budget
 
@@ -254,6 +255,7 @@ func (s *Scheduler) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	s.workers.Wait() // Blocking calls: their contexts were cancelled by the kills
 	s.mu.Lock()
 	s.closed = true
 	free, zombies := s.free, s.zombies
