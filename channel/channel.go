@@ -82,13 +82,22 @@ func New[T any]() *Channel[T] {
 }
 
 // NewBuffered returns a channel that holds up to size values before a sender
-// blocks (stacklesslib's QueueChannel). Size 0 gives an unbuffered channel.
+// blocks (stacklesslib's QueueChannel). Its preference is 0: a handoff to a
+// waiting partner never switches, so a producer streams up to size values
+// before its consumer runs and the buffer absorbs bursts (stacklesslib's
+// queue channel uses +1 so that its sender always continues; with a bounded
+// buffer +1 would switch back to a blocked producer for every freed slot).
+// SetPreference changes it. Size 0 gives an unbuffered channel with
+// preference -1, as New.
 func NewBuffered[T any](size int) (*Channel[T], error) {
 	if size < 0 {
 		return nil, ErrNegativeSize
 	}
 	c := New[T]()
-	c.buf = make([]item[T], size)
+	if size > 0 {
+		c.buf = make([]item[T], size)
+		c.pref.Store(0)
+	}
 	return c, nil
 }
 

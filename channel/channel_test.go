@@ -423,17 +423,30 @@ func TestBuffered(t *testing.T) {
 	assert.Equal(t, []string{"got 1", "got 2", "got 3", "third sent"}, r.log)
 
 	// A receiver waiting on an empty buffered channel is handed the value
-	// with the preference rules: receiver first by default.
-	r.log = nil
-	spawn(t, s, "recv", func(tk *tasklet.Tasklet) {
-		v, err := ch.Receive(tk)
+	// with the preference rules: 0 (the caller continues) by default for a
+	// buffered channel, -1 switches to the receiver.
+	assert.Equal(t, 0, ch.Preference())
+	for _, tc := range []struct {
+		pref int
+		want []string
+	}{
+		{0, []string{"main", "recv 4"}},
+		{-1, []string{"recv 4", "main"}},
+	} {
+		require.NoError(t, ch.SetPreference(tc.pref))
+		r.log = nil
+		spawn(t, s, "recv", func(tk *tasklet.Tasklet) {
+			v, err := ch.Receive(tk)
+			require.NoError(t, err)
+			r.add("recv %d", v)
+		})
+		require.NoError(t, main.Schedule())
+		require.NoError(t, ch.Send(main, 4))
+		r.add("main")
+		_, err = s.Run()
 		require.NoError(t, err)
-		r.add("recv %d", v)
-	})
-	require.NoError(t, main.Schedule())
-	require.NoError(t, ch.Send(main, 4))
-	r.add("main")
-	assert.Equal(t, []string{"recv 4", "main"}, r.log)
+		assert.Equal(t, tc.want, r.log, "preference %d", tc.pref)
+	}
 
 	_, err = channel.NewBuffered[int](-1)
 	assert.ErrorIs(t, err, channel.ErrNegativeSize)

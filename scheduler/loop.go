@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/stackless-go/stackless/tasklet"
@@ -305,18 +306,29 @@ func (s *Scheduler) anyBlockedLocked() bool {
 	return false
 }
 
+// spinWaits is how often a scheduler yields its thread, watching for a
+// wake-up, before it parks: a partner on another core usually answers within
+// a microsecond, and parking and unparking a goroutine costs more.
+const spinWaits = 16
+
 // sleepLocked sleeps until woken or until wait (>= 0) has passed.
 func (s *Scheduler) sleepLocked(wait time.Duration) {
 	s.sleeping = true
+	s.woken.Store(false)
 	s.mu.Unlock()
-	if wait >= 0 {
+	for i := 0; i < spinWaits && !s.woken.Load(); i++ {
+		runtime.Gosched()
+	}
+	switch {
+	case s.woken.Load():
+	case wait >= 0:
 		t := s.clock.NewTimer(wait)
 		select {
 		case <-s.wake:
 		case <-t.C():
 		}
 		t.Stop()
-	} else {
+	default:
 		<-s.wake
 	}
 	// Woken: wait until no tasklet of another scheduler is inside atomic,
@@ -326,14 +338,19 @@ func (s *Scheduler) sleepLocked(wait time.Duration) {
 	s.mu.Lock()
 	s.sleeping = false
 	s.leaveIdleLocked()
+	select { // a token sent while we spun or timed out
+	case <-s.wake:
+	default:
+	}
 }
 
 // wakeLocked wakes s if it sleeps.
 func (s *Scheduler) wakeLocked() {
-	if !s.sleeping {
+	if !s.sleeping || s.woken.Load() {
 		return
 	}
 	s.leaveIdleLocked()
+	s.woken.Store(true)
 	select {
 	case s.wake <- struct{}{}:
 	default:

@@ -1,76 +1,81 @@
 package scheduler
 
-import "sync"
+import (
+	"sync"
+
+	"go.uber.org/atomic"
+)
 
 // registry counts the schedulers of the process, to tell a scheduler that
 // may still be woken by another from one that never will be.
 //
-// Invariants (under registry.mu):
-//   - live is the number of schedulers created and not yet closed;
-//   - idle is the number of those asleep with nothing that could wake them
-//     but another scheduler: no timer, no Blocking call in flight. A
-//     scheduler is idle exactly while its idle field is true.
+// Invariants:
+//   - counts packs live<<32 | idle. live is the number of schedulers created
+//     and not yet closed; idle the number of those asleep with nothing that
+//     could wake them but another scheduler (no timer, no Blocking call). A
+//     scheduler counts as idle exactly while its idle field is true.
 //   - A scheduler that would become idle while every other live scheduler is
-//     idle is deadlocked instead: nobody is left to wake anyone.
+//     idle is deadlocked instead: nobody is left to wake anyone. When a
+//     scheduler closes and leaves only idle ones, they are all woken so that
+//     one of them reports the deadlock.
+//   - all lists the live schedulers, for that wake-up; guarded by mu.
 //
 // Lock order: Scheduler.mu before registry.mu.
 var registry struct {
-	mu    sync.Mutex
-	live  int
-	idle  int
-	sleep map[*Scheduler]struct{} // idle schedulers
+	counts atomic.Uint64
+	mu     sync.Mutex
+	all    map[*Scheduler]struct{}
 }
 
-func registerScheduler() {
+const liveOne = 1 << 32
+
+func registerScheduler(s *Scheduler) {
 	registry.mu.Lock()
-	registry.live++
+	if registry.all == nil {
+		registry.all = make(map[*Scheduler]struct{})
+	}
+	registry.all[s] = struct{}{}
+	registry.counts.Add(liveOne)
 	registry.mu.Unlock()
 }
 
-// unregisterScheduler removes a closed scheduler. If every scheduler left
-// is idle, they are all woken so that one of them reports the deadlock.
-func unregisterScheduler() {
+func unregisterScheduler(s *Scheduler) {
 	registry.mu.Lock()
-	registry.live--
+	delete(registry.all, s)
+	c := registry.counts.Sub(liveOne)
 	var wake []*Scheduler
-	if registry.live > 0 && registry.idle == registry.live {
-		for s := range registry.sleep {
-			wake = append(wake, s)
+	if live, idle := c>>32, c&(liveOne-1); live > 0 && idle == live {
+		for o := range registry.all {
+			wake = append(wake, o)
 		}
 	}
 	registry.mu.Unlock()
-	for _, s := range wake {
-		s.mu.Lock()
-		s.wakeLocked()
-		s.mu.Unlock()
+	for _, o := range wake {
+		o.mu.Lock()
+		o.wakeLocked()
+		o.mu.Unlock()
 	}
 }
 
 // goIdleLocked marks s idle, or reports false if that would leave every
 // live scheduler idle (a deadlock).
 func (s *Scheduler) goIdleLocked() bool {
-	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	if registry.idle+1 >= registry.live {
-		return false
+	for {
+		c := registry.counts.Load()
+		if live, idle := c>>32, c&(liveOne-1); idle+1 >= live {
+			return false
+		}
+		if registry.counts.CompareAndSwap(c, c+1) {
+			s.idle = true
+			return true
+		}
 	}
-	registry.idle++
-	if registry.sleep == nil {
-		registry.sleep = make(map[*Scheduler]struct{})
-	}
-	registry.sleep[s] = struct{}{}
-	s.idle = true
-	return true
 }
 
 // leaveIdleLocked undoes goIdleLocked.
 func (s *Scheduler) leaveIdleLocked() {
-	if !s.idle {
-		return
+	if s.idle {
+		registry.counts.Dec()
+		s.idle = false
 	}
-	registry.mu.Lock()
-	registry.idle--
-	delete(registry.sleep, s)
-	registry.mu.Unlock()
-	s.idle = false
 }

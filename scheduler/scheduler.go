@@ -39,6 +39,7 @@ type Scheduler struct {
 	zombies   []*worker
 	emptiedBy *entry // the tasklet whose blocking emptied the ring
 	wake      chan struct{}
+	woken     atomic.Bool // a wake-up arrived while sleeping: ends the spin
 	sleeping  bool
 	idle      bool
 	closing   bool
@@ -86,7 +87,7 @@ func New(opts ...Option) (*Scheduler, error) {
 	s.last = m
 	s.ring.pushBack(m)
 	s.linkLocked(m)
-	registerScheduler()
+	registerScheduler(s)
 	return s, nil
 }
 
@@ -271,6 +272,6 @@ func (s *Scheduler) Close() error {
 		// whoever stops it: let a throwaway goroutine take it.
 		go w.stop()
 	}
-	unregisterScheduler()
+	unregisterScheduler(s)
 	return errors.Join(errs...)
 }
