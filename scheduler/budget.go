@@ -1,18 +1,234 @@
 package scheduler
 
-// budgetConfig is the watchdog budget of one Run call.
-type budgetConfig struct{}
+import (
+	"errors"
+	"time"
 
-func (budgetConfig) validate() error { return nil }
+	"github.com/stackless-go/stackless/tasklet"
+)
 
-// budget is the armed watchdog budget of the outermost timed Run.
-type budget struct {
-	armed bool
+// ErrBadBudget is returned by Run for a negative budget.
+var ErrBadBudget = errors.New("scheduler: negative budget")
+
+// TickBudget limits Run to n ticks per slice: the most ticks one tasklet may
+// run without switching (Total makes it the ticks of the whole Run). Every
+// runtime operation counts one tick, and t.Tick() one more. n == 0 means no
+// budget.
+func TickBudget(n int64) RunOption {
+	return runOptionFunc(func(c *runConfig) { c.budget.ticks = n })
 }
 
-func (b *budget) armLocked(*runFrame, budgetConfig, *Scheduler) {}
-func (b *budget) disarmLocked(*runFrame)                        {}
-func (b *budget) startSliceLocked()                             {}
-func (b *budget) overLocked() bool                              { return false }
-func (s *Scheduler) interruptLocked()                           {}
-func (s *Scheduler) countTickLocked(e *entry)                   { e.ticks++ }
+// TimeBudget limits Run to d of wall time per slice (Total: for the whole
+// Run). A monitor goroutine raises a flag that the running tasklet's next
+// tick reads; ticks never read the clock. d == 0 means no budget.
+func TimeBudget(d time.Duration) RunOption {
+	return runOptionFunc(func(c *runConfig) { c.budget.time = d })
+}
+
+// Total makes the budgets count from the start of Run instead of restarting
+// at every switch.
+func Total() RunOption {
+	return runOptionFunc(func(c *runConfig) { c.budget.total = true })
+}
+
+// Soft makes a budget's interrupt take effect at the tasklet's next
+// voluntary switch: Run then returns no victim and removes nothing. The
+// default (hard) interrupts the tasklet at its next tick and returns it.
+func Soft() RunOption {
+	return runOptionFunc(func(c *runConfig) { c.budget.soft = true })
+}
+
+// budgetConfig is the watchdog budget of one Run call.
+type budgetConfig struct {
+	ticks int64
+	time  time.Duration
+	total bool
+	soft  bool
+}
+
+func (c budgetConfig) validate() error {
+	if c.ticks < 0 || c.time < 0 {
+		return ErrBadBudget
+	}
+	return nil
+}
+
+func (c budgetConfig) any() bool { return c.ticks > 0 || c.time > 0 }
+
+// budget is the armed watchdog budget of the outermost timed Run.
+//
+// Invariants (under Scheduler.mu, except where noted):
+//   - armed is true from the outermost Run with a budget until that Run
+//     returns; frame is that Run. Nested Runs never re-arm it.
+//   - tickLeft (owner thread only, read lock-free by Tick) counts down to the
+//     next slow check: the slice's remaining ticks under a tick budget, else
+//     a check interval. It is reset at every switch.
+//   - due is set when an interrupt must return the innermost Run: at the
+//     next switch the root pops that Run with victim (hard mode) or none.
+//   - deferred is set when the budget ran out inside atomic: when atomic
+//     ends, tickLeft drops to zero so that the next tick interrupts.
+type budget struct {
+	armed    bool
+	frame    *runFrame
+	cfg      budgetConfig
+	due      bool
+	victim   *entry
+	deferred bool
+	runTicks int64 // ticks of the Run so far, charged at every switch
+}
+
+// checkInterval is how many ticks run between slow checks when no tick
+// budget applies: the slow path is where a pending kill, a wall-time alarm
+// and the stall monitor's progress counter are seen.
+const checkInterval = 4096
+
+func (s *Scheduler) armBudgetLocked(f *runFrame, cfg budgetConfig) {
+	b := &s.budget
+	if b.armed || !cfg.any() {
+		return
+	}
+	*b = budget{armed: true, frame: f, cfg: cfg}
+	now := monotonic()
+	s.runStart.Store(now)
+	s.sliceStart.Store(now)
+	s.alarm.Store(false)
+	if cfg.time > 0 {
+		s.nudgeMonitor()
+	}
+}
+
+func (s *Scheduler) disarmBudgetLocked(f *runFrame) {
+	if s.budget.frame != f {
+		return
+	}
+	s.budget = budget{}
+	s.alarm.Store(false)
+	s.chargeLocked(nil, checkInterval)
+}
+
+// chargeLocked moves the ticks counted down since the last charge to the
+// running tasklet e and to the armed Run, and restarts the countdown at left.
+func (s *Scheduler) chargeLocked(e *entry, left int64) {
+	used := s.sliceTicks - s.tickLeft
+	if e != nil {
+		e.ticks += uint64(max(used, 0))
+	}
+	if s.budget.armed {
+		s.budget.runTicks += used
+	}
+	s.tickLeft, s.sliceTicks = left, left
+}
+
+// startSliceLocked charges the tasklet that ran (prev) and resets the tick
+// countdown for the one about to run.
+func (s *Scheduler) startSliceLocked(prev *entry) {
+	b := &s.budget
+	left := int64(checkInterval)
+	if b.armed {
+		if b.cfg.time > 0 && !b.cfg.total {
+			s.sliceStart.Store(monotonic())
+			s.alarm.Store(false)
+		}
+		if b.cfg.ticks > 0 {
+			left = b.cfg.ticks
+			if b.cfg.total {
+				left = max(b.cfg.ticks-b.runTicks-(s.sliceTicks-s.tickLeft), 0)
+			}
+		}
+	}
+	s.chargeLocked(prev, left)
+}
+
+// budgetDueLocked reports whether the innermost Run must return now, at a
+// switch: an interrupt is due, or a total budget is spent.
+func (s *Scheduler) budgetDueLocked() bool {
+	b := &s.budget
+	if !b.armed {
+		return false
+	}
+	if !b.due && b.cfg.total {
+		spent := b.cfg.ticks > 0 && b.runTicks+s.sliceTicks-s.tickLeft >= b.cfg.ticks
+		if spent || s.alarm.Load() {
+			b.due = true
+		}
+	}
+	return b.due
+}
+
+// returnFromRunLocked ends the innermost Run because of the budget.
+func (s *Scheduler) returnFromRunLocked() {
+	b := &s.budget
+	f := s.frames[len(s.frames)-1]
+	if b.victim != nil {
+		f.victim = b.victim.t
+	}
+	b.due, b.victim = false, nil
+	s.popFrameLocked(f)
+}
+
+// tickSlow is Tick's slow path, for the running tasklet e.
+func (e *entry) tickSlow(s *Scheduler) {
+	s.mu.Lock()
+	if s.cur != e {
+		s.mu.Unlock()
+		return
+	}
+	s.progress.Inc()
+	if e.kill {
+		e.kill = false
+		e.updateSigLocked()
+		e.killed = true
+		s.mu.Unlock()
+		panic(tasklet.KillPanic())
+	}
+	b := &s.budget
+	over := b.armed && !b.due && ((b.cfg.ticks > 0 && s.tickLeft <= 0) || s.alarm.Load())
+	if !over {
+		if s.tickLeft <= 0 {
+			s.chargeLocked(e, checkInterval)
+		}
+		s.mu.Unlock()
+		return
+	}
+	if e.t.Atomic() {
+		b.deferred = true // interrupted at the first tick after atomic ends
+		s.chargeLocked(e, checkInterval)
+		s.mu.Unlock()
+		return
+	}
+	s.interrupts.Inc()
+	b.due = true
+	if b.cfg.soft {
+		s.log.Debug().Stringer("tasklet", e.t).Msg("watchdog: soft interrupt")
+		s.chargeLocked(e, checkInterval)
+		s.mu.Unlock()
+		return
+	}
+	s.log.Debug().Stringer("tasklet", e.t).Msg("watchdog: interrupted")
+	b.victim = e
+	s.ring.popFront()
+	e.setState(tasklet.Paused)
+	s.emptiedBy = nil
+	s.switchLocked(e)
+	if _, err := e.resumed(); err != nil {
+		s := e.lockOwner()
+		e.setPendingLocked(err) // Tick returns nothing: the next call gets it
+		s.mu.Unlock()
+	}
+}
+
+// atomicEndedLocked is called when the running tasklet leaves atomic.
+func (s *Scheduler) atomicEndedLocked() {
+	if s.budget.deferred {
+		s.budget.deferred = false
+		s.chargeLocked(s.cur, 0)
+	}
+}
+
+// countTickLocked counts the tick of a runtime operation.
+func (s *Scheduler) countTickLocked(*entry) { s.tickLeft-- }
+
+var monotonicBase = time.Now()
+
+// monotonic returns nanoseconds on the monotonic clock.
+func monotonic() int64 { return int64(time.Since(monotonicBase)) }

@@ -27,13 +27,14 @@ func Context(t *tasklet.Tasklet) context.Context {
 	}
 	s := e.lockOwner()
 	defer s.mu.Unlock()
-	if e.ctx == nil {
-		e.ctx, e.cancelCtx = context.WithCancelCause(context.Background())
+	c := e.cold()
+	if c.ctx == nil {
+		c.ctx, c.cancelCtx = context.WithCancelCause(context.Background())
 		if e.State() == tasklet.Dead {
-			e.cancelCtx(ErrEnded)
+			c.cancelCtx(ErrEnded)
 		}
 	}
-	return e.ctx
+	return c.ctx
 }
 
 // ThrowOnDone throws context.Cause(ctx) into t when ctx is done, turning a

@@ -1,8 +1,11 @@
 package scheduler
 
 import (
+	"context"
 	"iter"
 	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
 
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -20,6 +23,7 @@ type worker struct {
 	stop  func()
 	yield func(struct{}) bool
 	e     *entry
+	gid   int64 // the coroutine's goroutine id, for stacks in reports
 
 	exited   bool // the body of e has ended
 	stopped  bool // stop was called: never yield again
@@ -30,6 +34,7 @@ func newWorker() *worker {
 	w := &worker{}
 	w.next, w.stop = iter.Pull(func(yield func(struct{}) bool) {
 		w.yield = yield
+		w.gid = goroutineID()
 		for {
 			w.run(w.e)
 			w.exited = true
@@ -76,8 +81,16 @@ func (w *worker) run(e *entry) {
 		if s := e.s.Load(); err != nil && s.onError != nil {
 			err = s.callErrorHandler(e.t, err)
 		}
-		e.err = err
+		if err != nil {
+			e.cold().err = err
+		}
 	}()
+	if s := e.s.Load(); s.labels {
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(
+			"scheduler", strconv.FormatUint(s.id, 10),
+			"tasklet", strconv.FormatUint(e.t.ID(), 10),
+			"name", e.t.Name())))
+	}
 	e.t.Func()(e.t)
 	normal = true
 }

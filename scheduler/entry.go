@@ -39,32 +39,67 @@ type entry struct {
 	woken     bool  // Ready arrived before Park suspended
 	kill      bool  // a kill is pending
 	throwErr  error // a throw is pending
-	deliver   error // an uncaught error delivered to this main or Run caller
 	value     any   // tempval for ScheduleRemove
-	frame     *runFrame
+	c         *cold // rarely used state
 
 	// the running chain (see loop.go); touched only by the running chain
 	child *entry
-	depth int
+	depth int32
+
+	tidx      int32 // index in the timer heap, -1 if none; guarded by the owner's mu
+	yieldOnly bool  // a zero timeout: it only yields
 
 	// timer, guarded by the owner's mu
-	when time.Time
+	when int64 // deadline, clock's UnixNano
 	tseq uint64
-	tidx int
 
 	// the scheduler's list of live tasklets
 	prevAll, nextAll *entry
 
-	// written by the tasklet's own coroutine as it ends; read by the loop
-	err    error
-	killed bool // it ended by a kill
+	killed bool // it ended by a kill: written as it ends, read by the loop
 
-	// owner thread only
-	ticks uint64 // ticks counted, for introspection
+	ticks uint64 // ticks counted, charged at every switch; guarded by the owner's mu
+}
 
-	// Context; guarded by the owner's mu
+// cold is a tasklet's rarely used state, allocated on first use, so that
+// a parked tasklet stays small. Guarded by the owner's mu, except err.
+type cold struct {
+	err       error     // the uncaught error it died of: written as it ends
+	deliver   error     // an uncaught error delivered to this main or Run caller
+	frame     *runFrame // its Run call in progress
 	ctx       context.Context
 	cancelCtx context.CancelCauseFunc
+	runTime   int64 // ns run, with WithRunTimeAccounting
+}
+
+func (e *entry) cold() *cold {
+	if e.c == nil {
+		e.c = &cold{}
+	}
+	return e.c
+}
+
+// uncaught returns the error e died of.
+func (e *entry) uncaught() error {
+	if e.c == nil {
+		return nil
+	}
+	return e.c.err
+}
+
+func (e *entry) delivered() error {
+	if e.c == nil {
+		return nil
+	}
+	return e.c.deliver
+}
+
+// inRun returns e's Run call in progress, or nil.
+func (e *entry) inRun() *runFrame {
+	if e.c == nil {
+		return nil
+	}
+	return e.c.frame
 }
 
 // errKilled is the wake reason of a tasklet whose wait was cancelled by a
@@ -132,9 +167,9 @@ func (e *entry) takePendingLocked() error {
 		e.s.Load().mu.Unlock()
 		panic(tasklet.KillPanic())
 	}
-	err := e.deliver
+	err := e.delivered()
 	if err != nil {
-		e.deliver = nil
+		e.c.deliver = nil
 	} else {
 		err, e.throwErr = e.throwErr, nil
 	}
@@ -144,7 +179,7 @@ func (e *entry) takePendingLocked() error {
 
 // updateSigLocked recomputes sig from what is pending.
 func (e *entry) updateSigLocked() {
-	e.sig.Store(e.kill || e.throwErr != nil || e.deliver != nil || e.value != nil)
+	e.sig.Store(e.kill || e.throwErr != nil || e.delivered() != nil || e.value != nil)
 }
 
 // resumed is called by e right after it was switched back to. It returns a
@@ -174,7 +209,8 @@ func (e *entry) Schedule(remove bool) (any, error) {
 		e.setState(tasklet.Paused)
 		s.emptiedBy = nil
 	} else {
-		if s.ring.n == 1 && len(s.timers) == 0 {
+		if s.ring.n == 1 && len(s.timers) == 0 && !s.budgetDueLocked() {
+			s.startSliceLocked(e) // alone: no switch, but a voluntary yield restarts the slice
 			s.mu.Unlock()
 			return nil, nil
 		}
@@ -259,21 +295,45 @@ func (e *entry) insert(v any, set, next bool) error {
 		e.value = v
 		e.sig.Store(true)
 	}
-	s.makeRunnableLocked(e, next)
+	place := atEnd
+	if next {
+		place = runNext
+	}
+	s.makeRunnableLocked(e, place)
 	return nil
 }
 
-// makeRunnableLocked puts a paused, new or just-unblocked e in the ring:
-// at the end of the cycle, or with next, to run next: right after the
-// running tasklet, or first if none is running.
-func (s *Scheduler) makeRunnableLocked(e *entry, next bool) {
-	switch {
-	case !next:
+// placement says where a tasklet that becomes runnable joins the ring.
+type placement int
+
+const (
+	// atEnd appends it: it runs after every runnable tasklet (Stackless's
+	// order for Insert, same-scheduler handoffs, Sleep(0)).
+	atEnd placement = iota
+	// runNext puts it right after the running tasklet, or first if none
+	// runs (Run from another thread, a preferred channel partner).
+	runNext
+	// wakeLane puts it after the running tasklet and the tasklets woken
+	// from outside before it, FIFO: a tasklet woken by another scheduler, a
+	// timer or a Blocking call runs within one slice, however many
+	// CPU-bound tasklets the watchdog keeps reinserting at the end.
+	wakeLane
+)
+
+// makeRunnableLocked puts a paused, new or just-unblocked e in the ring.
+func (s *Scheduler) makeRunnableLocked(e *entry, place placement) {
+	running := 0
+	if s.cur != nil && s.ring.front() == s.cur {
+		running = 1
+	}
+	switch place {
+	case atEnd:
 		s.ring.pushBack(e)
-	case s.cur != nil && s.ring.front() == s.cur:
-		s.ring.insertSecond(e)
-	default:
-		s.ring.pushFront(e)
+	case runNext:
+		s.ring.insertAt(running, e)
+	case wakeLane:
+		s.ring.insertAt(running+s.lane, e)
+		s.lane++
 	}
 	e.setState(tasklet.Scheduled)
 	s.wakeLocked()
@@ -323,8 +383,8 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 		e.lockOwner()
 	}
 	s := e.s.Load()
-	if err == nil && e.cancelCtx != nil && e.State() != tasklet.Dead {
-		e.cancelCtx(ErrKilled)
+	if err == nil && e.c != nil && e.c.cancelCtx != nil && e.State() != tasklet.Dead {
+		e.c.cancelCtx(ErrKilled)
 	}
 	switch e.State() {
 	case tasklet.Dead:
@@ -339,13 +399,13 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 			reason = errKilled
 		}
 		if e.blockedOn.Cancel(e.t, reason) {
-			s.readyLocked(e, reason, false)
+			s.readyLocked(e, reason, atEnd)
 			break
 		}
 		e.setPendingLocked(err)
 	case tasklet.New, tasklet.Paused:
 		e.setPendingLocked(err)
-		s.makeRunnableLocked(e, false)
+		s.makeRunnableLocked(e, atEnd)
 	default: // Scheduled, Current
 		e.setPendingLocked(err)
 	}
@@ -381,23 +441,14 @@ func (e *entry) Sleep(d time.Duration) error {
 	return err
 }
 
-// Tick implements Tick.
+// Tick implements Tick: a countdown and two flag loads when nothing is due.
 func (e *entry) Tick() {
-	e.ticks++
-	if e.sig.Load() {
-		s := e.lockOwner()
-		if s.cur != e {
-			s.mu.Unlock()
-			return
-		}
-		if e.kill {
-			e.kill = false
-			e.updateSigLocked()
-			s.mu.Unlock()
-			panic(tasklet.KillPanic())
-		}
-		s.mu.Unlock()
+	s := e.s.Load()
+	s.tickLeft--
+	if s.tickLeft > 0 && !e.sig.Load() && !s.alarm.Load() {
+		return
 	}
+	e.tickSlow(s)
 }
 
 // Park implements Park.
@@ -409,15 +460,15 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 		return err
 	}
 	s.countTickLocked(e)
-	if e.sig.Load() && (e.kill || e.throwErr != nil || e.deliver != nil) {
+	if e.sig.Load() && (e.kill || e.throwErr != nil || e.delivered() != nil) {
 		// Something is pending: leave the wait queue and raise it, unless
 		// a partner has already taken us; then its handoff stands and the
 		// pending kill or error waits for the next switch point.
 		reason := e.throwErr
 		if e.kill {
 			reason = errKilled
-		} else if e.deliver != nil {
-			reason = e.deliver
+		} else if e.delivered() != nil {
+			reason = e.delivered()
 		}
 		if b.Cancel(e.t, reason) {
 			if err := e.takePendingLocked(); err != nil {
@@ -462,22 +513,37 @@ func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) {
 		e.wakeErr = err
 		return
 	}
-	s.readyLocked(e, err, next)
+	place := wakeLane // woken from outside the scheduler
+	switch {
+	case next:
+		place = runNext
+	case waker != nil && waker.Owner() == s:
+		place = atEnd
+	}
+	s.readyLocked(e, err, place)
 }
 
 // readyLocked makes the blocked e runnable with Park result err.
-func (s *Scheduler) readyLocked(e *entry, err error, next bool) {
+func (s *Scheduler) readyLocked(e *entry, err error, place placement) {
 	e.wakeErr = err
 	e.blockedOn = nil
 	s.disarmLocked(e)
-	s.makeRunnableLocked(e, next)
+	s.makeRunnableLocked(e, place)
 }
 
-// Atomic implements the cross-scheduler exclusion of SetAtomic.
+// Atomic implements the cross-scheduler exclusion of SetAtomic, and lets a
+// watchdog interrupt deferred by atomic take effect at the next tick.
 func (e *entry) Atomic(on bool) {
 	if on {
 		atomicLock.Lock()
-	} else {
-		atomicLock.Unlock()
+		return
+	}
+	atomicLock.Unlock()
+	if e.State() == tasklet.Current {
+		s := e.lockOwner()
+		if s.cur == e {
+			s.atomicEndedLocked()
+		}
+		s.mu.Unlock()
 	}
 }

@@ -53,7 +53,7 @@ func (s *Scheduler) switchLocked(e *entry) {
 // fastNextLocked makes the ring's front current and returns it, or returns
 // nil when the root must decide.
 func (s *Scheduler) fastNextLocked() *entry {
-	if s.ring.n == 0 || len(s.timers) > 0 || s.budget.armed {
+	if s.ring.n == 0 || len(s.timers) > 0 || s.budgetDueLocked() {
 		s.cur = nil
 		return nil
 	}
@@ -63,11 +63,21 @@ func (s *Scheduler) fastNextLocked() *entry {
 }
 
 func (s *Scheduler) makeCurrentLocked(e *entry) {
+	prev := s.last
+	if s.accounting {
+		now := monotonic()
+		if prev != nil {
+			prev.cold().runTime += now - s.switchedAt
+		}
+		s.switchedAt = now
+	}
+	s.startSliceLocked(prev)
 	s.cur = e
 	s.last = e
 	e.setState(tasklet.Current)
 	s.switches++
-	s.budget.startSliceLocked()
+	s.lane = 0
+	s.progress.Inc()
 }
 
 // transfer runs the chain from x, which has chosen s.target, until x is the
@@ -115,13 +125,16 @@ func (s *Scheduler) step(x, y *entry) {
 func (s *Scheduler) start(e *entry) bool {
 	s.mu.Lock()
 	if e.kill || e.throwErr != nil {
-		e.err = e.throwErr
+		err := e.throwErr
 		e.killed = e.kill
 		e.kill, e.throwErr = false, nil
 		e.updateSigLocked()
 		s.mu.Unlock()
-		if e.err != nil && s.onError != nil {
-			e.err = s.callErrorHandler(e.t, e.err)
+		if err != nil && s.onError != nil {
+			err = s.callErrorHandler(e.t, err)
+		}
+		if err != nil {
+			e.cold().err = err
 		}
 		s.finish(e)
 		return false
@@ -170,12 +183,15 @@ func (s *Scheduler) finish(e *entry) {
 		s.cur = nil
 	}
 	s.emptiedBy = nil
-	e.kill, e.throwErr, e.deliver, e.value = false, nil, nil, nil
-	e.updateSigLocked()
-	if e.cancelCtx != nil {
-		e.cancelCtx(e.endCause())
+	e.kill, e.throwErr, e.value = false, nil, nil
+	if e.c != nil {
+		e.c.deliver = nil
+		if e.c.cancelCtx != nil {
+			e.c.cancelCtx(e.endCause())
+		}
 	}
-	if err := e.err; err != nil {
+	e.updateSigLocked()
+	if err := e.uncaught(); err != nil {
 		s.log.Error().Err(err).Stringer("tasklet", e.t).Msg("uncaught error in tasklet")
 		s.deliverLocked(err)
 	}
@@ -197,8 +213,8 @@ func (s *Scheduler) finish(e *entry) {
 // endCause is why e's context is cancelled as it dies.
 func (e *entry) endCause() error {
 	switch {
-	case e.err != nil:
-		return e.err
+	case e.uncaught() != nil:
+		return e.uncaught()
 	case e.killed:
 		return ErrKilled
 	}
@@ -224,15 +240,15 @@ func (s *Scheduler) deliverLocked(err error) {
 			s.disarmLocked(m)
 			break
 		}
-		m.deliver = err
+		m.cold().deliver = err
 		m.sig.Store(true)
 		return // a partner has taken main: it will be readied
 	case tasklet.Scheduled:
 		s.ring.remove(m)
-		m.deliver = err
+		m.cold().deliver = err
 		m.sig.Store(true)
 	default: // Paused
-		m.deliver = err
+		m.cold().deliver = err
 		m.sig.Store(true)
 	}
 	s.ring.pushFront(m)
@@ -248,11 +264,10 @@ func (s *Scheduler) pick() *entry {
 	s.mu.Lock()
 	for {
 		wait := s.fireLocked()
+		if len(s.frames) > 0 && s.budgetDueLocked() {
+			s.returnFromRunLocked()
+		}
 		if e := s.ring.front(); e != nil {
-			if s.budget.armed && s.budget.overLocked() {
-				s.interruptLocked()
-				continue
-			}
 			prev := s.last
 			s.makeCurrentLocked(e)
 			s.mu.Unlock()
@@ -299,7 +314,7 @@ func (s *Scheduler) canWakeLocked(wait time.Duration, quiet bool) bool {
 
 func (s *Scheduler) anyBlockedLocked() bool {
 	for e := s.all; e != nil; e = e.nextAll {
-		if e.State() == tasklet.Blocked && e.frame == nil {
+		if e.State() == tasklet.Blocked && e.inRun() == nil {
 			return true
 		}
 	}
@@ -362,7 +377,7 @@ func (s *Scheduler) wakeLocked() {
 // *tasklet.DeadlockError; its wait is undone and it becomes runnable.
 func (s *Scheduler) deadlockLocked() {
 	v := s.emptiedBy
-	if v == nil || v.State() != tasklet.Blocked || v.frame != nil {
+	if v == nil || v.State() != tasklet.Blocked || v.inRun() != nil {
 		v = s.main
 	}
 	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
@@ -372,7 +387,7 @@ func (s *Scheduler) deadlockLocked() {
 		return
 	}
 	s.log.Warn().Err(derr).Msg("deadlock")
-	s.readyLocked(v, derr, false)
+	s.readyLocked(v, derr, atEnd)
 }
 
 func (s *Scheduler) describeLocked(e *entry) string {

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"errors"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -68,4 +69,31 @@ func WithErrorHandler(fn func(t *tasklet.Tasklet, err error) error) Option {
 		s.onError = fn
 		return nil
 	})
+}
+
+// WithStallReport starts the scheduler's monitor goroutine, which reports
+// (through the logger, with the tasklet's stack, once per stall) a tasklet
+// that runs longer than d without reaching a tick or a switch, and counts it
+// in Stats().Stalls.
+func WithStallReport(d time.Duration) Option {
+	return optionFunc(func(s *Scheduler) error {
+		if d <= 0 {
+			return ErrBadBudget
+		}
+		s.stallAfter = d
+		return nil
+	})
+}
+
+// WithRunTimeAccounting makes the scheduler measure how long each tasklet
+// runs (TaskletInfo.RunTime), at the cost of a clock read per switch.
+func WithRunTimeAccounting() Option {
+	return optionFunc(func(s *Scheduler) error { s.accounting = true; return nil })
+}
+
+// WithProfilerLabels labels each tasklet's goroutine with pprof labels
+// (scheduler, tasklet id, name), so CPU and goroutine profiles attribute work
+// to tasklets. It costs an allocation each time a tasklet starts.
+func WithProfilerLabels() Option {
+	return optionFunc(func(s *Scheduler) error { s.labels = true; return nil })
 }

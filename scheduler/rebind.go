@@ -1,6 +1,10 @@
 package scheduler
 
-import "github.com/stackless-go/stackless/tasklet"
+import (
+	"time"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
 
 // Adopt moves t, which must be new, paused or blocked, from its scheduler to
 // s (Stackless's rebinding to another thread). A blocked tasklet stays blocked
@@ -48,7 +52,7 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 		return tasklet.ErrDead
 	case e.State() == tasklet.Scheduled || e.State() == tasklet.Current:
 		return tasklet.ErrRunnable
-	case e.frame != nil:
+	case e.inRun() != nil:
 		return tasklet.ErrBlocked
 	}
 	from.unlinkLocked(e)
@@ -62,7 +66,7 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 	e.s.Store(s)
 	s.linkLocked(e)
 	if armed {
-		s.armLocked(e, e.when.Sub(s.clock.Now()))
+		s.armLocked(e, time.Duration(e.when-s.clock.Now().UnixNano()))
 	}
 	return nil
 }

@@ -53,14 +53,16 @@ func (r *ring) pushFront(e *entry) {
 }
 
 // insertSecond puts e right after the front: it runs next.
-func (r *ring) insertSecond(e *entry) {
-	if r.n == 0 {
-		r.pushBack(e)
-		return
+func (r *ring) insertSecond(e *entry) { r.insertAt(min(1, r.n), e) }
+
+// insertAt puts e at position i (0 is the front), shifting those after it.
+func (r *ring) insertAt(i int, e *entry) {
+	i = min(i, r.n)
+	r.pushBack(e)
+	for j := r.n - 1; j > i; j-- {
+		r.buf[(r.head+j)&r.mask()] = r.at(j - 1)
 	}
-	f := r.popFront()
-	r.pushFront(e)
-	r.pushFront(f)
+	r.buf[(r.head+i)&r.mask()] = e
 }
 
 func (r *ring) popFront() *entry {

@@ -73,8 +73,8 @@ func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*taskle
 	}
 	f := &runFrame{caller: e, threadBlock: cfg.threadBlock}
 	s.frames = append(s.frames, f)
-	s.budget.armLocked(f, cfg.budget, s)
-	e.frame = f
+	s.armBudgetLocked(f, cfg.budget)
+	e.cold().frame = f
 	s.ring.popFront()
 	e.setState(tasklet.Blocked)
 	e.blockedOn = runBlocker{}
@@ -90,9 +90,9 @@ func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*taskle
 // of the ring.
 func (s *Scheduler) popFrameLocked(f *runFrame) {
 	s.frames = s.frames[:len(s.frames)-1]
-	s.budget.disarmLocked(f)
+	s.disarmBudgetLocked(f)
 	c := f.caller
-	c.frame = nil
+	c.cold().frame = nil
 	c.blockedOn = nil
 	s.ring.pushFront(c)
 	c.setState(tasklet.Scheduled)

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 	"go.uber.org/atomic"
@@ -48,6 +49,21 @@ type Scheduler struct {
 	workers   sync.WaitGroup // their goroutines
 	switches  uint64
 	budget    budget
+	lane      int // tasklets woken from outside since the current one started: they run next, FIFO
+
+	tickLeft   int64         // owner thread only: see budget
+	sliceTicks int64         // tickLeft at the last charge
+	switchedAt int64         // monotonic ns of the last switch, with accounting
+	accounting bool          // WithRunTimeAccounting
+	labels     bool          // WithProfilerLabels
+	stallAfter time.Duration // WithStallReport
+	alarm      atomic.Bool   // the wall-time budget ran out: set by the monitor
+	progress   atomic.Uint64 // switches and slow ticks: the stall monitor's sign of life
+	sliceStart atomic.Int64  // monotonic ns at the current slice's start (under a time budget)
+	runStart   atomic.Int64  // monotonic ns at the armed Run's start
+	interrupts atomic.Uint64 // watchdog interrupts
+	stalls     atomic.Uint64 // stall reports
+	monitor    *monitor      // started by the first time budget or WithStallReport
 
 	target     *entry // who runs next: written only by the running chain
 	inCallback atomic.Bool
@@ -83,11 +99,17 @@ func New(opts ...Option) (*Scheduler, error) {
 	m.t = tasklet.Bind(m, nil, "main")
 	m.setState(tasklet.Current)
 	s.main = m
+	s.tickLeft, s.sliceTicks = checkInterval, checkInterval
 	s.cur = m
 	s.last = m
 	s.ring.pushBack(m)
 	s.linkLocked(m)
 	registerScheduler(s)
+	if s.stallAfter > 0 {
+		s.mu.Lock()
+		s.nudgeMonitor()
+		s.mu.Unlock()
+	}
 	return s, nil
 }
 
@@ -162,7 +184,7 @@ func (s *Scheduler) spawn(name string, fn func(*tasklet.Tasklet), schedule bool)
 	}
 	s.linkLocked(e)
 	if schedule {
-		s.makeRunnableLocked(e, false)
+		s.makeRunnableLocked(e, atEnd)
 	}
 	return e.t, nil
 }
@@ -257,6 +279,7 @@ func (s *Scheduler) Close() error {
 		}
 	}
 	s.workers.Wait() // Blocking calls: their contexts were cancelled by the kills
+	s.stopMonitor()
 	s.mu.Lock()
 	s.closed = true
 	free, zombies := s.free, s.zombies

@@ -13,19 +13,19 @@ type timers []*entry
 
 func (h timers) Len() int { return len(h) }
 func (h timers) Less(i, j int) bool {
-	if !h[i].when.Equal(h[j].when) {
-		return h[i].when.Before(h[j].when)
+	if h[i].when != h[j].when {
+		return h[i].when < h[j].when
 	}
 	return h[i].tseq < h[j].tseq
 }
 func (h timers) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].tidx = i
-	h[j].tidx = j
+	h[i].tidx = int32(i)
+	h[j].tidx = int32(j)
 }
 func (h *timers) Push(x any) {
 	e := x.(*entry)
-	e.tidx = len(*h)
+	e.tidx = int32(len(*h))
 	*h = append(*h, e)
 }
 func (h *timers) Pop() any {
@@ -40,15 +40,16 @@ func (h *timers) Pop() any {
 // armLocked starts e's timer: it fires d from now.
 func (s *Scheduler) armLocked(e *entry, d time.Duration) {
 	s.tseq++
-	e.when = s.clock.Now().Add(d)
+	e.when = s.clock.Now().Add(d).UnixNano()
 	e.tseq = s.tseq
+	e.yieldOnly = d <= 0
 	heap.Push(&s.timers, e)
 }
 
 // disarmLocked stops e's timer if it is armed.
 func (s *Scheduler) disarmLocked(e *entry) {
 	if e.tidx >= 0 {
-		heap.Remove(&s.timers, e.tidx)
+		heap.Remove(&s.timers, int(e.tidx))
 	}
 }
 
@@ -59,15 +60,19 @@ func (s *Scheduler) fireLocked() time.Duration {
 	if len(s.timers) == 0 {
 		return -1
 	}
-	now := s.clock.Now()
+	now := s.clock.Now().UnixNano()
 	for len(s.timers) > 0 {
 		e := s.timers[0]
-		if d := e.when.Sub(now); d > 0 {
+		if d := time.Duration(e.when - now); d > 0 {
 			return d
 		}
 		heap.Pop(&s.timers)
+		place := wakeLane
+		if e.yieldOnly {
+			place = atEnd // Sleep(0): after the tasklets already runnable
+		}
 		if e.blockedOn != nil && e.blockedOn.Cancel(e.t, tasklet.ErrTimeout) {
-			s.readyLocked(e, tasklet.ErrTimeout, false)
+			s.readyLocked(e, tasklet.ErrTimeout, place)
 		}
 	}
 	return -1
