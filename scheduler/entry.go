@@ -24,20 +24,17 @@ import (
 //     waits for the tasklet; the running tasklet checks it lock-free after
 //     every switch and takes the lock only when it is set.
 type entry struct {
-	t *tasklet.Tasklet
-	s atomic.Pointer[Scheduler] // owner; changes only in Rebind
+	t  *tasklet.Tasklet // &tk
+	tk tasklet.Tasklet
+	s  atomic.Pointer[Scheduler] // owner; changes only in Adopt
 
 	state atomic.Int32 // tasklet.State
 	sig   atomic.Bool  // something is pending: see takePendingLocked
 
 	// Guarded by the owner's mu.
-	main      bool
-	started   bool
 	w         *worker
 	blockedOn tasklet.Blocker
 	wakeErr   error // Park's result, set by Ready or Cancel
-	woken     bool  // Ready arrived before Park suspended
-	kill      bool  // a kill is pending
 	throwErr  error // a throw is pending
 	value     any   // tempval for ScheduleRemove
 	c         *cold // rarely used state
@@ -47,7 +44,12 @@ type entry struct {
 	depth int32
 
 	tidx      int32 // index in the timer heap, -1 if none; guarded by the owner's mu
-	yieldOnly bool  // a zero timeout: it only yields
+	main      bool
+	started   bool
+	woken     bool // Ready arrived before Park suspended
+	kill      bool // a kill is pending
+	yieldOnly bool // a zero timeout: it only yields
+	killed    bool // it ended by a kill: written as it ends, read by the loop
 
 	// timer, guarded by the owner's mu
 	when int64 // deadline, clock's UnixNano
@@ -55,8 +57,6 @@ type entry struct {
 
 	// the scheduler's list of live tasklets
 	prevAll, nextAll *entry
-
-	killed bool // it ended by a kill: written as it ends, read by the loop
 
 	ticks uint64 // ticks counted, charged at every switch; guarded by the owner's mu
 }

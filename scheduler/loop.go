@@ -77,7 +77,9 @@ func (s *Scheduler) makeCurrentLocked(e *entry) {
 	e.setState(tasklet.Current)
 	s.switches++
 	s.lane = 0
-	s.progress.Inc()
+	if s.stallAfter > 0 {
+		s.progress.Inc()
+	}
 }
 
 // transfer runs the chain from x, which has chosen s.target, until x is the

@@ -96,7 +96,8 @@ func New(opts ...Option) (*Scheduler, error) {
 	}
 	m := &entry{main: true, started: true, tidx: -1}
 	m.s.Store(s)
-	m.t = tasklet.Bind(m, nil, "main")
+	tasklet.Init(&m.tk, m, nil, "main")
+	m.t = &m.tk
 	m.setState(tasklet.Current)
 	s.main = m
 	s.tickLeft, s.sliceTicks = checkInterval, checkInterval
@@ -176,7 +177,8 @@ func (s *Scheduler) spawn(name string, fn func(*tasklet.Tasklet), schedule bool)
 	}
 	e := &entry{tidx: -1}
 	e.s.Store(s)
-	e.t = tasklet.Bind(e, fn, name)
+	tasklet.Init(&e.tk, e, fn, name)
+	e.t = &e.tk
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.closing {

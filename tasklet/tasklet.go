@@ -25,10 +25,11 @@ type Tasklet struct {
 
 var lastID atomic.Uint64
 
-// Bind creates a tasklet that runs fn under rt. Schedulers call it; the
-// tasklet is not runnable until rt makes it so.
-func Bind(rt Runtime, fn func(*Tasklet), name string) *Tasklet {
-	return &Tasklet{id: lastID.Inc(), name: name, fn: fn, rt: rt}
+// Init prepares t, a zero Tasklet, to run fn under rt. Schedulers call it
+// on the Tasklet they embed in their own record of it (one allocation per
+// tasklet); the tasklet is not runnable until rt makes it so.
+func Init(t *Tasklet, rt Runtime, fn func(*Tasklet), name string) {
+	t.id, t.name, t.fn, t.rt = lastID.Inc(), name, fn, rt
 }
 
 // Func returns the tasklet's body (nil for a main tasklet).

@@ -1,0 +1,187 @@
+package bench
+
+import (
+	"testing"
+
+	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// PingPong: two tasklets on one scheduler hand a value back and forth;
+// op = one round trip (two messages).
+func PingPong(b *testing.B) {
+	s := newScheduler(b)
+	defer s.Close()
+	ping, pong := channel.New[int](), channel.New[int]()
+	n := b.N
+	_, err := s.Spawn(func(t *tasklet.Tasklet) {
+		for i := 0; i < n; i++ {
+			v, _ := ping.Receive(t)
+			_ = pong.Send(t, v+1)
+		}
+	})
+	must(b, err)
+	_, err = s.Spawn(func(t *tasklet.Tasklet) {
+		for i := 0; i < n; i++ {
+			_ = ping.Send(t, i)
+			_, _ = pong.Receive(t)
+		}
+	})
+	must(b, err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	_, err = s.Run()
+	b.StopTimer()
+	must(b, err)
+}
+
+// PingPongGoroutines: two goroutines over unbuffered Go channels; op = one
+// round trip.
+func PingPongGoroutines(b *testing.B) {
+	ping, pong := make(chan int), make(chan int)
+	go func() {
+		for v := range ping {
+			pong <- v + 1
+		}
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ping <- i
+		<-pong
+	}
+	b.StopTimer()
+	close(ping)
+}
+
+// Buffered: a producer tasklet streams into a consumer tasklet on the same
+// scheduler through a buffered channel of 1024; op = one message.
+func Buffered(b *testing.B) {
+	s := newScheduler(b)
+	defer s.Close()
+	ch, err := channel.NewBuffered[int](1024)
+	must(b, err)
+	n := b.N
+	_, err = s.Spawn(func(t *tasklet.Tasklet) {
+		for i := 0; i < n; i++ {
+			_ = ch.Send(t, i)
+		}
+	})
+	must(b, err)
+	_, err = s.Spawn(func(t *tasklet.Tasklet) {
+		for i := 0; i < n; i++ {
+			_, _ = ch.Receive(t)
+		}
+	})
+	must(b, err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	_, err = s.Run()
+	b.StopTimer()
+	must(b, err)
+}
+
+// BufferedGoroutines: a Go channel of 1024 between two goroutines; op = one
+// message.
+func BufferedGoroutines(b *testing.B) {
+	ch := make(chan int, 1024)
+	done := make(chan struct{})
+	n := b.N
+	go func() {
+		for i := 0; i < n; i++ {
+			<-ch
+		}
+		close(done)
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < n; i++ {
+		ch <- i
+	}
+	<-done
+}
+
+// OnRemote runs body on a scheduler driven by a goroutine of its own and
+// returns a function that waits for it to finish. The scheduler exists
+// before OnRemote returns, so the caller's scheduler may block on it.
+func OnRemote(body func(s *scheduler.Scheduler)) (wait func()) {
+	ready, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		s, err := scheduler.New()
+		if err != nil {
+			panic(err)
+		}
+		defer s.Close()
+		close(ready)
+		body(s)
+	}()
+	<-ready
+	return func() { <-done }
+}
+
+// CrossPingPong: tasklets on two schedulers (two goroutines) hand a value
+// back and forth; op = one round trip.
+func CrossPingPong(b *testing.B) {
+	s := newScheduler(b) // exists before the remote side blocks
+	defer s.Close()
+	ping, pong := channel.New[int](), channel.New[int]()
+	n := b.N
+	wait := OnRemote(func(s *scheduler.Scheduler) {
+		m := s.Main()
+		for i := 0; i < n; i++ {
+			v, err := ping.Receive(m)
+			if err != nil {
+				panic(err)
+			}
+			if err := pong.Send(m, v+1); err != nil {
+				panic(err)
+			}
+		}
+	})
+	m := s.Main()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < n; i++ {
+		must(b, ping.Send(m, i))
+		_, err := pong.Receive(m)
+		must(b, err)
+	}
+	b.StopTimer()
+	wait()
+}
+
+// CrossStream: a plain goroutine (through its own scheduler's main tasklet:
+// an "upcall" from a thread the runtime did not create) streams into a
+// tasklet on another scheduler through a buffered channel of 1024; op = one
+// message.
+func CrossStream(b *testing.B) {
+	s := newScheduler(b) // exists before the remote side blocks
+	defer s.Close()
+	ch, err := channel.NewBuffered[int](1024)
+	must(b, err)
+	n := b.N
+	wait := OnRemote(func(s *scheduler.Scheduler) {
+		if _, err := s.Spawn(func(t *tasklet.Tasklet) {
+			for i := 0; i < n; i++ {
+				if _, err := ch.Receive(t); err != nil {
+					panic(err)
+				}
+			}
+		}); err != nil {
+			panic(err)
+		}
+		if _, err := s.Run(scheduler.ThreadBlock()); err != nil {
+			panic(err)
+		}
+	})
+	m := s.Main()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < n; i++ {
+		must(b, ch.Send(m, i))
+	}
+	wait()
+	b.StopTimer()
+}
