@@ -275,9 +275,9 @@ func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) err
 // and applies the preference: the tasklet it favours runs first. A partner
 // on another scheduler is queued there and t continues.
 //
-// The caller's operation is complete whatever happens here: a throw that
-// reaches t during the switch stays pending for its next call, so that a
-// delivered value is never reported as failed. A kill unwinds t as usual.
+// The caller's operation is complete whatever happens here: a kill or throw
+// that reaches t during the switch stays pending for its next call, so that
+// a delivered value is never reported as failed nor a received one lost.
 func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
 	prt := partner.Runtime()
 	if partner.Owner() != t.Owner() {
@@ -295,9 +295,7 @@ func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
 		prt.Ready(nil, t, false)
 		return nil
 	}
-	if err := t.Schedule(); err != nil {
-		_ = t.Throw(err) // keep it pending
-	}
+	t.Runtime().Yield()
 	return nil
 }
 

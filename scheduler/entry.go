@@ -221,6 +221,25 @@ func (e *entry) Schedule(remove bool) (any, error) {
 	return e.resumed()
 }
 
+// Yield implements Yield.
+func (e *entry) Yield() {
+	s := e.lockOwner()
+	if s.checkCurrentLocked(e) != nil {
+		s.mu.Unlock()
+		return
+	}
+	s.countTickLocked(e)
+	if s.ring.n == 1 && len(s.timers) == 0 && !s.budgetDueLocked() {
+		s.startSliceLocked(e)
+		s.mu.Unlock()
+		return
+	}
+	s.ring.rotate()
+	e.setState(tasklet.Scheduled)
+	s.switchLocked(e)
+	// Whatever became pending meanwhile stays pending (sig is still set).
+}
+
 // Run implements Run (remove false) and Switch (remove true).
 func (e *entry) Run(target *tasklet.Tasklet, remove bool) error {
 	te, ok := entryOf(target)

@@ -23,6 +23,11 @@ type Runtime interface {
 	// out of it, with remove) and runs the next one. It returns the value
 	// handed to the tasklet when it is resumed.
 	Schedule(remove bool) (any, error)
+	// Yield is Schedule for an operation that has just completed (a channel
+	// handoff that favours the partner): it switches to the next runnable
+	// tasklet but leaves a pending kill or throw for the caller's next
+	// switch point, so that a completed operation is never undone.
+	Yield()
 	// Run switches to target in place; with remove the caller is paused.
 	Run(target *Tasklet, remove bool) error
 	// Insert makes a paused or new tasklet runnable; value, if set, becomes
