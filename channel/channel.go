@@ -163,11 +163,13 @@ func (c *Channel[T]) All(t *tasklet.Tasklet) iter.Seq[T] {
 	}
 }
 
+// checkCaller starts an operation of t: t must be running; a pending throw
+// is returned (a pending kill unwinds t) before the operation does anything.
 func checkCaller(t *tasklet.Tasklet) error {
-	if t == nil || !t.IsCurrent() {
+	if t == nil {
 		return tasklet.ErrNotCurrent
 	}
-	return nil
+	return t.Runtime().Enter()
 }
 
 func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Duration) error {

@@ -221,6 +221,27 @@ func (e *entry) Schedule(remove bool) (any, error) {
 	return e.resumed()
 }
 
+// Enter implements Enter: a state load and a flag load when nothing is
+// pending.
+func (e *entry) Enter() error {
+	if e.State() != tasklet.Current {
+		return tasklet.ErrNotCurrent
+	}
+	s := e.s.Load()
+	s.tickLeft--
+	if !e.sig.Load() {
+		return nil
+	}
+	s = e.lockOwner()
+	if err := s.checkCurrentLocked(e); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	err := e.takePendingLocked()
+	s.mu.Unlock()
+	return err
+}
+
 // Yield implements Yield.
 func (e *entry) Yield() {
 	s := e.lockOwner()
@@ -310,7 +331,8 @@ func (e *entry) insert(v any, set, next bool) error {
 	case tasklet.Scheduled, tasklet.Current:
 		return nil
 	}
-	if set {
+	if set && e.started {
+		// Only a started tasklet has a suspended call to return v.
 		e.value = v
 		e.sig.Store(true)
 	}

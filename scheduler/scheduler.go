@@ -248,10 +248,18 @@ func (s *Scheduler) Close() error {
 		s.mu.Unlock()
 		return tasklet.ErrNotCurrent
 	}
+	// Tasklets waiting in a nested Run return from it (and are killed
+	// below); main keeps running at the front of the ring.
 	for len(s.frames) > 0 {
 		f := s.frames[len(s.frames)-1]
 		f.err = tasklet.ErrSchedulerClosed
-		s.popFrameLocked(f)
+		s.frames = s.frames[:len(s.frames)-1]
+		s.disarmBudgetLocked(f)
+		c := f.caller
+		c.cold().frame = nil
+		c.blockedOn = nil
+		s.ring.pushBack(c)
+		c.setState(tasklet.Scheduled)
 	}
 	s.mu.Unlock()
 	var errs []error
@@ -280,6 +288,15 @@ func (s *Scheduler) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	s.mu.Lock()
+	if err := s.main.delivered(); err != nil {
+		// An uncaught error that reached main after its last switching
+		// call: report it rather than lose it.
+		errs = append(errs, err)
+		s.main.c.deliver = nil
+		s.main.updateSigLocked()
+	}
+	s.mu.Unlock()
 	s.workers.Wait() // Blocking calls: their contexts were cancelled by the kills
 	s.stopMonitor()
 	s.mu.Lock()

@@ -19,6 +19,11 @@ type Runtime interface {
 	// IsMain reports whether the tasklet is its scheduler's main tasklet.
 	IsMain() bool
 
+	// Enter begins an operation of the running tasklet that can return an
+	// error without necessarily switching (a channel or lock operation): it
+	// returns ErrNotCurrent unless the tasklet is running, returns a pending
+	// throw, panics with a pending kill, and counts one tick.
+	Enter() error
 	// Schedule moves the running tasklet to the end of the run queue (or
 	// out of it, with remove) and runs the next one. It returns the value
 	// handed to the tasklet when it is resumed.
