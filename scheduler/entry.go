@@ -320,9 +320,6 @@ func (e *entry) Insert(v any, set bool) error { return e.insert(v, set, false) }
 func (e *entry) insert(v any, set, next bool) error {
 	s := e.lockOwner()
 	defer s.mu.Unlock()
-	if s.closed {
-		return tasklet.ErrSchedulerClosed
-	}
 	switch e.State() {
 	case tasklet.Dead:
 		return tasklet.ErrDead
@@ -330,6 +327,9 @@ func (e *entry) insert(v any, set, next bool) error {
 		return tasklet.ErrBlocked
 	case tasklet.Scheduled, tasklet.Current:
 		return nil
+	}
+	if s.closed {
+		return tasklet.ErrSchedulerClosed
 	}
 	if set && e.started {
 		// Only a started tasklet has a suspended call to return v.
