@@ -29,3 +29,11 @@ func BenchmarkCrossPingPong(b *testing.B) { bench.CrossPingPong(b) }
 // BenchmarkCrossStream: a plain goroutine streams into a tasklet on another
 // scheduler through a buffered channel of 1024; op = one message.
 func BenchmarkCrossStream(b *testing.B) { bench.CrossStream(b) }
+
+// BenchmarkAlienUpcall: a plain goroutine creates its own scheduler to hand
+// one value to a tasklet elsewhere; op = one upcall. Baseline:
+// BenchmarkGoroutineUpcall.
+func BenchmarkAlienUpcall(b *testing.B) { bench.AlienUpcall(b) }
+
+// BenchmarkGoroutineUpcall: a fresh goroutine sends one value on a Go channel.
+func BenchmarkGoroutineUpcall(b *testing.B) { bench.GoroutineUpcall(b) }

@@ -321,3 +321,36 @@ func TestAtomicExcludesAcrossSchedulers(t *testing.T) {
 	}
 	assert.Equal(t, 3*perScheduler*rounds, total)
 }
+
+// A held Waker keeps a scheduler waiting across the gaps between short-lived
+// alien schedulers; released, the scheduler reports the deadlock.
+func TestWakerBridgesAlienUpcalls(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	ch := channel.New[int]()
+	w, err := s.Waker()
+	require.NoError(t, err)
+	go func() {
+		for i := 1; i <= 3; i++ {
+			time.Sleep(time.Millisecond) // a gap with no other scheduler alive
+			alien, err := scheduler.New()
+			if !assert.NoError(t, err) {
+				return
+			}
+			assert.NoError(t, ch.Send(alien.Main(), i))
+			assert.NoError(t, alien.Close())
+		}
+	}()
+	var got []int
+	for range 3 {
+		v, err := ch.Receive(s.Main())
+		require.NoError(t, err)
+		got = append(got, v)
+	}
+	assert.Equal(t, []int{1, 2, 3}, got)
+	w.Release()
+	w.Release() // idempotent
+	_, err = ch.Receive(s.Main())
+	assert.ErrorIs(t, err, tasklet.ErrDeadlock, "nothing can wake it any more")
+}

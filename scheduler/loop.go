@@ -300,16 +300,16 @@ func (s *Scheduler) pick() *entry {
 }
 
 // canWakeLocked reports whether something may still make a tasklet of s
-// runnable: a timer, a Blocking call, or another scheduler that is not
-// itself idle. When only other schedulers can, s is marked idle (the
+// runnable: a timer, a Blocking call, a held Waker, or another scheduler
+// that is not itself idle. When only other schedulers can, s is marked idle (the
 // caller must sleep). With quiet set (thread-block Run), a scheduler with no
 // blocked tasklet at all has nothing to wait for.
 func (s *Scheduler) canWakeLocked(wait time.Duration, quiet bool) bool {
-	if wait >= 0 || s.blocking > 0 {
-		return true
-	}
 	if quiet && !s.anyBlockedLocked() {
-		return false
+		return false // nothing waits: nothing to be woken for
+	}
+	if wait >= 0 || s.blocking > 0 || s.wakers > 0 {
+		return true
 	}
 	return s.goIdleLocked()
 }

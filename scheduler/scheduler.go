@@ -46,6 +46,7 @@ type Scheduler struct {
 	closing   bool
 	closed    bool
 	blocking  int            // Blocking calls in flight
+	wakers    int            // Wakers held
 	workers   sync.WaitGroup // their goroutines
 	switches  uint64
 	budget    budget

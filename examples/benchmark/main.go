@@ -52,6 +52,7 @@ func pairs() []pair {
 		{name: "buffered stream (1024)", baseline: "Go buffered channel", lib: bench.Buffered, base: bench.BufferedGoroutines},
 		{name: "cross-thread ping-pong", baseline: "goroutines, Go channels", lib: bench.CrossPingPong, base: bench.PingPongGoroutines},
 		{name: "cross-thread stream (upcalls)", baseline: "Go buffered channel", lib: bench.CrossStream, base: bench.BufferedGoroutines},
+		{name: "alien upcall (own scheduler)", baseline: "fresh goroutine, Go channel", lib: bench.AlienUpcall, base: bench.GoroutineUpcall},
 	}
 	ps = append(ps, lockPairs()...)
 	for _, n := range []int{1, 4, 16} {

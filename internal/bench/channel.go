@@ -185,3 +185,77 @@ func CrossStream(b *testing.B) {
 	wait()
 	b.StopTimer()
 }
+
+// AlienUpcall: a goroutine the runtime did not create (as a cgo callback or
+// a network reader would be) creates its own scheduler, hands one value to a
+// tasklet waiting on another scheduler, and closes its scheduler; op = one
+// such upcall, goroutine creation included.
+func AlienUpcall(b *testing.B) {
+	s := newScheduler(b)
+	defer s.Close()
+	ch := channel.New[int]()
+	n := b.N
+	done := make(chan struct{})
+	_, err := s.Spawn(func(t *tasklet.Tasklet) {
+		for i := 0; i < n; i++ {
+			if _, err := ch.Receive(t); err != nil {
+				panic(err)
+			}
+		}
+		close(done)
+	})
+	must(b, err)
+	w, err := s.Waker() // upcalls will come: no deadlock between them
+	must(b, err)
+	defer w.Release()
+	b.ReportAllocs()
+	b.ResetTimer()
+	go func() {
+		for i := 0; i < n; i++ {
+			up := make(chan struct{})
+			go func() {
+				defer close(up)
+				alien, err := scheduler.New()
+				if err != nil {
+					panic(err)
+				}
+				if err := ch.Send(alien.Main(), i); err != nil {
+					panic(err)
+				}
+				if err := alien.Close(); err != nil {
+					panic(err)
+				}
+			}()
+			<-up
+		}
+	}()
+	_, err = s.Run(scheduler.ThreadBlock())
+	must(b, err)
+	<-done
+	b.StopTimer()
+}
+
+// GoroutineUpcall is AlienUpcall's baseline: a fresh goroutine sends one
+// value on a Go channel to a goroutine waiting on it.
+func GoroutineUpcall(b *testing.B) {
+	ch := make(chan int)
+	done := make(chan struct{})
+	n := b.N
+	go func() {
+		for i := 0; i < n; i++ {
+			<-ch
+		}
+		close(done)
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < n; i++ {
+		up := make(chan struct{})
+		go func() {
+			defer close(up)
+			ch <- i
+		}()
+		<-up
+	}
+	<-done
+}

@@ -1,0 +1,42 @@
+package scheduler
+
+import (
+	"sync"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// A Waker is a goroutine's promise that it may still make one of a
+// scheduler's tasklets runnable (through a channel, a lock, Insert, Kill...).
+// While a Waker is held, the scheduler waits for it instead of reporting a
+// deadlock when nothing else can wake it: hold one in code that creates
+// short-lived schedulers to call in (network readers, cgo callbacks), across
+// the gaps when none of them exists. Release it when done; Release is
+// idempotent. A Waker must not be copied.
+type Waker struct {
+	s    *Scheduler
+	once sync.Once
+}
+
+// Waker returns a held Waker for s. Safe from any goroutine.
+func (s *Scheduler) Waker() (*Waker, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.closing {
+		return nil, tasklet.ErrSchedulerClosed
+	}
+	s.wakers++
+	return &Waker{s: s}, nil
+}
+
+// Release gives the promise up. If it was all that kept the scheduler
+// waiting, the scheduler re-checks, and may report a deadlock.
+func (w *Waker) Release() {
+	w.once.Do(func() {
+		s := w.s
+		s.mu.Lock()
+		s.wakers--
+		s.wakeLocked()
+		s.mu.Unlock()
+	})
+}
