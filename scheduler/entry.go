@@ -541,6 +541,14 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 	if err == errKilled {
 		panic(tasklet.KillPanic())
 	}
+	if e.sig.Load() {
+		// A value given by InsertValue belongs to the suspended call that
+		// resumes, this one: it has no use for it, so it is dropped.
+		s := e.lockOwner()
+		e.value = nil
+		e.updateSigLocked()
+		s.mu.Unlock()
+	}
 	return err
 }
 

@@ -1,0 +1,7 @@
+//go:build race
+
+package model
+
+// raceEnabled reports whether the race detector is on: the randomized tests
+// run fewer sequences under it.
+const raceEnabled = true
