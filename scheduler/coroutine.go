@@ -7,6 +7,8 @@ import (
 	"runtime/pprof"
 	"strconv"
 
+	"go.uber.org/atomic"
+
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -23,7 +25,7 @@ type worker struct {
 	stop  func()
 	yield func(struct{}) bool
 	e     *entry
-	gid   int64 // the coroutine's goroutine id, for stacks in reports
+	gid   atomic.Int64 // the coroutine's goroutine id, for stacks in reports
 
 	exited   bool // the body of e has ended
 	stopped  bool // stop was called: never yield again
@@ -34,7 +36,7 @@ func newWorker() *worker {
 	w := &worker{}
 	w.next, w.stop = iter.Pull(func(yield func(struct{}) bool) {
 		w.yield = yield
-		w.gid = goroutineID()
+		w.gid.Store(goroutineID())
 		for {
 			w.run(w.e)
 			w.exited = true

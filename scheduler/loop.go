@@ -147,13 +147,12 @@ func (s *Scheduler) start(e *entry) bool {
 		w = s.free[n-1]
 		s.free[n-1] = nil
 		s.free = s.free[:n-1]
-	}
-	s.mu.Unlock()
-	if w == nil {
-		w = newWorker()
+	} else {
+		w = newWorker() // the coroutine starts at its first next()
 	}
 	w.e = e
 	e.w = w
+	s.mu.Unlock()
 	return true
 }
 

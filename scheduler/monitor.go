@@ -106,7 +106,7 @@ func (s *Scheduler) reportStall(d time.Duration) bool {
 	e := s.cur
 	var gid int64
 	if e != nil && e.w != nil {
-		gid = e.w.gid
+		gid = e.w.gid.Load()
 	}
 	running := e != nil && !e.main && !s.sleeping
 	s.mu.Unlock()

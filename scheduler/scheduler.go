@@ -263,7 +263,13 @@ func (s *Scheduler) Close() error {
 		c.setState(tasklet.Scheduled)
 	}
 	s.mu.Unlock()
+	// Kill every tasklet once, then run until their deferred cleanup is
+	// done. Cleanup may block on something another scheduler provides:
+	// wait for it (thread-block) rather than kill it again. Only tasklets
+	// that are still alive when nothing can wake them any more (a stuck
+	// cleanup, or one that recovered its kill) are killed again.
 	var errs []error
+	killed := make(map[*entry]bool)
 	for round := 0; ; round++ {
 		s.mu.Lock()
 		var victims []*entry
@@ -283,9 +289,12 @@ func (s *Scheduler) Close() error {
 			break
 		}
 		for _, v := range victims {
-			_ = v.Raise(nil, nil)
+			if round > 0 || !killed[v] {
+				killed[v] = true
+				_ = v.Raise(nil, nil)
+			}
 		}
-		if _, err := s.Run(); err != nil {
+		if _, err := s.Run(ThreadBlock()); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -41,7 +41,7 @@ func (s *Scheduler) Snapshot() []TaskletInfo {
 			ti.RunTime = time.Duration(e.c.runTime)
 		}
 		if e.w != nil {
-			ti.goroutine = e.w.gid
+			ti.goroutine = e.w.gid.Load()
 		}
 		return ti
 	}

@@ -1,4 +1,12 @@
 package main
 
-// lockPairs returns the lock rows; filled in when package locks lands.
-func lockPairs() []pair { return nil }
+import "github.com/stackless-go/stackless/internal/bench"
+
+// lockPairs returns the rows of package locks.
+func lockPairs() []pair {
+	return []pair{
+		{name: "lock (uncontended Acquire+Release)", baseline: "sync.Mutex Lock+Unlock", lib: bench.LockUncontended, base: bench.MutexUncontended},
+		{name: "Condition producer/consumer", baseline: "sync.Cond, 2 goroutines", lib: bench.ConditionProdCon, base: bench.SyncCondProdCon},
+		{name: "Condition producer/consumer, cross-thread", baseline: "sync.Cond, 2 goroutines", lib: bench.ConditionProdConCross, base: bench.SyncCondProdCon},
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"testing"
 	"text/tabwriter"
-	"time"
 
 	"github.com/stackless-go/stackless/internal/bench"
 )
@@ -75,9 +74,7 @@ func main() {
 		os.Exit(1)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rows)
+		err = writeJSON(os.Stdout, rows)
 	} else {
 		err = printTable(os.Stdout, rows)
 	}
@@ -137,10 +134,13 @@ func run(f func(*testing.B), quick bool, quickN int) testing.BenchmarkResult {
 			f(b)
 		})
 	}
-	start := time.Now()
-	r := testing.Benchmark(f)
-	_ = start
-	return r
+	return testing.Benchmark(f)
+}
+
+func writeJSON(w io.Writer, rows []row) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rows)
 }
 
 func printTable(w io.Writer, rows []row) error {

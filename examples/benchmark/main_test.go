@@ -1,0 +1,51 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// The full -quick run takes about 30 s; the smoke test measures two cheap
+// rows and checks the JSON a user would get.
+func TestQuickJSON(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	rows, err := measure(true, "Tick", io.Discard)
+	require.NoError(t, err)
+	more, err := measure(true, "switch", io.Discard)
+	require.NoError(t, err)
+	rows = append(rows, more...)
+	require.Len(t, rows, 2)
+	var out strings.Builder
+	require.NoError(t, writeJSON(&out, rows))
+	var decoded []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out.String()), &decoded))
+	for _, r := range decoded {
+		for _, k := range []string{"name", "ns_per_op", "baseline", "baseline_ns_per_op", "ratio"} {
+			assert.Contains(t, r, k)
+		}
+		assert.Positive(t, r["ratio"])
+	}
+	var table strings.Builder
+	require.NoError(t, printTable(&table, rows))
+	assert.Contains(t, table.String(), "sync.Mutex Lock+Unlock")
+}
+
+func TestEveryOperationListed(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var names []string
+	for _, p := range pairs() {
+		names = append(names, p.name)
+	}
+	all := strings.Join(names, "\n")
+	for _, want := range []string{"switch", "spawn", "parked", "ping-pong", "buffered stream", "cross-thread stream",
+		"cross-thread ping-pong", "lock", "Condition producer/consumer", "Condition producer/consumer, cross-thread",
+		"wake latency p99, 1 ", "wake latency p99, 4 ", "wake latency p99, 16 "} {
+		assert.Contains(t, all, want)
+	}
+}

@@ -1,0 +1,295 @@
+package locks
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// A Barrier makes a fixed number of parties wait for each other, as
+// Python's threading.Barrier: each Wait blocks until parties tasklets have
+// called it, then all of them return, each with its arrival index (0 for
+// the first). The last to arrive runs the action first, if there is one. The
+// barrier then starts over for the next round.
+//
+// A timeout, Abort, a failing action (an error or a panic) or a party that
+// leaves while waiting (killed or thrown into) breaks the barrier: every
+// waiter gets ErrBrokenBarrier, and so does every Wait until Reset.
+//
+// The zero value has no parties and is not usable; use NewBarrier. A Barrier
+// must not be copied after first use. It may be shared by tasklets of any
+// number of schedulers.
+//
+// Ordering: the waiters are woken in arrival order, without switching,
+// after the action has returned; the action is synchronized before the
+// return of every Wait of its round. A tasklet that arrives while the
+// action runs waits, without timeout, for the action to end and then joins
+// the next round (or finds the barrier broken).
+type Barrier struct {
+	parties int
+	action  func(*tasklet.Tasklet) error
+	timeout time.Duration
+
+	// Invariants (under mu):
+	//   - filling: count parties have arrived in this round, all parked in
+	//     q (in arrival order, index = position) but the one arriving now.
+	//     tripping: the last arriver runs the action; q's waiters are
+	//     committed to this round and Cancel refuses them (the tripper, or
+	//     a Reset/Abort, readies them); newcomers park in gate. broken:
+	//     q is empty, and Wait fails at once.
+	//   - Every end of a round (trip, Reset, Abort, break) bumps gen, so a
+	//     party can tell whether its round is still the current one.
+	//   - Waiters are popped (state woken) with their result in err and
+	//     readied after unlocking; gate waiters are readied to retry.
+	//   - mu is never held while calling into a scheduler or the action.
+	mu    sync.Mutex
+	state barrierState
+	count int
+	q     waitq
+	gate  waitq
+	gen   uint64
+
+	ident
+}
+
+type barrierState uint8
+
+const (
+	filling barrierState = iota
+	tripping
+	broken
+)
+
+// NewBarrier returns a barrier for parties tasklets (at least one, else
+// ErrBadParties). action, if not nil, is run by the last arriver of each
+// round before the others are released; an error or a panic from it breaks
+// the barrier. timeout is the default for Wait: negative waits forever, zero
+// does not wait (so a Wait that is not the last breaks the barrier at once).
+func NewBarrier(parties int, action func(*tasklet.Tasklet) error, timeout time.Duration) (*Barrier, error) {
+	if parties < 1 {
+		return nil, ErrBadParties
+	}
+	return &Barrier{parties: parties, action: action, timeout: timeout}, nil
+}
+
+// String returns "barrier ID".
+func (b *Barrier) String() string { return b.name("barrier") }
+
+// Parties returns the number of tasklets needed to pass the barrier.
+func (b *Barrier) Parties() int { return b.parties }
+
+// Waiting returns the number of tasklets parked in this round.
+func (b *Barrier) Waiting() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.q.n
+}
+
+// Broken reports whether the barrier is broken.
+func (b *Barrier) Broken() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.state == broken
+}
+
+// Wait is WaitTimeout with the barrier's default timeout.
+func (b *Barrier) Wait(t *tasklet.Tasklet) (int, error) { return b.WaitTimeout(t, b.timeout) }
+
+// WaitTimeout arrives at the barrier and parks t (which must be running)
+// until all parties have arrived; it returns t's arrival index in the round
+// (0 to Parties()-1). The last to arrive runs the action and returns its
+// error, if it fails. When d (on t's scheduler clock) runs out first, the
+// barrier breaks and the error matches both ErrBrokenBarrier and
+// tasklet.ErrTimeout. A negative d waits forever; zero does not wait. A
+// thrown error breaks the barrier too, and is returned; a kill breaks it and
+// unwinds t. On any error the index is -1.
+func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) {
+	if err := checkCaller(t); err != nil {
+		return -1, err
+	}
+	if b.parties < 1 {
+		return -1, ErrBadParties
+	}
+	b.mu.Lock()
+	for b.state == tripping {
+		if err := b.waitGate(t); err != nil {
+			return -1, err
+		}
+	}
+	if b.state == broken {
+		b.mu.Unlock()
+		return -1, ErrBrokenBarrier
+	}
+	if t.BlockTrap() && b.count+1 < b.parties {
+		b.mu.Unlock()
+		return -1, tasklet.ErrWouldBlock
+	}
+	index := b.count
+	b.count++
+	if b.count == b.parties {
+		return b.trip(t, index)
+	}
+	gen := b.gen
+	if d == 0 {
+		b.mu.Unlock()
+		b.abandon(gen, t)
+		return -1, errBrokenTimeout
+	}
+	w := b.newWaiter(t)
+	w.index = index
+	b.q.push(w)
+	b.mu.Unlock()
+	left := false
+	defer func() {
+		if !left { // a kill: a party is gone, the round cannot complete
+			b.abandon(gen, t)
+		}
+	}()
+	err := t.Runtime().Park((*barrierWait)(b), d)
+	left = true
+	if err == nil {
+		res := w.err
+		b.recycle(w)
+		if res != nil {
+			return -1, res
+		}
+		return index, nil
+	}
+	b.recycle(w)
+	b.abandon(gen, t)
+	if errors.Is(err, tasklet.ErrTimeout) {
+		return -1, errBrokenTimeout
+	}
+	return -1, err
+}
+
+var errBrokenTimeout = fmt.Errorf("%w: %w", ErrBrokenBarrier, tasklet.ErrTimeout)
+
+// waitGate parks t, with mu held, until the running action ends; it
+// returns with mu held, or with mu released and the error that cut the wait.
+func (b *Barrier) waitGate(t *tasklet.Tasklet) error {
+	if t.BlockTrap() {
+		b.mu.Unlock()
+		return tasklet.ErrWouldBlock
+	}
+	w := b.newWaiter(t)
+	b.gate.push(w)
+	b.mu.Unlock()
+	err := t.Runtime().Park((*barrierWait)(b), -1)
+	b.recycle(w)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	return nil
+}
+
+// trip is run, with mu held, by the last arriver of a round: it runs the
+// action and releases the round, or breaks the barrier if the action fails.
+func (b *Barrier) trip(t *tasklet.Tasklet, index int) (int, error) {
+	b.state = tripping
+	gen := b.gen
+	b.mu.Unlock()
+	var err error
+	if b.action != nil {
+		finished := false
+		defer func() {
+			if !finished { // the action panicked (or t was killed in it)
+				b.abandon(gen, t)
+			}
+		}()
+		err = b.action(t)
+		finished = true
+	}
+	var wl wakeList
+	b.mu.Lock()
+	if b.gen != gen { // Reset or Abort while the action ran: the round is over
+		b.mu.Unlock()
+		if err == nil {
+			err = ErrBrokenBarrier
+		}
+		return -1, err
+	}
+	if err != nil {
+		b.breakLocked(&wl)
+		b.mu.Unlock()
+		wl.ready(nil, t)
+		return -1, err
+	}
+	b.endRoundLocked(&wl, filling, nil)
+	b.mu.Unlock()
+	wl.ready(nil, t)
+	return index, nil
+}
+
+// endRoundLocked ends the current round: q's waiters get res, gate waiters
+// are released to retry, and the barrier enters state.
+func (b *Barrier) endRoundLocked(wl *wakeList, state barrierState, res error) {
+	for b.q.n > 0 {
+		w := b.q.pop()
+		w.err = res
+		wl.add(w.t)
+	}
+	for b.gate.n > 0 {
+		wl.add(b.gate.pop().t)
+	}
+	b.count = 0
+	b.state = state
+	b.gen++
+}
+
+func (b *Barrier) breakLocked(wl *wakeList) { b.endRoundLocked(wl, broken, ErrBrokenBarrier) }
+
+// abandon breaks the barrier if round gen is still filling: one of its
+// parties is gone.
+func (b *Barrier) abandon(gen uint64, waker *tasklet.Tasklet) {
+	var wl wakeList
+	b.mu.Lock()
+	if b.gen == gen && b.state != broken {
+		b.breakLocked(&wl)
+	}
+	b.mu.Unlock()
+	wl.ready(nil, waker)
+}
+
+// Abort breaks the barrier: every waiter gets ErrBrokenBarrier, and so does
+// every Wait until Reset. Safe from any goroutine.
+func (b *Barrier) Abort() {
+	var wl wakeList
+	b.mu.Lock()
+	b.breakLocked(&wl)
+	b.mu.Unlock()
+	wl.ready(nil, nil)
+}
+
+// Reset returns the barrier to its initial state: the tasklets waiting in
+// the current round get ErrBrokenBarrier, a broken barrier is usable again,
+// and the next Wait starts a new round. Safe from any goroutine.
+func (b *Barrier) Reset() {
+	var wl wakeList
+	b.mu.Lock()
+	b.endRoundLocked(&wl, filling, ErrBrokenBarrier)
+	b.mu.Unlock()
+	wl.ready(nil, nil)
+}
+
+// barrierWait is what a tasklet waiting at a Barrier is parked on.
+type barrierWait Barrier
+
+// Cancel takes t out of the gate, or out of a round that is still filling;
+// a round whose action runs is committed and its waiters stay.
+func (b *barrierWait) Cancel(t *tasklet.Tasklet, _ error) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.gate.cancel(t) {
+		return true
+	}
+	return b.state == filling && b.q.cancel(t)
+}
+
+func (b *barrierWait) Describe(*tasklet.Tasklet) string {
+	return "waiting at " + (*Barrier)(b).String()
+}

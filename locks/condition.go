@@ -1,0 +1,363 @@
+package locks
+
+import (
+	"errors"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// A Mutex is a lock a Condition can be built on. *Lock and *RLock implement
+// it; the interface is sealed.
+type Mutex interface {
+	Acquire(t *tasklet.Tasklet) error
+	TryAcquire(t *tasklet.Tasklet) bool
+	AcquireTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error)
+	Release(t *tasklet.Tasklet) error
+	Locked() bool
+	condLock() condLock
+}
+
+// condLock is what a Condition needs from its lock besides Mutex.
+type condLock interface {
+	// held reports whether t may use the condition: ErrNotLocked or
+	// ErrNotOwner if not.
+	held(t *tasklet.Tasklet) error
+	// releaseAll frees the lock completely and returns what restore needs.
+	releaseAll(t *tasklet.Tasklet) (int, error)
+	// restore acquires the lock again, waiting as long as it takes.
+	restore(t *tasklet.Tasklet, saved int) error
+}
+
+// A Condition is a condition variable (stacklesslib's Condition): tasklets
+// holding its lock Wait until another tasklet holding the lock calls Notify
+// or NotifyAll.
+//
+// The zero value is a Condition with its own RLock. Use NewCondition to
+// build one on a given Lock or RLock. A Condition must not be copied after
+// first use. It may be shared by tasklets of any number of schedulers.
+//
+// Ordering: Wait registers the caller as a waiter before it releases the
+// lock, so a Notify by the next holder of the lock cannot be missed. Notify
+// wakes waiters first in, first out, without switching; a notification goes
+// only to tasklets already waiting when Notify is called, and one given
+// when no one waits is not remembered. A notified waiter re-acquires the
+// lock before Wait returns and, like any acquirer, may have to wait for it
+// (the notifier usually still holds it) and lose it to a newcomer.
+//
+// Differs: a tasklet that starts waiting after a Notify cannot take that
+// notification (stacklesslib's lets it), and a waiter that is killed is
+// removed from the waiters (stacklesslib's stays counted, so a later Wait
+// wakes spuriously); a notification it had already received passes to the
+// next waiter that was waiting at the time of the Notify, if any.
+type Condition struct {
+	// Invariants:
+	//   - q holds the waiters, in the order they registered; seq numbers
+	//     them. A waiter registers under mu while its tasklet holds the lock,
+	//     then releases the lock: a Notify (which needs the lock) can only
+	//     come after the registration.
+	//   - Notify pops waiters under mu (state woken, notified set) and
+	//     readies them after unlocking; Cancel unlinks them (state
+	//     cancelled). limit, set by Notify, is the last seq its notification
+	//     may pass on to.
+	//   - Once notified, a wait is complete: Cancel no longer finds the
+	//     waiter, and the runtime keeps a kill or throw that arrives then
+	//     pending for the re-acquire or later (see restore).
+	//   - Wait holds the lock again when it returns or unwinds (a defer),
+	//     except when re-acquiring it deadlocks: nothing could ever give it
+	//     back, and the *tasklet.DeadlockError is returned instead.
+	//   - mu is never held while calling into a scheduler or into the lock.
+	lock Mutex    // nil: own
+	clk  condLock // lock's condLock, nil with own
+	own  RLock
+
+	mu  sync.Mutex
+	q   waitq
+	seq uint64
+
+	ident
+}
+
+// NewCondition returns a Condition on lock; a nil lock gives it a new RLock
+// of its own (stacklesslib's default).
+func NewCondition(lock Mutex) *Condition {
+	c := &Condition{lock: lock}
+	if lock != nil {
+		c.clk = lock.condLock()
+	}
+	return c
+}
+
+// String returns "condition ID".
+func (c *Condition) String() string { return c.name("condition") }
+
+// Lock returns the condition's lock.
+func (c *Condition) Lock() Mutex {
+	if c.lock == nil {
+		return &c.own
+	}
+	return c.lock
+}
+
+func (c *Condition) cl() condLock {
+	if c.clk == nil {
+		return rlockCond{&c.own}
+	}
+	return c.clk
+}
+
+// Acquire acquires the condition's lock (see Lock.Acquire, RLock.Acquire).
+func (c *Condition) Acquire(t *tasklet.Tasklet) error { return c.Lock().Acquire(t) }
+
+// Release releases the condition's lock.
+func (c *Condition) Release(t *tasklet.Tasklet) error { return c.Lock().Release(t) }
+
+// Wait waits until notified. t must be running and hold the lock (else
+// ErrNotOwner for an RLock, ErrNotLocked for a Lock). Wait registers t as a
+// waiter, releases the lock completely (whatever an RLock's depth), parks t,
+// and re-acquires the lock (restoring the depth) before it returns, even
+// when the wait was cut (a thrown error, returned) or t is being killed
+// (Wait then unwinds holding the lock, so that a deferred Release stays
+// right). A throw that lands while t re-acquires the lock stays pending for
+// t's next call; further kills are absorbed until t holds the lock.
+//
+// The one exception: when re-acquiring the lock deadlocks (nothing could
+// ever release it), Wait returns the *tasklet.DeadlockError, or unwinds,
+// without the lock. A tasklet whose lock is held forever by another
+// scheduler's tasklet cannot be killed out of Wait.
+func (c *Condition) Wait(t *tasklet.Tasklet) error {
+	_, err := c.wait(t, -1)
+	return err
+}
+
+// WaitTimeout is Wait with a timeout on t's scheduler clock: it reports
+// true if t was notified, false if d ran out first. A negative d waits
+// forever; zero does not wait (and does not release the lock).
+func (c *Condition) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
+	return c.wait(t, d)
+}
+
+// WaitFor waits until pred, called with the lock held, reports true: it
+// returns at once if pred holds, else waits and re-checks after every
+// wakeup until pred holds or d has run out, and returns the last value of
+// pred. A negative d waits forever; zero does not wait.
+func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duration) (bool, error) {
+	if pred == nil {
+		return false, tasklet.ErrNilFunc
+	}
+	if err := checkCaller(t); err != nil {
+		return false, err
+	}
+	if err := c.cl().held(t); err != nil {
+		return false, err
+	}
+	if pred() {
+		return true, nil
+	}
+	dl := newDeadline(t, d)
+	for left := d; ; left = dl.left() {
+		if left == 0 {
+			return false, nil
+		}
+		notified, err := c.wait(t, left)
+		if err != nil {
+			return false, err
+		}
+		if pred() {
+			return true, nil
+		}
+		if !notified {
+			return false, nil // the time has run out
+		}
+	}
+}
+
+// phases of a Wait, for its deferred clean-up.
+const (
+	parked = iota
+	reacquiring
+	done
+)
+
+func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, err error) {
+	if err := checkCaller(t); err != nil {
+		return false, err
+	}
+	cl := c.cl()
+	if err := cl.held(t); err != nil {
+		return false, err
+	}
+	if d == 0 {
+		return false, nil
+	}
+	if t.BlockTrap() {
+		return false, tasklet.ErrWouldBlock
+	}
+	w := c.newWaiter(t)
+	c.mu.Lock()
+	c.seq++
+	w.seq = c.seq
+	c.q.push(w)
+	c.mu.Unlock()
+	saved, err := cl.releaseAll(t)
+	if err != nil { // a Lock released by another thread since held()
+		c.leave(w, t)
+		return false, err
+	}
+	phase := parked
+	defer func() {
+		if phase != done { // unwinding: a kill in Park or in the re-acquire
+			c.leave(w, t)
+			reacquireUnwinding(t, cl, saved)
+		}
+	}()
+	perr := t.Runtime().Park((*condWait)(c), d)
+	phase = reacquiring
+	throwErr, lockErr := restore(t, cl, saved)
+	phase = done
+	if lockErr != nil {
+		c.leave(w, t) // pass on a notification we cannot act on
+		return false, lockErr
+	}
+	c.recycle(w)
+	if throwErr != nil {
+		_ = t.Throw(throwErr) // keep it pending: the wait itself is complete
+	}
+	switch {
+	case perr == nil:
+		return true, nil
+	case errors.Is(perr, tasklet.ErrTimeout):
+		return false, nil
+	}
+	return false, perr
+}
+
+// leave takes w out for good: out of the queue if it is still there, and a
+// notification it received passes on to the next waiter that was already
+// waiting when it was given.
+func (c *Condition) leave(w *waiter, waker *tasklet.Tasklet) {
+	var wl wakeList
+	c.mu.Lock()
+	if w.state == queued {
+		c.q.unlink(w)
+	} else if w.notified {
+		if h := c.q.first; h != nil && h.seq <= w.limit {
+			c.notifyLocked(w.limit, &wl)
+		}
+	}
+	w.state = idle
+	c.mu.Unlock()
+	wl.ready(nil, waker)
+}
+
+// notifyLocked notifies the first waiter, with c.mu held.
+func (c *Condition) notifyLocked(limit uint64, wl *wakeList) {
+	w := c.q.pop()
+	w.notified, w.limit = true, limit
+	wl.add(w.t)
+}
+
+// restore re-acquires the lock after a wait. A thrown error that cuts the
+// re-acquire is remembered and the re-acquire retried; a kill unwinds. It
+// gives up only when nothing could ever give the lock back.
+func restore(t *tasklet.Tasklet, cl condLock, saved int) (throwErr, lockErr error) {
+	for {
+		err := cl.restore(t, saved)
+		switch {
+		case err == nil:
+			return throwErr, nil
+		case hopeless(err):
+			return throwErr, err
+		case throwErr == nil:
+			throwErr = err
+		}
+	}
+}
+
+// reacquireUnwinding re-acquires the lock for a Wait that unwinds: further
+// kills and throws are absorbed (t is dying already) until it holds the lock
+// or nothing could ever give it back.
+func reacquireUnwinding(t *tasklet.Tasklet, cl condLock, saved int) {
+	for {
+		killed, err := restoreRecovering(t, cl, saved)
+		if (err == nil && !killed) || hopeless(err) {
+			return
+		}
+	}
+}
+
+func restoreRecovering(t *tasklet.Tasklet, cl condLock, saved int) (killed bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if !tasklet.IsKill(r) {
+				panic(r)
+			}
+			killed = true
+		}
+	}()
+	return false, cl.restore(t, saved)
+}
+
+// hopeless reports whether a failed re-acquire must not be retried.
+func hopeless(err error) bool {
+	return errors.Is(err, tasklet.ErrDeadlock) || errors.Is(err, tasklet.ErrSchedulerClosed) ||
+		errors.Is(err, tasklet.ErrNotCurrent)
+}
+
+// Notify wakes up to n of the tasklets waiting now, first in, first out,
+// without switching. t must hold the lock (see Wait). n < 0 is ErrNegative.
+func (c *Condition) Notify(t *tasklet.Tasklet, n int) error {
+	if n < 0 {
+		return ErrNegative
+	}
+	if err := c.cl().held(t); err != nil {
+		return err
+	}
+	c.notify(t, n)
+	return nil
+}
+
+// NotifyAll wakes every tasklet waiting now, in the order they started
+// waiting, without switching. t must hold the lock (see Wait).
+func (c *Condition) NotifyAll(t *tasklet.Tasklet) error {
+	if err := c.cl().held(t); err != nil {
+		return err
+	}
+	c.notify(t, math.MaxInt)
+	return nil
+}
+
+func (c *Condition) notify(t *tasklet.Tasklet, n int) {
+	if n == 0 {
+		return
+	}
+	var wl wakeList
+	c.mu.Lock()
+	for limit := c.seq; n > 0 && c.q.n > 0; n-- {
+		c.notifyLocked(limit, &wl)
+	}
+	c.mu.Unlock()
+	wl.ready(nil, t)
+}
+
+// Waiting returns the number of tasklets waiting and not yet notified.
+func (c *Condition) Waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.q.n
+}
+
+// condWait is what a tasklet waiting on a Condition is parked on.
+type condWait Condition
+
+func (b *condWait) Cancel(t *tasklet.Tasklet, _ error) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.q.cancel(t)
+}
+
+func (b *condWait) Describe(*tasklet.Tasklet) string {
+	return "waiting on " + (*Condition)(b).String()
+}

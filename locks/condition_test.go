@@ -1,0 +1,418 @@
+package locks_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/locks"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// condKinds builds a Condition on each kind of lock it accepts.
+var condKinds = []struct {
+	name    string
+	new     func() *locks.Condition
+	errFree error // using the condition without holding the lock
+}{
+	{"default RLock", func() *locks.Condition { return locks.NewCondition(nil) }, locks.ErrNotOwner},
+	{"zero value", func() *locks.Condition { return new(locks.Condition) }, locks.ErrNotOwner},
+	{"Lock", func() *locks.Condition { return locks.NewCondition(&locks.Lock{}) }, locks.ErrNotLocked},
+	{"RLock", func() *locks.Condition { return locks.NewCondition(&locks.RLock{}) }, locks.ErrNotOwner},
+}
+
+// waitOnce returns a body that waits once on c and records the outcome.
+func waitOnce(t *testing.T, c *locks.Condition, r *recorder, name string) func(*tasklet.Tasklet) {
+	return func(tk *tasklet.Tasklet) {
+		require.NoError(t, c.Acquire(tk))
+		defer func() { require.NoError(t, c.Release(tk)) }()
+		err := c.Wait(tk)
+		r.add("%s: %v", name, err)
+	}
+}
+
+// Notify(n) wakes exactly n of the waiters, first come first served; the
+// notifier continues; NotifyAll wakes the rest.
+func TestConditionNotifyNFIFO(t *testing.T) {
+	for _, k := range condKinds {
+		t.Run(k.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			main := s.Main()
+			c := k.new()
+			var r recorder
+			// wN yields delay[N] times first: the waiting order is w3, w1, w4, w2.
+			for i, delay := range []int{1, 3, 0, 2} {
+				name := fmt.Sprint("w", i+1)
+				spawn(t, s, name, func(tk *tasklet.Tasklet) {
+					for range delay {
+						require.NoError(t, tk.Schedule())
+					}
+					waitOnce(t, c, &r, name)(tk)
+				})
+			}
+			run(t, s)
+			require.Equal(t, 4, c.Waiting())
+			require.NoError(t, c.Acquire(main))
+			require.NoError(t, c.Notify(main, 2))
+			r.add("notified 2, %d waiting", c.Waiting())
+			require.NoError(t, c.Release(main))
+			run(t, s)
+			require.NoError(t, c.Acquire(main))
+			require.NoError(t, c.Notify(main, 0))
+			require.NoError(t, c.NotifyAll(main))
+			r.add("notified all, %d waiting", c.Waiting())
+			require.NoError(t, c.Release(main))
+			run(t, s)
+			assert.Equal(t, []string{
+				"notified 2, 2 waiting", "w3: <nil>", "w1: <nil>",
+				"notified all, 0 waiting", "w4: <nil>", "w2: <nil>",
+			}, r.get())
+		})
+	}
+}
+
+// A notification goes only to tasklets already waiting when Notify is
+// called: one given with no waiter is not remembered, and a tasklet that
+// starts waiting after it (even before the notified one runs) cannot take it.
+func TestConditionNotifyOnlyCurrentWaiters(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	c := locks.NewCondition(nil)
+	var r recorder
+
+	require.NoError(t, c.Acquire(main))
+	require.NoError(t, c.Notify(main, 1))
+	require.NoError(t, c.Release(main))
+	spawn(t, s, "early", waitOnce(t, c, &r, "early"))
+	run(t, s)
+	assert.Equal(t, 1, c.Waiting(), "the notification was not remembered")
+
+	require.NoError(t, c.Acquire(main))
+	spawn(t, s, "late", waitOnce(t, c, &r, "late")) // runs before the notified one
+	require.NoError(t, c.Notify(main, 1))
+	require.NoError(t, c.Release(main))
+	run(t, s)
+	assert.Equal(t, []string{"early: <nil>"}, r.get())
+	assert.Equal(t, 1, c.Waiting(), "late still waits")
+
+	require.NoError(t, c.Acquire(main))
+	require.NoError(t, c.NotifyAll(main))
+	require.NoError(t, c.Release(main))
+	run(t, s)
+	assert.Equal(t, []string{"early: <nil>", "late: <nil>"}, r.get())
+}
+
+func TestConditionRequiresLock(t *testing.T) {
+	for _, k := range condKinds {
+		t.Run(k.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			main := s.Main()
+			c := k.new()
+			assert.ErrorIs(t, c.Wait(main), k.errFree)
+			_, err := c.WaitTimeout(main, time.Second)
+			assert.ErrorIs(t, err, k.errFree)
+			_, err = c.WaitFor(main, func() bool { return true }, -1)
+			assert.ErrorIs(t, err, k.errFree)
+			assert.ErrorIs(t, c.Notify(main, 1), k.errFree)
+			assert.ErrorIs(t, c.NotifyAll(main), k.errFree)
+			assert.Equal(t, 0, c.Waiting())
+
+			require.NoError(t, c.Acquire(main))
+			assert.ErrorIs(t, c.Notify(main, -1), locks.ErrNegative)
+			_, err = c.WaitFor(main, nil, -1)
+			assert.ErrorIs(t, err, tasklet.ErrNilFunc)
+			ok, err := c.WaitTimeout(main, 0)
+			require.NoError(t, err)
+			assert.False(t, ok, "zero does not wait")
+			idle := spawn(t, s, "idle", func(*tasklet.Tasklet) {})
+			assert.ErrorIs(t, c.Wait(idle), tasklet.ErrNotCurrent)
+			main.SetBlockTrap(true)
+			assert.ErrorIs(t, c.Wait(main), tasklet.ErrWouldBlock)
+			main.SetBlockTrap(false)
+			assert.Equal(t, 0, c.Waiting())
+			require.NoError(t, c.Release(main))
+			run(t, s)
+		})
+	}
+}
+
+// Wait releases an RLock completely, whatever its depth, and restores the
+// depth before returning.
+func TestConditionWaitRestoresRLockDepth(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var l locks.RLock
+	c := locks.NewCondition(&l)
+	assert.Same(t, &l, c.Lock())
+	var r recorder
+	spawn(t, s, "waiter", func(tk *tasklet.Tasklet) {
+		for range 3 {
+			require.NoError(t, l.Acquire(tk))
+		}
+		require.NoError(t, c.Wait(tk))
+		r.add("waiter woke, owner=%s", l.Owner().Name())
+		for range 3 {
+			require.NoError(t, l.Release(tk))
+		}
+		r.add("waiter released all: owner=%v", l.Owner())
+	})
+	spawn(t, s, "notifier", func(tk *tasklet.Tasklet) {
+		require.NoError(t, l.Acquire(tk))
+		r.add("notifier got the lock")
+		require.NoError(t, c.Notify(tk, 1))
+		require.NoError(t, l.Release(tk))
+	})
+	run(t, s)
+	assert.Equal(t, []string{
+		"notifier got the lock", "waiter woke, owner=waiter", "waiter released all: owner=<nil tasklet>",
+	}, r.get())
+}
+
+func TestConditionWaitFor(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s, clk := fakeSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	c := locks.NewCondition(&locks.Lock{})
+	var r recorder
+	n := 0
+	calls := 0
+	pred := func() bool { calls++; return n >= 3 }
+
+	// Returns at once when the predicate holds: no switch, no wait.
+	n = 3
+	spawn(t, s, "other", func(*tasklet.Tasklet) { r.add("other ran") })
+	require.NoError(t, c.Acquire(main))
+	ok, err := c.WaitFor(main, pred, -1)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, 1, calls)
+	assert.Empty(t, r.get(), "returned without switching")
+	require.NoError(t, c.Release(main))
+	run(t, s)
+
+	// Waits and re-checks after every notification until it holds.
+	n, calls = 0, 0
+	spawn(t, s, "incr", func(tk *tasklet.Tasklet) {
+		for range 3 {
+			require.NoError(t, c.Acquire(tk))
+			n++
+			r.add("n=%d", n)
+			require.NoError(t, c.Notify(tk, 1))
+			require.NoError(t, c.Release(tk))
+			require.NoError(t, tk.Schedule())
+		}
+	})
+	require.NoError(t, c.Acquire(main))
+	ok, err = c.WaitFor(main, pred, -1)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, 4, calls, "once at first, then after each of 3 wakeups")
+	r.add("main sees n=%d", n)
+	require.NoError(t, c.Release(main))
+	run(t, s)
+
+	// Times out returning the last value of the predicate.
+	n, calls = 0, 0
+	require.NoError(t, c.Acquire(main))
+	ok, err = c.WaitFor(main, pred, 5*time.Millisecond)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	assert.Equal(t, 2, calls, "before the wait and after the timeout")
+	assert.Equal(t, 5*time.Millisecond, clk.Now().Sub(epoch))
+	ok, err = c.WaitFor(main, pred, 0)
+	require.NoError(t, err)
+	assert.False(t, ok, "zero does not wait")
+	assert.True(t, c.Lock().Locked(), "held again")
+	require.NoError(t, c.Release(main))
+	assert.Equal(t, []string{"other ran", "n=1", "n=2", "n=3", "main sees n=3"}, r.get())
+}
+
+func TestConditionWaitTimeout(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s, clk := fakeSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	c := locks.NewCondition(nil)
+	require.NoError(t, c.Acquire(main))
+	ok, err := c.WaitTimeout(main, 7*time.Millisecond)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	assert.Equal(t, 7*time.Millisecond, clk.Now().Sub(epoch))
+	assert.Same(t, main, c.Lock().(*locks.RLock).Owner(), "the lock is held again")
+	assert.Equal(t, 0, c.Waiting())
+
+	spawn(t, s, "notifier", func(tk *tasklet.Tasklet) {
+		require.NoError(t, tk.Sleep(time.Millisecond))
+		require.NoError(t, c.Acquire(tk))
+		require.NoError(t, c.Notify(tk, 1))
+		require.NoError(t, c.Release(tk))
+	})
+	ok, err = c.WaitTimeout(main, time.Hour)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, 8*time.Millisecond, clk.Now().Sub(epoch))
+	require.NoError(t, c.Release(main))
+}
+
+// Killed while waiting: the waiter leaves the waiters and unwinds holding
+// the lock, re-acquired even though the killer held it at the time.
+func TestConditionKilledWaiterReacquires(t *testing.T) {
+	for _, k := range condKinds {
+		t.Run(k.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			main := s.Main()
+			c := k.new()
+			var r recorder
+			victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
+				require.NoError(t, c.Acquire(tk))
+				defer func() {
+					r.add("victim deferred: locked=%v", c.Lock().Locked())
+					require.NoError(t, c.Release(tk))
+				}()
+				_ = c.Wait(tk)
+				r.add("victim not reached")
+			})
+			spawn(t, s, "other", waitOnce(t, c, &r, "other"))
+			run(t, s)
+			require.Equal(t, 2, c.Waiting())
+			require.NoError(t, c.Acquire(main))
+			require.NoError(t, main.KillNow(victim)) // the victim waits for the lock
+			r.add("main after kill: %d waiting", c.Waiting())
+			require.NoError(t, c.Release(main))
+			run(t, s)
+			require.NoError(t, c.Acquire(main))
+			require.NoError(t, c.Notify(main, 1))
+			require.NoError(t, c.Release(main))
+			run(t, s)
+			assert.Equal(t, []string{
+				"main after kill: 1 waiting",
+				"victim deferred: locked=true",
+				"other: <nil>",
+			}, r.get())
+			assert.Equal(t, tasklet.Dead, victim.State())
+			assert.False(t, c.Lock().Locked())
+		})
+	}
+}
+
+// Killed after it was notified, while re-acquiring the lock: it still
+// unwinds holding the lock, and the notification passes to the next waiter
+// that was waiting at the time of the Notify, not to a later one.
+func TestConditionKilledWhileReacquiring(t *testing.T) {
+	for _, k := range condKinds {
+		for _, withSecond := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/second waiter %v", k.name, withSecond), func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				s := newSched(t)
+				defer closeSched(t, s)
+				main := s.Main()
+				c := k.new()
+				var r recorder
+				victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
+					require.NoError(t, c.Acquire(tk))
+					defer func() {
+						r.add("victim deferred: locked=%v", c.Lock().Locked())
+						require.NoError(t, c.Release(tk))
+					}()
+					_ = c.Wait(tk)
+					r.add("victim not reached")
+				})
+				if withSecond {
+					spawn(t, s, "second", waitOnce(t, c, &r, "second"))
+				}
+				run(t, s)
+				require.NoError(t, c.Acquire(main))
+				spawn(t, s, "later", waitOnce(t, c, &r, "later")) // waits after the Notify
+				spawn(t, s, "holder", func(tk *tasklet.Tasklet) {
+					require.NoError(t, c.Acquire(tk))
+					require.NoError(t, tk.Schedule()) // the victim re-acquires: blocks, is killed
+					r.add("holder releases, %d waiting", c.Waiting())
+					require.NoError(t, c.Release(tk))
+				})
+				require.NoError(t, c.Notify(main, 1)) // the victim runs after later and holder
+				require.NoError(t, victim.Kill())     // pending: lands in the re-acquire
+				require.NoError(t, c.Release(main))
+				run(t, s)
+				want := []string{"holder releases, 1 waiting", "second: <nil>", "victim deferred: locked=true"}
+				if !withSecond {
+					want = []string{"holder releases, 1 waiting", "victim deferred: locked=true"}
+				}
+				assert.Equal(t, want, r.get())
+				assert.Equal(t, 1, c.Waiting(), "later still waits")
+				require.NoError(t, c.Acquire(main))
+				require.NoError(t, c.NotifyAll(main))
+				require.NoError(t, c.Release(main))
+				run(t, s)
+				assert.Equal(t, append(want, "later: <nil>"), r.get())
+				assert.Equal(t, tasklet.Dead, victim.State())
+			})
+		}
+	}
+}
+
+// A throw into a waiter ends its wait with the error, lock held; a throw
+// that lands while a notified waiter re-acquires the lock stays pending for
+// its next call: the wait itself completed.
+func TestConditionThrow(t *testing.T) {
+	errStop := errors.New("stop")
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	c := locks.NewCondition(nil)
+	var r recorder
+	body := func(name string) func(*tasklet.Tasklet) {
+		return func(tk *tasklet.Tasklet) {
+			require.NoError(t, c.Acquire(tk))
+			err := c.Wait(tk)
+			r.add("%s: wait=%v owner=%v", name, err, c.Lock().(*locks.RLock).Owner() == tk)
+			r.add("%s: next call=%v", name, tk.Schedule())
+			require.NoError(t, c.Release(tk))
+		}
+	}
+	waiting := spawn(t, s, "waiting", body("waiting"))
+	notified := spawn(t, s, "notified", body("notified"))
+	run(t, s)
+	require.NoError(t, waiting.Throw(errStop))
+	require.NoError(t, c.Acquire(main))
+	require.NoError(t, c.Notify(main, 1)) // notified is the only waiter left
+	require.NoError(t, notified.Throw(errStop))
+	require.NoError(t, main.Schedule()) // both run: waiting ends, notified blocks on the lock
+	require.NoError(t, c.Release(main))
+	run(t, s)
+	assert.Equal(t, []string{
+		"waiting: wait=stop owner=true", "waiting: next call=<nil>",
+		"notified: wait=<nil> owner=true", "notified: next call=stop",
+	}, r.get())
+}
+
+func TestConditionDeadlock(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	c := locks.NewCondition(nil)
+	require.NoError(t, c.Acquire(main))
+	err := c.Wait(main)
+	var de *tasklet.DeadlockError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "waiting on "+c.String(), de.On)
+	assert.Same(t, main, c.Lock().(*locks.RLock).Owner(), "held again")
+	assert.Equal(t, 0, c.Waiting())
+	require.NoError(t, c.Release(main))
+}

@@ -1,0 +1,209 @@
+package locks_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/locks"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Set wakes every waiter in the order they started waiting, without
+// switching; Wait returns at once while the flag is set; Clear touches no
+// waiter.
+func TestEventSetClearWait(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	var e locks.Event // the zero value is cleared
+	assert.False(t, e.IsSet())
+	assert.Regexp(t, `^event \d+$`, e.String())
+	var r recorder
+	for i, delay := range []int{2, 0, 1} {
+		name := fmt.Sprint("w", i+1)
+		spawn(t, s, name, func(tk *tasklet.Tasklet) {
+			for range delay {
+				require.NoError(t, tk.Schedule())
+			}
+			ok, err := e.Wait(tk)
+			r.add("%s: %v %v", name, ok, err)
+		})
+	}
+	run(t, s)
+	require.Equal(t, 3, e.Waiting())
+	e.Clear()
+	assert.Equal(t, 3, e.Waiting(), "Clear touches no waiter")
+	e.Set()
+	r.add("set: %d waiting", e.Waiting())
+	run(t, s)
+	assert.Equal(t, []string{"set: 0 waiting", "w2: true <nil>", "w3: true <nil>", "w1: true <nil>"}, r.get())
+
+	ok, err := e.Wait(main)
+	require.NoError(t, err)
+	assert.True(t, ok, "returns at once while set")
+	e.Set()
+	assert.True(t, e.IsSet())
+	e.Clear()
+	assert.False(t, e.IsSet())
+}
+
+// Wait reports the flag's value when the waiter runs again: a Set followed
+// by a Clear before it runs gives false, as stacklesslib's does.
+func TestEventWaitReportsFlagWhenItRuns(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var e locks.Event
+	var r recorder
+	spawn(t, s, "w", func(tk *tasklet.Tasklet) {
+		ok, err := e.Wait(tk)
+		r.add("w: %v %v", ok, err)
+	})
+	run(t, s)
+	e.Set()
+	e.Clear()
+	run(t, s)
+	assert.Equal(t, []string{"w: false <nil>"}, r.get())
+}
+
+func TestEventTimeoutsAndLeaving(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s, clk := fakeSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	var e locks.Event
+	ok, err := e.WaitTimeout(main, 0)
+	require.NoError(t, err)
+	assert.False(t, ok, "zero does not wait")
+	ok, err = e.WaitTimeout(main, 3*time.Millisecond)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	assert.Equal(t, 3*time.Millisecond, clk.Now().Sub(epoch))
+	assert.Equal(t, 0, e.Waiting())
+
+	var r recorder
+	errStop := errors.New("stop")
+	killed := spawn(t, s, "killed", func(tk *tasklet.Tasklet) {
+		defer r.add("killed deferred")
+		_, _ = e.Wait(tk)
+		r.add("not reached")
+	})
+	thrown := spawn(t, s, "thrown", func(tk *tasklet.Tasklet) {
+		ok, err := e.Wait(tk)
+		r.add("thrown: %v %v", ok, err)
+	})
+	spawn(t, s, "setter", func(tk *tasklet.Tasklet) {
+		require.NoError(t, tk.Sleep(time.Millisecond))
+		e.Set()
+	})
+	require.NoError(t, main.Schedule())
+	require.Equal(t, 2, e.Waiting())
+	require.NoError(t, main.KillNow(killed))
+	require.NoError(t, thrown.Throw(errStop))
+	ok, err = e.WaitTimeout(main, time.Hour)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, 4*time.Millisecond, clk.Now().Sub(epoch))
+	assert.Equal(t, []string{"killed deferred", "thrown: false stop"}, r.get())
+
+	idle := spawn(t, s, "idle", func(*tasklet.Tasklet) {})
+	e.Clear()
+	_, err = e.Wait(idle)
+	assert.ErrorIs(t, err, tasklet.ErrNotCurrent)
+	main.SetBlockTrap(true)
+	_, err = e.Wait(main)
+	assert.ErrorIs(t, err, tasklet.ErrWouldBlock)
+	main.SetBlockTrap(false)
+	_, err = e.Wait(main) // idle runs, then nothing can set the event
+	assert.ErrorIs(t, err, tasklet.ErrDeadlock)
+	assert.Contains(t, err.Error(), "waiting for "+e.String())
+}
+
+func TestValueEvent(t *testing.T) {
+	errAborted := errors.New("aborted")
+	tests := []struct {
+		name    string
+		fire    func(*locks.ValueEvent[int]) error
+		wantVal int
+		wantErr error
+	}{
+		{"set", func(v *locks.ValueEvent[int]) error { return v.Set(42) }, 42, nil},
+		{"abort", func(v *locks.ValueEvent[int]) error { return v.Abort(errAborted) }, 0, errAborted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			main := s.Main()
+			var v locks.ValueEvent[int]
+			assert.Regexp(t, `^value event \d+$`, v.String())
+			var r recorder
+			for i := 1; i <= 3; i++ {
+				spawn(t, s, fmt.Sprint("w", i), func(tk *tasklet.Tasklet) {
+					val, err := v.Wait(tk)
+					r.add("w%d: %d %v", i, val, err)
+				})
+			}
+			run(t, s)
+			require.Equal(t, 3, v.Waiting())
+			assert.False(t, v.Fired())
+			require.NoError(t, tt.fire(&v))
+			r.add("fired: %d waiting", v.Waiting())
+			run(t, s)
+			want := []string{"fired: 0 waiting"}
+			for i := 1; i <= 3; i++ {
+				want = append(want, fmt.Sprintf("w%d: %d %v", i, tt.wantVal, tt.wantErr))
+			}
+			assert.Equal(t, want, r.get())
+			assert.True(t, v.Fired())
+
+			val, err := v.Wait(main)
+			assert.Equal(t, tt.wantVal, val, "at once after it fired")
+			assert.Equal(t, tt.wantErr, err)
+			assert.ErrorIs(t, v.Set(7), locks.ErrAlreadySet)
+			assert.ErrorIs(t, v.Abort(errAborted), locks.ErrAlreadySet)
+			val, err = v.WaitTimeout(main, 0)
+			assert.Equal(t, tt.wantVal, val, "unchanged")
+			assert.Equal(t, tt.wantErr, err)
+		})
+	}
+}
+
+func TestValueEventTimeoutsAndMisuse(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s, clk := fakeSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	var v locks.ValueEvent[string]
+	assert.ErrorIs(t, v.Abort(nil), tasklet.ErrNilError)
+	_, err := v.WaitTimeout(main, 0)
+	assert.ErrorIs(t, err, tasklet.ErrTimeout)
+	_, err = v.WaitTimeout(main, 2*time.Millisecond)
+	assert.ErrorIs(t, err, tasklet.ErrTimeout)
+	assert.Equal(t, 2*time.Millisecond, clk.Now().Sub(epoch))
+	assert.Equal(t, 0, v.Waiting())
+	_, err = v.Wait(nil)
+	assert.ErrorIs(t, err, tasklet.ErrNotCurrent)
+
+	var r recorder
+	k := spawn(t, s, "killed", func(tk *tasklet.Tasklet) {
+		defer r.add("killed deferred")
+		_, _ = v.Wait(tk)
+	})
+	run(t, s)
+	require.NoError(t, main.KillNow(k))
+	assert.Equal(t, 0, v.Waiting())
+	require.NoError(t, v.Set("done"))
+	got, err := v.Wait(main)
+	require.NoError(t, err)
+	assert.Equal(t, "done", got)
+	assert.Equal(t, []string{"killed deferred"}, r.get())
+}

@@ -1,0 +1,101 @@
+package locks
+
+import (
+	"time"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// A Semaphore is a count of available units (stacklesslib's Semaphore).
+// Acquire takes one, waiting while there is none; Release gives units back.
+//
+// The zero value is a semaphore with value 0. A Semaphore must not be copied
+// after first use. It may be shared by tasklets of any number of schedulers,
+// and released from plain goroutines.
+//
+// Ordering: low contention, no explicit handoff. Waiters are woken first
+// in, first out, up to one per unit released, but the unit is not handed
+// over: a woken waiter retries when it runs, and a tasklet that acquires in
+// between (a newcomer, or a TryAcquire) may take the unit first; the loser
+// then waits again at the tail. This is cheaper than a handoff, and what
+// Stackless code expects; it is not fair under heavy contention. The n'th
+// Release is synchronized before the Acquire that takes its unit.
+//
+// A waiter that is killed, thrown into or times out never costs a unit: a
+// wakeup it had received passes on to the next waiter.
+type Semaphore struct {
+	s sema
+}
+
+// NewSemaphore returns a semaphore with value n; n < 0 is ErrNegative.
+func NewSemaphore(n int) (*Semaphore, error) {
+	if n < 0 {
+		return nil, ErrNegative
+	}
+	s := &Semaphore{}
+	s.s.word.Store(-int64(n))
+	return s, nil
+}
+
+// String returns "semaphore ID".
+func (s *Semaphore) String() string { return s.s.name("semaphore") }
+
+// Acquire takes one unit, parking t (which must be running) until one is
+// available. It returns the reason the wait was cut, if it was: a thrown
+// error, a *tasklet.DeadlockError; a kill unwinds t as usual.
+func (s *Semaphore) Acquire(t *tasklet.Tasklet) error {
+	if err := checkCaller(t); err != nil {
+		return err
+	}
+	if s.s.tryTake(0) {
+		return nil
+	}
+	_, err := s.s.acquire(t, (*semWait)(s), 0, -1)
+	return err
+}
+
+// TryAcquire takes one unit if one is available now, without waiting. It
+// never parks, so t may be any tasklet, or nil.
+func (s *Semaphore) TryAcquire(*tasklet.Tasklet) bool { return s.s.tryTake(0) }
+
+// AcquireTimeout is Acquire with a timeout on t's scheduler clock: it
+// reports false (and no error) when d runs out before a unit was taken. A
+// negative d waits forever; zero does not wait.
+func (s *Semaphore) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
+	if err := checkCaller(t); err != nil {
+		return false, err
+	}
+	if s.s.tryTake(0) {
+		return true, nil
+	}
+	return s.s.acquire(t, (*semWait)(s), 0, d)
+}
+
+// Release gives one unit back and wakes the first waiter, if any, without
+// switching. t is the releasing tasklet; any tasklet may release, and t may
+// be nil outside a tasklet.
+func (s *Semaphore) Release(t *tasklet.Tasklet) error { return s.ReleaseN(t, 1) }
+
+// ReleaseN gives k units back and wakes up to k waiters (as many as there
+// are units left), first in, first out, without switching. k < 0 is
+// ErrNegative.
+func (s *Semaphore) ReleaseN(t *tasklet.Tasklet, k int) error {
+	if k < 0 {
+		return ErrNegative
+	}
+	return s.s.give(int64(k), 0, unbounded, ErrOverRelease, t)
+}
+
+// Value returns the number of available units.
+func (s *Semaphore) Value() int { return int(s.s.available(0)) }
+
+// Waiting returns the number of tasklets parked in Acquire and not yet woken.
+func (s *Semaphore) Waiting() int { return s.s.waiting() }
+
+// semWait is what a tasklet waiting for a Semaphore is parked on.
+type semWait Semaphore
+
+func (b *semWait) Cancel(t *tasklet.Tasklet, _ error) bool { return b.s.cancel(t) }
+func (b *semWait) Describe(*tasklet.Tasklet) string {
+	return "acquiring " + (*Semaphore)(b).String()
+}

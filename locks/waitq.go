@@ -1,0 +1,222 @@
+package locks
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/atomic"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// waitState is where a waiter is in its life. Every change happens under the
+// mutex of the lock that owns the queue.
+type waitState uint8
+
+const (
+	idle      waitState = iota // in no queue
+	queued                     // in the queue; Cancel may take it out
+	woken                      // taken out by a waker, who calls Ready after unlocking
+	cancelled                  // taken out by Cancel (kill, throw, timeout, deadlock)
+)
+
+// waiter is a tasklet parked on one of the locks.
+//
+// Invariants (under the owning lock's mutex):
+//   - a waiter is in at most one queue, exactly while its state is queued;
+//   - it leaves the queue exactly once: dequeued by a waker (state woken;
+//     the waker calls Ready for it once, after unlocking, and never touches
+//     the waiter again) or unlinked by Cancel (state cancelled; the
+//     scheduler wakes the tasklet with the reason);
+//   - the fields a waker fills in (err, limit) are written before it
+//     unlocks, and read by the woken tasklet after Park returns: Ready and
+//     the scheduler's switch order the two.
+type waiter struct {
+	t          *tasklet.Tasklet
+	next, prev *waiter
+	state      waitState
+
+	seq      uint64 // Condition: registration number
+	limit    uint64 // Condition: a notification received covers waiters up to this seq
+	notified bool   // Condition: a Notify took it out of the condition's queue
+	index    int    // Barrier: arrival index
+	err      error  // Barrier: the result handed over by the waker
+}
+
+var waiterPool = sync.Pool{New: func() any { return new(waiter) }}
+
+// waiterCache keeps one recycled waiter per lock, so that the common case
+// (one waiter at a time) costs two atomic swaps instead of a trip through
+// the pool; the pool takes the rest.
+type waiterCache struct{ spare atomic.Pointer[waiter] }
+
+func (c *waiterCache) newWaiter(t *tasklet.Tasklet) *waiter {
+	w := c.spare.Swap(nil)
+	if w == nil {
+		w = waiterPool.Get().(*waiter)
+	}
+	w.t = t
+	return w
+}
+
+// recycle recycles w, which must be in no queue and referenced by no waker.
+func (c *waiterCache) recycle(w *waiter) {
+	*w = waiter{}
+	if !c.spare.CompareAndSwap(nil, w) {
+		waiterPool.Put(w)
+	}
+}
+
+// waitq is a FIFO of waiters, linked through the waiters themselves.
+type waitq struct {
+	first, last *waiter
+	n           int
+}
+
+func (q *waitq) push(w *waiter) {
+	w.next = nil
+	w.prev = q.last
+	if q.last == nil {
+		q.first = w
+	} else {
+		q.last.next = w
+	}
+	q.last = w
+	q.n++
+	w.state = queued
+}
+
+// pop takes the first waiter out and marks it woken; nil if q is empty.
+func (q *waitq) pop() *waiter {
+	w := q.first
+	if w != nil {
+		q.unlink(w)
+		w.state = woken
+	}
+	return w
+}
+
+func (q *waitq) unlink(w *waiter) {
+	if w.prev == nil {
+		q.first = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		q.last = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.next, w.prev = nil, nil
+	w.state = idle
+	q.n--
+}
+
+// cancel unlinks t's waiter, if t is queued, and reports whether it did.
+func (q *waitq) cancel(t *tasklet.Tasklet) bool {
+	for w := q.first; w != nil; w = w.next {
+		if w.t == t {
+			q.unlink(w)
+			w.state = cancelled
+			return true
+		}
+	}
+	return false
+}
+
+// wakeList collects the tasklets a waker readies after unlocking. Its
+// inline buffer keeps the common cases (one or a few waiters) free of
+// allocations.
+type wakeList struct {
+	n    int
+	buf  [4]*tasklet.Tasklet
+	more []*tasklet.Tasklet
+}
+
+func (l *wakeList) add(t *tasklet.Tasklet) {
+	if l.n < len(l.buf) {
+		l.buf[l.n] = t
+		l.n++
+		return
+	}
+	l.more = append(l.more, t)
+}
+
+// ready wakes the collected tasklets, in order. Call it with no lock held:
+// Ready takes the scheduler's lock.
+func (l *wakeList) ready(err error, waker *tasklet.Tasklet) {
+	for _, t := range l.buf[:l.n] {
+		t.Runtime().Ready(err, waker, false)
+	}
+	for _, t := range l.more {
+		t.Runtime().Ready(err, waker, false)
+	}
+}
+
+// checkCaller starts every call that may park its caller: t must be
+// running (else ErrNotCurrent); a pending throw is returned, and a pending
+// kill unwinds t, before the call changes anything.
+func checkCaller(t *tasklet.Tasklet) error {
+	if t == nil {
+		return tasklet.ErrNotCurrent
+	}
+	return t.Runtime().Enter()
+}
+
+// clock is what a scheduler offers, if anything, to read its clock.
+type clock interface{ Now() time.Time }
+
+// now reads the clock of t's scheduler when the scheduler exposes one (a
+// Now method), else the system time. Timeouts themselves always run on the
+// scheduler's clock (Park); now only measures what is left of a timeout
+// across the retries of one call.
+func now(t *tasklet.Tasklet) time.Time {
+	if c, ok := t.Owner().(clock); ok {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// deadline turns a timeout into a deadline (zero for "no timeout").
+type deadline struct {
+	t    *tasklet.Tasklet
+	at   time.Time
+	wait time.Duration // the timeout as given; < 0 waits forever
+}
+
+func newDeadline(t *tasklet.Tasklet, d time.Duration) deadline {
+	dl := deadline{t: t, wait: d}
+	if d > 0 {
+		dl.at = now(t).Add(d)
+	}
+	return dl
+}
+
+// left returns the timeout for the next Park: < 0 forever, else what is
+// left (0 when the time is up).
+func (d deadline) left() time.Duration {
+	if d.wait <= 0 {
+		return d.wait
+	}
+	return max(d.at.Sub(now(d.t)), 0)
+}
+
+// ident gives a lock a process-wide number on first use, so that zero
+// values need no constructor, and a waiter cache.
+type ident struct {
+	id atomic.Uint64
+	waiterCache
+}
+
+var lastID atomic.Uint64
+
+func (i *ident) get() uint64 {
+	if id := i.id.Load(); id != 0 {
+		return id
+	}
+	i.id.CompareAndSwap(0, lastID.Inc())
+	return i.id.Load()
+}
+
+func (i *ident) name(kind string) string { return fmt.Sprintf("%s %d", kind, i.get()) }
