@@ -12,34 +12,19 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
-func newSched(t testing.TB, opts ...scheduler.Option) *scheduler.Scheduler {
-	t.Helper()
-	s, err := scheduler.New(opts...)
-	require.NoError(t, err)
-	return s
-}
+// Shared test helpers (internal/schedtest).
+var (
+	newSched   = schedtest.New
+	closeSched = schedtest.Close
+	spawn      = schedtest.Spawn
+)
 
-func closeSched(t testing.TB, s *scheduler.Scheduler) {
-	t.Helper()
-	require.NoError(t, s.Close())
-}
-
-type recorder struct{ log []string }
-
-func (r *recorder) add(format string, args ...any) {
-	r.log = append(r.log, fmt.Sprintf(format, args...))
-}
-
-func spawn(t testing.TB, s *scheduler.Scheduler, name string, fn func(*tasklet.Tasklet)) *tasklet.Tasklet {
-	t.Helper()
-	tk, err := s.SpawnNamed(name, fn)
-	require.NoError(t, err)
-	return tk
-}
+type recorder = schedtest.Recorder
 
 // "Main sends / receives while another tasklet A is runnable": the partner
 // is blocked first, then A is spawned, then main operates.
@@ -77,12 +62,12 @@ func TestPreferenceOrderings(t *testing.T) {
 				} else {
 					require.NoError(t, ch.Send(tk, 7))
 				}
-				r.add("P")
+				r.Add("P")
 			})
 			main := s.Main()
 			require.NoError(t, main.Schedule()) // P blocks
 			assert.Equal(t, map[bool]int{true: -1, false: 1}[tt.mainSends], ch.Balance())
-			spawn(t, s, "A", func(*tasklet.Tasklet) { r.add("A") })
+			spawn(t, s, "A", func(*tasklet.Tasklet) { r.Add("A") })
 			if tt.mainSends {
 				require.NoError(t, ch.Send(main, 7))
 			} else {
@@ -90,10 +75,10 @@ func TestPreferenceOrderings(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, 7, v)
 			}
-			r.add("main")
+			r.Add("main")
 			_, err := s.Run()
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, r.log)
+			assert.Equal(t, tt.want, r.Log())
 			assert.Equal(t, 0, ch.Balance())
 		})
 	}
@@ -368,19 +353,19 @@ func TestKillAndThrowBlocked(t *testing.T) {
 	ch := channel.New[int]()
 	var r recorder
 	k := spawn(t, s, "k", func(tk *tasklet.Tasklet) {
-		defer r.add("k cleanup")
+		defer r.Add("k cleanup")
 		_ = ch.Send(tk, 1)
-		r.add("k not reached")
+		r.Add("k not reached")
 	})
 	main := s.Main()
 	require.NoError(t, main.Schedule()) // k blocks sending
 	assert.Equal(t, 1, ch.Balance())
 	require.NoError(t, main.KillNow(k))
-	r.add("main")
+	r.Add("main")
 	assert.Equal(t, 0, ch.Balance())
 	th := spawn(t, s, "th", func(tk *tasklet.Tasklet) {
 		_, err := ch.Receive(tk)
-		r.add("th: %v", err)
+		r.Add("th: %v", err)
 	})
 	require.NoError(t, main.Schedule()) // th blocks receiving
 	assert.Equal(t, -1, ch.Balance())
@@ -388,7 +373,7 @@ func TestKillAndThrowBlocked(t *testing.T) {
 	assert.Equal(t, 0, ch.Balance())
 	_, err := s.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"k cleanup", "main", "th: boom"}, r.log)
+	assert.Equal(t, []string{"k cleanup", "main", "th: boom"}, r.Log())
 }
 
 var errBoom = errors.New("boom")
@@ -408,7 +393,7 @@ func TestBuffered(t *testing.T) {
 	var r recorder
 	spawn(t, s, "third", func(tk *tasklet.Tasklet) {
 		require.NoError(t, ch.Send(tk, 3))
-		r.add("third sent")
+		r.Add("third sent")
 	})
 	require.NoError(t, main.Schedule())
 	assert.Equal(t, 3, ch.Balance(), "two buffered and one sender waiting")
@@ -416,11 +401,11 @@ func TestBuffered(t *testing.T) {
 		v, err := ch.Receive(main)
 		require.NoError(t, err)
 		assert.Equal(t, i, v)
-		r.add("got %d", v)
+		r.Add("got %d", v)
 	}
 	_, err = s.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"got 1", "got 2", "got 3", "third sent"}, r.log)
+	assert.Equal(t, []string{"got 1", "got 2", "got 3", "third sent"}, r.Log())
 
 	// A receiver waiting on an empty buffered channel is handed the value
 	// with the preference rules: 0 (the caller continues) by default for a
@@ -434,18 +419,18 @@ func TestBuffered(t *testing.T) {
 		{-1, []string{"recv 4", "main"}},
 	} {
 		require.NoError(t, ch.SetPreference(tc.pref))
-		r.log = nil
+		r.Reset()
 		spawn(t, s, "recv", func(tk *tasklet.Tasklet) {
 			v, err := ch.Receive(tk)
 			require.NoError(t, err)
-			r.add("recv %d", v)
+			r.Add("recv %d", v)
 		})
 		require.NoError(t, main.Schedule())
 		require.NoError(t, ch.Send(main, 4))
-		r.add("main")
+		r.Add("main")
 		_, err = s.Run()
 		require.NoError(t, err)
-		assert.Equal(t, tc.want, r.log, "preference %d", tc.pref)
+		assert.Equal(t, tc.want, r.Log(), "preference %d", tc.pref)
 	}
 
 	_, err = channel.NewBuffered[int](-1)
@@ -490,11 +475,11 @@ func TestChannelCallback(t *testing.T) {
 	var r recorder
 	old := channel.SetCallback(func(c any, tk *tasklet.Tasklet, sending, willBlock bool) {
 		assert.Same(t, ch, c)
-		r.add("%s send=%v block=%v", tk.Name(), sending, willBlock)
+		r.Add("%s send=%v block=%v", tk.Name(), sending, willBlock)
 	})
 	defer channel.SetCallback(old)
 	spawn(t, s, "r", func(tk *tasklet.Tasklet) { _, _ = ch.Receive(tk) })
 	require.NoError(t, s.Main().Schedule())
 	require.NoError(t, ch.Send(s.Main(), 1))
-	assert.Equal(t, []string{"r send=false block=true", "main send=true block=false"}, r.log)
+	assert.Equal(t, []string{"r send=false block=true", "main send=true block=false"}, r.Log())
 }

@@ -76,14 +76,14 @@ func TestCrossSchedulerSendDoesNotSwitch(t *testing.T) {
 	for ch.Balance() != -1 { // wait until B's main blocks
 		require.NoError(t, a.Main().Sleep(0))
 	}
-	spawn(t, a, "other", func(*tasklet.Tasklet) { r.add("other") })
+	spawn(t, a, "other", func(*tasklet.Tasklet) { r.Add("other") })
 	before := a.RunCount()
 	require.NoError(t, ch.Send(a.Main(), 5))
-	r.add("main continues")
+	r.Add("main continues")
 	assert.Equal(t, before, a.RunCount())
 	assert.Equal(t, 5, <-received)
 	wg.Wait()
 	_, err := a.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"main continues", "other"}, r.log)
+	assert.Equal(t, []string{"main continues", "other"}, r.Log())
 }

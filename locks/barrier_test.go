@@ -24,7 +24,7 @@ func TestBarrierRounds(t *testing.T) {
 	var r recorder
 	var b *locks.Barrier
 	b, err := locks.NewBarrier(3, func(tk *tasklet.Tasklet) error {
-		r.add("action by %s, %d waiting", tk.Name(), b.Waiting())
+		r.Add("action by %s, %d waiting", tk.Name(), b.Waiting())
 		return nil
 	}, -1)
 	require.NoError(t, err)
@@ -39,7 +39,7 @@ func TestBarrierRounds(t *testing.T) {
 					require.NoError(t, tk.Schedule())
 				}
 				idx, err := b.Wait(tk)
-				r.add("round %d: %s index %d %v", round, name, idx, err)
+				r.Add("round %d: %s index %d %v", round, name, idx, err)
 			}
 		})
 	}
@@ -49,7 +49,7 @@ func TestBarrierRounds(t *testing.T) {
 		"round 0: p1 index 2 <nil>", "round 0: p2 index 0 <nil>", "round 0: p3 index 1 <nil>",
 		"action by p1, 2 waiting",
 		"round 1: p1 index 2 <nil>", "round 1: p2 index 0 <nil>", "round 1: p3 index 1 <nil>",
-	}, r.get())
+	}, r.Log())
 	assert.False(t, b.Broken())
 	assert.Equal(t, 0, b.Waiting())
 
@@ -143,13 +143,13 @@ func TestBarrierBreaking(t *testing.T) {
 			for i := 1; i <= 2; i++ {
 				name := fmt.Sprint("p", i)
 				parties = append(parties, spawn(t, s, name, func(tk *tasklet.Tasklet) {
-					defer r.add("%s deferred", name)
+					defer r.Add("%s deferred", name)
 					d := time.Duration(-1)
 					if tt.name == "timeout" && name == "p2" {
 						d = 5 * time.Millisecond
 					}
 					idx, err := b.WaitTimeout(tk, d)
-					r.add("%s: %d %v", name, idx, err)
+					r.Add("%s: %d %v", name, idx, err)
 					if err != nil && tt.name == "timeout" && name == "p2" {
 						assert.ErrorIs(t, err, locks.ErrBrokenBarrier)
 						assert.ErrorIs(t, err, tasklet.ErrTimeout)
@@ -159,11 +159,11 @@ func TestBarrierBreaking(t *testing.T) {
 			require.NoError(t, main.Schedule())
 			require.Equal(t, 2, b.Waiting())
 			for _, line := range tt.breakIt(t, main, b, parties) {
-				r.add("%s", line)
+				r.Add("%s", line)
 			}
 			run(t, s)
 			var got []string
-			for _, l := range r.get() {
+			for _, l := range r.Log() {
 				if l != "p1 deferred" && (l != "p2 deferred" || tt.name == "a party is killed" || tt.name == "a party is thrown into") {
 					got = append(got, l)
 				}
@@ -181,14 +181,14 @@ func TestBarrierBreaking(t *testing.T) {
 				assert.False(t, b.Broken())
 			}
 			// Usable again: a full round passes.
-			r.log = nil
+			r.Reset()
 			if tt.name == "failing action" {
 				return
 			}
 			for i := 1; i <= 2; i++ {
 				spawn(t, s, fmt.Sprint("q", i), func(tk *tasklet.Tasklet) {
 					idx, err := b.Wait(tk)
-					r.add("q%d: %d %v", i, idx, err)
+					r.Add("q%d: %d %v", i, idx, err)
 				})
 			}
 			require.NoError(t, main.Schedule())
@@ -196,7 +196,7 @@ func TestBarrierBreaking(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, 2, idx)
 			run(t, s)
-			assert.Equal(t, []string{"q1: 0 <nil>", "q2: 1 <nil>"}, r.get())
+			assert.Equal(t, []string{"q1: 0 <nil>", "q2: 1 <nil>"}, r.Log())
 		})
 	}
 }
@@ -226,16 +226,16 @@ func TestBarrierArrivalDuringAction(t *testing.T) {
 	var r recorder
 	var b *locks.Barrier
 	b, err := locks.NewBarrier(2, func(tk *tasklet.Tasklet) error {
-		r.add("action starts")
+		r.Add("action starts")
 		require.NoError(t, tk.Sleep(10*time.Millisecond)) // p1's timeout expires meanwhile
-		r.add("action ends at %v", clk.Now().Sub(epoch))
+		r.Add("action ends at %v", clk.Now().Sub(epoch))
 		return nil
 	}, -1)
 	require.NoError(t, err)
 	party := func(name string, d time.Duration) func(*tasklet.Tasklet) {
 		return func(tk *tasklet.Tasklet) {
 			idx, err := b.WaitTimeout(tk, d)
-			r.add("%s: %d %v", name, idx, err)
+			r.Add("%s: %d %v", name, idx, err)
 		}
 	}
 	spawn(t, s, "p1", party("p1", 5*time.Millisecond))
@@ -246,7 +246,7 @@ func TestBarrierArrivalDuringAction(t *testing.T) {
 	assert.Equal(t, []string{
 		"action starts", "action ends at 10ms", "p2: 1 <nil>", "p1: 0 <nil>",
 		"action starts", "action ends at 20ms", "n2: 1 <nil>", "n1: 0 <nil>",
-	}, r.get())
+	}, r.Log())
 	assert.False(t, b.Broken())
 }
 
@@ -260,18 +260,18 @@ func TestBarrierActionPanics(t *testing.T) {
 	var r recorder
 	spawn(t, s, "p1", func(tk *tasklet.Tasklet) {
 		idx, err := b.Wait(tk)
-		r.add("p1: %d %v", idx, err)
+		r.Add("p1: %d %v", idx, err)
 	})
 	spawn(t, s, "p2", func(tk *tasklet.Tasklet) {
 		_, _ = b.Wait(tk)
-		r.add("p2 not reached")
+		r.Add("p2 not reached")
 	})
 	_, err = s.Run()
 	var pe *tasklet.PanicError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "boom", pe.Value)
 	run(t, s)
-	assert.Equal(t, []string{"p1: -1 locks: broken barrier"}, r.get())
+	assert.Equal(t, []string{"p1: -1 locks: broken barrier"}, r.Log())
 	assert.True(t, b.Broken())
 }
 
@@ -297,11 +297,11 @@ func TestBarrierResetOrAbortDuringAction(t *testing.T) {
 			for _, name := range []string{"p1", "p2"} {
 				spawn(t, s, name, func(tk *tasklet.Tasklet) {
 					idx, err := b.Wait(tk)
-					r.add("%s: %d %v", name, idx, err)
+					r.Add("%s: %d %v", name, idx, err)
 				})
 			}
 			run(t, s)
-			assert.Equal(t, []string{"p2: -1 locks: broken barrier", "p1: -1 locks: broken barrier"}, r.get())
+			assert.Equal(t, []string{"p2: -1 locks: broken barrier", "p1: -1 locks: broken barrier"}, r.Log())
 			assert.Equal(t, abort, b.Broken())
 		})
 	}

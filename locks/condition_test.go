@@ -32,7 +32,7 @@ func waitOnce(t *testing.T, c *locks.Condition, r *recorder, name string) func(*
 		require.NoError(t, c.Acquire(tk))
 		defer func() { require.NoError(t, c.Release(tk)) }()
 		err := c.Wait(tk)
-		r.add("%s: %v", name, err)
+		r.Add("%s: %v", name, err)
 	}
 }
 
@@ -61,19 +61,19 @@ func TestConditionNotifyNFIFO(t *testing.T) {
 			require.Equal(t, 4, c.Waiting())
 			require.NoError(t, c.Acquire(main))
 			require.NoError(t, c.Notify(main, 2))
-			r.add("notified 2, %d waiting", c.Waiting())
+			r.Add("notified 2, %d waiting", c.Waiting())
 			require.NoError(t, c.Release(main))
 			run(t, s)
 			require.NoError(t, c.Acquire(main))
 			require.NoError(t, c.Notify(main, 0))
 			require.NoError(t, c.NotifyAll(main))
-			r.add("notified all, %d waiting", c.Waiting())
+			r.Add("notified all, %d waiting", c.Waiting())
 			require.NoError(t, c.Release(main))
 			run(t, s)
 			assert.Equal(t, []string{
 				"notified 2, 2 waiting", "w3: <nil>", "w1: <nil>",
 				"notified all, 0 waiting", "w4: <nil>", "w2: <nil>",
-			}, r.get())
+			}, r.Log())
 		})
 	}
 }
@@ -101,14 +101,14 @@ func TestConditionNotifyOnlyCurrentWaiters(t *testing.T) {
 	require.NoError(t, c.Notify(main, 1))
 	require.NoError(t, c.Release(main))
 	run(t, s)
-	assert.Equal(t, []string{"early: <nil>"}, r.get())
+	assert.Equal(t, []string{"early: <nil>"}, r.Log())
 	assert.Equal(t, 1, c.Waiting(), "late still waits")
 
 	require.NoError(t, c.Acquire(main))
 	require.NoError(t, c.NotifyAll(main))
 	require.NoError(t, c.Release(main))
 	run(t, s)
-	assert.Equal(t, []string{"early: <nil>", "late: <nil>"}, r.get())
+	assert.Equal(t, []string{"early: <nil>", "late: <nil>"}, r.Log())
 }
 
 func TestConditionRequiresLock(t *testing.T) {
@@ -162,22 +162,22 @@ func TestConditionWaitRestoresRLockDepth(t *testing.T) {
 			require.NoError(t, l.Acquire(tk))
 		}
 		require.NoError(t, c.Wait(tk))
-		r.add("waiter woke, owner=%s", l.Owner().Name())
+		r.Add("waiter woke, owner=%s", l.Owner().Name())
 		for range 3 {
 			require.NoError(t, l.Release(tk))
 		}
-		r.add("waiter released all: owner=%v", l.Owner())
+		r.Add("waiter released all: owner=%v", l.Owner())
 	})
 	spawn(t, s, "notifier", func(tk *tasklet.Tasklet) {
 		require.NoError(t, l.Acquire(tk))
-		r.add("notifier got the lock")
+		r.Add("notifier got the lock")
 		require.NoError(t, c.Notify(tk, 1))
 		require.NoError(t, l.Release(tk))
 	})
 	run(t, s)
 	assert.Equal(t, []string{
 		"notifier got the lock", "waiter woke, owner=waiter", "waiter released all: owner=<nil tasklet>",
-	}, r.get())
+	}, r.Log())
 }
 
 func TestConditionWaitFor(t *testing.T) {
@@ -193,13 +193,13 @@ func TestConditionWaitFor(t *testing.T) {
 
 	// Returns at once when the predicate holds: no switch, no wait.
 	n = 3
-	spawn(t, s, "other", func(*tasklet.Tasklet) { r.add("other ran") })
+	spawn(t, s, "other", func(*tasklet.Tasklet) { r.Add("other ran") })
 	require.NoError(t, c.Acquire(main))
 	ok, err := c.WaitFor(main, pred, -1)
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Equal(t, 1, calls)
-	assert.Empty(t, r.get(), "returned without switching")
+	assert.Empty(t, r.Log(), "returned without switching")
 	require.NoError(t, c.Release(main))
 	run(t, s)
 
@@ -209,7 +209,7 @@ func TestConditionWaitFor(t *testing.T) {
 		for range 3 {
 			require.NoError(t, c.Acquire(tk))
 			n++
-			r.add("n=%d", n)
+			r.Add("n=%d", n)
 			require.NoError(t, c.Notify(tk, 1))
 			require.NoError(t, c.Release(tk))
 			require.NoError(t, tk.Schedule())
@@ -220,7 +220,7 @@ func TestConditionWaitFor(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Equal(t, 4, calls, "once at first, then after each of 3 wakeups")
-	r.add("main sees n=%d", n)
+	r.Add("main sees n=%d", n)
 	require.NoError(t, c.Release(main))
 	run(t, s)
 
@@ -237,7 +237,7 @@ func TestConditionWaitFor(t *testing.T) {
 	assert.False(t, ok, "zero does not wait")
 	assert.True(t, c.Lock().Locked(), "held again")
 	require.NoError(t, c.Release(main))
-	assert.Equal(t, []string{"other ran", "n=1", "n=2", "n=3", "main sees n=3"}, r.get())
+	assert.Equal(t, []string{"other ran", "n=1", "n=2", "n=3", "main sees n=3"}, r.Log())
 }
 
 func TestConditionWaitTimeout(t *testing.T) {
@@ -281,18 +281,18 @@ func TestConditionKilledWaiterReacquires(t *testing.T) {
 			victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
 				require.NoError(t, c.Acquire(tk))
 				defer func() {
-					r.add("victim deferred: locked=%v", c.Lock().Locked())
+					r.Add("victim deferred: locked=%v", c.Lock().Locked())
 					require.NoError(t, c.Release(tk))
 				}()
 				_ = c.Wait(tk)
-				r.add("victim not reached")
+				r.Add("victim not reached")
 			})
 			spawn(t, s, "other", waitOnce(t, c, &r, "other"))
 			run(t, s)
 			require.Equal(t, 2, c.Waiting())
 			require.NoError(t, c.Acquire(main))
 			require.NoError(t, main.KillNow(victim)) // the victim waits for the lock
-			r.add("main after kill: %d waiting", c.Waiting())
+			r.Add("main after kill: %d waiting", c.Waiting())
 			require.NoError(t, c.Release(main))
 			run(t, s)
 			require.NoError(t, c.Acquire(main))
@@ -303,7 +303,7 @@ func TestConditionKilledWaiterReacquires(t *testing.T) {
 				"main after kill: 1 waiting",
 				"victim deferred: locked=true",
 				"other: <nil>",
-			}, r.get())
+			}, r.Log())
 			assert.Equal(t, tasklet.Dead, victim.State())
 			assert.False(t, c.Lock().Locked())
 		})
@@ -326,11 +326,11 @@ func TestConditionKilledWhileReacquiring(t *testing.T) {
 				victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
 					require.NoError(t, c.Acquire(tk))
 					defer func() {
-						r.add("victim deferred: locked=%v", c.Lock().Locked())
+						r.Add("victim deferred: locked=%v", c.Lock().Locked())
 						require.NoError(t, c.Release(tk))
 					}()
 					_ = c.Wait(tk)
-					r.add("victim not reached")
+					r.Add("victim not reached")
 				})
 				if withSecond {
 					spawn(t, s, "second", waitOnce(t, c, &r, "second"))
@@ -341,7 +341,7 @@ func TestConditionKilledWhileReacquiring(t *testing.T) {
 				spawn(t, s, "holder", func(tk *tasklet.Tasklet) {
 					require.NoError(t, c.Acquire(tk))
 					require.NoError(t, tk.Schedule()) // the victim re-acquires: blocks, is killed
-					r.add("holder releases, %d waiting", c.Waiting())
+					r.Add("holder releases, %d waiting", c.Waiting())
 					require.NoError(t, c.Release(tk))
 				})
 				require.NoError(t, c.Notify(main, 1)) // the victim runs after later and holder
@@ -352,13 +352,13 @@ func TestConditionKilledWhileReacquiring(t *testing.T) {
 				if !withSecond {
 					want = []string{"holder releases, 1 waiting", "victim deferred: locked=true"}
 				}
-				assert.Equal(t, want, r.get())
+				assert.Equal(t, want, r.Log())
 				assert.Equal(t, 1, c.Waiting(), "later still waits")
 				require.NoError(t, c.Acquire(main))
 				require.NoError(t, c.NotifyAll(main))
 				require.NoError(t, c.Release(main))
 				run(t, s)
-				assert.Equal(t, append(want, "later: <nil>"), r.get())
+				assert.Equal(t, append(want, "later: <nil>"), r.Log())
 				assert.Equal(t, tasklet.Dead, victim.State())
 			})
 		}
@@ -380,8 +380,8 @@ func TestConditionThrow(t *testing.T) {
 		return func(tk *tasklet.Tasklet) {
 			require.NoError(t, c.Acquire(tk))
 			err := c.Wait(tk)
-			r.add("%s: wait=%v owner=%v", name, err, c.Lock().(*locks.RLock).Owner() == tk)
-			r.add("%s: next call=%v", name, tk.Schedule())
+			r.Add("%s: wait=%v owner=%v", name, err, c.Lock().(*locks.RLock).Owner() == tk)
+			r.Add("%s: next call=%v", name, tk.Schedule())
 			require.NoError(t, c.Release(tk))
 		}
 	}
@@ -398,7 +398,7 @@ func TestConditionThrow(t *testing.T) {
 	assert.Equal(t, []string{
 		"waiting: wait=stop owner=true", "waiting: next call=<nil>",
 		"notified: wait=<nil> owner=true", "notified: next call=stop",
-	}, r.get())
+	}, r.Log())
 }
 
 func TestConditionDeadlock(t *testing.T) {

@@ -55,7 +55,7 @@ func TestCrossKindsFIFO(t *testing.T) {
 					require.NoError(t, l.Acquire(tk))
 					held.Store(true)
 					waitFor(t, tk, "all waiters queued", func() bool { return l.Waiting() == len(order) })
-					r.add("holder releases")
+					r.Add("holder releases")
 					require.NoError(t, l.Release(tk))
 				}}
 				for w := 1; w <= len(order); w++ {
@@ -63,12 +63,12 @@ func TestCrossKindsFIFO(t *testing.T) {
 					bodies = append(bodies, func(tk *tasklet.Tasklet) {
 						waitFor(t, tk, "my turn to queue", func() bool { return held.Load() && l.Waiting() == pos })
 						require.NoError(t, l.Acquire(tk))
-						r.add("w%d", w)
+						r.Add("w%d", w)
 						require.NoError(t, l.Release(tk))
 					})
 				}
 				spread(t, n, bodies...)
-				assert.Equal(t, []string{"holder releases", "w3", "w1", "w4", "w2"}, r.get())
+				assert.Equal(t, []string{"holder releases", "w3", "w1", "w4", "w2"}, r.Log())
 				assert.Equal(t, 0, l.Waiting())
 			})
 		}
@@ -142,15 +142,15 @@ func TestCrossKindsTimeoutAndKill(t *testing.T) {
 						start := time.Now()
 						ok, err := l.AcquireTimeout(tk, 5*time.Millisecond)
 						require.NoError(t, err)
-						r.add("timed out: got=%v after>=5ms=%v", ok, time.Since(start) >= 5*time.Millisecond)
+						r.Add("timed out: got=%v after>=5ms=%v", ok, time.Since(start) >= 5*time.Millisecond)
 						timedOut.Store(true)
 					},
 					func(tk *tasklet.Tasklet) { // the victim
-						defer r.add("victim deferred")
+						defer r.Add("victim deferred")
 						waitFor(t, tk, "held", held.Load)
 						victim.Store(tk)
 						_ = l.Acquire(tk)
-						r.add("victim not reached")
+						r.Add("victim not reached")
 					},
 					func(tk *tasklet.Tasklet) { // killer
 						waitFor(t, tk, "victim known", func() bool { return victim.Load() != nil })
@@ -164,7 +164,7 @@ func TestCrossKindsTimeoutAndKill(t *testing.T) {
 				next := func(tk *tasklet.Tasklet) {
 					waitFor(t, tk, "victim gone", victimGone.Load)
 					require.NoError(t, l.Acquire(tk))
-					r.add("next acquired")
+					r.Add("next acquired")
 					require.NoError(t, l.Release(tk))
 				}
 				if n == 4 {
@@ -173,8 +173,8 @@ func TestCrossKindsTimeoutAndKill(t *testing.T) {
 					bodies = append(bodies, next)
 				}
 				spread(t, n, bodies...)
-				assert.ElementsMatch(t, []string{"timed out: got=false after>=5ms=true", "victim deferred", "next acquired"}, r.get())
-				assert.Equal(t, "next acquired", r.get()[2])
+				assert.ElementsMatch(t, []string{"timed out: got=false after>=5ms=true", "victim deferred", "next acquired"}, r.Log())
+				assert.Equal(t, "next acquired", r.Log()[2])
 				assert.Equal(t, 0, l.Waiting())
 				assertFree(t, l) // no unit lost
 			})
@@ -196,7 +196,7 @@ func TestCrossConditionNotifyN(t *testing.T) {
 					waitFor(t, tk, "my turn", func() bool { return c.Waiting() == w-1 })
 					require.NoError(t, c.Acquire(tk))
 					require.NoError(t, c.Wait(tk))
-					r.add("w%d", w)
+					r.Add("w%d", w)
 					require.NoError(t, c.Release(tk))
 				})
 			}
@@ -207,15 +207,15 @@ func TestCrossConditionNotifyN(t *testing.T) {
 				require.NoError(t, c.Notify(tk, 2))
 				assert.Equal(t, waiters-2, c.Waiting())
 				require.NoError(t, c.Release(tk))
-				waitFor(t, tk, "two woke", func() bool { return len(r.get()) == 2 })
-				afterFirst = r.get()
+				waitFor(t, tk, "two woke", func() bool { return len(r.Log()) == 2 })
+				afterFirst = r.Log()
 				require.NoError(t, c.Acquire(tk))
 				require.NoError(t, c.NotifyAll(tk))
 				require.NoError(t, c.Release(tk))
 			})
 			spread(t, n, bodies...)
 			assert.ElementsMatch(t, []string{"w1", "w2"}, afterFirst)
-			assert.ElementsMatch(t, []string{"w1", "w2", "w3", "w4", "w5"}, r.get())
+			assert.ElementsMatch(t, []string{"w1", "w2", "w3", "w4", "w5"}, r.Log())
 			assert.Equal(t, 0, c.Waiting())
 		})
 	}
@@ -239,20 +239,20 @@ func TestCrossConditionKilledWaiterReacquires(t *testing.T) {
 					require.NoError(t, l.Acquire(tk))
 					require.NoError(t, v.Kill())
 					waitFor(t, tk, "victim waits for the lock", func() bool { return l.Waiting() == 1 })
-					r.add("killer releases")
+					r.Add("killer releases")
 					require.NoError(t, l.Release(tk))
 				},
 				func(tk *tasklet.Tasklet) { // victim
 					require.NoError(t, l.Acquire(tk))
 					defer func() {
-						r.add("victim unwinds owning the lock: %v", l.Owner() == tk)
+						r.Add("victim unwinds owning the lock: %v", l.Owner() == tk)
 						require.NoError(t, l.Release(tk))
 					}()
 					victim.Store(tk)
 					_ = c.Wait(tk)
-					r.add("victim not reached")
+					r.Add("victim not reached")
 				})
-			assert.Equal(t, []string{"killer releases", "victim unwinds owning the lock: true"}, r.get())
+			assert.Equal(t, []string{"killer releases", "victim unwinds owning the lock: true"}, r.Log())
 			assert.Nil(t, l.Owner())
 			assert.Equal(t, 0, c.Waiting())
 		})
@@ -332,7 +332,7 @@ func TestCrossEventsAndBarrier(t *testing.T) {
 					require.NoError(t, err)
 					val, err := v.Wait(tk)
 					require.NoError(t, err)
-					r.add("p%d: %v %s", p, ok, val)
+					r.Add("p%d: %v %s", p, ok, val)
 					for round := range rounds {
 						idx, err := b.Wait(tk)
 						require.NoError(t, err)
@@ -370,7 +370,7 @@ func TestCrossEventsAndBarrier(t *testing.T) {
 			for p := range parties {
 				want = append(want, fmt.Sprintf("p%d: true go", p))
 			}
-			assert.ElementsMatch(t, want, r.get())
+			assert.ElementsMatch(t, want, r.Log())
 			assert.Equal(t, int64(rounds), actions.Load())
 			for round, idx := range indexes {
 				assert.ElementsMatch(t, []int{0, 1, 2, 3}, idx, "round %d", round)

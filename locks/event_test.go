@@ -33,7 +33,7 @@ func TestEventSetClearWait(t *testing.T) {
 				require.NoError(t, tk.Schedule())
 			}
 			ok, err := e.Wait(tk)
-			r.add("%s: %v %v", name, ok, err)
+			r.Add("%s: %v %v", name, ok, err)
 		})
 	}
 	run(t, s)
@@ -41,9 +41,9 @@ func TestEventSetClearWait(t *testing.T) {
 	e.Clear()
 	assert.Equal(t, 3, e.Waiting(), "Clear touches no waiter")
 	e.Set()
-	r.add("set: %d waiting", e.Waiting())
+	r.Add("set: %d waiting", e.Waiting())
 	run(t, s)
-	assert.Equal(t, []string{"set: 0 waiting", "w2: true <nil>", "w3: true <nil>", "w1: true <nil>"}, r.get())
+	assert.Equal(t, []string{"set: 0 waiting", "w2: true <nil>", "w3: true <nil>", "w1: true <nil>"}, r.Log())
 
 	ok, err := e.Wait(main)
 	require.NoError(t, err)
@@ -64,13 +64,13 @@ func TestEventWaitReportsFlagWhenItRuns(t *testing.T) {
 	var r recorder
 	spawn(t, s, "w", func(tk *tasklet.Tasklet) {
 		ok, err := e.Wait(tk)
-		r.add("w: %v %v", ok, err)
+		r.Add("w: %v %v", ok, err)
 	})
 	run(t, s)
 	e.Set()
 	e.Clear()
 	run(t, s)
-	assert.Equal(t, []string{"w: false <nil>"}, r.get())
+	assert.Equal(t, []string{"w: false <nil>"}, r.Log())
 }
 
 func TestEventTimeoutsAndLeaving(t *testing.T) {
@@ -91,13 +91,13 @@ func TestEventTimeoutsAndLeaving(t *testing.T) {
 	var r recorder
 	errStop := errors.New("stop")
 	killed := spawn(t, s, "killed", func(tk *tasklet.Tasklet) {
-		defer r.add("killed deferred")
+		defer r.Add("killed deferred")
 		_, _ = e.Wait(tk)
-		r.add("not reached")
+		r.Add("not reached")
 	})
 	thrown := spawn(t, s, "thrown", func(tk *tasklet.Tasklet) {
 		ok, err := e.Wait(tk)
-		r.add("thrown: %v %v", ok, err)
+		r.Add("thrown: %v %v", ok, err)
 	})
 	spawn(t, s, "setter", func(tk *tasklet.Tasklet) {
 		require.NoError(t, tk.Sleep(time.Millisecond))
@@ -111,7 +111,7 @@ func TestEventTimeoutsAndLeaving(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Equal(t, 4*time.Millisecond, clk.Now().Sub(epoch))
-	assert.Equal(t, []string{"killed deferred", "thrown: false stop"}, r.get())
+	assert.Equal(t, []string{"killed deferred", "thrown: false stop"}, r.Log())
 
 	idle := spawn(t, s, "idle", func(*tasklet.Tasklet) {})
 	e.Clear()
@@ -149,20 +149,20 @@ func TestValueEvent(t *testing.T) {
 			for i := 1; i <= 3; i++ {
 				spawn(t, s, fmt.Sprint("w", i), func(tk *tasklet.Tasklet) {
 					val, err := v.Wait(tk)
-					r.add("w%d: %d %v", i, val, err)
+					r.Add("w%d: %d %v", i, val, err)
 				})
 			}
 			run(t, s)
 			require.Equal(t, 3, v.Waiting())
 			assert.False(t, v.Fired())
 			require.NoError(t, tt.fire(&v))
-			r.add("fired: %d waiting", v.Waiting())
+			r.Add("fired: %d waiting", v.Waiting())
 			run(t, s)
 			want := []string{"fired: 0 waiting"}
 			for i := 1; i <= 3; i++ {
 				want = append(want, fmt.Sprintf("w%d: %d %v", i, tt.wantVal, tt.wantErr))
 			}
-			assert.Equal(t, want, r.get())
+			assert.Equal(t, want, r.Log())
 			assert.True(t, v.Fired())
 
 			val, err := v.Wait(main)
@@ -195,7 +195,7 @@ func TestValueEventTimeoutsAndMisuse(t *testing.T) {
 
 	var r recorder
 	k := spawn(t, s, "killed", func(tk *tasklet.Tasklet) {
-		defer r.add("killed deferred")
+		defer r.Add("killed deferred")
 		_, _ = v.Wait(tk)
 	})
 	run(t, s)
@@ -205,5 +205,5 @@ func TestValueEventTimeoutsAndMisuse(t *testing.T) {
 	got, err := v.Wait(main)
 	require.NoError(t, err)
 	assert.Equal(t, "done", got)
-	assert.Equal(t, []string{"killed deferred"}, r.get())
+	assert.Equal(t, []string{"killed deferred"}, r.Log())
 }

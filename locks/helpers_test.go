@@ -9,24 +9,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
-// newSched returns a scheduler driven by the test goroutine. Close it with
-// closeSched before goleak checks.
-func newSched(t testing.TB, opts ...scheduler.Option) *scheduler.Scheduler {
-	t.Helper()
-	s, err := scheduler.New(opts...)
-	require.NoError(t, err)
-	return s
-}
+// Shared test helpers (internal/schedtest).
+var (
+	newSched   = schedtest.New
+	closeSched = schedtest.Close
+	spawn      = schedtest.Spawn
+)
 
-func closeSched(t testing.TB, s *scheduler.Scheduler) {
-	t.Helper()
-	require.NoError(t, s.Close())
-}
+type recorder = schedtest.Recorder
 
 // fakeSched returns a scheduler on a fake clock starting at epoch.
 func fakeSched(t testing.TB) (*scheduler.Scheduler, *scheduler.FakeClock) {
@@ -37,35 +33,10 @@ func fakeSched(t testing.TB) (*scheduler.Scheduler, *scheduler.FakeClock) {
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func spawn(t testing.TB, s *scheduler.Scheduler, name string, fn func(*tasklet.Tasklet)) *tasklet.Tasklet {
-	t.Helper()
-	tk, err := s.SpawnNamed(name, fn)
-	require.NoError(t, err)
-	return tk
-}
-
 func run(t testing.TB, s *scheduler.Scheduler) {
 	t.Helper()
 	_, err := s.Run()
 	require.NoError(t, err)
-}
-
-// recorder collects an ordering of events; safe across goroutines.
-type recorder struct {
-	mu  sync.Mutex
-	log []string
-}
-
-func (r *recorder) add(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.log = append(r.log, fmt.Sprintf(format, args...))
-}
-
-func (r *recorder) get() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.log...)
 }
 
 // acquirer is what Lock, RLock, Semaphore and BoundedSemaphore share.

@@ -32,9 +32,9 @@ func TestKindsFIFOWakeOrder(t *testing.T) {
 				for range 4 { // let the waiters queue up
 					require.NoError(t, tk.Schedule())
 				}
-				r.add("holder releases, %d waiting", l.Waiting())
+				r.Add("holder releases, %d waiting", l.Waiting())
 				require.NoError(t, l.Release(tk))
-				r.add("holder continues")
+				r.Add("holder continues")
 			})
 			// wN yields delay[N] times before acquiring: queue order w2, w3, w1.
 			for i, delay := range []int{2, 0, 1} {
@@ -44,7 +44,7 @@ func TestKindsFIFOWakeOrder(t *testing.T) {
 						require.NoError(t, tk.Schedule())
 					}
 					require.NoError(t, l.Acquire(tk))
-					r.add("%s acquired", name)
+					r.Add("%s acquired", name)
 					require.NoError(t, l.Release(tk))
 				})
 			}
@@ -52,7 +52,7 @@ func TestKindsFIFOWakeOrder(t *testing.T) {
 			assert.Equal(t, []string{
 				"holder releases, 3 waiting", "holder continues",
 				"w2 acquired", "w3 acquired", "w1 acquired",
-			}, r.get())
+			}, r.Log())
 			assert.Equal(t, 0, l.Waiting())
 			assert.True(t, l.TryAcquire(s.Main()), "free at the end")
 		})
@@ -74,7 +74,7 @@ func TestKindsBarging(t *testing.T) {
 				waiter := func(name string) func(*tasklet.Tasklet) {
 					return func(tk *tasklet.Tasklet) {
 						require.NoError(t, l.Acquire(tk))
-						r.add("%s acquired", name)
+						r.Add("%s acquired", name)
 						require.NoError(t, l.Release(tk))
 					}
 				}
@@ -90,9 +90,9 @@ func TestKindsBarging(t *testing.T) {
 						got, err = l.AcquireTimeout(tk, time.Hour)
 						require.NoError(t, err)
 					}
-					r.add("newcomer got=%v waiting=%d", got, l.Waiting())
+					r.Add("newcomer got=%v waiting=%d", got, l.Waiting())
 					require.NoError(t, tk.Schedule()) // w1 runs, loses, queues again
-					r.add("newcomer releases, waiting=%d", l.Waiting())
+					r.Add("newcomer releases, waiting=%d", l.Waiting())
 					require.NoError(t, l.Release(tk))
 				}
 				spawn(t, s, "holder", func(tk *tasklet.Tasklet) {
@@ -108,7 +108,7 @@ func TestKindsBarging(t *testing.T) {
 					"newcomer got=true waiting=1",
 					"newcomer releases, waiting=2",
 					"w2 acquired", "w1 acquired",
-				}, r.get())
+				}, r.Log())
 			})
 		}
 	}
@@ -138,16 +138,16 @@ func TestKindsWaiterLeaves(t *testing.T) {
 				var r recorder
 				require.NoError(t, l.Acquire(main))
 				victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
-					defer r.add("victim deferred")
+					defer r.Add("victim deferred")
 					if err := l.Acquire(tk); err != nil {
-						r.add("victim: %v", err)
+						r.Add("victim: %v", err)
 						return
 					}
-					r.add("victim acquired")
+					r.Add("victim acquired")
 				})
 				spawn(t, s, "next", func(tk *tasklet.Tasklet) {
 					require.NoError(t, l.Acquire(tk))
-					r.add("next acquired")
+					r.Add("next acquired")
 					require.NoError(t, l.Release(tk))
 				})
 				require.NoError(t, main.Schedule())
@@ -158,8 +158,8 @@ func TestKindsWaiterLeaves(t *testing.T) {
 				assert.Equal(t, tasklet.Dead, victim.State())
 				require.NoError(t, l.Release(main))
 				run(t, s)
-				assert.Contains(t, r.get(), tt.want)
-				assert.Equal(t, "next acquired", r.get()[len(r.get())-1])
+				assert.Contains(t, r.Log(), tt.want)
+				assert.Equal(t, "next acquired", r.Log()[len(r.Log())-1])
 				assert.True(t, l.TryAcquire(main), "the unit is back")
 			})
 		}
@@ -180,21 +180,21 @@ func TestKindsKilledAfterWakeup(t *testing.T) {
 			require.NoError(t, l.Acquire(main))
 			victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
 				require.NoError(t, l.Acquire(tk))
-				defer func() { r.add("victim releases: %v", l.Release(tk)) }()
-				r.add("victim acquired")
+				defer func() { r.Add("victim releases: %v", l.Release(tk)) }()
+				r.Add("victim acquired")
 				_ = tk.Schedule() // the pending kill lands here
-				r.add("victim not reached")
+				r.Add("victim not reached")
 			})
 			spawn(t, s, "next", func(tk *tasklet.Tasklet) {
 				require.NoError(t, l.Acquire(tk))
-				r.add("next acquired")
+				r.Add("next acquired")
 				require.NoError(t, l.Release(tk))
 			})
 			require.NoError(t, main.Schedule())
 			require.NoError(t, l.Release(main)) // wakes the victim
 			require.NoError(t, victim.Kill())
 			run(t, s)
-			assert.Equal(t, []string{"victim acquired", "victim releases: <nil>", "next acquired"}, r.get())
+			assert.Equal(t, []string{"victim acquired", "victim releases: <nil>", "next acquired"}, r.Log())
 			assert.Equal(t, 0, l.Waiting())
 		})
 	}
@@ -212,7 +212,7 @@ func TestKindsTimeouts(t *testing.T) {
 			spawn(t, s, "holder", func(tk *tasklet.Tasklet) {
 				require.NoError(t, l.Acquire(tk))
 				require.NoError(t, tk.Sleep(10*time.Millisecond))
-				r.add("holder releases at %v", clk.Now().Sub(epoch))
+				r.Add("holder releases at %v", clk.Now().Sub(epoch))
 				require.NoError(t, l.Release(tk))
 			})
 			require.NoError(t, main.Schedule())
@@ -231,14 +231,14 @@ func TestKindsTimeouts(t *testing.T) {
 			ok, err = l.AcquireTimeout(main, time.Hour)
 			require.NoError(t, err)
 			assert.True(t, ok)
-			r.add("main acquired at %v", clk.Now().Sub(epoch))
+			r.Add("main acquired at %v", clk.Now().Sub(epoch))
 			require.NoError(t, l.Release(main))
 
 			ok, err = l.AcquireTimeout(main, -1)
 			require.NoError(t, err)
 			assert.True(t, ok, "negative waits forever; free now")
 			require.NoError(t, l.Release(main))
-			assert.Equal(t, []string{"holder releases at 10ms", "main acquired at 10ms"}, r.get())
+			assert.Equal(t, []string{"holder releases at 10ms", "main acquired at 10ms"}, r.Log())
 		})
 	}
 }
@@ -294,13 +294,13 @@ func TestKindsPendingThrowAndKillAtEntry(t *testing.T) {
 
 			var r recorder
 			spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
-				defer r.add("victim deferred")
+				defer r.Add("victim deferred")
 				require.NoError(t, tk.Kill()) // pending on itself
 				_ = l.Acquire(tk)
-				r.add("victim not reached")
+				r.Add("victim not reached")
 			})
 			run(t, s)
-			assert.Equal(t, []string{"victim deferred"}, r.get())
+			assert.Equal(t, []string{"victim deferred"}, r.Log())
 			assertFree(t, l)
 		})
 	}

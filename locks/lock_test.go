@@ -29,12 +29,12 @@ func TestLockOwnerless(t *testing.T) {
 
 	// Any tasklet may release it, and plain goroutines too.
 	var r recorder
-	spawn(t, s, "other", func(tk *tasklet.Tasklet) { r.add("other releases: %v", l.Release(tk)) })
+	spawn(t, s, "other", func(tk *tasklet.Tasklet) { r.Add("other releases: %v", l.Release(tk)) })
 	run(t, s)
 	assert.False(t, l.Locked())
 	require.NoError(t, l.Acquire(main))
 	require.NoError(t, l.Release(nil))
-	assert.Equal(t, []string{"other releases: <nil>"}, r.get())
+	assert.Equal(t, []string{"other releases: <nil>"}, r.Log())
 }
 
 // A Lock is not reentrant: acquiring it twice waits for oneself, which with
@@ -67,14 +67,14 @@ func TestLockLocker(t *testing.T) {
 	spawn(t, s, "waiter", func(tk *tasklet.Tasklet) {
 		wl := l.Locker(tk)
 		wl.Lock()
-		r.add("waiter locked")
+		r.Add("waiter locked")
 		wl.Unlock()
 	})
 	run(t, s)
-	r.add("main unlocks")
+	r.Add("main unlocks")
 	lk.Unlock()
 	run(t, s)
-	assert.Equal(t, []string{"main unlocks", "waiter locked"}, r.get())
+	assert.Equal(t, []string{"main unlocks", "waiter locked"}, r.Log())
 
 	p := recoverPanic(func() { lk.Unlock() })
 	err, ok := p.(error)
@@ -115,14 +115,14 @@ func TestRLockOwnership(t *testing.T) {
 
 	var r recorder
 	spawn(t, s, "other", func(tk *tasklet.Tasklet) {
-		r.add("other releases: %v", l.Release(tk))
+		r.Add("other releases: %v", l.Release(tk))
 		assert.False(t, l.TryAcquire(tk))
 		require.NoError(t, l.Acquire(tk))
-		r.add("other acquired")
+		r.Add("other acquired")
 		require.NoError(t, l.Release(tk))
 	})
 	run(t, s)
-	assert.Equal(t, []string{"other releases: " + locks.ErrNotOwner.Error()}, r.get())
+	assert.Equal(t, []string{"other releases: " + locks.ErrNotOwner.Error()}, r.Log())
 	for i := 4; i > 1; i-- {
 		require.NoError(t, l.Release(main))
 		run(t, s)
@@ -133,7 +133,7 @@ func TestRLockOwnership(t *testing.T) {
 	assert.False(t, l.Locked(), "no handoff: free until the woken waiter runs")
 	assert.Equal(t, 0, l.Waiting(), "the waiter was woken")
 	run(t, s)
-	assert.Equal(t, []string{"other releases: " + locks.ErrNotOwner.Error(), "other acquired"}, r.get())
+	assert.Equal(t, []string{"other releases: " + locks.ErrNotOwner.Error(), "other acquired"}, r.Log())
 	assert.False(t, l.Locked())
 	assert.ErrorIs(t, l.Release(main), locks.ErrNotOwner)
 	assert.False(t, l.TryAcquire(nil))

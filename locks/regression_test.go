@@ -51,12 +51,12 @@ func TestRegressionCloseWaitsForCleanupOnAnotherScheduler(t *testing.T) {
 	spawn(t, a, "worker", func(tk *tasklet.Tasklet) {
 		defer func() {
 			v, err := ch.Receive(tk) // the cleanup: needs B's value
-			r.add("cleanup got %d %v", v, err)
+			r.Add("cleanup got %d %v", v, err)
 		}()
 		_, _ = tk.ScheduleRemove() // parked until Close kills it
 	})
 	run(t, a)
 	require.NoError(t, a.Close())
 	wg.Wait()
-	assert.Equal(t, []string{"cleanup got 42 <nil>"}, r.get(), "Close let the cleanup finish")
+	assert.Equal(t, []string{"cleanup got 42 <nil>"}, r.Log(), "Close let the cleanup finish")
 }

@@ -50,7 +50,7 @@ func TestSemaphoreReleaseNWakesMinValueWaiters(t *testing.T) {
 			for i := 1; i <= 3; i++ {
 				spawn(t, s, fmt.Sprint("w", i), func(tk *tasklet.Tasklet) {
 					require.NoError(t, sem.Acquire(tk))
-					r.add("w%d", i)
+					r.Add("w%d", i)
 				})
 			}
 			require.NoError(t, main.Schedule())
@@ -59,10 +59,10 @@ func TestSemaphoreReleaseNWakesMinValueWaiters(t *testing.T) {
 			for _, k := range tt.releases {
 				require.NoError(t, sem.ReleaseN(main, k))
 				total += k
-				r.add("release %d -> waiting %d", k, sem.Waiting())
+				r.Add("release %d -> waiting %d", k, sem.Waiting())
 				run(t, s)
 			}
-			assert.Equal(t, tt.want, r.get())
+			assert.Equal(t, tt.want, r.Log())
 			assert.Equal(t, total-3, sem.Value())
 		})
 	}
@@ -118,7 +118,7 @@ func TestBoundedSemaphoreOverRelease(t *testing.T) {
 	var r recorder
 	spawn(t, s, "w", func(tk *tasklet.Tasklet) {
 		require.NoError(t, sem.Acquire(tk))
-		r.add("w acquired")
+		r.Add("w acquired")
 	})
 	run(t, s)
 	require.Equal(t, 1, sem.Waiting())
@@ -127,11 +127,11 @@ func TestBoundedSemaphoreOverRelease(t *testing.T) {
 	assert.Equal(t, 0, sem.Value(), "nothing added")
 	assert.Equal(t, 1, sem.Waiting(), "nobody woken")
 	run(t, s)
-	assert.Empty(t, r.get())
+	assert.Empty(t, r.Log())
 
 	require.NoError(t, sem.ReleaseN(main, 2))
 	run(t, s)
-	assert.Equal(t, []string{"w acquired"}, r.get())
+	assert.Equal(t, []string{"w acquired"}, r.Log())
 	assert.Equal(t, 1, sem.Value())
 	require.NoError(t, sem.Release(main))
 	assert.ErrorIs(t, sem.Release(main), locks.ErrOverRelease)
@@ -182,7 +182,7 @@ func TestSemaphoreTimeoutAcrossRetry(t *testing.T) {
 	spawn(t, s, "waiter", func(tk *tasklet.Tasklet) {
 		ok, err := sem.AcquireTimeout(tk, 10*time.Millisecond)
 		at := clk.Now().Sub(epoch)
-		r.add("waiter: %v %v", ok, err)
+		r.Add("waiter: %v %v", ok, err)
 		assert.GreaterOrEqual(t, at, 10*time.Millisecond, "not before its timeout")
 		assert.Less(t, at, 20*time.Millisecond)
 	})
@@ -190,10 +190,10 @@ func TestSemaphoreTimeoutAcrossRetry(t *testing.T) {
 		require.NoError(t, tk.Sleep(4*time.Millisecond))
 		require.NoError(t, sem.Release(tk)) // wakes the waiter...
 		assert.True(t, sem.TryAcquire(tk))  // ...and takes the unit back first
-		r.add("releaser took it back, %d waiting", sem.Waiting())
+		r.Add("releaser took it back, %d waiting", sem.Waiting())
 	})
 	require.NoError(t, s.Main().Sleep(time.Second))
-	assert.Equal(t, []string{"releaser took it back, 0 waiting", "waiter: false <nil>"}, r.get())
+	assert.Equal(t, []string{"releaser took it back, 0 waiting", "waiter: false <nil>"}, r.Log())
 	assert.Equal(t, 0, sem.Waiting())
 	assert.Equal(t, 0, sem.Value())
 }

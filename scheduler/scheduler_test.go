@@ -20,13 +20,13 @@ func TestSpawnRunsInCreationOrder(t *testing.T) {
 	defer closeSched(t, s)
 	var r recorder
 	for _, n := range []string{"a", "b", "c"} {
-		spawn(t, s, n, r.looper(n, 2))
+		spawn(t, s, n, r.Looper(n, 2))
 	}
 	assert.Equal(t, 4, s.RunCount(), "main plus three spawned")
 	v, err := s.Run()
 	require.NoError(t, err)
 	assert.Nil(t, v)
-	assert.Equal(t, []string{"a", "b", "c", "a", "b", "c"}, r.log)
+	assert.Equal(t, []string{"a", "b", "c", "a", "b", "c"}, r.Log())
 	assert.Equal(t, 1, s.RunCount())
 	assert.Equal(t, 0, s.Len())
 }
@@ -36,18 +36,18 @@ func TestScheduleOrderingAndMain(t *testing.T) {
 	s := newSched(t)
 	defer closeSched(t, s)
 	var r recorder
-	spawn(t, s, "a", r.looper("a", 2))
-	spawn(t, s, "b", r.looper("b", 2))
+	spawn(t, s, "a", r.Looper("a", 2))
+	spawn(t, s, "b", r.Looper("b", 2))
 	main := s.Main()
 	assert.True(t, main.IsMain())
 	assert.True(t, main.IsCurrent())
 	require.NoError(t, main.Schedule())
-	r.add("main")
+	r.Add("main")
 	require.NoError(t, main.Schedule())
-	r.add("main")
+	r.Add("main")
 	require.NoError(t, main.Schedule()) // a and b end during this cycle
-	r.add("main")
-	assert.Equal(t, []string{"a", "b", "main", "a", "b", "main", "main"}, r.log)
+	r.Add("main")
+	assert.Equal(t, []string{"a", "b", "main", "a", "b", "main", "main"}, r.Log())
 	require.NoError(t, main.Schedule(), "alone: a no-op")
 }
 
@@ -58,15 +58,15 @@ func TestRunInPlace(t *testing.T) {
 	s := newSched(t)
 	defer closeSched(t, s)
 	var r recorder
-	spawn(t, s, "t1", r.looper("t1", -1))
-	t2 := spawn(t, s, "t2", r.looper("t2", -1))
-	spawn(t, s, "t3", r.looper("t3", -1))
+	spawn(t, s, "t1", r.Looper("t1", -1))
+	t2 := spawn(t, s, "t2", r.Looper("t2", -1))
+	spawn(t, s, "t3", r.Looper("t3", -1))
 	main := s.Main()
 	require.NoError(t, main.Run(t2))
-	r.add("main")
+	r.Add("main")
 	require.NoError(t, main.Schedule())
-	r.add("main")
-	assert.Equal(t, []string{"t2", "t3", "main", "t1", "t2", "t3", "main"}, r.log)
+	r.Add("main")
+	assert.Equal(t, []string{"t2", "t3", "main", "t1", "t2", "t3", "main"}, r.Log())
 	assert.Equal(t, 4, s.RunCount())
 }
 
@@ -75,16 +75,16 @@ func TestRunPausedTargetAppendsIt(t *testing.T) {
 	s := newSched(t)
 	defer closeSched(t, s)
 	var r recorder
-	spawn(t, s, "a", r.looper("a", -1))
-	p, err := s.NewTasklet("p", r.looper("p", -1))
+	spawn(t, s, "a", r.Looper("a", -1))
+	p, err := s.NewTasklet("p", r.Looper("p", -1))
 	require.NoError(t, err)
 	assert.Equal(t, tasklet.New, p.State())
 	assert.False(t, p.Alive())
 	main := s.Main()
 	require.NoError(t, main.Run(p)) // p is appended just before main and run in place
-	r.add("main")
+	r.Add("main")
 	require.NoError(t, main.Schedule())
-	assert.Equal(t, []string{"p", "main", "a", "p"}, r.log)
+	assert.Equal(t, []string{"p", "main", "a", "p"}, r.Log())
 }
 
 func TestSwitchPausesCaller(t *testing.T) {
@@ -94,19 +94,19 @@ func TestSwitchPausesCaller(t *testing.T) {
 	var r recorder
 	var a *tasklet.Tasklet
 	b, err := s.NewTasklet("b", func(tk *tasklet.Tasklet) {
-		r.add("b sees a %v", a.State())
+		r.Add("b sees a %v", a.State())
 		require.NoError(t, a.Insert())
-		r.add("b inserted a")
+		r.Add("b inserted a")
 	})
 	require.NoError(t, err)
 	a = spawn(t, s, "a", func(tk *tasklet.Tasklet) {
-		r.add("a")
+		r.Add("a")
 		require.NoError(t, tk.Switch(b))
-		r.add("a resumed")
+		r.Add("a resumed")
 	})
 	_, err = s.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "b sees a paused", "b inserted a", "a resumed"}, r.log)
+	assert.Equal(t, []string{"a", "b sees a paused", "b inserted a", "a resumed"}, r.Log())
 }
 
 func TestSwitchToSelfIsNoop(t *testing.T) {
@@ -124,13 +124,13 @@ func TestInsertScheduledIsNoop(t *testing.T) {
 	s := newSched(t)
 	defer closeSched(t, s)
 	var r recorder
-	a := spawn(t, s, "a", r.looper("a", 1))
-	spawn(t, s, "b", r.looper("b", 1))
+	a := spawn(t, s, "a", r.Looper("a", 1))
+	spawn(t, s, "b", r.Looper("b", 1))
 	require.NoError(t, a.Insert(), "already scheduled: not moved")
 	assert.Equal(t, 3, s.RunCount())
 	_, err := s.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "b"}, r.log)
+	assert.Equal(t, []string{"a", "b"}, r.Log())
 }
 
 func TestRemoveAndInsert(t *testing.T) {
@@ -138,8 +138,8 @@ func TestRemoveAndInsert(t *testing.T) {
 	s := newSched(t)
 	defer closeSched(t, s)
 	var r recorder
-	a := spawn(t, s, "a", r.looper("a", 1))
-	spawn(t, s, "b", r.looper("b", 1))
+	a := spawn(t, s, "a", r.Looper("a", 1))
+	spawn(t, s, "b", r.Looper("b", 1))
 	require.NoError(t, a.Remove())
 	assert.True(t, a.Paused())
 	require.NoError(t, a.Remove(), "removing a paused tasklet is a no-op")
@@ -148,7 +148,7 @@ func TestRemoveAndInsert(t *testing.T) {
 	assert.True(t, a.Scheduled())
 	_, err := s.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"b", "a"}, r.log)
+	assert.Equal(t, []string{"b", "a"}, r.Log())
 	assert.ErrorIs(t, s.Main().Remove(), tasklet.ErrCurrent)
 }
 
@@ -181,7 +181,7 @@ func TestKillOrdering(t *testing.T) {
 		{
 			name: "never run: dies before its first instruction",
 			setup: func(t *testing.T, s *scheduler.Scheduler, r *recorder) *tasklet.Tasklet {
-				return spawn(t, s, "v", func(*tasklet.Tasklet) { r.add("v ran") })
+				return spawn(t, s, "v", func(*tasklet.Tasklet) { r.Add("v ran") })
 			},
 			want: []string{"main after kill"},
 		},
@@ -189,10 +189,10 @@ func TestKillOrdering(t *testing.T) {
 			name: "paused: unwinds, then the killer resumes",
 			setup: func(t *testing.T, s *scheduler.Scheduler, r *recorder) *tasklet.Tasklet {
 				v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
-					defer r.add("v deferred")
-					r.add("v paused")
+					defer r.Add("v deferred")
+					r.Add("v paused")
 					_, _ = tk.ScheduleRemove()
-					r.add("v not reached")
+					r.Add("v not reached")
 				})
 				require.NoError(t, s.Main().Schedule())
 				return v
@@ -203,9 +203,9 @@ func TestKillOrdering(t *testing.T) {
 			name: "scheduled: switched to in place, unwinds",
 			setup: func(t *testing.T, s *scheduler.Scheduler, r *recorder) *tasklet.Tasklet {
 				v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
-					defer r.add("v deferred")
+					defer r.Add("v deferred")
 					for {
-						r.add("v")
+						r.Add("v")
 						_ = tk.Schedule()
 					}
 				})
@@ -223,8 +223,8 @@ func TestKillOrdering(t *testing.T) {
 			var r recorder
 			v := tt.setup(t, s, &r)
 			require.NoError(t, s.Main().KillNow(v))
-			r.add("main after kill")
-			assert.Equal(t, tt.want, r.log)
+			r.Add("main after kill")
+			assert.Equal(t, tt.want, r.Log())
 			assert.Equal(t, tasklet.Dead, v.State())
 			require.NoError(t, v.Kill(), "killing a dead tasklet is a no-op")
 			assert.ErrorIs(t, v.Throw(errors.New("x")), tasklet.ErrDead)
@@ -238,20 +238,20 @@ func TestPendingKillRunsAtTurn(t *testing.T) {
 	defer closeSched(t, s)
 	var r recorder
 	v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
-		defer r.add("v deferred")
+		defer r.Add("v deferred")
 		for {
-			r.add("v")
+			r.Add("v")
 			_ = tk.Schedule()
 		}
 	})
-	spawn(t, s, "w", r.looper("w", 2))
+	spawn(t, s, "w", r.Looper("w", 2))
 	main := s.Main()
 	require.NoError(t, main.Schedule()) // v, w, main
 	require.NoError(t, v.Kill())        // pending: main continues
-	r.add("main continues")
+	r.Add("main continues")
 	_, err := s.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"v", "w", "main continues", "v deferred", "w"}, r.log)
+	assert.Equal(t, []string{"v", "w", "main continues", "v deferred", "w"}, r.Log())
 }
 
 func TestSelfKillUnwindsSilently(t *testing.T) {
@@ -260,13 +260,13 @@ func TestSelfKillUnwindsSilently(t *testing.T) {
 	defer closeSched(t, s)
 	var r recorder
 	v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
-		defer r.add("deferred")
+		defer r.Add("deferred")
 		_ = tk.KillNow(tk)
-		r.add("not reached")
+		r.Add("not reached")
 	})
 	_, err := s.Run()
 	require.NoError(t, err, "a kill is not an uncaught error")
-	assert.Equal(t, []string{"deferred"}, r.log)
+	assert.Equal(t, []string{"deferred"}, r.Log())
 	assert.Equal(t, tasklet.Dead, v.State())
 }
 
@@ -279,16 +279,16 @@ func TestKillCanBeRecovered(t *testing.T) {
 		func() {
 			defer func() {
 				if p := recover(); tasklet.IsKill(p) {
-					r.add("recovered kill")
+					r.Add("recovered kill")
 				}
 			}()
 			_ = tk.KillNow(tk)
 		}()
-		r.add("carries on")
+		r.Add("carries on")
 	})
 	_, err := s.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"recovered kill", "carries on"}, r.log)
+	assert.Equal(t, []string{"recovered kill", "carries on"}, r.Log())
 }
 
 var errBoom = errors.New("boom")
@@ -333,19 +333,19 @@ func TestPanicPropagatesSkippingRunnables(t *testing.T) {
 	defer closeSched(t, s)
 	var r recorder
 	bad := spawn(t, s, "bad", func(*tasklet.Tasklet) { panic(errBoom) })
-	spawn(t, s, "t2", r.looper("t2", 1))
-	spawn(t, s, "t3", r.looper("t3", 1))
+	spawn(t, s, "t2", r.Looper("t2", 1))
+	spawn(t, s, "t3", r.Looper("t3", 1))
 	_, err := s.Run()
 	var pe *tasklet.PanicError
 	require.ErrorAs(t, err, &pe)
 	assert.ErrorIs(t, err, errBoom)
 	assert.Same(t, bad, pe.Tasklet)
 	assert.Contains(t, string(pe.Stack), "scheduler_test")
-	assert.Empty(t, r.log, "delivered at once, skipping the runnable tasklets")
+	assert.Empty(t, r.Log(), "delivered at once, skipping the runnable tasklets")
 	assert.Equal(t, 3, s.RunCount(), "t2 and t3 stay scheduled")
 	_, err = s.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"t2", "t3"}, r.log)
+	assert.Equal(t, []string{"t2", "t3"}, r.Log())
 }
 
 func TestPanicDeliveredToMainOutsideRun(t *testing.T) {
@@ -381,11 +381,11 @@ func TestErrorHandler(t *testing.T) {
 			defer closeSched(t, s)
 			var r recorder
 			spawn(t, s, "bad", func(*tasklet.Tasklet) { panic(errBoom) })
-			spawn(t, s, "ok", r.looper("ok", 1))
+			spawn(t, s, "ok", r.Looper("ok", 1))
 			_, err := s.Run()
 			if tt.want == nil {
 				require.NoError(t, err)
-				assert.Equal(t, []string{"ok"}, r.log)
+				assert.Equal(t, []string{"ok"}, r.Log())
 			} else {
 				assert.ErrorIs(t, err, tt.want)
 			}
@@ -400,13 +400,13 @@ func TestGoexitEndsOnlyTheTasklet(t *testing.T) {
 	defer closeSched(t, s)
 	var r recorder
 	g := spawn(t, s, "g", func(*tasklet.Tasklet) {
-		defer r.add("g deferred")
+		defer r.Add("g deferred")
 		runtime.Goexit()
 	})
-	spawn(t, s, "after", r.looper("after", 1))
+	spawn(t, s, "after", r.Looper("after", 1))
 	_, err := s.Run()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"g deferred", "after"}, r.log)
+	assert.Equal(t, []string{"g deferred", "after"}, r.Log())
 	assert.Equal(t, tasklet.Dead, g.State())
 }
 
@@ -424,8 +424,8 @@ func TestScheduleCallback(t *testing.T) {
 	}))
 	defer closeSched(t, s)
 	var r recorder
-	spawn(t, s, "a", r.looper("a", 1))
-	spawn(t, s, "b", r.looper("b", 1))
+	spawn(t, s, "a", r.Looper("a", 1))
+	spawn(t, s, "b", r.Looper("b", 1))
 	_, err := s.Run()
 	require.NoError(t, err)
 	assert.Equal(t, []string{"main>a", "a>b", "b>a", "a>b", "b>main"}, switches)
@@ -438,18 +438,18 @@ func TestNestedRunFromTasklet(t *testing.T) {
 	defer closeSched(t, s)
 	var r recorder
 	spawn(t, s, "outer", func(tk *tasklet.Tasklet) {
-		r.add("outer runs")
-		spawn(t, s, "inner", r.looper("inner", 2))
+		r.Add("outer runs")
+		spawn(t, s, "inner", r.Looper("inner", 2))
 		_, err := s.RunFrom(tk)
 		require.NoError(t, err)
-		r.add("outer's Run returned")
+		r.Add("outer's Run returned")
 	})
-	spawn(t, s, "other", r.looper("other", 2))
+	spawn(t, s, "other", r.Looper("other", 2))
 	_, err := s.Run()
 	require.NoError(t, err)
 	// outer's Run takes it out of the ring; the innermost Run returns first
 	// when the ring empties.
-	assert.Equal(t, []string{"outer runs", "other", "inner", "other", "inner", "outer's Run returned"}, r.log)
+	assert.Equal(t, []string{"outer runs", "other", "inner", "other", "inner", "outer's Run returned"}, r.Log())
 }
 
 func TestMainPausedIsResumedWhenRingEmpties(t *testing.T) {
@@ -457,12 +457,12 @@ func TestMainPausedIsResumedWhenRingEmpties(t *testing.T) {
 	s := newSched(t)
 	defer closeSched(t, s)
 	var r recorder
-	spawn(t, s, "a", r.looper("a", 2))
+	spawn(t, s, "a", r.Looper("a", 2))
 	v, err := s.Main().ScheduleRemove()
 	require.NoError(t, err)
 	assert.Nil(t, v)
-	r.add("main")
-	assert.Equal(t, []string{"a", "a", "main"}, r.log)
+	r.Add("main")
+	assert.Equal(t, []string{"a", "a", "main"}, r.Log())
 }
 
 func TestSleepOrderingFakeClock(t *testing.T) {
@@ -475,7 +475,7 @@ func TestSleepOrderingFakeClock(t *testing.T) {
 	sleeper := func(name string, d time.Duration) {
 		spawn(t, s, name, func(tk *tasklet.Tasklet) {
 			require.NoError(t, tk.Sleep(d))
-			r.add("%s@%v", name, clk.Now().Sub(start))
+			r.Add("%s@%v", name, clk.Now().Sub(start))
 		})
 	}
 	sleeper("a", 30*time.Millisecond)
@@ -483,17 +483,17 @@ func TestSleepOrderingFakeClock(t *testing.T) {
 	sleeper("c", 20*time.Millisecond)
 	sleeper("d", 10*time.Millisecond)
 	spawn(t, s, "zero", func(tk *tasklet.Tasklet) {
-		r.add("zero before")
+		r.Add("zero before")
 		require.NoError(t, tk.Sleep(0))
-		r.add("zero after")
+		r.Add("zero after")
 	})
-	spawn(t, s, "runnable", r.looper("runnable", 1))
+	spawn(t, s, "runnable", r.Looper("runnable", 1))
 	require.NoError(t, s.Main().Sleep(50*time.Millisecond))
-	r.add("main@%v", clk.Now().Sub(start))
+	r.Add("main@%v", clk.Now().Sub(start))
 	assert.Equal(t, []string{
 		"zero before", "runnable", "zero after",
 		"b@10ms", "d@10ms", "c@20ms", "a@30ms", "main@50ms",
-	}, r.log)
+	}, r.Log())
 }
 
 func TestBadInput(t *testing.T) {
@@ -540,21 +540,21 @@ func TestCloseKillsTasklets(t *testing.T) {
 	var paused *tasklet.Tasklet
 	for _, n := range []string{"a", "b"} {
 		spawn(t, s, n, func(tk *tasklet.Tasklet) {
-			defer r.add("%s cleanup", n)
+			defer r.Add("%s cleanup", n)
 			for {
 				_ = tk.Schedule()
 			}
 		})
 	}
 	paused = spawn(t, s, "p", func(tk *tasklet.Tasklet) {
-		defer r.add("p cleanup")
+		defer r.Add("p cleanup")
 		_, _ = tk.ScheduleRemove()
 	})
-	fresh, err := s.NewTasklet("fresh", func(*tasklet.Tasklet) { r.add("fresh ran") })
+	fresh, err := s.NewTasklet("fresh", func(*tasklet.Tasklet) { r.Add("fresh ran") })
 	require.NoError(t, err)
 	require.NoError(t, s.Main().Schedule())
 	require.NoError(t, s.Close())
-	assert.ElementsMatch(t, []string{"a cleanup", "b cleanup", "p cleanup"}, r.log)
+	assert.ElementsMatch(t, []string{"a cleanup", "b cleanup", "p cleanup"}, r.Log())
 	for _, tk := range []*tasklet.Tasklet{paused, fresh} {
 		assert.Equal(t, tasklet.Dead, tk.State())
 		assert.Error(t, tk.Insert())

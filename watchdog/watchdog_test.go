@@ -13,22 +13,17 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 	"github.com/stackless-go/stackless/watchdog"
 )
 
-func newSched(t testing.TB, opts ...scheduler.Option) *scheduler.Scheduler {
-	t.Helper()
-	s, err := scheduler.New(opts...)
-	require.NoError(t, err)
-	return s
-}
-
-func closeSched(t testing.TB, s *scheduler.Scheduler) {
-	t.Helper()
-	require.NoError(t, s.Close())
-}
+// Shared test helpers (internal/schedtest).
+var (
+	newSched   = schedtest.New
+	closeSched = schedtest.Close
+)
 
 // cpu returns a CPU-bound body that ticks n times and records its progress.
 func cpu(n int, done *[]string, name string) func(*tasklet.Tasklet) {

@@ -1,0 +1,79 @@
+// Package schedtest holds the helpers that the tests of every package of the
+// module share: schedulers driven by the test goroutine, named tasklets, and
+// a recorder of event orderings. It is imported by tests only.
+package schedtest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// New returns a scheduler driven by the calling (test) goroutine. Close it
+// with Close before the test's goroutine-leak check.
+func New(t testing.TB, opts ...scheduler.Option) *scheduler.Scheduler {
+	t.Helper()
+	s, err := scheduler.New(opts...)
+	require.NoError(t, err)
+	return s
+}
+
+// Close closes s and fails the test if that fails.
+func Close(t testing.TB, s *scheduler.Scheduler) {
+	t.Helper()
+	require.NoError(t, s.Close())
+}
+
+// Spawn spawns a named tasklet on s.
+func Spawn(t testing.TB, s *scheduler.Scheduler, name string, fn func(*tasklet.Tasklet)) *tasklet.Tasklet {
+	t.Helper()
+	tk, err := s.SpawnNamed(name, fn)
+	require.NoError(t, err)
+	return tk
+}
+
+// Recorder collects an ordering of events; safe across goroutines.
+type Recorder struct {
+	mu  sync.Mutex
+	log []string
+}
+
+// Add records one event.
+func (r *Recorder) Add(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = append(r.log, fmt.Sprintf(format, args...))
+}
+
+// Log returns the events so far.
+func (r *Recorder) Log() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.log...)
+}
+
+// Reset forgets the events so far.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = nil
+}
+
+// Looper returns a tasklet body that records name and schedules, n times
+// (forever if n < 0).
+func (r *Recorder) Looper(name string, n int) func(*tasklet.Tasklet) {
+	return func(t *tasklet.Tasklet) {
+		for i := 0; n < 0 || i < n; i++ {
+			r.Add("%s", name)
+			if err := t.Schedule(); err != nil {
+				r.Add("%s: %v", name, err)
+				return
+			}
+		}
+	}
+}
