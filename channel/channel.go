@@ -281,8 +281,8 @@ func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) err
 // that reaches t during the switch stays pending for its next call, so that
 // a delivered value is never reported as failed nor a received one lost.
 func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
-	prt := partner.Runtime()
-	if partner.Owner() != t.Owner() {
+	prt, rt := partner.Runtime(), t.Runtime()
+	if !prt.SameOwner(rt) {
 		prt.Ready(nil, t, false)
 		return nil
 	}
@@ -297,7 +297,7 @@ func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
 		prt.Ready(nil, t, false)
 		return nil
 	}
-	t.Runtime().Yield()
+	rt.Yield()
 	return nil
 }
 

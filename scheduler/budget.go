@@ -123,8 +123,15 @@ func (s *Scheduler) chargeLocked(e *entry, left int64) {
 // countdown for the one about to run.
 func (s *Scheduler) startSliceLocked(prev *entry) {
 	b := &s.budget
+	if !b.armed { // the common case, on every switch
+		if prev != nil {
+			prev.ticks += uint64(max(s.sliceTicks-s.tickLeft, 0))
+		}
+		s.tickLeft, s.sliceTicks = checkInterval, checkInterval
+		return
+	}
 	left := int64(checkInterval)
-	if b.armed {
+	{
 		if b.cfg.time > 0 && !b.cfg.total {
 			s.sliceStart.Store(monotonic())
 			s.alarm.Store(false)

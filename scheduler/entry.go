@@ -122,6 +122,12 @@ func (e *entry) Owner() any { return e.s.Load() }
 // State returns the tasklet's state.
 func (e *entry) State() tasklet.State { return tasklet.State(e.state.Load()) }
 
+// SameOwner reports whether other belongs to e's scheduler.
+func (e *entry) SameOwner(other tasklet.Runtime) bool {
+	o, ok := other.(*entry)
+	return ok && o.s.Load() == e.s.Load()
+}
+
 // IsMain reports whether this is a main tasklet.
 func (e *entry) IsMain() bool { return e.main }
 
@@ -555,21 +561,22 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 // Ready implements Ready.
 func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) {
 	s := e.lockOwner()
-	defer s.mu.Unlock()
 	if e.State() != tasklet.Blocked {
 		// The tasklet has queued itself but not suspended yet.
 		e.woken = true
 		e.wakeErr = err
+		s.mu.Unlock()
 		return
 	}
 	place := wakeLane // woken from outside the scheduler
 	switch {
 	case next:
 		place = runNext
-	case waker != nil && waker.Owner() == s:
+	case waker != nil && e.SameOwner(waker.Runtime()):
 		place = atEnd
 	}
 	s.readyLocked(e, err, place)
+	s.mu.Unlock()
 }
 
 // readyLocked makes the blocked e runnable with Park result err.

@@ -43,7 +43,7 @@ func (s *Scheduler) switchLocked(e *entry) {
 		return
 	}
 	s.mu.Unlock()
-	if next != nil {
+	if next != nil && s.onSchedule != nil {
 		s.callback(e, next)
 	}
 	s.target = next

@@ -14,6 +14,9 @@ type Runtime interface {
 	// Owner identifies the scheduler that owns the tasklet now. Two tasklets
 	// are on the same scheduler when their owners are equal.
 	Owner() any
+	// SameOwner reports whether other's tasklet belongs to the same
+	// scheduler (cheaper than comparing Owner values).
+	SameOwner(other Runtime) bool
 	// State returns the tasklet's state.
 	State() State
 	// IsMain reports whether the tasklet is its scheduler's main tasklet.
