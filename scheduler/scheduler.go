@@ -118,6 +118,10 @@ func New(opts ...Option) (*Scheduler, error) {
 // ID returns the scheduler's process-wide unique identifier.
 func (s *Scheduler) ID() uint64 { return s.id }
 
+// Now returns the time on the scheduler's clock (see WithClock): the clock
+// its timers, Sleep and timeouts run on. Safe from any goroutine.
+func (s *Scheduler) Now() time.Time { return s.clock.Now() }
+
 // Main returns the main tasklet: the goroutine that drives the scheduler.
 func (s *Scheduler) Main() *tasklet.Tasklet { return s.main.t }
 
