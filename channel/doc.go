@@ -12,8 +12,8 @@
 // scheduler and the caller continues.
 //
 // Compared with a Go channel: values are handed over without a trip through
-// the Go scheduler (about half the cost of a goroutine ping-pong), who runs
-// next is determined, a sender can send an error for the receiver to return,
+// the Go scheduler (a ping-pong round trip costs about what two goroutines'
+// does, a buffered stream about 0.6x), who runs next is determined, a sender can send an error for the receiver to return,
 // and closing wakes blocked receivers with ErrClosed while senders already
 // waiting are still received from.
 package channel
