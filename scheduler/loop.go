@@ -325,7 +325,7 @@ func (s *Scheduler) anyBlockedLocked() bool {
 // spinWaits is how often a scheduler yields its thread, watching for a
 // wake-up, before it parks: a partner on another core usually answers within
 // a microsecond, and parking and unparking a goroutine costs more.
-const spinWaits = 16
+const spinWaits = 4
 
 // sleepLocked sleeps until woken or until wait (>= 0) has passed.
 func (s *Scheduler) sleepLocked(wait time.Duration) {
