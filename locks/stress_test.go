@@ -24,7 +24,7 @@ import (
 func stressDuration() time.Duration {
 	v := os.Getenv("STACKLESS_SOAK")
 	if v == "" {
-		return 2 * time.Second
+		return 3 * time.Second
 	}
 	if d, err := time.ParseDuration(v); err == nil {
 		return d

@@ -33,7 +33,7 @@ func soakDuration(t *testing.T, short time.Duration) time.Duration {
 func TestStressTokensAcrossSchedulers(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const schedulers, perScheduler, tokens, rings = 4, 1000, 200, 4
-	duration := soakDuration(t, 2*time.Second)
+	duration := soakDuration(t, 3*time.Second)
 
 	control := newSched(t) // the test goroutine's own scheduler: it injects and drains
 	chans := make([]*channel.Channel[int], rings)
