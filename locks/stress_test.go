@@ -19,7 +19,7 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
-// stressDuration is how long TestStress runs: about 2 s, or what
+// stressDuration is how long TestStress runs: about 3 s, or what
 // STACKLESS_SOAK says (a Go duration; any other non-empty value means 1 m).
 func stressDuration() time.Duration {
 	v := os.Getenv("STACKLESS_SOAK")
