@@ -61,9 +61,15 @@ type Channel[T any] struct {
 	head, count  int
 	closing      bool
 
+	// A blocked sender's waiter is recycled by whoever takes it out of
+	// sendq (a receiver, Cancel), under mu: the sender never touches it
+	// again once it is out. A receiver reads its waiter after waking, so it
+	// recycles it itself, through rspare.
+	sspare *waiter[T] // guarded by mu
+
 	pref        atomic.Int32
 	scheduleAll atomic.Bool
-	spare       atomic.Pointer[waiter[T]] // a recycled waiter
+	rspare      atomic.Pointer[waiter[T]] // a recycled receiver waiter
 }
 
 // item is a buffered value, or a buffered error sent with SendError.
@@ -198,14 +204,16 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 		c.mu.Unlock()
 		return berr
 	}
-	w := c.waiter(t)
-	w.val, w.err = v, err
+	w := c.sspare
+	if w == nil {
+		w = new(waiter[T])
+	}
+	c.sspare = nil
+	w.t, w.val, w.err = t, v, err
 	c.sendq.enqueue(w)
 	c.mu.Unlock()
 	c.notify(t, true, true)
-	perr := t.Runtime().Park(c, timeout)
-	c.recycle(w)
-	return perr
+	return t.Runtime().Park(c, timeout) // w now belongs to whoever dequeues it
 }
 
 func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, error) {
@@ -229,6 +237,7 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 			c.buf[(c.head+c.count)%len(c.buf)] = item[T]{s.val, s.err}
 			c.count++
 			partner = s.t
+			c.recycleSenderLocked(s)
 		}
 		c.mu.Unlock()
 		c.notify(t, false, false)
@@ -239,6 +248,7 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	}
 	if s := c.sendq.dequeue(); s != nil {
 		v, err, partner := s.val, s.err, s.t
+		c.recycleSenderLocked(s)
 		c.mu.Unlock()
 		c.notify(t, false, false)
 		c.handoff(t, partner, false)
@@ -248,7 +258,11 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		c.mu.Unlock()
 		return zero, berr
 	}
-	w := c.waiter(t)
+	w := c.rspare.Swap(nil)
+	if w == nil {
+		w = new(waiter[T])
+	}
+	w.t = t
 	c.recvq.enqueue(w)
 	c.mu.Unlock()
 	c.notify(t, false, true)
@@ -256,7 +270,8 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		return zero, perr
 	}
 	v, err := w.val, w.err
-	c.recycle(w)
+	w.t, w.val, w.err = nil, zero, nil
+	c.rspare.Store(w)
 	return v, err
 }
 
@@ -301,19 +316,12 @@ func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
 	return nil
 }
 
-func (c *Channel[T]) waiter(t *tasklet.Tasklet) *waiter[T] {
-	w := c.spare.Swap(nil)
-	if w == nil {
-		w = new(waiter[T])
-	}
-	w.t = t
-	return w
-}
-
-func (c *Channel[T]) recycle(w *waiter[T]) {
+// recycleSenderLocked keeps a sender's waiter that has left sendq for the
+// next sender to block.
+func (c *Channel[T]) recycleSenderLocked(w *waiter[T]) {
 	var zero T
 	w.t, w.val, w.err = nil, zero, nil
-	c.spare.Store(w)
+	c.sspare = w
 }
 
 // Cancel implements tasklet.Blocker: it removes t from the channel's wait
@@ -327,6 +335,7 @@ func (c *Channel[T]) Cancel(t *tasklet.Tasklet, _ error) bool {
 	}
 	if w := c.sendq.find(t); w != nil {
 		c.sendq.unlink(w)
+		c.recycleSenderLocked(w)
 		return true
 	}
 	return false
