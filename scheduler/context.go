@@ -30,7 +30,7 @@ func Context(t *tasklet.Tasklet) context.Context {
 	c := e.cold()
 	if c.ctx == nil {
 		c.ctx, c.cancelCtx = context.WithCancelCause(context.Background())
-		if e.State() == tasklet.Dead {
+		if e.st == tasklet.Dead {
 			c.cancelCtx(ErrEnded)
 		}
 	}

@@ -28,10 +28,10 @@ type entry struct {
 	tk tasklet.Tasklet
 	s  atomic.Pointer[Scheduler] // owner; changes only in Adopt
 
-	state atomic.Int32 // tasklet.State
-	sig   atomic.Bool  // something is pending: see takePendingLocked
+	sig atomic.Bool // something is pending: see takePendingLocked
 
 	// Guarded by the owner's mu.
+	st        tasklet.State
 	w         *worker
 	blockedOn tasklet.Blocker
 	wakeErr   error // Park's result, set by Ready or Cancel
@@ -114,13 +114,20 @@ func entryOf(t *tasklet.Tasklet) (*entry, bool) {
 	return e, ok
 }
 
-func (e *entry) setState(st tasklet.State) { e.state.Store(int32(st)) }
+func (e *entry) setState(st tasklet.State) { e.st = st }
 
 // Owner returns the owning *Scheduler.
 func (e *entry) Owner() any { return e.s.Load() }
 
-// State returns the tasklet's state.
-func (e *entry) State() tasklet.State { return tasklet.State(e.state.Load()) }
+// State returns the tasklet's state. Safe from any goroutine: it takes the
+// owner's lock (the state is written on every switch, and a plain store under
+// the lock is much cheaper there than an atomic one).
+func (e *entry) State() tasklet.State {
+	s := e.lockOwner()
+	st := e.st
+	s.mu.Unlock()
+	return st
+}
 
 // SameOwner reports whether other belongs to e's scheduler.
 func (e *entry) SameOwner(other tasklet.Runtime) bool {
@@ -230,10 +237,12 @@ func (e *entry) Schedule(remove bool) (any, error) {
 // Enter implements Enter: a state load and a flag load when nothing is
 // pending.
 func (e *entry) Enter() error {
-	if e.State() != tasklet.Current {
+	// cur is written only by the scheduler's running chain, which the
+	// calling tasklet is part of: it reads it without the lock.
+	s := e.s.Load()
+	if s.cur != e {
 		return tasklet.ErrNotCurrent
 	}
-	s := e.s.Load()
 	s.tickLeft--
 	if !e.sig.Load() {
 		return nil
@@ -288,7 +297,7 @@ func (e *entry) Run(target *tasklet.Tasklet, remove bool) error {
 		}
 		return te.insert(nil, false, true)
 	}
-	switch te.State() {
+	switch te.st {
 	case tasklet.Dead:
 		s.mu.Unlock()
 		return tasklet.ErrDead
@@ -326,7 +335,7 @@ func (e *entry) Insert(v any, set bool) error { return e.insert(v, set, false) }
 func (e *entry) insert(v any, set, next bool) error {
 	s := e.lockOwner()
 	defer s.mu.Unlock()
-	switch e.State() {
+	switch e.st {
 	case tasklet.Dead:
 		return tasklet.ErrDead
 	case tasklet.Blocked:
@@ -390,7 +399,7 @@ func (s *Scheduler) makeRunnableLocked(e *entry, place placement) {
 func (e *entry) Remove() error {
 	s := e.lockOwner()
 	defer s.mu.Unlock()
-	switch e.State() {
+	switch e.st {
 	case tasklet.Dead:
 		return tasklet.ErrDead
 	case tasklet.Blocked:
@@ -430,10 +439,10 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 		e.lockOwner()
 	}
 	s := e.s.Load()
-	if err == nil && e.c != nil && e.c.cancelCtx != nil && e.State() != tasklet.Dead {
+	if err == nil && e.c != nil && e.c.cancelCtx != nil && e.st != tasklet.Dead {
 		e.c.cancelCtx(ErrKilled)
 	}
-	switch e.State() {
+	switch e.st {
 	case tasklet.Dead:
 		s.mu.Unlock()
 		if err == nil {
@@ -461,7 +470,7 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 		return nil
 	}
 	// The immediate form: switch to the target in place.
-	if e.State() != tasklet.Scheduled {
+	if e.st != tasklet.Scheduled {
 		s.mu.Unlock() // the target could not be made runnable (it waits in Run)
 		return nil
 	}
@@ -561,7 +570,7 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 // Ready implements Ready.
 func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) {
 	s := e.lockOwner()
-	if e.State() != tasklet.Blocked {
+	if e.st != tasklet.Blocked {
 		// The tasklet has queued itself but not suspended yet.
 		e.woken = true
 		e.wakeErr = err
@@ -595,11 +604,10 @@ func (e *entry) Atomic(on bool) {
 		return
 	}
 	atomicLock.Unlock()
-	if e.State() == tasklet.Current {
-		s := e.lockOwner()
-		if s.cur == e {
-			s.atomicEndedLocked()
-		}
+	// Read by the running tasklet itself: see Enter.
+	if s := e.s.Load(); s.cur == e && s.budget.deferred {
+		s.mu.Lock()
+		s.atomicEndedLocked()
 		s.mu.Unlock()
 	}
 }

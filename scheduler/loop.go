@@ -233,7 +233,7 @@ func (s *Scheduler) deliverLocked(err error) {
 		return
 	}
 	m := s.main
-	switch m.State() {
+	switch m.st {
 	case tasklet.Blocked:
 		if m.blockedOn.Cancel(m.t, err) {
 			m.wakeErr = err
@@ -285,7 +285,7 @@ func (s *Scheduler) pick() *entry {
 			s.sleepLocked(wait)
 			continue
 		}
-		if s.main.State() == tasklet.Paused {
+		if s.main.st == tasklet.Paused {
 			s.ring.pushBack(s.main)
 			s.main.setState(tasklet.Scheduled)
 			continue
@@ -315,7 +315,7 @@ func (s *Scheduler) canWakeLocked(wait time.Duration, quiet bool) bool {
 
 func (s *Scheduler) anyBlockedLocked() bool {
 	for e := s.all; e != nil; e = e.nextAll {
-		if e.State() == tasklet.Blocked && e.inRun() == nil {
+		if e.st == tasklet.Blocked && e.inRun() == nil {
 			return true
 		}
 	}
@@ -378,7 +378,7 @@ func (s *Scheduler) wakeLocked() {
 // *tasklet.DeadlockError; its wait is undone and it becomes runnable.
 func (s *Scheduler) deadlockLocked() {
 	v := s.emptiedBy
-	if v == nil || v.State() != tasklet.Blocked || v.inRun() != nil {
+	if v == nil || v.st != tasklet.Blocked || v.inRun() != nil {
 		v = s.main
 	}
 	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
@@ -402,7 +402,7 @@ func (s *Scheduler) describeLocked(e *entry) string {
 func (s *Scheduler) blockedLocked() []tasklet.Waiting {
 	var out []tasklet.Waiting
 	for e := s.all; e != nil; e = e.nextAll {
-		if e.State() == tasklet.Blocked {
+		if e.st == tasklet.Blocked {
 			w := tasklet.Waiting{Tasklet: e.t, On: s.describeLocked(e)}
 			if e.main {
 				out = append([]tasklet.Waiting{w}, out...)

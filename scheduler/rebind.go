@@ -48,9 +48,9 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 		return tasklet.ErrSchedulerClosed
 	case e.main:
 		return tasklet.ErrMain
-	case e.State() == tasklet.Dead:
+	case e.st == tasklet.Dead:
 		return tasklet.ErrDead
-	case e.State() == tasklet.Scheduled || e.State() == tasklet.Current:
+	case e.st == tasklet.Scheduled || e.st == tasklet.Current:
 		return tasklet.ErrRunnable
 	case e.inRun() != nil:
 		return tasklet.ErrBlocked

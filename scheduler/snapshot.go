@@ -31,10 +31,10 @@ func (s *Scheduler) Snapshot() []TaskletInfo {
 	defer s.mu.Unlock()
 	info := func(e *entry) TaskletInfo {
 		ti := TaskletInfo{
-			Tasklet: e.t, ID: e.t.ID(), Name: e.t.Name(), State: e.State(), Main: e.main,
+			Tasklet: e.t, ID: e.t.ID(), Name: e.t.Name(), State: e.st, Main: e.main,
 			Atomic: e.t.Atomic(), Ticks: e.ticks,
 		}
-		if e.State() == tasklet.Blocked {
+		if e.st == tasklet.Blocked {
 			ti.WaitingOn = s.describeLocked(e)
 		}
 		if e.c != nil {
