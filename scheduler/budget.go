@@ -122,14 +122,20 @@ func (s *Scheduler) chargeLocked(e *entry, left int64) {
 // startSliceLocked charges the tasklet that ran (prev) and resets the tick
 // countdown for the one about to run.
 func (s *Scheduler) startSliceLocked(prev *entry) {
-	b := &s.budget
-	if !b.armed { // the common case, on every switch
-		if prev != nil {
-			prev.ticks += uint64(max(s.sliceTicks-s.tickLeft, 0))
-		}
-		s.tickLeft, s.sliceTicks = checkInterval, checkInterval
+	if s.budget.armed {
+		s.startBudgetSliceLocked(prev)
 		return
 	}
+	// The common case, on every switch.
+	if used := s.sliceTicks - s.tickLeft; prev != nil && used > 0 {
+		prev.ticks += uint64(used)
+	}
+	s.tickLeft, s.sliceTicks = checkInterval, checkInterval
+}
+
+// startBudgetSliceLocked is startSliceLocked under an armed budget.
+func (s *Scheduler) startBudgetSliceLocked(prev *entry) {
+	b := &s.budget
 	left := int64(checkInterval)
 	{
 		if b.cfg.time > 0 && !b.cfg.total {

@@ -140,13 +140,23 @@ func (e *entry) IsMain() bool { return e.main }
 
 // lockOwner locks the owning scheduler, following a concurrent Rebind.
 func (e *entry) lockOwner() *Scheduler {
+	s := e.s.Load()
+	s.mu.Lock()
+	if e.s.Load() != s {
+		return e.relockOwner(s)
+	}
+	return s
+}
+
+// relockOwner is lockOwner's slow path: e was adopted meanwhile.
+func (e *entry) relockOwner(s *Scheduler) *Scheduler {
 	for {
-		s := e.s.Load()
+		s.mu.Unlock()
+		s = e.s.Load()
 		s.mu.Lock()
 		if e.s.Load() == s {
 			return s
 		}
-		s.mu.Unlock()
 	}
 }
 

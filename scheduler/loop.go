@@ -65,11 +65,7 @@ func (s *Scheduler) fastNextLocked() *entry {
 func (s *Scheduler) makeCurrentLocked(e *entry) {
 	prev := s.last
 	if s.accounting {
-		now := monotonic()
-		if prev != nil {
-			prev.cold().runTime += now - s.switchedAt
-		}
-		s.switchedAt = now
+		s.accountLocked(prev)
 	}
 	s.startSliceLocked(prev)
 	s.cur = e
@@ -80,6 +76,15 @@ func (s *Scheduler) makeCurrentLocked(e *entry) {
 	if s.stallAfter > 0 {
 		s.progress.Inc()
 	}
+}
+
+// accountLocked charges prev with the time since the last switch.
+func (s *Scheduler) accountLocked(prev *entry) {
+	now := monotonic()
+	if prev != nil {
+		prev.cold().runTime += now - s.switchedAt
+	}
+	s.switchedAt = now
 }
 
 // transfer runs the chain from x, which has chosen s.target, until x is the

@@ -27,9 +27,6 @@ func (r *ring) front() *entry {
 }
 
 func (r *ring) grow() {
-	if r.n < len(r.buf) {
-		return
-	}
 	nb := make([]*entry, max(16, 2*len(r.buf)))
 	for i := 0; i < r.n; i++ {
 		nb[i] = r.at(i)
@@ -39,14 +36,18 @@ func (r *ring) grow() {
 
 // pushBack appends e at the end of the cycle.
 func (r *ring) pushBack(e *entry) {
-	r.grow()
-	r.buf[(r.head+r.n)&r.mask()] = e
+	if r.n == len(r.buf) {
+		r.grow()
+	}
+	r.buf[(r.head+r.n)&(len(r.buf)-1)] = e
 	r.n++
 }
 
 // pushFront makes e the front.
 func (r *ring) pushFront(e *entry) {
-	r.grow()
+	if r.n == len(r.buf) {
+		r.grow()
+	}
 	r.head = (r.head - 1) & r.mask()
 	r.buf[r.head] = e
 	r.n++
