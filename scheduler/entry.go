@@ -426,6 +426,7 @@ func (e *entry) Remove() error {
 // Raise implements Kill (err nil) and Throw, pending (by nil) or immediate.
 func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 	var be *entry
+	var s *Scheduler
 	if by != nil {
 		var ok bool
 		if be, ok = entryOf(by); !ok {
@@ -434,8 +435,8 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 		if be.s.Load() != e.s.Load() {
 			return tasklet.ErrForeign
 		}
-		s, berr := be.begin()
-		if berr != nil {
+		var berr error
+		if s, berr = be.begin(); berr != nil {
 			return berr
 		}
 		if be == e {
@@ -446,9 +447,8 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 			return err
 		}
 	} else {
-		e.lockOwner()
+		s = e.lockOwner()
 	}
-	s := e.s.Load()
 	if err == nil && e.c != nil && e.c.cancelCtx != nil && e.st != tasklet.Dead {
 		e.c.cancelCtx(ErrKilled)
 	}
