@@ -10,7 +10,9 @@
 // goroutines for parallelism; channels and locks work across them.
 //
 // Costs, measured on the 2-core development machines: a switch between two
-// tasklets is one iter.Pull round trip plus about 20-40 ns; spawning and
-// finishing a tasklet reuses a finished coroutine and costs less than a go
-// statement.
+// tasklets costs about 1.1-1.2x an iter.Pull round trip (a switch to a
+// tasklet that is not an ancestor of the running one is a single coroutine
+// switch); spawning and finishing a tasklet reuses a finished coroutine and
+// costs 0.6-0.9x a go statement with a WaitGroup; a parked tasklet takes
+// about 2.5 KB.
 package scheduler

@@ -13,6 +13,6 @@
 // Runtime, the small interface the owning scheduler implements.
 //
 // Costs, measured on the 2-core machines this library is developed on: a
-// switch between two tasklets costs about one iter.Pull round trip
-// (120-160 ns); Tick with no interrupt due costs a few nanoseconds.
+// Schedule between two tasklets costs about 1.1-1.2x an iter.Pull round
+// trip (75 ns here); Tick with no interrupt due costs about 2 ns.
 package tasklet
