@@ -122,34 +122,28 @@ func (s *Scheduler) chargeLocked(e *entry, left int64) {
 // startSliceLocked charges the tasklet that ran (prev) and resets the tick
 // countdown for the one about to run.
 func (s *Scheduler) startSliceLocked(prev *entry) {
-	if s.budget.armed {
-		s.startBudgetSliceLocked(prev)
-		return
-	}
-	// The common case, on every switch.
-	if used := s.sliceTicks - s.tickLeft; prev != nil && used > 0 {
-		prev.ticks += uint64(used)
-	}
-	s.tickLeft, s.sliceTicks = checkInterval, checkInterval
-}
-
-// startBudgetSliceLocked is startSliceLocked under an armed budget.
-func (s *Scheduler) startBudgetSliceLocked(prev *entry) {
-	b := &s.budget
 	left := int64(checkInterval)
-	{
-		if b.cfg.time > 0 && !b.cfg.total {
-			s.sliceStart.Store(monotonic())
-			s.alarm.Store(false)
-		}
-		if b.cfg.ticks > 0 {
-			left = b.cfg.ticks
-			if b.cfg.total {
-				left = max(b.cfg.ticks-b.runTicks-(s.sliceTicks-s.tickLeft), 0)
-			}
-		}
+	if s.budget.armed {
+		left = s.budgetSliceLocked()
 	}
 	s.chargeLocked(prev, left)
+}
+
+// budgetSliceLocked starts a slice under the armed budget and returns its
+// tick countdown.
+func (s *Scheduler) budgetSliceLocked() int64 {
+	b := &s.budget
+	if b.cfg.time > 0 && !b.cfg.total {
+		s.sliceStart.Store(monotonic())
+		s.alarm.Store(false)
+	}
+	switch {
+	case b.cfg.ticks == 0:
+		return checkInterval
+	case b.cfg.total:
+		return max(b.cfg.ticks-b.runTicks-(s.sliceTicks-s.tickLeft), 0)
+	}
+	return b.cfg.ticks
 }
 
 // budgetDueLocked reports whether the innermost Run must return now, at a

@@ -227,21 +227,32 @@ func (e *entry) Schedule(remove bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if remove {
-		s.ring.popFront()
-		e.setState(tasklet.Paused)
-		s.emptiedBy = nil
-	} else {
-		if s.ring.n == 1 && len(s.timers) == 0 && !s.budgetDueLocked() {
-			s.startSliceLocked(e) // alone: no switch, but a voluntary yield restarts the slice
-			s.mu.Unlock()
+	if !remove {
+		if !s.yieldLocked(e) {
 			return nil, nil
 		}
-		s.ring.rotate()
-		e.setState(tasklet.Scheduled)
+		return e.resumed()
 	}
+	s.ring.popFront()
+	e.setState(tasklet.Paused)
+	s.emptiedBy = nil
 	s.switchLocked(e)
 	return e.resumed()
+}
+
+// yieldLocked moves the running e to the end of the ring and runs the next
+// tasklet; it reports false when e is alone (no switch, but a voluntary
+// yield restarts its slice). Called with s.mu held; returns with it released.
+func (s *Scheduler) yieldLocked(e *entry) bool {
+	if s.ring.n == 1 && len(s.timers) == 0 && !s.budgetDueLocked() {
+		s.startSliceLocked(e)
+		s.mu.Unlock()
+		return false
+	}
+	s.ring.rotate()
+	e.setState(tasklet.Scheduled)
+	s.switchLocked(e)
+	return true
 }
 
 // Enter implements Enter: a state load and a flag load when nothing is
@@ -275,14 +286,7 @@ func (e *entry) Yield() {
 		return
 	}
 	s.countTickLocked(e)
-	if s.ring.n == 1 && len(s.timers) == 0 && !s.budgetDueLocked() {
-		s.startSliceLocked(e)
-		s.mu.Unlock()
-		return
-	}
-	s.ring.rotate()
-	e.setState(tasklet.Scheduled)
-	s.switchLocked(e)
+	s.yieldLocked(e)
 	// Whatever became pending meanwhile stays pending (sig is still set).
 }
 

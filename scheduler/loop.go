@@ -38,11 +38,10 @@ const maxDepth = 32
 // returns when e runs again. Called with s.mu held; returns with it released.
 func (s *Scheduler) switchLocked(e *entry) {
 	next := s.fastNextLocked()
+	s.mu.Unlock()
 	if next == e {
-		s.mu.Unlock()
 		return
 	}
-	s.mu.Unlock()
 	if next != nil && s.onSchedule != nil {
 		s.callback(e, next)
 	}
