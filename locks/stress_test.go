@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -14,23 +13,11 @@ import (
 	"go.uber.org/atomic"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
-
-// stressDuration is how long TestStress runs: about 3 s, or what
-// STACKLESS_SOAK says (a Go duration; any other non-empty value means 1 m).
-func stressDuration() time.Duration {
-	v := os.Getenv("STACKLESS_SOAK")
-	if v == "" {
-		return 3 * time.Second
-	}
-	if d, err := time.ParseDuration(v); err == nil {
-		return d
-	}
-	return time.Minute
-}
 
 var errStress = errors.New("stress: thrown")
 
@@ -44,7 +31,7 @@ var errStress = errors.New("stress: thrown")
 func TestStress(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const nsched, lockers, producers, consumers = 4, 6, 2, 3
-	dur := stressDuration()
+	dur := schedtest.SoakDuration(t, 3*time.Second)
 
 	var l locks.Lock
 	var inside, violations, acquired, timeouts atomic.Int64

@@ -2,7 +2,6 @@ package scheduler_test
 
 import (
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -12,20 +11,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
-
-// soakDuration is how long stress tests run: short by default, as long as
-// STACKLESS_SOAK says (a Go duration, e.g. 5m) when it is set.
-func soakDuration(t *testing.T, short time.Duration) time.Duration {
-	if v := os.Getenv("STACKLESS_SOAK"); v != "" {
-		d, err := time.ParseDuration(v)
-		require.NoError(t, err, "STACKLESS_SOAK")
-		return d
-	}
-	return short
-}
 
 // Four schedulers on four goroutines, 1,000 tasklets each, pass tokens
 // around a ring of shared channels and count every hop inside atomic. At
@@ -33,7 +22,7 @@ func soakDuration(t *testing.T, short time.Duration) time.Duration {
 func TestStressTokensAcrossSchedulers(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const schedulers, perScheduler, tokens, rings = 4, 1000, 200, 4
-	duration := soakDuration(t, 3*time.Second)
+	duration := schedtest.SoakDuration(t, 3*time.Second)
 
 	control := newSched(t) // the test goroutine's own scheduler: it injects and drains
 	chans := make([]*channel.Channel[int], rings)

@@ -5,8 +5,10 @@ package schedtest
 
 import (
 	"fmt"
+	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -76,4 +78,18 @@ func (r *Recorder) Looper(name string, n int) func(*tasklet.Tasklet) {
 			}
 		}
 	}
+}
+
+// SoakDuration is how long a stress or soak test runs: short by default, or
+// what the STACKLESS_SOAK environment variable says (a Go duration, e.g.
+// STACKLESS_SOAK=5m); a value that is not a duration fails the test.
+func SoakDuration(t testing.TB, short time.Duration) time.Duration {
+	t.Helper()
+	v := os.Getenv("STACKLESS_SOAK")
+	if v == "" {
+		return short
+	}
+	d, err := time.ParseDuration(v)
+	require.NoError(t, err, "STACKLESS_SOAK")
+	return d
 }

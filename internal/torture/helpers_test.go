@@ -1,27 +1,14 @@
 package torture
 
 import (
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/stackless-go/stackless/scheduler"
 )
-
-// duration is how long a stress test runs: short by default, as long as
-// STACKLESS_SOAK says when it is set.
-func duration(t *testing.T, short time.Duration) time.Duration {
-	if v := os.Getenv("STACKLESS_SOAK"); v != "" {
-		d, err := time.ParseDuration(v)
-		require.NoError(t, err, "STACKLESS_SOAK")
-		return d
-	}
-	return short
-}
 
 // fleet is n schedulers, each driven by a goroutine of its own. All exist
 // before any of their tasklets run, so none is wrongly deadlocked.

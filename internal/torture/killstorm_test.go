@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -50,7 +51,7 @@ func (l *ledger) got(v int64) {
 func TestKillStorm(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const schedulers, workers = 4, 60
-	runFor := duration(t, 2*time.Second)
+	runFor := schedtest.SoakDuration(t, 2*time.Second)
 	chans := make([]*channel.Channel[int64], 8)
 	for i := range chans {
 		chans[i] = channel.New[int64]()

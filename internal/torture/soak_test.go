@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -28,7 +29,7 @@ import (
 // every started tasklet's cleanup ran, no goroutine leaked.
 func TestSoak(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	runFor := duration(t, time.Second)
+	runFor := schedtest.SoakDuration(t, time.Second)
 	const schedulers, perScheduler = 4, 40
 
 	var (
