@@ -11,29 +11,19 @@ import (
 // PingPong: two tasklets on one scheduler hand a value back and forth;
 // op = one round trip (two messages).
 func PingPong(b *testing.B) {
-	s := newScheduler(b)
-	defer s.Close()
 	ping, pong := channel.New[int](), channel.New[int]()
 	n := b.N
-	_, err := s.Spawn(func(t *tasklet.Tasklet) {
+	timeRun(b, func(t *tasklet.Tasklet) {
 		for i := 0; i < n; i++ {
 			v, _ := ping.Receive(t)
 			_ = pong.Send(t, v+1)
 		}
-	})
-	must(b, err)
-	_, err = s.Spawn(func(t *tasklet.Tasklet) {
+	}, func(t *tasklet.Tasklet) {
 		for i := 0; i < n; i++ {
 			_ = ping.Send(t, i)
 			_, _ = pong.Receive(t)
 		}
 	})
-	must(b, err)
-	b.ReportAllocs()
-	b.ResetTimer()
-	_, err = s.Run()
-	b.StopTimer()
-	must(b, err)
 }
 
 // PingPongGoroutines: two goroutines over unbuffered Go channels; op = one
@@ -58,28 +48,18 @@ func PingPongGoroutines(b *testing.B) {
 // Buffered: a producer tasklet streams into a consumer tasklet on the same
 // scheduler through a buffered channel of 1024; op = one message.
 func Buffered(b *testing.B) {
-	s := newScheduler(b)
-	defer s.Close()
 	ch, err := channel.NewBuffered[int](1024)
 	must(b, err)
 	n := b.N
-	_, err = s.Spawn(func(t *tasklet.Tasklet) {
+	timeRun(b, func(t *tasklet.Tasklet) {
 		for i := 0; i < n; i++ {
 			_ = ch.Send(t, i)
 		}
-	})
-	must(b, err)
-	_, err = s.Spawn(func(t *tasklet.Tasklet) {
+	}, func(t *tasklet.Tasklet) {
 		for i := 0; i < n; i++ {
 			_, _ = ch.Receive(t)
 		}
 	})
-	must(b, err)
-	b.ReportAllocs()
-	b.ResetTimer()
-	_, err = s.Run()
-	b.StopTimer()
-	must(b, err)
 }
 
 // BufferedGoroutines: a Go channel of 1024 between two goroutines; op = one

@@ -83,20 +83,12 @@ func consumeCond(b *testing.B, t *tasklet.Tasklet, c *locks.Condition, h *handov
 // op = one item handed over and acknowledged. Baseline:
 // SyncCondProdCon.
 func ConditionProdCon(b *testing.B) {
-	s := newScheduler(b)
-	defer s.Close()
 	c := locks.NewCondition(&locks.Lock{})
 	var h handover
 	n := b.N
-	_, err := s.Spawn(func(t *tasklet.Tasklet) { produceCond(t, c, &h, n) })
-	must(b, err)
-	_, err = s.Spawn(func(t *tasklet.Tasklet) { consumeCond(b, t, c, &h, n) })
-	must(b, err)
-	b.ReportAllocs()
-	b.ResetTimer()
-	_, err = s.Run()
-	b.StopTimer()
-	must(b, err)
+	timeRun(b,
+		func(t *tasklet.Tasklet) { produceCond(t, c, &h, n) },
+		func(t *tasklet.Tasklet) { consumeCond(b, t, c, &h, n) })
 }
 
 // ConditionProdConCross is ConditionProdCon with the

@@ -16,6 +16,22 @@ func must(b *testing.B, err error) {
 	}
 }
 
+// timeRun spawns bodies, in order, on a fresh scheduler and times one Run
+// of them: the shape of every single-scheduler benchmark here.
+func timeRun(b *testing.B, bodies ...func(*tasklet.Tasklet)) {
+	s := newScheduler(b)
+	defer s.Close()
+	for _, body := range bodies {
+		_, err := s.Spawn(body)
+		must(b, err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	_, err := s.Run()
+	b.StopTimer()
+	must(b, err)
+}
+
 func newScheduler(b *testing.B) *scheduler.Scheduler {
 	s, err := scheduler.New()
 	must(b, err)
@@ -24,23 +40,13 @@ func newScheduler(b *testing.B) *scheduler.Scheduler {
 
 // Schedule: two tasklets calling Schedule in turn; op = one Schedule call.
 func Schedule(b *testing.B) {
-	s := newScheduler(b)
-	defer s.Close()
 	n := b.N / 2
 	body := func(t *tasklet.Tasklet) {
 		for i := 0; i < n; i++ {
 			_ = t.Schedule()
 		}
 	}
-	_, err := s.Spawn(body)
-	must(b, err)
-	_, err = s.Spawn(body)
-	must(b, err)
-	b.ReportAllocs()
-	b.ResetTimer()
-	_, err = s.Run()
-	b.StopTimer()
-	must(b, err)
+	timeRun(b, body, body)
 }
 
 // PullRoundTrip is the floor for a switch: one iter.Pull next/yield round trip.
@@ -62,18 +68,12 @@ func PullRoundTrip(b *testing.B) {
 
 // Tick: op = one Tick with no interrupt due.
 func Tick(b *testing.B) {
-	s := newScheduler(b)
-	defer s.Close()
 	n := b.N
-	_, err := s.Spawn(func(t *tasklet.Tasklet) {
+	timeRun(b, func(t *tasklet.Tasklet) {
 		for i := 0; i < n; i++ {
 			t.Tick()
 		}
 	})
-	must(b, err)
-	b.ResetTimer()
-	_, err = s.Run()
-	must(b, err)
 }
 
 // MutexLockUnlock: an uncontended sync.Mutex Lock+Unlock.
