@@ -357,8 +357,11 @@ func (c *Channel[T]) Describe(t *tasklet.Tasklet) string {
 func (c *Channel[T]) Balance() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.count + c.sendq.n - c.recvq.n
+	return c.balanceLocked()
 }
+
+// balanceLocked is Balance with mu held: see the invariants.
+func (c *Channel[T]) balanceLocked() int { return c.count + c.sendq.n - c.recvq.n }
 
 // Len returns the number of buffered values.
 func (c *Channel[T]) Len() int {
@@ -448,5 +451,5 @@ func (c *Channel[T]) Closing() bool {
 func (c *Channel[T]) Closed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.closing && c.count+c.sendq.n-c.recvq.n == 0
+	return c.closing && c.balanceLocked() == 0
 }

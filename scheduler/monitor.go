@@ -23,8 +23,8 @@ type monitor struct {
 	done  chan struct{}
 }
 
-// nudgeMonitorLocked starts the monitor if needed and tells it to look at
-// the budget again.
+// nudgeMonitor starts the monitor if needed and tells it to look at the
+// budget again. Called with s.mu held.
 func (s *Scheduler) nudgeMonitor() {
 	if s.monitor == nil {
 		s.monitor = &monitor{nudge: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
