@@ -182,11 +182,7 @@ func (e *entry) tickSlow(s *Scheduler) {
 	}
 	s.progress.Inc()
 	if e.kill {
-		e.kill = false
-		e.updateSigLocked()
-		e.killed = true
-		s.mu.Unlock()
-		panic(tasklet.KillPanic())
+		e.takePendingLocked() // a kill goes off first: it unlocks and panics
 	}
 	b := &s.budget
 	over := b.armed && !b.due && ((b.cfg.ticks > 0 && s.tickLeft <= 0) || s.alarm.Load())
