@@ -63,12 +63,11 @@ func Blocking[T any](t *tasklet.Tasklet, fn func(context.Context) (T, error)) (T
 // the worker ready the tasklet; Cancel stops the wait and cancels fn's
 // context, and the worker's result is then discarded.
 type blockingCall[T any] struct {
-	mu        sync.Mutex
-	done      bool // finish or Cancel has won
-	cancel    context.CancelFunc
-	v         T
-	err       error
-	cancelled bool
+	mu     sync.Mutex
+	done   bool // finish or Cancel has won
+	cancel context.CancelFunc
+	v      T
+	err    error
 }
 
 func (c *blockingCall[T]) finish(v T, err error) bool {
@@ -90,7 +89,6 @@ func (c *blockingCall[T]) Cancel(*tasklet.Tasklet, error) bool {
 		return false
 	}
 	c.done = true
-	c.cancelled = true
 	c.cancel()
 	return true
 }

@@ -89,11 +89,17 @@ func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*taskle
 // popFrameLocked ends the innermost Run call f: its caller becomes the front
 // of the ring.
 func (s *Scheduler) popFrameLocked(f *runFrame) {
+	s.ring.pushFront(s.endFrameLocked(f))
+}
+
+// endFrameLocked ends the innermost Run call f and returns its caller, now
+// scheduled; the caller of endFrameLocked puts it in the ring.
+func (s *Scheduler) endFrameLocked(f *runFrame) *entry {
 	s.frames = s.frames[:len(s.frames)-1]
 	s.disarmBudgetLocked(f)
 	c := f.caller
 	c.cold().frame = nil
 	c.blockedOn = nil
-	s.ring.pushFront(c)
 	c.setState(tasklet.Scheduled)
+	return c
 }

@@ -258,13 +258,7 @@ func (s *Scheduler) Close() error {
 	for len(s.frames) > 0 {
 		f := s.frames[len(s.frames)-1]
 		f.err = tasklet.ErrSchedulerClosed
-		s.frames = s.frames[:len(s.frames)-1]
-		s.disarmBudgetLocked(f)
-		c := f.caller
-		c.cold().frame = nil
-		c.blockedOn = nil
-		s.ring.pushBack(c)
-		c.setState(tasklet.Scheduled)
+		s.ring.pushBack(s.endFrameLocked(f))
 	}
 	s.mu.Unlock()
 	// Kill every tasklet once, then run until their deferred cleanup is
@@ -273,7 +267,6 @@ func (s *Scheduler) Close() error {
 	// that are still alive when nothing can wake them any more (a stuck
 	// cleanup, or one that recovered its kill) are killed again.
 	var errs []error
-	killed := make(map[*entry]bool)
 	for round := 0; ; round++ {
 		s.mu.Lock()
 		var victims []*entry
@@ -293,10 +286,7 @@ func (s *Scheduler) Close() error {
 			break
 		}
 		for _, v := range victims {
-			if round > 0 || !killed[v] {
-				killed[v] = true
-				_ = v.Raise(nil, nil)
-			}
+			_ = v.Raise(nil, nil)
 		}
 		if _, err := s.Run(ThreadBlock()); err != nil {
 			errs = append(errs, err)
