@@ -194,8 +194,7 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 		return c.handoff(t, partner, true)
 	}
 	if c.count < len(c.buf) && !c.closing {
-		c.buf[(c.head+c.count)%len(c.buf)] = item[T]{v, err}
-		c.count++
+		c.putLocked(item[T]{v, err})
 		c.mu.Unlock()
 		c.notify(t, true, false)
 		return nil
@@ -226,16 +225,12 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	}
 	c.mu.Lock()
 	if c.count > 0 {
-		it := c.buf[c.head]
-		c.buf[c.head] = item[T]{}
-		c.head = (c.head + 1) % len(c.buf)
-		c.count--
+		it := c.takeLocked()
 		var partner *tasklet.Tasklet
 		if s := c.sendq.dequeue(); s != nil {
 			// The buffer was full: the first waiting sender's value
 			// takes the freed place.
-			c.buf[(c.head+c.count)%len(c.buf)] = item[T]{s.val, s.err}
-			c.count++
+			c.putLocked(item[T]{s.val, s.err})
 			partner = s.t
 			c.recycleSenderLocked(s)
 		}
@@ -273,6 +268,21 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	w.t, w.val, w.err = nil, zero, nil
 	c.rspare.Store(w)
 	return v, err
+}
+
+// putLocked appends it to the buffer, which must have room.
+func (c *Channel[T]) putLocked(it item[T]) {
+	c.buf[(c.head+c.count)%len(c.buf)] = it
+	c.count++
+}
+
+// takeLocked removes the buffer's first item, which must exist.
+func (c *Channel[T]) takeLocked() item[T] {
+	it := c.buf[c.head]
+	c.buf[c.head] = item[T]{}
+	c.head = (c.head + 1) % len(c.buf)
+	c.count--
+	return it
 }
 
 // refuseLocked returns why an operation that would block must not.
