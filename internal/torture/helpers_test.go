@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
 )
 
 // fleet is n schedulers, each driven by a goroutine of its own. All exist
@@ -19,8 +20,9 @@ type fleet struct {
 }
 
 // startFleet creates n schedulers; setup(i, s) runs on scheduler i's
-// goroutine; after start() each runs Run(ThreadBlock) until nothing can wake
-// it, then closes.
+// goroutine; after start() each runs Run(ThreadBlock) until its tasklets
+// have ended or none is blocked any more, then closes. An uncaught error
+// from a tasklet fails the test.
 func startFleet(t *testing.T, n int, setup func(i int, s *scheduler.Scheduler)) *fleet {
 	f := &fleet{s: make([]*scheduler.Scheduler, n), start: make(chan struct{})}
 	var ready sync.WaitGroup
@@ -39,18 +41,13 @@ func startFleet(t *testing.T, n int, setup func(i int, s *scheduler.Scheduler)) 
 			ready.Done()
 			<-f.start
 			for {
-				if _, err := s.Run(scheduler.ThreadBlock()); err != nil {
-					continue // an uncaught error is the test's to assert
-				}
-				if s.Len() == 0 {
+				_, err := s.Run(scheduler.ThreadBlock())
+				assert.NoError(t, err, "uncaught error in a tasklet")
+				if s.Len() == 0 || !anyBlocked(s) {
 					break
 				}
-				if !s.Main().IsCurrent() {
-					break
-				}
-				if s.RunCount() <= 1 && !anyBlocked(s) {
-					break
-				}
+				// Blocked tasklets that a plain goroutine (the test's
+				// killer) may still wake: the registry cannot know.
 				time.Sleep(time.Millisecond)
 			}
 			assert.NoError(t, s.Close())
@@ -62,7 +59,7 @@ func startFleet(t *testing.T, n int, setup func(i int, s *scheduler.Scheduler)) 
 
 func anyBlocked(s *scheduler.Scheduler) bool {
 	for _, ti := range s.Snapshot() {
-		if !ti.Main && ti.State.String() == "blocked" {
+		if !ti.Main && ti.State == tasklet.Blocked {
 			return true
 		}
 	}
