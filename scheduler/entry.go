@@ -614,10 +614,10 @@ func (s *Scheduler) readyLocked(e *entry, err error, place placement) {
 // watchdog interrupt deferred by atomic take effect at the next tick.
 func (e *entry) Atomic(on bool) {
 	if on {
-		atomicLock.Lock()
+		lockAtomic()
 		return
 	}
-	atomicLock.Unlock()
+	unlockAtomic()
 	// Read by the running tasklet itself: see Enter.
 	if s := e.s.Load(); s.cur == e && s.budget.deferred {
 		s.mu.Lock()

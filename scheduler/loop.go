@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/stackless-go/stackless/tasklet"
@@ -92,14 +91,14 @@ func (s *Scheduler) accountLocked(prev *entry) {
 func (s *Scheduler) transfer(x *entry) {
 	atomicOn := x.t.Atomic()
 	if atomicOn {
-		atomicLock.Unlock()
+		unlockAtomic()
 	}
 	for {
 		y := s.target
 		switch {
 		case y == x:
 			if atomicOn {
-				atomicLock.Lock()
+				lockAtomic()
 			}
 			return
 		case y == nil && x.main:
@@ -282,11 +281,9 @@ func (s *Scheduler) pick() *entry {
 		// The ring is empty.
 		if n := len(s.frames); n > 0 {
 			f := s.frames[n-1]
-			if !f.threadBlock || !s.canWakeLocked(wait, true) {
+			if !f.threadBlock || !s.napLocked(wait, true) {
 				s.popFrameLocked(f)
-				continue
 			}
-			s.sleepLocked(wait)
 			continue
 		}
 		if s.main.st == tasklet.Paused {
@@ -294,27 +291,28 @@ func (s *Scheduler) pick() *entry {
 			s.main.setState(tasklet.Scheduled)
 			continue
 		}
-		if s.canWakeLocked(wait, false) {
-			s.sleepLocked(wait)
+		if s.napLocked(wait, false) {
 			continue
 		}
 		s.deadlockLocked()
 	}
 }
 
-// canWakeLocked reports whether something may still make a tasklet of s
-// runnable: a timer, a Blocking call, a held Waker, or another scheduler
-// that is not itself idle. When only other schedulers can, s is marked idle (the
-// caller must sleep). With quiet set (thread-block Run), a scheduler with no
-// blocked tasklet at all has nothing to wait for.
-func (s *Scheduler) canWakeLocked(wait time.Duration, quiet bool) bool {
+// napLocked sleeps until something may have changed, and reports whether
+// it did. It reports false at once when nothing could make a tasklet of s
+// runnable: no timer, no Blocking call, no held Waker, and every other
+// scheduler idle (or when that turns out while s spins). With quiet set
+// (thread-block Run), a scheduler with no blocked tasklet at all has nothing
+// to wait for.
+func (s *Scheduler) napLocked(wait time.Duration, quiet bool) bool {
 	if quiet && !s.anyBlockedLocked() {
 		return false // nothing waits: nothing to be woken for
 	}
-	if wait >= 0 || s.blocking > 0 || s.wakers > 0 {
-		return true
+	onlyOthers := wait < 0 && s.blocking == 0 && s.wakers == 0
+	if onlyOthers && !othersAwake() {
+		return false
 	}
-	return s.goIdleLocked()
+	return s.sleepLocked(wait, onlyOthers)
 }
 
 func (s *Scheduler) anyBlockedLocked() bool {
@@ -324,57 +322,6 @@ func (s *Scheduler) anyBlockedLocked() bool {
 		}
 	}
 	return false
-}
-
-// spinWaits is how often a scheduler yields its thread, watching for a
-// wake-up, before it parks: a partner on another core usually answers within
-// a microsecond, and parking and unparking a goroutine costs more.
-const spinWaits = 4
-
-// sleepLocked sleeps until woken or until wait (>= 0) has passed.
-func (s *Scheduler) sleepLocked(wait time.Duration) {
-	s.sleeping = true
-	s.woken.Store(false)
-	s.mu.Unlock()
-	for i := 0; i < spinWaits && !s.woken.Load(); i++ {
-		runtime.Gosched()
-	}
-	switch {
-	case s.woken.Load():
-	case wait >= 0:
-		t := s.clock.NewTimer(wait)
-		select {
-		case <-s.wake:
-		case <-t.C():
-		}
-		t.Stop()
-	default:
-		<-s.wake
-	}
-	// Woken: wait until no tasklet of another scheduler is inside atomic,
-	// so that what it did atomically is seen whole (the GIL's guarantee).
-	atomicLock.Lock()
-	atomicLock.Unlock() //nolint:staticcheck // an empty critical section is the point
-	s.mu.Lock()
-	s.sleeping = false
-	s.leaveIdleLocked()
-	select { // a token sent while we spun or timed out
-	case <-s.wake:
-	default:
-	}
-}
-
-// wakeLocked wakes s if it sleeps.
-func (s *Scheduler) wakeLocked() {
-	if !s.sleeping || s.woken.Load() {
-		return
-	}
-	s.leaveIdleLocked()
-	s.woken.Store(true)
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
 }
 
 // deadlockLocked fails the wait of the tasklet whose blocking emptied the
@@ -388,7 +335,7 @@ func (s *Scheduler) deadlockLocked() {
 	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
 	if v.blockedOn == nil || !v.blockedOn.Cancel(v.t, derr) {
 		// A partner has taken v and is about to ready it.
-		s.sleepLocked(-1)
+		s.sleepLocked(-1, false)
 		return
 	}
 	s.log.Warn().Err(derr).Msg("deadlock")

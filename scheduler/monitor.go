@@ -108,7 +108,7 @@ func (s *Scheduler) reportStall(d time.Duration) bool {
 	if e != nil && e.w != nil {
 		gid = e.w.gid.Load()
 	}
-	running := e != nil && !e.main && !s.sleeping
+	running := e != nil && !e.main && s.nap.Load() == awake
 	s.mu.Unlock()
 	if !running {
 		return false

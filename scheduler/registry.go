@@ -57,6 +57,14 @@ func unregisterScheduler(s *Scheduler) {
 	}
 }
 
+// othersAwake reports whether some other live scheduler is not idle (s
+// itself being live and not idle).
+func othersAwake() bool {
+	c := registry.counts.Load()
+	live, idle := c>>32, c&(liveOne-1)
+	return idle+1 < live
+}
+
 // goIdleLocked marks s idle, or reports false if that would leave every
 // live scheduler idle (a deadlock).
 func (s *Scheduler) goIdleLocked() bool {

@@ -40,8 +40,7 @@ type Scheduler struct {
 	zombies   []*worker
 	emptiedBy *entry // the tasklet whose blocking emptied the ring
 	wake      chan struct{}
-	woken     atomic.Bool // a wake-up arrived while sleeping: ends the spin
-	sleeping  bool
+	nap       atomic.Uint32 // see sleep.go
 	idle      bool
 	closing   bool
 	closed    bool

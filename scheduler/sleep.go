@@ -1,0 +1,93 @@
+package scheduler
+
+import (
+	"runtime"
+	"time"
+)
+
+// Sleeping and waking.
+//
+// Invariants:
+//   - nap is awake while the scheduler runs. Only the sleeper leaves awake
+//     (to spinning, under mu) and comes back to it (under mu). A waker,
+//     holding mu, moves spinning or parked to woken, once.
+//   - A sleeper that only another scheduler can wake counts itself idle
+//     (registry.go) after its spin, just before it parks: a partner that
+//     answers within the spin costs no update of the shared registry.
+//   - The sleeper first spins: it yields its thread a few times, watching
+//     nap. Only if it then moves spinning to parked itself does it block on
+//     the wake channel, and only a waker that finds it parked sends the
+//     token. So a partner that answers while the sleeper spins costs no
+//     channel operation on either side.
+//   - A token is sent under mu and only to a parked sleeper; a sleeper that
+//     stopped waiting for another reason (a timer) drains it under mu.
+const (
+	awake uint32 = iota
+	spinning
+	parked
+	woken
+)
+
+// spinWaits is how often a scheduler yields its thread, watching for a
+// wake-up, before it parks: a partner on another core usually answers within
+// a microsecond, and parking and unparking a goroutine costs more.
+const spinWaits = 4
+
+// sleepLocked sleeps until woken or until wait (>= 0) has passed. With idle
+// set, only another scheduler can wake s: it counts itself idle before it
+// parks, and reports false, without parking, if every other scheduler is
+// idle by then (nobody is left to wake it). Otherwise it reports true.
+func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
+	s.nap.Store(spinning)
+	s.mu.Unlock()
+	for i := 0; i < spinWaits && s.nap.Load() == spinning; i++ {
+		runtime.Gosched()
+	}
+	if idle && s.nap.Load() == spinning {
+		s.mu.Lock()
+		if s.nap.Load() == spinning && !s.goIdleLocked() {
+			s.nap.Store(awake)
+			return false
+		}
+		s.mu.Unlock()
+	}
+	drain := false
+	if s.nap.CompareAndSwap(spinning, parked) {
+		if wait < 0 {
+			<-s.wake
+		} else {
+			t := s.clock.NewTimer(wait)
+			select {
+			case <-s.wake:
+			case <-t.C():
+				drain = true // if a waker came meanwhile
+			}
+			t.Stop()
+		}
+	}
+	awaitAtomic()
+	s.mu.Lock()
+	if drain && s.nap.Load() == woken { // its token is still there
+		<-s.wake
+	}
+	s.nap.Store(awake)
+	s.leaveIdleLocked()
+	return true
+}
+
+// wakeLocked wakes s if it sleeps.
+func (s *Scheduler) wakeLocked() {
+	for {
+		v := s.nap.Load()
+		if v == awake || v == woken {
+			return
+		}
+		if s.nap.CompareAndSwap(v, woken) {
+			s.leaveIdleLocked()
+			if v == parked {
+				s.wake <- struct{}{} // never blocks: one token per parked sleep
+			}
+			return
+		}
+	}
+}
