@@ -354,3 +354,47 @@ func TestWakerBridgesAlienUpcalls(t *testing.T) {
 	_, err = ch.Receive(s.Main())
 	assert.ErrorIs(t, err, tasklet.ErrDeadlock, "nothing can wake it any more")
 }
+
+// A wake-up that races a sleeper's timer is never lost nor left behind: B's
+// main receives with timeouts from 0 to 40µs while A's main sends 0..n-1;
+// every timeout is retried, and B gets each value once, in order. The
+// sleeper is woken while it spins, while it is parked, and just as its
+// timer fires.
+func TestWakeRacesTimer(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const n = 2000
+	ch := channel.New[int]()
+	var got []int
+	timeouts := 0
+	b := startRemote(t, nil, func(s *scheduler.Scheduler) {
+		for i := 0; len(got) < n; i++ {
+			d := time.Duration(i%5) * 10 * time.Microsecond
+			v, err := ch.ReceiveTimeout(s.Main(), d)
+			if errors.Is(err, tasklet.ErrTimeout) {
+				if d > 0 {
+					timeouts++
+				}
+				continue
+			}
+			if !assert.NoError(t, err) {
+				return
+			}
+			got = append(got, v)
+		}
+	})
+	a := newSched(t)
+	for i := 0; i < n; i++ {
+		if i%8 == 0 {
+			time.Sleep(20 * time.Microsecond) // let B's timers run out
+		}
+		require.NoError(t, ch.Send(a.Main(), i))
+	}
+	b.wait()
+	closeSched(t, a)
+	want := make([]int, n)
+	for i := range want {
+		want[i] = i
+	}
+	assert.Equal(t, want, got)
+	assert.Positive(t, timeouts, "timers ran out while B slept")
+}

@@ -11,14 +11,16 @@ import (
 //   - nap is awake while the scheduler runs. Only the sleeper leaves awake
 //     (to spinning, under mu) and comes back to it (under mu). A waker,
 //     holding mu, moves spinning or parked to woken, once.
-//   - A sleeper that only another scheduler can wake counts itself idle
-//     (registry.go) after its spin, just before it parks: a partner that
-//     answers within the spin costs no update of the shared registry.
 //   - The sleeper first spins: it yields its thread a few times, watching
 //     nap. Only if it then moves spinning to parked itself does it block on
 //     the wake channel, and only a waker that finds it parked sends the
 //     token. So a partner that answers while the sleeper spins costs no
 //     channel operation on either side.
+//   - A sleeper that only another scheduler can wake counts itself idle
+//     (registry.go) after its spin, under mu, just before it parks: a
+//     partner that answers within the spin costs no update of the shared
+//     registry either. While it spins it counts as awake, so a deadlock
+//     among schedulers is reported by the last one to stop spinning.
 //   - A token is sent under mu and only to a parked sleeper; a sleeper that
 //     stopped waiting for another reason (a timer) drains it under mu.
 const (
