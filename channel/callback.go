@@ -28,8 +28,14 @@ func SetCallback(fn Callback) Callback {
 	return nil
 }
 
+// notify calls the channel callback, if one is set. It is small enough to
+// be inlined: the common case (none set) costs one load.
 func (c *Channel[T]) notify(t *tasklet.Tasklet, sending, willBlock bool) {
 	if p := callback.Load(); p != nil {
-		(*p)(c, t, sending, willBlock)
+		c.call(*p, t, sending, willBlock)
 	}
+}
+
+func (c *Channel[T]) call(fn Callback, t *tasklet.Tasklet, sending, willBlock bool) {
+	fn(c, t, sending, willBlock)
 }
