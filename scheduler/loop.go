@@ -36,7 +36,14 @@ const maxDepth = 32
 // taken itself out of the front of the ring (rotated, removed, blocked). It
 // returns when e runs again. Called with s.mu held; returns with it released.
 func (s *Scheduler) switchLocked(e *entry) {
-	next := s.fastNextLocked()
+	// fastNextLocked, written out: this is the path of every switch.
+	var next *entry
+	if s.ring.n == 0 || len(s.timers) > 0 || s.budgetDueLocked() {
+		s.cur = nil
+	} else {
+		next = s.ring.front()
+		s.makeCurrentLocked(next)
+	}
 	s.mu.Unlock()
 	if next == e {
 		return
@@ -65,7 +72,11 @@ func (s *Scheduler) makeCurrentLocked(e *entry) {
 	if s.accounting {
 		s.accountLocked(prev)
 	}
-	s.startSliceLocked(prev)
+	left := int64(checkInterval) // startSliceLocked, written out
+	if s.budget.armed {
+		left = s.budgetSliceLocked()
+	}
+	s.chargeLocked(prev, left)
 	s.cur = e
 	s.last = e
 	e.setState(tasklet.Current)
