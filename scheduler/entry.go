@@ -392,21 +392,23 @@ const (
 
 // makeRunnableLocked puts a paused, new or just-unblocked e in the ring.
 func (s *Scheduler) makeRunnableLocked(e *entry, place placement) {
-	running := 0
-	if s.cur != nil && s.ring.front() == s.cur {
-		running = 1
-	}
-	switch place {
-	case atEnd:
+	if place == atEnd {
 		s.ring.pushBack(e)
-	case runNext:
+	} else {
+		running := 0
+		if s.cur != nil && s.ring.front() == s.cur {
+			running = 1
+		}
+		if place == wakeLane {
+			running += s.lane
+			s.lane++
+		}
 		s.ring.insertAt(running, e)
-	case wakeLane:
-		s.ring.insertAt(running+s.lane, e)
-		s.lane++
 	}
 	e.setState(tasklet.Scheduled)
-	s.wakeLocked()
+	if s.nap.Load() != awake {
+		s.wakeLocked()
+	}
 }
 
 // Remove implements Remove.

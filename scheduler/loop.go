@@ -115,25 +115,21 @@ func (s *Scheduler) transfer(x *entry) {
 		case y == nil && x.main:
 			s.target = s.pick()
 		case y != nil && !y.main && y.child == nil && x.depth < maxDepth:
-			s.step(x, y)
+			// Resume the leaf y until it yields back (or ends).
+			if !y.started && !s.start(y) {
+				continue
+			}
+			x.child = y
+			y.depth = x.depth + 1
+			y.w.next()
+			x.child = nil
+			if y.w.exited {
+				s.finish(y)
+			}
 		default:
 			x.w.suspend()  // up the chain
 			s = x.s.Load() // x may have been adopted by another scheduler meanwhile
 		}
-	}
-}
-
-// step resumes the leaf y from x until y yields back (or ends).
-func (s *Scheduler) step(x, y *entry) {
-	if !y.started && !s.start(y) {
-		return
-	}
-	x.child = y
-	y.depth = x.depth + 1
-	y.w.next()
-	x.child = nil
-	if y.w.exited {
-		s.finish(y)
 	}
 }
 
