@@ -525,7 +525,11 @@ func (e *entry) Tick() {
 
 // Park implements Park.
 func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
-	s := e.lockOwner()
+	s := e.s.Load() // lockOwner, written out: once per channel message
+	s.mu.Lock()
+	if e.s.Load() != s {
+		s = e.relockOwner(s)
+	}
 	if err := s.checkCurrentLocked(e); err != nil {
 		b.Cancel(e.t, err)
 		s.mu.Unlock()
@@ -585,7 +589,11 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 
 // Ready implements Ready.
 func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) {
-	s := e.lockOwner()
+	s := e.s.Load() // lockOwner, written out: once per channel message
+	s.mu.Lock()
+	if e.s.Load() != s {
+		s = e.relockOwner(s)
+	}
 	if e.st != tasklet.Blocked {
 		// The tasklet has queued itself but not suspended yet.
 		e.woken = true
