@@ -15,7 +15,7 @@ import (
 //     releases it when that tasklet suspends; SetAtomic takes or releases it
 //     for the running tasklet. It is never taken while a Scheduler.mu or a
 //     channel lock is held, so atomic code may take those freely.
-//   - atomicHeld is 1 from just after atomicLock is taken until just before
+//   - atomicHeld is true from just after atomicLock is taken until just before
 //     it is released, so a tasklet that wakes another scheduler from inside
 //     atomic has set it before the wake-up.
 var (

@@ -406,9 +406,7 @@ func (s *Scheduler) makeRunnableLocked(e *entry, place placement) {
 		s.ring.insertAt(running, e)
 	}
 	e.setState(tasklet.Scheduled)
-	if s.nap.Load() != awake {
-		s.wakeLocked()
-	}
+	s.wakeLocked()
 }
 
 // Remove implements Remove.
