@@ -46,8 +46,10 @@ func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 		runtime.Gosched()
 	}
 	if idle && s.nap.Load() == spinning {
+		// Count s idle, or report that nobody is left to wake it; a Waker
+		// taken by another goroutine while s spun can wake it still.
 		s.mu.Lock()
-		if s.nap.Load() == spinning && !s.goIdleLocked() {
+		if s.nap.Load() == spinning && s.wakers == 0 && !s.goIdleLocked() {
 			s.nap.Store(awake)
 			return false
 		}
