@@ -316,7 +316,7 @@ func (s *Scheduler) napLocked(wait time.Duration, quiet bool) bool {
 		return false // nothing waits: nothing to be woken for
 	}
 	onlyOthers := wait < 0 && s.blocking == 0 && s.wakers == 0
-	if onlyOthers && !othersAwake() {
+	if onlyOthers && !othersAwake(registry.counts.Load()) {
 		return false
 	}
 	return s.sleepLocked(wait, onlyOthers)

@@ -57,10 +57,9 @@ func unregisterScheduler(s *Scheduler) {
 	}
 }
 
-// othersAwake reports whether some other live scheduler is not idle (s
-// itself being live and not idle).
-func othersAwake() bool {
-	c := registry.counts.Load()
+// othersAwake reports whether, by the counts c, some live scheduler other
+// than the caller (itself live and not idle) is not idle.
+func othersAwake(c uint64) bool {
 	live, idle := c>>32, c&(liveOne-1)
 	return idle+1 < live
 }
@@ -70,7 +69,7 @@ func othersAwake() bool {
 func (s *Scheduler) goIdleLocked() bool {
 	for {
 		c := registry.counts.Load()
-		if live, idle := c>>32, c&(liveOne-1); idle+1 >= live {
+		if !othersAwake(c) {
 			return false
 		}
 		if registry.counts.CompareAndSwap(c, c+1) {
