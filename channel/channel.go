@@ -191,7 +191,8 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 		partner := r.t
 		c.mu.Unlock()
 		c.notify(t, true, false)
-		return c.handoff(t, partner, true)
+		c.handoff(t, partner, true)
+		return nil
 	}
 	if c.count < len(c.buf) && !c.closing {
 		c.putLocked(item[T]{v, err})
@@ -305,25 +306,13 @@ func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) err
 // The caller's operation is complete whatever happens here: a kill or throw
 // that reaches t during the switch stays pending for its next call, so that
 // a delivered value is never reported as failed nor a received one lost.
-func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
-	prt, rt := partner.Runtime(), t.Runtime()
-	if !prt.SameOwner(rt) {
-		prt.Ready(nil, t, false)
-		return nil
-	}
+func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) {
 	p := c.pref.Load()
-	favoursPartner := (sending && p < 0) || (!sending && p > 0)
-	switch {
-	case c.scheduleAll.Load():
-		prt.Ready(nil, t, false)
-	case favoursPartner:
-		prt.Ready(nil, t, true)
-	default:
-		prt.Ready(nil, t, false)
-		return nil
+	all := c.scheduleAll.Load()
+	favoursPartner := !all && ((sending && p < 0) || (!sending && p > 0))
+	if partner.Runtime().Ready(nil, t, favoursPartner) && (favoursPartner || all) {
+		t.Runtime().Yield()
 	}
-	rt.Yield()
-	return nil
 }
 
 // recycleSenderLocked keeps a sender's waiter that has left sendq for the

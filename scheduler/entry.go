@@ -561,7 +561,9 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 	s.ring.popFront()
 	e.setState(tasklet.Blocked)
 	e.blockedOn = b
-	s.emptiedBy = e
+	if s.ring.n == 0 {
+		s.emptiedBy = e // read only while the ring is empty
+	}
 	if timeout >= 0 {
 		s.armLocked(e, timeout)
 	}
@@ -586,28 +588,42 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 }
 
 // Ready implements Ready.
-func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) {
+func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) bool {
 	s := e.s.Load() // lockOwner, written out: once per channel message
 	s.mu.Lock()
 	if e.s.Load() != s {
 		s = e.relockOwner(s)
 	}
+	we, _ := entryOf(waker)
+	local := we != nil && we.s.Load() == s
 	if e.st != tasklet.Blocked {
 		// The tasklet has queued itself but not suspended yet.
 		e.woken = true
 		e.wakeErr = err
 		s.mu.Unlock()
-		return
+		return local
 	}
 	place := wakeLane // woken from outside the scheduler
-	switch {
-	case next:
-		place = runNext
-	case waker != nil && e.SameOwner(waker.Runtime()):
+	if local {
+		if !next && e.tidx < 0 && s.ring.n < len(s.ring.buf) {
+			// readyLocked and pushBack, written out: once per channel
+			// message. s runs the waker: it needs no wake-up.
+			e.wakeErr = err
+			e.blockedOn = nil
+			s.ring.buf[(s.ring.head+s.ring.n)&s.ring.mask()] = e
+			s.ring.n++
+			e.setState(tasklet.Scheduled)
+			s.mu.Unlock()
+			return true
+		}
 		place = atEnd
+		if next {
+			place = runNext
+		}
 	}
 	s.readyLocked(e, err, place)
 	s.mu.Unlock()
+	return local
 }
 
 // readyLocked makes the blocked e runnable with Park result err.

@@ -60,9 +60,13 @@ type Runtime interface {
 	// Ready makes a parked tasklet runnable; err becomes Park's result.
 	// Call it exactly once, after removing the tasklet from b's queue and
 	// releasing b's lock. waker is the tasklet calling Ready (nil from a
-	// plain goroutine); with next set, the tasklet runs right after the
-	// waker (same scheduler) or next on its own scheduler.
-	Ready(err error, waker *Tasklet, next bool)
+	// plain goroutine). Ready reports whether the tasklet belongs to the
+	// waker's scheduler: only then may the waker switch to it, and only
+	// then is next honoured (the tasklet runs right after the waker rather
+	// than after every runnable tasklet). A tasklet woken from another
+	// scheduler or goroutine runs next on its own scheduler, after those
+	// woken from outside before it.
+	Ready(err error, waker *Tasklet, next bool) (local bool)
 	// Atomic acquires (on) or releases (off) the cross-scheduler exclusion
 	// for the running tasklet; Tasklet.SetAtomic calls it.
 	Atomic(on bool)
