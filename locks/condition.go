@@ -174,13 +174,6 @@ func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duratio
 	}
 }
 
-// phases of a Wait, for its deferred clean-up.
-const (
-	parked = iota
-	reacquiring
-	done
-)
-
 func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, err error) {
 	if err := checkCaller(t); err != nil {
 		return false, err
@@ -206,17 +199,11 @@ func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, er
 		c.leave(w, t)
 		return false, err
 	}
-	phase := parked
-	defer func() {
-		if phase != done { // unwinding: a kill in Park or in the re-acquire
-			c.leave(w, t)
-			reacquireUnwinding(t, cl, saved)
-		}
-	}()
+	u := unwinding{c: c, w: w, t: t, cl: cl, saved: saved}
+	defer u.run()
 	perr := t.Runtime().Park((*condWait)(c), d)
-	phase = reacquiring
 	throwErr, lockErr := restore(t, cl, saved)
-	phase = done
+	u.c = nil // the wait is over: nothing to undo
 	if lockErr != nil {
 		c.leave(w, t) // pass on a notification we cannot act on
 		return false, lockErr
@@ -234,6 +221,23 @@ func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, er
 	return false, perr
 }
 
+// unwinding is the clean-up of a Wait that unwinds (a kill in Park or in
+// the re-acquire): it leaves the condition and re-acquires the lock.
+type unwinding struct {
+	c     *Condition // nil once the wait is over
+	w     *waiter
+	t     *tasklet.Tasklet
+	cl    condLock
+	saved int
+}
+
+func (u *unwinding) run() {
+	if u.c != nil {
+		u.c.leave(u.w, u.t)
+		reacquireUnwinding(u.t, u.cl, u.saved)
+	}
+}
+
 // leave takes w out for good: out of the queue if it is still there, and a
 // notification it received passes on to the next waiter that was already
 // waiting when it was given.
@@ -244,7 +248,7 @@ func (c *Condition) leave(w *waiter, waker *tasklet.Tasklet) {
 		c.q.unlink(w)
 	} else if w.notified {
 		if h := c.q.first; h != nil && h.seq <= w.limit {
-			c.notifyLocked(w.limit, &wl)
+			wl.add(c.popLocked(w.limit).t)
 		}
 	}
 	w.state = idle
@@ -252,11 +256,12 @@ func (c *Condition) leave(w *waiter, waker *tasklet.Tasklet) {
 	wl.ready(nil, waker)
 }
 
-// notifyLocked notifies the first waiter, with c.mu held.
-func (c *Condition) notifyLocked(limit uint64, wl *wakeList) {
+// popLocked takes out the first waiter, which must exist, as notified with
+// limit; c.mu held.
+func (c *Condition) popLocked(limit uint64) *waiter {
 	w := c.q.pop()
 	w.notified, w.limit = true, limit
-	wl.add(w.t)
+	return w
 }
 
 // restore re-acquires the lock after a wait. A thrown error that cuts the
@@ -333,10 +338,23 @@ func (c *Condition) notify(t *tasklet.Tasklet, n int) {
 	if n == 0 {
 		return
 	}
-	var wl wakeList
 	c.mu.Lock()
+	if n == 1 || c.q.n <= 1 {
+		// The common case, without a wakeList.
+		w := c.q.first
+		if w == nil {
+			c.mu.Unlock()
+			return
+		}
+		c.popLocked(c.seq)
+		wt := w.t
+		c.mu.Unlock()
+		wt.Runtime().Ready(nil, t, false)
+		return
+	}
+	var wl wakeList
 	for limit := c.seq; n > 0 && c.q.n > 0; n-- {
-		c.notifyLocked(limit, &wl)
+		wl.add(c.popLocked(limit).t)
 	}
 	c.mu.Unlock()
 	wl.ready(nil, t)

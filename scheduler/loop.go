@@ -40,6 +40,12 @@ func (s *Scheduler) switchLocked(e *entry) {
 	var next *entry
 	if s.ring.n == 0 || len(s.timers) > 0 || s.budgetDueLocked() {
 		s.cur = nil
+		if e.main && !e.t.Atomic() {
+			// The root decides, and it is e: pick with the lock held.
+			s.target = s.pickLocked()
+			s.transfer(e)
+			return
+		}
 	} else {
 		next = s.ring.front()
 		s.makeCurrentLocked(next)
@@ -273,8 +279,16 @@ func (s *Scheduler) deliverLocked(err error) {
 // blocked last.
 func (s *Scheduler) pick() *entry {
 	s.mu.Lock()
+	return s.pickLocked()
+}
+
+// pickLocked is pick with s.mu held; it returns with s.mu released.
+func (s *Scheduler) pickLocked() *entry {
 	for {
-		wait := s.fireLocked()
+		wait := time.Duration(-1)
+		if len(s.timers) > 0 {
+			wait = s.fireLocked()
+		}
 		if len(s.frames) > 0 && s.budgetDueLocked() {
 			s.returnFromRunLocked()
 		}
@@ -282,7 +296,9 @@ func (s *Scheduler) pick() *entry {
 			prev := s.last
 			s.makeCurrentLocked(e)
 			s.mu.Unlock()
-			s.callback(prev, e)
+			if s.onSchedule != nil {
+				s.callback(prev, e)
+			}
 			return e
 		}
 		// The ring is empty.
