@@ -395,18 +395,27 @@ func (s *Scheduler) makeRunnableLocked(e *entry, place placement) {
 	if place == atEnd {
 		s.ring.pushBack(e)
 	} else {
-		running := 0
-		if s.cur != nil && s.ring.front() == s.cur {
-			running = 1
-		}
+		s.ring.insertAt(s.positionLocked(place), e)
 		if place == wakeLane {
-			running += s.lane
 			s.lane++
 		}
-		s.ring.insertAt(running, e)
 	}
 	e.setState(tasklet.Scheduled)
 	s.wakeLocked()
+}
+
+// positionLocked returns where in the ring a tasklet made runnable with
+// place runNext or wakeLane goes: after the running tasklet, and for
+// wakeLane after those woken from outside before it.
+func (s *Scheduler) positionLocked(place placement) int {
+	i := 0
+	if s.cur != nil && s.ring.front() == s.cur {
+		i = 1
+	}
+	if place == wakeLane {
+		i += s.lane
+	}
+	return i
 }
 
 // Remove implements Remove.
@@ -603,23 +612,28 @@ func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) bool {
 		s.mu.Unlock()
 		return local
 	}
-	place := wakeLane // woken from outside the scheduler
-	if local {
-		if !next && e.tidx < 0 && s.ring.n < len(s.ring.buf) {
-			// readyLocked and pushBack, written out: once per channel
-			// message. s runs the waker: it needs no wake-up.
-			e.wakeErr = err
-			e.blockedOn = nil
-			s.ring.buf[(s.ring.head+s.ring.n)&s.ring.mask()] = e
-			s.ring.n++
-			e.setState(tasklet.Scheduled)
-			s.mu.Unlock()
-			return true
+	place := atEnd
+	switch {
+	case !local:
+		place = wakeLane // woken from outside the scheduler
+	case next:
+		place = runNext
+	}
+	if e.tidx < 0 && s.ring.n < len(s.ring.buf) &&
+		(place == atEnd || place == wakeLane && s.positionLocked(wakeLane) >= s.ring.n) {
+		// readyLocked and makeRunnableLocked, written out for their common
+		// case, an append to the ring: once per channel message or wake-up.
+		e.wakeErr = err
+		e.blockedOn = nil
+		s.ring.buf[(s.ring.head+s.ring.n)&s.ring.mask()] = e
+		s.ring.n++
+		e.setState(tasklet.Scheduled)
+		if !local {
+			s.lane++
+			s.wakeLocked()
 		}
-		place = atEnd
-		if next {
-			place = runNext
-		}
+		s.mu.Unlock()
+		return local
 	}
 	s.readyLocked(e, err, place)
 	s.mu.Unlock()
