@@ -612,28 +612,32 @@ func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) bool {
 		s.mu.Unlock()
 		return local
 	}
-	place := atEnd
-	switch {
-	case !local:
-		place = wakeLane // woken from outside the scheduler
-	case next:
-		place = runNext
-	}
-	if e.tidx < 0 && s.ring.n < len(s.ring.buf) &&
-		(place == atEnd || place == wakeLane && s.positionLocked(wakeLane) >= s.ring.n) {
+	if e.tidx < 0 && s.ring.n < len(s.ring.buf) {
 		// readyLocked and makeRunnableLocked, written out for their common
-		// case, an append to the ring: once per channel message or wake-up.
-		e.wakeErr = err
-		e.blockedOn = nil
-		s.ring.buf[(s.ring.head+s.ring.n)&s.ring.mask()] = e
-		s.ring.n++
-		e.setState(tasklet.Scheduled)
-		if !local {
+		// cases, appends to the ring: once per channel message or wake-up.
+		switch {
+		case local && !next: // atEnd; s runs the waker, it needs no wake-up
+			e.wakeErr, e.blockedOn = err, nil
+			s.ring.appendRoom(e)
+			e.setState(tasklet.Scheduled)
+			s.mu.Unlock()
+			return true
+		case !local && s.positionLocked(wakeLane) >= s.ring.n:
+			e.wakeErr, e.blockedOn = err, nil
+			s.ring.appendRoom(e)
+			e.setState(tasklet.Scheduled)
 			s.lane++
 			s.wakeLocked()
+			s.mu.Unlock()
+			return false
 		}
-		s.mu.Unlock()
-		return local
+	}
+	place := wakeLane // woken from outside the scheduler
+	if local {
+		place = atEnd
+		if next {
+			place = runNext
+		}
 	}
 	s.readyLocked(e, err, place)
 	s.mu.Unlock()

@@ -39,6 +39,11 @@ func (r *ring) pushBack(e *entry) {
 	if r.n == len(r.buf) {
 		r.grow()
 	}
+	r.appendRoom(e)
+}
+
+// appendRoom appends e at the end of the cycle; the ring must have room.
+func (r *ring) appendRoom(e *entry) {
 	r.buf[(r.head+r.n)&(len(r.buf)-1)] = e
 	r.n++
 }
