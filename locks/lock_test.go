@@ -185,3 +185,40 @@ func TestLockReleasedFromPlainGoroutine(t *testing.T) {
 	assert.True(t, l.Locked(), "held by main again")
 	require.NoError(t, l.Release(main))
 }
+
+// A plain goroutine may also release a Lock on behalf of a tasklet that is
+// not running (here a new one of the waiter's own scheduler): the waiter's
+// scheduler, asleep, is woken all the same.
+func TestLockReleasedOnBehalfOfIdleTasklet(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	main := s.Main()
+	idle, err := s.NewTasklet("idle", func(*tasklet.Tasklet) {})
+	require.NoError(t, err)
+	var l locks.Lock
+	require.NoError(t, l.Acquire(main))
+	wk, err := s.Waker()
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	acquired := make(chan struct{})
+	go func() {
+		defer wk.Release() // that would wake main too: only once it has the lock
+		for main.State() != tasklet.Blocked {
+			time.Sleep(100 * time.Microsecond)
+		}
+		time.Sleep(time.Millisecond) // main's scheduler is asleep by now
+		done <- l.Release(idle)
+		select {
+		case <-acquired:
+		case <-time.After(10 * time.Second):
+			t.Error("the Release did not wake the waiter's scheduler")
+		}
+	}()
+	require.NoError(t, l.Acquire(main)) // parks, without a timer, until the goroutine releases
+	close(acquired)
+	require.NoError(t, <-done)
+	assert.Equal(t, tasklet.New, idle.State(), "the idle tasklet was not run")
+	require.NoError(t, l.Release(main))
+	require.NoError(t, idle.Kill())
+}

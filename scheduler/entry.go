@@ -616,10 +616,13 @@ func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) bool {
 		// readyLocked and makeRunnableLocked, written out for their common
 		// cases, appends to the ring: once per channel message or wake-up.
 		switch {
-		case local && !next: // atEnd; s runs the waker, it needs no wake-up
+		case local && !next: // atEnd
 			e.wakeErr, e.blockedOn = err, nil
 			s.ring.appendRoom(e)
 			e.setState(tasklet.Scheduled)
+			if s.cur != we { // not called by the running waker: s may sleep
+				s.wakeLocked()
+			}
 			s.mu.Unlock()
 			return true
 		case !local && s.positionLocked(wakeLane) >= s.ring.n:

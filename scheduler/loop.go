@@ -47,8 +47,25 @@ func (s *Scheduler) switchLocked(e *entry) {
 			return
 		}
 	} else {
+		// makeCurrentLocked, written out: this is the path of every switch.
 		next = s.ring.front()
-		s.makeCurrentLocked(next)
+		prev := s.last
+		if s.accounting {
+			s.accountLocked(prev)
+		}
+		left := int64(checkInterval)
+		if s.budget.armed {
+			left = s.budgetSliceLocked()
+		}
+		s.chargeLocked(prev, left)
+		s.cur = next
+		s.last = next
+		next.setState(tasklet.Current)
+		s.switches++
+		s.lane = 0
+		if s.stallAfter > 0 {
+			s.progress.Inc()
+		}
 	}
 	s.mu.Unlock()
 	if next == e {
@@ -73,6 +90,8 @@ func (s *Scheduler) fastNextLocked() *entry {
 	return next
 }
 
+// makeCurrentLocked makes e, the ring's front, the running tasklet and
+// charges the one that ran. switchLocked has a written-out copy: change both.
 func (s *Scheduler) makeCurrentLocked(e *entry) {
 	prev := s.last
 	if s.accounting {
