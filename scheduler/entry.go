@@ -576,7 +576,28 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 	if timeout >= 0 {
 		s.armLocked(e, timeout)
 	}
-	s.switchLocked(e)
+	// switchLocked, written out with transfer's two common hops: see
+	// transfer. It returns when e runs again.
+	if s.leaveLocked(e) {
+		for y := s.target; y != e; y = s.target {
+			switch {
+			case y != nil && y.started && !y.main && y.child == nil && e.depth < maxDepth && !e.t.Atomic():
+				e.child = y // down to the leaf y, which yields back
+				y.depth = e.depth + 1
+				y.w.next()
+				e.child = nil
+				if y.w.exited {
+					s.finish(y)
+				}
+			case y != nil && (y.main || y.child != nil) && !e.t.Atomic():
+				e.w.suspend() // up the chain
+				s = e.s.Load()
+			default:
+				s.transfer(e) // picking, starting, a deep chain, atomic
+				s = e.s.Load()
+			}
+		}
+	}
 	// Whoever woke us set wakeErr under the lock before making us runnable.
 	// A kill or throw that arrived after a partner had taken us stays
 	// pending for the next switch point: the completed wait is not undone.

@@ -36,6 +36,14 @@ const maxDepth = 32
 // taken itself out of the front of the ring (rotated, removed, blocked). It
 // returns when e runs again. Called with s.mu held; returns with it released.
 func (s *Scheduler) switchLocked(e *entry) {
+	if s.leaveLocked(e) {
+		s.transfer(e)
+	}
+}
+
+// leaveLocked is switchLocked up to the switch itself: it chooses who runs
+// next (s.target), releases s.mu and reports whether e must transfer to it.
+func (s *Scheduler) leaveLocked(e *entry) bool {
 	// fastNextLocked, written out: this is the path of every switch.
 	var next *entry
 	if s.ring.n == 0 || len(s.timers) > 0 || s.budgetDueLocked() {
@@ -43,8 +51,7 @@ func (s *Scheduler) switchLocked(e *entry) {
 		if e.main && !e.t.Atomic() {
 			// The root decides, and it is e: pick with the lock held.
 			s.target = s.pickLocked()
-			s.transfer(e)
-			return
+			return true
 		}
 	} else {
 		// makeCurrentLocked, written out: this is the path of every switch.
@@ -69,13 +76,13 @@ func (s *Scheduler) switchLocked(e *entry) {
 	}
 	s.mu.Unlock()
 	if next == e {
-		return
+		return false
 	}
 	if next != nil && s.onSchedule != nil {
 		s.callback(e, next)
 	}
 	s.target = next
-	s.transfer(e)
+	return true
 }
 
 // fastNextLocked makes the ring's front current and returns it, or returns
@@ -91,7 +98,7 @@ func (s *Scheduler) fastNextLocked() *entry {
 }
 
 // makeCurrentLocked makes e, the ring's front, the running tasklet and
-// charges the one that ran. switchLocked has a written-out copy: change both.
+// charges the one that ran. leaveLocked has a written-out copy: change both.
 func (s *Scheduler) makeCurrentLocked(e *entry) {
 	prev := s.last
 	if s.accounting {
@@ -124,6 +131,11 @@ func (s *Scheduler) accountLocked(prev *entry) {
 // transfer runs the chain from x, which has chosen s.target, until x is the
 // target again. x holds no lock. The atomic exclusion is released while x
 // is not running its own code.
+//
+// Park writes out its two common hops, down to a leaf and up the chain:
+// every frame live across a coroutine switch costs a mispredicted return
+// each time the switch comes back, and Park is on the path of every
+// blocking channel or lock operation.
 func (s *Scheduler) transfer(x *entry) {
 	atomicOn := x.t.Atomic()
 	if atomicOn {
