@@ -578,7 +578,10 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 	}
 	// switchLocked, written out with transfer's two common hops: see
 	// transfer. It returns when e runs again.
-	if s.leaveLocked(e) {
+	if h := s.leaveLocked(e); h != leaveStay {
+		if h == leavePick {
+			s.target = s.pickLocked()
+		}
 		for y := s.target; y != e; y = s.target {
 			switch {
 			case y != nil && y.started && !y.main && y.child == nil && e.depth < maxDepth && !e.t.Atomic():

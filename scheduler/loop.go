@@ -36,22 +36,34 @@ const maxDepth = 32
 // taken itself out of the front of the ring (rotated, removed, blocked). It
 // returns when e runs again. Called with s.mu held; returns with it released.
 func (s *Scheduler) switchLocked(e *entry) {
-	if s.leaveLocked(e) {
+	switch s.leaveLocked(e) {
+	case leavePick:
+		s.target = s.pickLocked()
+		fallthrough
+	case leaveSwitch:
 		s.transfer(e)
 	}
 }
 
+// How a switch leaves the running tasklet: see leaveLocked.
+const (
+	leaveStay   = iota // it runs on: nothing to switch to
+	leaveSwitch        // transfer to s.target
+	leavePick          // it is the root and must pick, with s.mu still held
+)
+
 // leaveLocked is switchLocked up to the switch itself: it chooses who runs
-// next (s.target), releases s.mu and reports whether e must transfer to it.
-func (s *Scheduler) leaveLocked(e *entry) bool {
+// next (s.target) and releases s.mu, except when the running tasklet e is
+// the root and must pick (pickLocked) with the lock held. The callers pick
+// and transfer themselves, so that fewer frames are live across the switch
+// or the sleep.
+func (s *Scheduler) leaveLocked(e *entry) int {
 	// fastNextLocked, written out: this is the path of every switch.
 	var next *entry
 	if s.ring.n == 0 || len(s.timers) > 0 || s.budgetDueLocked() {
 		s.cur = nil
 		if e.main && !e.t.Atomic() {
-			// The root decides, and it is e: pick with the lock held.
-			s.target = s.pickLocked()
-			return true
+			return leavePick
 		}
 	} else {
 		// makeCurrentLocked, written out: this is the path of every switch.
@@ -76,13 +88,13 @@ func (s *Scheduler) leaveLocked(e *entry) bool {
 	}
 	s.mu.Unlock()
 	if next == e {
-		return false
+		return leaveStay
 	}
 	if next != nil && s.onSchedule != nil {
 		s.callback(e, next)
 	}
 	s.target = next
-	return true
+	return leaveSwitch
 }
 
 // fastNextLocked makes the ring's front current and returns it, or returns
@@ -345,7 +357,10 @@ func (s *Scheduler) pickLocked() *entry {
 			s.main.setState(tasklet.Scheduled)
 			continue
 		}
-		if s.napLocked(wait, false) {
+		// napLocked(wait, false), written out: one frame less live
+		// across the sleep, on the path of every cross-thread wake-up.
+		onlyOthers := wait < 0 && s.blocking == 0 && s.wakers == 0
+		if (!onlyOthers || othersAwake(registry.counts.Load())) && s.sleepLocked(wait, onlyOthers) {
 			continue
 		}
 		s.deadlockLocked()
