@@ -45,11 +45,13 @@ func (s *Scheduler) switchLocked(e *entry) {
 	}
 }
 
-// How a switch leaves the running tasklet: see leaveLocked.
+// leave says how a switch leaves the running tasklet: see leaveLocked.
+type leave int
+
 const (
-	leaveStay   = iota // it runs on: nothing to switch to
-	leaveSwitch        // transfer to s.target
-	leavePick          // it is the root and must pick, with s.mu still held
+	leaveStay   leave = iota // it runs on: nothing to switch to
+	leaveSwitch              // transfer to s.target
+	leavePick                // it is the root and must pick, with s.mu still held
 )
 
 // leaveLocked is switchLocked up to the switch itself: it chooses who runs
@@ -57,7 +59,7 @@ const (
 // the root and must pick (pickLocked) with the lock held. The callers pick
 // and transfer themselves, so that fewer frames are live across the switch
 // or the sleep.
-func (s *Scheduler) leaveLocked(e *entry) int {
+func (s *Scheduler) leaveLocked(e *entry) leave {
 	// fastNextLocked, written out: this is the path of every switch.
 	var next *entry
 	if s.ring.n == 0 || len(s.timers) > 0 || s.budgetDueLocked() {
