@@ -340,14 +340,12 @@ func (c *Condition) notify(t *tasklet.Tasklet, n int) {
 	}
 	c.mu.Lock()
 	if n == 1 || c.q.n <= 1 {
-		// The common case, without a wakeList.
-		w := c.q.first
-		if w == nil {
+		// One waiter at most to wake, the common case: no wakeList.
+		if c.q.n == 0 {
 			c.mu.Unlock()
 			return
 		}
-		c.popLocked(c.seq)
-		wt := w.t
+		wt := c.popLocked(c.seq).t
 		c.mu.Unlock()
 		wt.Runtime().Ready(nil, t, false)
 		return
