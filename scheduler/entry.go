@@ -641,18 +641,14 @@ func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) bool {
 		// cases, appends to the ring: once per channel message or wake-up.
 		switch {
 		case local && !next: // atEnd
-			e.wakeErr, e.blockedOn = err, nil
-			s.ring.appendRoom(e)
-			e.setState(tasklet.Scheduled)
+			s.appendReadyLocked(e, err)
 			if s.cur != we { // not called by the running waker: s may sleep
 				s.wakeLocked()
 			}
 			s.mu.Unlock()
 			return true
 		case !local && s.positionLocked(wakeLane) >= s.ring.n:
-			e.wakeErr, e.blockedOn = err, nil
-			s.ring.appendRoom(e)
-			e.setState(tasklet.Scheduled)
+			s.appendReadyLocked(e, err)
 			s.lane++
 			s.wakeLocked()
 			s.mu.Unlock()
@@ -669,6 +665,14 @@ func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) bool {
 	s.readyLocked(e, err, place)
 	s.mu.Unlock()
 	return local
+}
+
+// appendReadyLocked makes the blocked e, which has no timer, runnable at
+// the end of the ring, which has room, with Park result err.
+func (s *Scheduler) appendReadyLocked(e *entry, err error) {
+	e.wakeErr, e.blockedOn = err, nil
+	s.ring.appendRoom(e)
+	e.setState(tasklet.Scheduled)
 }
 
 // readyLocked makes the blocked e runnable with Park result err.
