@@ -121,7 +121,10 @@ func (c *Channel[T]) SendTimeout(t *tasklet.Tasklet, v T, d time.Duration) error
 }
 
 // SendError makes the receiver's Receive return err (Stackless's
-// send_exception); it blocks like Send.
+// send_exception); it blocks like Send. If the receiver, on the caller's
+// scheduler, runs at once (the preference) and dies of an uncaught error that
+// is delivered to the caller (main, in no Run), SendError returns that error
+// (a *tasklet.PanicError), as Stackless raises it in the sender.
 func (c *Channel[T]) SendError(t *tasklet.Tasklet, err error) error {
 	if err == nil {
 		return tasklet.ErrNilError
@@ -191,8 +194,7 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 		partner := r.t
 		c.mu.Unlock()
 		c.notify(t, true, false)
-		c.handoff(t, partner, true)
-		return nil
+		return c.handoff(t, partner, true)
 	}
 	if c.count < len(c.buf) && !c.closing {
 		c.putLocked(item[T]{v, err})
@@ -238,7 +240,9 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		c.mu.Unlock()
 		c.notify(t, false, false)
 		if partner != nil {
-			c.handoff(t, partner, false)
+			if derr := c.handoff(t, partner, false); derr != nil {
+				return it.val, derr
+			}
 		}
 		return it.val, it.err
 	}
@@ -247,7 +251,9 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		c.recycleSenderLocked(s)
 		c.mu.Unlock()
 		c.notify(t, false, false)
-		c.handoff(t, partner, false)
+		if derr := c.handoff(t, partner, false); derr != nil {
+			return v, derr
+		}
 		return v, err
 	}
 	if berr := c.refuseLocked(t, timeout); berr != nil {
@@ -306,13 +312,18 @@ func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) err
 // The caller's operation is complete whatever happens here: a kill or throw
 // that reaches t during the switch stays pending for its next call, so that
 // a delivered value is never reported as failed nor a received one lost.
-func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) {
+// An uncaught error delivered to t (main, in no Run) during the switch, such
+// as the panic of a receiver that did not handle an error sent with
+// SendError, is returned: SPEC section 3 delivers it at once to the call
+// t is in (a receive returns it with the value received).
+func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
 	p := c.pref.Load()
 	all := c.scheduleAll.Load()
 	favoursPartner := !all && ((sending && p < 0) || (!sending && p > 0))
 	if partner.Runtime().Ready(nil, t, favoursPartner) && (favoursPartner || all) {
-		t.Runtime().Yield()
+		return t.Runtime().Yield()
 	}
+	return nil
 }
 
 // recycleSenderLocked keeps a sender's waiter that has left sendq for the

@@ -63,8 +63,9 @@ func (c budgetConfig) any() bool { return c.ticks > 0 || c.time > 0 }
 //   - tickLeft (owner thread only, read lock-free by Tick) counts down to the
 //     next slow check: the slice's remaining ticks under a tick budget, else
 //     a check interval. It is reset at every switch.
-//   - due is set when an interrupt must return the innermost Run: at the
-//     next switch the root pops that Run with victim (hard mode) or none.
+//   - due is set when an interrupt must return the armed Run: at the next
+//     switch the root ends that Run (and the Runs nested in it) with victim
+//     (hard mode) or none.
 //   - deferred is set when the budget ran out inside atomic: when atomic
 //     ends, tickLeft drops to zero so that the next tick interrupts.
 type budget struct {
@@ -146,7 +147,7 @@ func (s *Scheduler) budgetSliceLocked() int64 {
 	return b.cfg.ticks
 }
 
-// budgetDueLocked reports whether the innermost Run must return now, at a
+// budgetDueLocked reports whether the armed Run must return now, at a
 // switch: an interrupt is due, or a total budget is spent.
 func (s *Scheduler) budgetDueLocked() bool {
 	b := &s.budget
@@ -162,15 +163,17 @@ func (s *Scheduler) budgetDueLocked() bool {
 	return b.due
 }
 
-// returnFromRunLocked ends the innermost Run because of the budget.
+// returnFromRunLocked ends the armed Run, the outermost timed one, because
+// its budget ran out (SPEC 5): its caller becomes the front of the ring and
+// gets the victim. Runs nested in it end with it (endRunLocked).
 func (s *Scheduler) returnFromRunLocked() {
 	b := &s.budget
-	f := s.frames[len(s.frames)-1]
+	f := b.frame
 	if b.victim != nil {
 		f.victim = b.victim.t
 	}
 	b.due, b.victim = false, nil
-	s.popFrameLocked(f)
+	s.ring.pushFront(s.endRunLocked(f))
 }
 
 // tickSlow is Tick's slow path, for the running tasklet e.
@@ -213,9 +216,16 @@ func (e *entry) tickSlow(s *Scheduler) {
 	e.setState(tasklet.Paused)
 	s.emptiedBy = nil
 	s.switchLocked(e)
-	if _, err := e.resumed(); err != nil {
+	if e.sig.Load() {
+		// Tick returns nothing: a kill goes off here; a throw or a
+		// delivered error stays pending for the next call that can return
+		// it. A value from InsertValue has no call to return it.
 		s := e.lockOwner()
-		e.setPendingLocked(err) // Tick returns nothing: the next call gets it
+		if e.kill {
+			e.takePendingLocked() // unlocks and panics
+		}
+		e.value = nil
+		e.updateSigLocked()
 		s.mu.Unlock()
 	}
 }

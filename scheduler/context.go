@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -17,7 +18,8 @@ var ErrEnded = errors.New("scheduler: tasklet ended")
 // ErrKilled when it is killed (including by its scheduler's Close), ErrEnded
 // when its body returns, or its uncaught error. Pass it to code that takes a
 // context, so that killing a tasklet stops what it started. Safe from any
-// goroutine; a dead tasklet's context is already cancelled.
+// goroutine; a dead tasklet's context is already cancelled, with the cause
+// of its death.
 func Context(t *tasklet.Tasklet) context.Context {
 	e, ok := entryOf(t)
 	if !ok {
@@ -31,7 +33,7 @@ func Context(t *tasklet.Tasklet) context.Context {
 	if c.ctx == nil {
 		c.ctx, c.cancelCtx = context.WithCancelCause(context.Background())
 		if e.st == tasklet.Dead {
-			c.cancelCtx(ErrEnded)
+			c.cancelCtx(e.endCause())
 		}
 	}
 	return c.ctx
@@ -39,7 +41,52 @@ func Context(t *tasklet.Tasklet) context.Context {
 
 // ThrowOnDone throws context.Cause(ctx) into t when ctx is done, turning a
 // context's cancellation into a Throw (pending form). Call the returned stop
-// function to give up; it reports whether the throw was prevented.
-func ThrowOnDone(ctx context.Context, t *tasklet.Tasklet) (stop func() bool) {
-	return context.AfterFunc(ctx, func() { _ = t.Throw(context.Cause(ctx)) })
+// function when the guarded operation is over: it reports whether the throw
+// was delivered (a call of t returned it, or t's wait was cut with it), and
+// withdraws it if it is still pending, so that no later, unrelated call of t
+// gets it. After stop returns, the throw can no longer happen. A tasklet
+// that a withdrawn throw made runnable stays runnable. stop may be called
+// more than once; it is safe from any goroutine.
+func ThrowOnDone(ctx context.Context, t *tasklet.Tasklet) (stop func() (delivered bool)) {
+	e, ok := entryOf(t)
+	if !ok {
+		return func() bool { return false }
+	}
+	tok := &doneThrow{}
+	stopAfter := context.AfterFunc(ctx, func() {
+		tok.mu.Lock()
+		defer tok.mu.Unlock()
+		if !tok.stopped {
+			_ = e.raise(context.Cause(ctx), nil, tok)
+		}
+	})
+	return func() bool {
+		stopAfter()
+		tok.mu.Lock() // waits for a throw in progress
+		defer tok.mu.Unlock()
+		tok.stopped = true
+		return e.withdraw(tok)
+	}
+}
+
+// doneThrow is one throw of ThrowOnDone. stopped is guarded by mu;
+// delivered by the target's owner's mu, under which the target's cold.tok
+// points to it while the throw is pending.
+type doneThrow struct {
+	mu        sync.Mutex
+	stopped   bool
+	delivered bool
+}
+
+// withdraw takes back tok's throw if it is still pending for e, and reports
+// whether it was delivered.
+func (e *entry) withdraw(tok *doneThrow) bool {
+	s := e.lockOwner()
+	defer s.mu.Unlock()
+	if e.c != nil && e.c.tok == tok {
+		e.c.tok = nil
+		e.throwErr = nil
+		e.updateSigLocked()
+	}
+	return tok.delivered
 }

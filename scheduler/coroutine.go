@@ -81,7 +81,7 @@ func (w *worker) run(e *entry) {
 			err = &tasklet.PanicError{Tasklet: e.t, Value: r, Stack: debug.Stack()}
 		}
 		if s := e.s.Load(); err != nil && s.onError != nil {
-			err = s.callErrorHandler(e.t, err)
+			err = s.callErrorHandler(e, err)
 		}
 		if err != nil {
 			e.cold().err = err
@@ -92,6 +92,9 @@ func (w *worker) run(e *entry) {
 			"scheduler", strconv.FormatUint(s.id, 10),
 			"tasklet", strconv.FormatUint(e.t.ID(), 10),
 			"name", e.t.Name())))
+	}
+	if e.sig.Load() {
+		e.raiseBeforeStart() // a kill or throw came before its first instruction
 	}
 	e.t.Func()(e.t)
 	normal = true

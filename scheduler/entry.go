@@ -67,6 +67,7 @@ type cold struct {
 	err       error     // the uncaught error it died of: written as it ends
 	deliver   error     // an uncaught error delivered to this main or Run caller
 	frame     *runFrame // its Run call in progress
+	tok       *doneThrow // the ThrowOnDone throw pending in throwErr, if any
 	ctx       context.Context
 	cancelCtx context.CancelCauseFunc
 	runTime   int64 // ns run, with WithRunTimeAccounting
@@ -195,9 +196,53 @@ func (e *entry) takePendingLocked() error {
 		e.c.deliver = nil
 	} else {
 		err, e.throwErr = e.throwErr, nil
+		if err != nil && e.c != nil && e.c.tok != nil {
+			e.c.tok.delivered = true
+			e.c.tok = nil
+		}
 	}
 	e.updateSigLocked()
 	return err
+}
+
+// takeDelivered returns, and clears, an uncaught error delivered to e (a
+// main tasklet) while it was suspended; kills and throws stay pending.
+func (e *entry) takeDelivered() error {
+	s := e.lockOwner()
+	err := e.delivered()
+	if err != nil {
+		e.c.deliver = nil
+		e.updateSigLocked()
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// raiseBeforeStart runs on the coroutine of a tasklet about to run its first
+// instruction, when something was raised into it before it ever ran: a throw
+// becomes its uncaught error, raised here so that it reaches Run and the
+// error handler as a *tasklet.PanicError, in the tasklet's own context (it
+// wins over a kill that came with it: the tasklet dies either way); a kill
+// ends it silently. Its body never runs.
+func (e *entry) raiseBeforeStart() {
+	s := e.lockOwner()
+	err := e.throwErr
+	if err == nil {
+		if e.kill {
+			e.takePendingLocked() // unlocks and panics
+		}
+		s.mu.Unlock()
+		return
+	}
+	e.kill = false
+	e.throwErr = nil
+	if e.c != nil && e.c.tok != nil {
+		e.c.tok.delivered = true
+		e.c.tok = nil
+	}
+	e.updateSigLocked()
+	s.mu.Unlock()
+	panic(err)
 }
 
 // updateSigLocked recomputes sig from what is pending.
@@ -235,7 +280,9 @@ func (e *entry) Schedule(remove bool) (any, error) {
 	}
 	s.ring.popFront()
 	e.setState(tasklet.Paused)
-	s.emptiedBy = nil
+	// If this leaves nothing to run while main waits on something that
+	// cannot come, this call is the one that fails (deadlockLocked).
+	s.emptiedBy = e
 	s.switchLocked(e)
 	return e.resumed()
 }
@@ -278,16 +325,21 @@ func (e *entry) Enter() error {
 	return err
 }
 
-// Yield implements Yield.
-func (e *entry) Yield() {
+// Yield implements Yield: it returns an uncaught error delivered to e (a
+// main tasklet) while it yielded, as SPEC section 3 delivers it at once to
+// the pending call. A kill or throw that became pending meanwhile stays
+// pending (sig is still set).
+func (e *entry) Yield() error {
 	s := e.lockOwner()
 	if s.checkCurrentLocked(e) != nil {
 		s.mu.Unlock()
-		return
+		return nil
 	}
 	s.countTickLocked(e)
-	s.yieldLocked(e)
-	// Whatever became pending meanwhile stays pending (sig is still set).
+	if s.yieldLocked(e) && e.sig.Load() {
+		return e.takeDelivered()
+	}
+	return nil
 }
 
 // Run implements Run (remove false) and Switch (remove true).
@@ -321,6 +373,7 @@ func (e *entry) Run(target *tasklet.Tasklet, remove bool) error {
 	case tasklet.New, tasklet.Paused:
 		s.ring.pushBack(te)
 		te.setState(tasklet.Scheduled)
+		s.cutRunLocked(te)
 	}
 	s.switchToLocked(e, te, remove)
 	_, err = e.resumed()
@@ -355,6 +408,12 @@ func (e *entry) insert(v any, set, next bool) error {
 	case tasklet.Blocked:
 		return tasklet.ErrBlocked
 	case tasklet.Scheduled, tasklet.Current:
+		if set {
+			// It has no suspended call that v could be returned by: v
+			// would be lost (SPEC 1: inserting a scheduled tasklet is a
+			// no-op; the value makes it an error).
+			return tasklet.ErrScheduled
+		}
 		return nil
 	}
 	if s.closed {
@@ -370,6 +429,7 @@ func (e *entry) insert(v any, set, next bool) error {
 		place = runNext
 	}
 	s.makeRunnableLocked(e, place)
+	s.cutRunLocked(e)
 	return nil
 }
 
@@ -437,16 +497,16 @@ func (e *entry) Remove() error {
 }
 
 // Raise implements Kill (err nil) and Throw, pending (by nil) or immediate.
-func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
+func (e *entry) Raise(err error, by *tasklet.Tasklet) error { return e.raise(err, by, nil) }
+
+// raise is Raise; tok, if set, tracks a throw of ThrowOnDone.
+func (e *entry) raise(err error, by *tasklet.Tasklet, tok *doneThrow) error {
 	var be *entry
 	var s *Scheduler
 	if by != nil {
 		var ok bool
 		if be, ok = entryOf(by); !ok {
 			return tasklet.ErrDead
-		}
-		if be.s.Load() != e.s.Load() {
-			return tasklet.ErrForeign
 		}
 		var berr error
 		if s, berr = be.begin(); berr != nil {
@@ -458,6 +518,14 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 				panic(tasklet.KillPanic())
 			}
 			return err
+		}
+		if e.s.Load() != s {
+			// A tasklet of another scheduler: the immediate form takes
+			// the pending form there (SPEC 2), as Run of a foreign
+			// tasklet takes the remote path; the caller continues.
+			s.mu.Unlock()
+			be = nil
+			s = e.lockOwner()
 		}
 	} else {
 		s = e.lockOwner()
@@ -479,14 +547,18 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 		}
 		if e.blockedOn.Cancel(e.t, reason) {
 			s.readyLocked(e, reason, atEnd)
+			if tok != nil && err != nil {
+				tok.delivered = true // its wait returns err
+			}
 			break
 		}
-		e.setPendingLocked(err)
+		e.setPendingLocked(err, tok)
 	case tasklet.New, tasklet.Paused:
-		e.setPendingLocked(err)
+		e.setPendingLocked(err, tok)
 		s.makeRunnableLocked(e, atEnd)
+		s.cutRunLocked(e) // a tasklet waiting in Run returns from it, or unwinds
 	default: // Scheduled, Current
-		e.setPendingLocked(err)
+		e.setPendingLocked(err, tok)
 	}
 	if be == nil {
 		s.mu.Unlock()
@@ -494,7 +566,7 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 	}
 	// The immediate form: switch to the target in place.
 	if e.st != tasklet.Scheduled {
-		s.mu.Unlock() // the target could not be made runnable (it waits in Run)
+		s.mu.Unlock() // blocked, taken by a partner that is about to ready it
 		return nil
 	}
 	s.switchToLocked(be, e, false)
@@ -502,11 +574,17 @@ func (e *entry) Raise(err error, by *tasklet.Tasklet) error {
 	return rerr
 }
 
-func (e *entry) setPendingLocked(err error) {
+// setPendingLocked makes a kill (err nil) or the throw of err pending for e;
+// tok is the ThrowOnDone throw it is, if any. A throw replaces one that is
+// pending.
+func (e *entry) setPendingLocked(err error, tok *doneThrow) {
 	if err == nil {
 		e.kill = true
 	} else {
 		e.throwErr = err
+		if tok != nil || e.c != nil {
+			e.cold().tok = tok
+		}
 	}
 	e.sig.Store(true)
 }

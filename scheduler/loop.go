@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/stackless-go/stackless/tasklet"
@@ -184,21 +185,17 @@ func (s *Scheduler) transfer(x *entry) {
 	}
 }
 
-// start gives e a coroutine, or ends it unrun if a kill or throw came first.
+// start gives e a coroutine, or ends it unrun if a kill came first. A throw
+// that came first is raised on its coroutine before its first instruction
+// (raiseBeforeStart), so that its uncaught error and its error handler are
+// those of any tasklet.
 func (s *Scheduler) start(e *entry) bool {
 	s.mu.Lock()
-	if e.kill || e.throwErr != nil {
-		err := e.throwErr
-		e.killed = e.kill
-		e.kill, e.throwErr = false, nil
+	if e.kill && e.throwErr == nil {
+		e.killed = true
+		e.kill = false
 		e.updateSigLocked()
 		s.mu.Unlock()
-		if err != nil && s.onError != nil {
-			err = s.callErrorHandler(e.t, err)
-		}
-		if err != nil {
-			e.cold().err = err
-		}
 		s.finish(e)
 		return false
 	}
@@ -248,6 +245,7 @@ func (s *Scheduler) finish(e *entry) {
 	e.kill, e.throwErr, e.value = false, nil, nil
 	if e.c != nil {
 		e.c.deliver = nil
+		e.c.tok = nil // a ThrowOnDone throw still pending was not delivered
 		if e.c.cancelCtx != nil {
 			e.c.cancelCtx(e.endCause())
 		}
@@ -373,8 +371,8 @@ func (s *Scheduler) pickLocked() *entry {
 // it did. It reports false at once when nothing could make a tasklet of s
 // runnable: no timer, no Blocking call, no held Waker, and every other
 // scheduler idle (or when that turns out while s spins). With quiet set
-// (thread-block Run), a scheduler with no blocked tasklet at all has nothing
-// to wait for.
+// (thread-block Run), a scheduler with no blocked or paused tasklet at all
+// has nothing to wait for.
 func (s *Scheduler) napLocked(wait time.Duration, quiet bool) bool {
 	if quiet && !s.anyBlockedLocked() {
 		return false // nothing waits: nothing to be woken for
@@ -386,9 +384,11 @@ func (s *Scheduler) napLocked(wait time.Duration, quiet bool) bool {
 	return s.sleepLocked(wait, onlyOthers)
 }
 
+// anyBlockedLocked reports whether a tasklet of s is blocked or paused (SPEC
+// 5: another scheduler may insert a paused one), waiting in Run aside.
 func (s *Scheduler) anyBlockedLocked() bool {
 	for e := s.all; e != nil; e = e.nextAll {
-		if e.st == tasklet.Blocked && e.inRun() == nil {
+		if (e.st == tasklet.Blocked || e.st == tasklet.Paused) && e.inRun() == nil {
 			return true
 		}
 	}
@@ -397,10 +397,21 @@ func (s *Scheduler) anyBlockedLocked() bool {
 
 // deadlockLocked fails the wait of the tasklet whose blocking emptied the
 // ring (or of main, when the last runnable tasklet ended) with a
-// *tasklet.DeadlockError; its wait is undone and it becomes runnable.
+// *tasklet.DeadlockError; its wait is undone and it becomes runnable. A
+// tasklet whose ScheduleRemove emptied the ring is the one that would leave
+// nothing to run: its ScheduleRemove fails and it runs on.
 func (s *Scheduler) deadlockLocked() {
 	v := s.emptiedBy
-	if v == nil || v.st != tasklet.Blocked || v.inRun() != nil {
+	if v != nil && v.st == tasklet.Paused && !v.main && v.inRun() == nil {
+		derr := &tasklet.DeadlockError{Tasklet: v.t, On: "removed itself from the run queue", Blocked: s.blockedLocked()}
+		s.log.Warn().Err(derr).Msg("deadlock")
+		s.emptiedBy = nil
+		v.cold().deliver = derr // its resumed ScheduleRemove returns it
+		v.sig.Store(true)
+		s.makeRunnableLocked(v, atEnd)
+		return
+	}
+	if v == nil || v.st != tasklet.Blocked {
 		v = s.main
 	}
 	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
@@ -414,6 +425,9 @@ func (s *Scheduler) deadlockLocked() {
 }
 
 func (s *Scheduler) describeLocked(e *entry) string {
+	if e.inRun() != nil {
+		return "waiting in Run"
+	}
 	if e.blockedOn == nil {
 		return "not blocked"
 	}
@@ -455,15 +469,21 @@ func (s *Scheduler) callback(prev, next *entry) {
 	s.onSchedule(p, next.t)
 }
 
-// callErrorHandler runs the error handler, treating a panic in it as the
-// tasklet's error.
-func (s *Scheduler) callErrorHandler(t *tasklet.Tasklet, err error) (out error) {
+// callErrorHandler runs the error handler for the dying tasklet e, on e's
+// coroutine with e current (see WithErrorHandler), treating a panic in it as
+// e's error. A kill that reaches e while the handler waits ends e silently.
+func (s *Scheduler) callErrorHandler(e *entry, err error) (out error) {
 	defer func() {
 		if r := recover(); r != nil {
-			out = &tasklet.PanicError{Tasklet: t, Value: r}
+			if tasklet.IsKill(r) {
+				e.killed = true
+				out = nil
+				return
+			}
+			out = &tasklet.PanicError{Tasklet: e.t, Value: r, Stack: debug.Stack()}
 		}
 	}()
-	return s.onError(t, err)
+	return s.onError(e.t, err)
 }
 
 // checkCurrentLocked checks that e may run a switching operation now.

@@ -61,6 +61,14 @@ func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
 // the uncaught error (a *tasklet.PanicError) of a tasklet. fn returns nil to
 // swallow the error, or the error (possibly replaced) to deliver to the
 // innermost Run caller, or to main if none.
+//
+// The context is well defined for every tasklet, including one that dies
+// of a throw before its first instruction: fn runs on the dying tasklet's
+// own coroutine, as the running tasklet, after its body and its deferred
+// calls. It may use t's operations as the body could (Schedule, Sleep,
+// channels, locks); other tasklets run meanwhile, and the error is delivered
+// when fn returns. A kill that reaches t while fn waits ends t silently (the
+// error is dropped); a panic in fn becomes t's error.
 func WithErrorHandler(fn func(t *tasklet.Tasklet, err error) error) Option {
 	return optionFunc(func(s *Scheduler) error {
 		if fn == nil {

@@ -10,13 +10,6 @@ type runFrame struct {
 	err         error
 }
 
-// runBlocker is what a tasklet waiting in Run is blocked on. Its wait cannot
-// be cancelled: a kill or throw aimed at it waits until Run returns.
-type runBlocker struct{}
-
-func (runBlocker) Cancel(*tasklet.Tasklet, error) bool { return false }
-func (runBlocker) Describe(*tasklet.Tasklet) string    { return "waiting in Run" }
-
 // RunOption configures one Run call.
 type RunOption interface {
 	applyRun(*runConfig)
@@ -34,7 +27,7 @@ func (f runOptionFunc) applyRun(c *runConfig) { f(c) }
 // ThreadBlock makes Run sleep, instead of returning, when no tasklet is
 // runnable, until another goroutine makes one runnable or a timer fires. It
 // returns when nothing can wake the scheduler any more, or at once when no
-// tasklet is blocked or sleeping.
+// tasklet is blocked, paused (another goroutine may insert it) or sleeping.
 func ThreadBlock() RunOption {
 	return runOptionFunc(func(c *runConfig) { c.threadBlock = true })
 }
@@ -49,8 +42,17 @@ func (s *Scheduler) Run(opts ...RunOption) (*tasklet.Tasklet, error) {
 }
 
 // RunFrom is Run called by caller, which must be the running tasklet of s.
-// Runs nest: the innermost returns first when the run queue empties, and
-// only the outermost Run with a budget arms it.
+// Runs nest: the innermost returns first when the run queue empties; only
+// the outermost Run with a budget arms it, and it is the one that returns
+// when that budget runs out.
+//
+// While it waits in Run, caller is paused (SPEC 5): inserting it, running
+// it or switching to it makes its Run return (nil, nil); a throw makes it
+// return the error; a kill unwinds it. When a Run returns before Runs
+// nested in it (out of order, or because of its budget), the nested ones
+// return too: their callers are appended to the run queue, innermost first,
+// and their Run returns (nil, nil) when they run, as Stackless wakes the
+// inner watchdogs with the outer one.
 func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*tasklet.Tasklet, error) {
 	e, ok := entryOf(caller)
 	if !ok {
@@ -76,8 +78,7 @@ func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*taskle
 	s.armBudgetLocked(f, cfg.budget)
 	e.cold().frame = f
 	s.ring.popFront()
-	e.setState(tasklet.Blocked)
-	e.blockedOn = runBlocker{}
+	e.setState(tasklet.Paused)
 	s.emptiedBy = nil
 	s.switchLocked(e)
 	if _, err := e.resumed(); err != nil && f.err == nil {
@@ -99,7 +100,31 @@ func (s *Scheduler) endFrameLocked(f *runFrame) *entry {
 	s.disarmBudgetLocked(f)
 	c := f.caller
 	c.cold().frame = nil
-	c.blockedOn = nil
 	c.setState(tasklet.Scheduled)
 	return c
+}
+
+// endRunLocked ends the Run call f and every Run call nested in it (SPEC
+// 5: a tasklet waiting in Run is paused, and may be resumed before its Run
+// returned). The callers of the nested calls are appended to the ring,
+// innermost first; f's caller, now scheduled, is returned for the caller
+// of endRunLocked to place (or is already in the ring).
+func (s *Scheduler) endRunLocked(f *runFrame) *entry {
+	for {
+		g := s.frames[len(s.frames)-1]
+		c := s.endFrameLocked(g)
+		if g == f {
+			return c
+		}
+		s.ring.pushBack(c)
+	}
+}
+
+// cutRunLocked ends the Run call that e waits in, if any, because e has
+// just been put in the ring (inserted, run, killed or thrown into) before
+// that Run returned: see endRunLocked.
+func (s *Scheduler) cutRunLocked(e *entry) {
+	if f := e.inRun(); f != nil {
+		s.endRunLocked(f)
+	}
 }

@@ -40,6 +40,9 @@ var (
 	ErrRunnable = errors.New("stackless: tasklet is runnable")
 	// ErrNilError: Throw was given a nil error.
 	ErrNilError = errors.New("stackless: nil error thrown")
+	// ErrScheduled: InsertValue on a tasklet that is scheduled or running:
+	// it has no suspended call to return the value, which would be lost.
+	ErrScheduled = errors.New("stackless: tasklet is scheduled")
 )
 
 // PanicError is an uncaught panic that escaped a tasklet, with the tasklet

@@ -11,9 +11,10 @@ const (
 	Scheduled
 	// Current: running now on its scheduler.
 	Current
-	// Paused: alive but in no queue; Insert makes it runnable again.
+	// Paused: alive but in no queue (also while waiting in a Run call it
+	// made); Insert makes it runnable again.
 	Paused
-	// Blocked: waiting on a channel, a lock, a timer or a Run call.
+	// Blocked: waiting on a channel, a lock or a timer.
 	Blocked
 	// Dead: finished, killed, or ended by an uncaught panic.
 	Dead

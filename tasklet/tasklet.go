@@ -65,7 +65,8 @@ func (t *Tasklet) Alive() bool { s := t.State(); return s != New && s != Dead }
 // Paused reports whether the tasklet is alive and in no queue.
 func (t *Tasklet) Paused() bool { return t.State() == Paused }
 
-// Blocked reports whether the tasklet waits on a channel, lock, timer or Run.
+// Blocked reports whether the tasklet waits on a channel, lock or timer. A
+// tasklet waiting in a Run call it made is paused, not blocked.
 func (t *Tasklet) Blocked() bool { return t.State() == Blocked }
 
 // Scheduled reports whether the tasklet is in its run queue (current
@@ -94,7 +95,9 @@ func (t *Tasklet) Schedule() error {
 
 // ScheduleRemove takes t, which must be running, out of the run queue
 // (paused) and runs the next tasklet. It returns when someone inserts t again,
-// with the value given to InsertValue (nil after Insert).
+// with the value given to InsertValue (nil after Insert). If t was the last
+// runnable tasklet, main is blocked and nothing can wake the scheduler any
+// more, it returns a *DeadlockError (ErrDeadlock) and t runs on.
 func (t *Tasklet) ScheduleRemove() (any, error) { return t.rt.Schedule(true) }
 
 // Run switches from the running tasklet t to target in place: t stays where
@@ -114,7 +117,9 @@ func (t *Tasklet) Switch(target *Tasklet) error { return t.rt.Run(target, true) 
 func (t *Tasklet) Insert() error { return t.rt.Insert(nil, false) }
 
 // InsertValue is Insert, and makes v the value returned by t's suspended
-// ScheduleRemove (Stackless's tempval).
+// ScheduleRemove (Stackless's tempval). A tasklet that is scheduled or
+// running has no suspended call to return v: that is ErrScheduled, and
+// nothing changes.
 func (t *Tasklet) InsertValue(v any) error { return t.rt.Insert(v, true) }
 
 // Remove takes a scheduled tasklet (not current, not blocked) out of the run
@@ -132,7 +137,8 @@ func (t *Tasklet) Kill() error { return t.rt.Raise(nil, nil) }
 // KillNow is the immediate form of Kill, called by the running tasklet t on a
 // target of its own scheduler: the target is switched to in place, so for a
 // paused or blocked target t resumes right after the target has unwound.
-// KillNow(t) panics with the kill in t itself.
+// KillNow(t) panics with the kill in t itself. A target of another scheduler
+// gets the pending form (Kill) and t continues; a dead target is a no-op.
 func (t *Tasklet) KillNow(target *Tasklet) error {
 	if target == nil {
 		return ErrDead
@@ -153,7 +159,8 @@ func (t *Tasklet) Throw(err error) error {
 }
 
 // ThrowNow is the immediate form of Throw, like KillNow. ThrowNow(t, err) on
-// the running tasklet itself returns err at once.
+// the running tasklet itself returns err at once. A target of another
+// scheduler gets the pending form (Throw); a dead target is ErrDead.
 func (t *Tasklet) ThrowNow(target *Tasklet, err error) error {
 	if err == nil {
 		return ErrNilError
