@@ -240,9 +240,7 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		c.mu.Unlock()
 		c.notify(t, false, false)
 		if partner != nil {
-			if derr := c.handoff(t, partner, false); derr != nil {
-				return it.val, derr
-			}
+			c.handoff(t, partner, false)
 		}
 		return it.val, it.err
 	}
@@ -251,9 +249,7 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		c.recycleSenderLocked(s)
 		c.mu.Unlock()
 		c.notify(t, false, false)
-		if derr := c.handoff(t, partner, false); derr != nil {
-			return v, derr
-		}
+		c.handoff(t, partner, false)
 		return v, err
 	}
 	if berr := c.refuseLocked(t, timeout); berr != nil {
@@ -312,16 +308,17 @@ func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) err
 // The caller's operation is complete whatever happens here: a kill or throw
 // that reaches t during the switch stays pending for its next call, so that
 // a delivered value is never reported as failed nor a received one lost.
-// An uncaught error delivered to t (main, in no Run) during the switch, such
-// as the panic of a receiver that did not handle an error sent with
-// SendError, is returned: SPEC section 3 delivers it at once to the call
-// t is in (a receive returns it with the value received).
+// For a send, an uncaught error delivered to t (main, in no Run) during the
+// switch, such as the panic of a receiver that did not handle an error sent
+// with SendError, is returned: SPEC section 3 delivers it at once to the
+// call t is in. A receive returns its value, and the error comes from t's
+// next call.
 func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
 	p := c.pref.Load()
 	all := c.scheduleAll.Load()
 	favoursPartner := !all && ((sending && p < 0) || (!sending && p > 0))
 	if partner.Runtime().Ready(nil, t, favoursPartner) && (favoursPartner || all) {
-		return t.Runtime().Yield()
+		return t.Runtime().Yield(sending)
 	}
 	return nil
 }

@@ -64,9 +64,9 @@ type entry struct {
 // cold is a tasklet's rarely used state, allocated on first use, so that
 // a parked tasklet stays small. Guarded by the owner's mu, except err.
 type cold struct {
-	err       error     // the uncaught error it died of: written as it ends
-	deliver   error     // an uncaught error delivered to this main or Run caller
-	frame     *runFrame // its Run call in progress
+	err       error      // the uncaught error it died of: written as it ends
+	deliver   error      // an uncaught error delivered to this main or Run caller
+	frame     *runFrame  // its Run call in progress
 	tok       *doneThrow // the ThrowOnDone throw pending in throwErr, if any
 	ctx       context.Context
 	cancelCtx context.CancelCauseFunc
@@ -325,18 +325,18 @@ func (e *entry) Enter() error {
 	return err
 }
 
-// Yield implements Yield: it returns an uncaught error delivered to e (a
-// main tasklet) while it yielded, as SPEC section 3 delivers it at once to
-// the pending call. A kill or throw that became pending meanwhile stays
-// pending (sig is still set).
-func (e *entry) Yield() error {
+// Yield implements Yield: with report, it returns an uncaught error
+// delivered to e (a main tasklet) while it yielded, as SPEC section 3
+// delivers it at once to the pending call. A kill or throw that became
+// pending meanwhile stays pending (sig is still set).
+func (e *entry) Yield(report bool) error {
 	s := e.lockOwner()
 	if s.checkCurrentLocked(e) != nil {
 		s.mu.Unlock()
 		return nil
 	}
 	s.countTickLocked(e)
-	if s.yieldLocked(e) && e.sig.Load() {
+	if s.yieldLocked(e) && report && e.sig.Load() {
 		return e.takeDelivered()
 	}
 	return nil

@@ -34,10 +34,12 @@ type Runtime interface {
 	// Yield is Schedule for an operation that has just completed (a channel
 	// handoff that favours the partner): it switches to the next runnable
 	// tasklet but leaves a pending kill or throw for the caller's next
-	// switch point, so that a completed operation is never undone. It
-	// returns an uncaught error delivered to the caller (a main tasklet)
-	// meanwhile, which the operation reports at once.
-	Yield() error
+	// switch point, so that a completed operation is never undone. With
+	// report set it returns an uncaught error delivered to the caller (a
+	// main tasklet) meanwhile, for the operation to report at once (a
+	// send); otherwise that error stays pending too (a receive, whose value
+	// must not be lost).
+	Yield(report bool) error
 	// Run switches to target in place; with remove the caller is paused.
 	Run(target *Tasklet, remove bool) error
 	// Insert makes a paused or new tasklet runnable; value, if set, becomes

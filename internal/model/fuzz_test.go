@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -223,9 +224,15 @@ func (h *opsHarness) send(ot *opsTasklet, tk *tasklet.Tasklet, ch, v int) {
 	h.sent[v] = ""
 	err := h.chans[ch].Send(tk, v)
 	ot.ch = -1
-	if err == nil {
+	var pe *tasklet.PanicError
+	switch {
+	case err == nil:
 		h.sent[v] = "ok"
-	} else {
+	case errors.As(err, &pe):
+		// An uncaught error delivered to main: it cut main's wait, or
+		// came after the value was handed over (SPEC 3): either way.
+		h.sent[v] = ""
+	default:
 		h.sent[v] = "failed"
 	}
 }

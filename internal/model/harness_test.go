@@ -56,6 +56,8 @@ func errName(err error) string {
 		return ErrBlocked
 	case errors.Is(err, tasklet.ErrCurrent):
 		return ErrCurrent
+	case errors.Is(err, tasklet.ErrScheduled):
+		return ErrScheduled
 	case errors.Is(err, tasklet.ErrWouldBlock):
 		return ErrWouldBlock
 	}

@@ -69,6 +69,7 @@ const (
 	ErrDead          = "dead"
 	ErrBlocked       = "blocked"
 	ErrCurrent       = "current"
+	ErrScheduled     = "scheduled"
 	ErrWouldBlock    = "wouldBlock"
 )
 
@@ -224,7 +225,7 @@ type task struct {
 
 	kill    bool   // a pending kill
 	throw   string // a pending throw
-	deliver string // main only: an uncaught error delivered to it
+	deliver string // an uncaught error delivered to main, or ErrDeadlock to a ScheduleRemove
 	value   *int   // the tempval its ScheduleRemove returns
 
 	susp       susp
@@ -553,7 +554,7 @@ func (m *Model) do(t *task, op Op) status {
 		m.popFront()
 		t.state = Paused
 		t.susp = suspScheduleRemove
-		m.emptiedBy = -1
+		m.emptiedBy = t.id // if nothing is left to run, its call fails (SPEC 3)
 		return opSuspended
 	case KClose:
 		m.done(t, m.closeChan(op.Ch))
@@ -588,11 +589,11 @@ func (m *Model) do(t *task, op Op) status {
 		t.trap = op.Val == 1
 		m.done(t, fmt.Sprintf("old=%v", old))
 	case KRunAll:
-		// Run: the caller waits (blocked, out of the ring) until the ring
-		// empties or an uncaught error is delivered to it; Runs nest.
+		// Run: the caller waits (paused, out of the ring: SPEC 5) until the
+		// ring empties or an uncaught error is delivered to it; Runs nest.
 		t.runErr = ""
 		m.popFront()
-		t.state = Blocked
+		t.state = Paused
 		t.susp = suspRunAll
 		m.frames = append(m.frames, t.id)
 		m.emptiedBy = -1
@@ -715,7 +716,13 @@ func (m *Model) insert(id int, v *int) string {
 	case Blocked:
 		return ErrBlocked
 	case Scheduled, Current:
-		return "ok" // not moved, no value
+		if v != nil {
+			return ErrScheduled // no suspended call to return it
+		}
+		return "ok" // not moved
+	}
+	if tg.susp == suspRunAll {
+		unspecified("Insert of %s, waiting in Run", tg.name)
 	}
 	if v != nil {
 		switch {
@@ -761,6 +768,9 @@ func (m *Model) runTarget(t *task, id int, remove bool) bool {
 		m.done(t, ErrBlocked)
 		return false
 	case New, Paused:
+		if tg.susp == suspRunAll {
+			unspecified("Run of %s, waiting in Run", tg.name)
+		}
 		m.makeRunnable(id, false)
 	}
 	m.switchInPlace(t, id, remove)
@@ -869,6 +879,14 @@ func (m *Model) pick() int {
 			continue
 		}
 		v := m.emptiedBy
+		if v > 0 && m.ts[v].state == Paused && m.ts[v].susp == suspScheduleRemove {
+			// Its ScheduleRemove left nothing to run: it fails, and the
+			// tasklet runs on.
+			m.ts[v].deliver = ErrDeadlock
+			m.emptiedBy = -1
+			m.makeRunnable(v, false)
+			continue
+		}
 		if v < 0 || m.ts[v].state != Blocked {
 			v = 0
 		}
@@ -891,7 +909,7 @@ func (m *Model) resume(t *task) {
 		case t.throw != "": // dies unrun; the error is its uncaught error
 			err := t.throw
 			t.throw = ""
-			m.finish(t, err)
+			m.finish(t, "panic("+err+")") // a *tasklet.PanicError, as any
 			return
 		}
 		t.started = true
@@ -954,8 +972,14 @@ func (m *Model) complete(t *task) bool {
 		}
 	case suspHandoff:
 		// The completed operation stands; a kill or throw that arrived
-		// meanwhile stays pending for t's next operation.
+		// meanwhile stays pending for t's next operation. An uncaught
+		// error delivered to main meanwhile is returned at once by a send
+		// (SPEC 3); a receive returns its value, the error comes next.
 		res = t.handoffRes
+		if t.deliver != "" && t.op.Kind != KRecv {
+			res = t.deliver
+			t.deliver = ""
+		}
 	case suspRunAll:
 		res = ErrOr(t.runErr)
 	default:
@@ -1013,9 +1037,8 @@ func (m *Model) deliverErr(err string) {
 	case Blocked: // its channel operation is undone and fails
 		m.cancel(main)
 		main.wake = err
-	case Scheduled: // the call it is suspended in returns err; if that
-		// call has completed (a channel operation), err waits for main's
-		// next operation
+	case Scheduled: // the call it is suspended in returns err (a
+		// completed channel operation that yielded returns it too)
 		m.removeFromRing(0)
 		main.deliver = err
 	case Paused:

@@ -152,7 +152,7 @@ func TestRegression_CloseWithNestedRun(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.NoError(t, s.Main().Schedule()) // t1 waits in RunFrom; main runs
-	require.Equal(t, tasklet.Blocked, t1.State())
+	require.Equal(t, tasklet.Paused, t1.State(), "waiting in Run: paused (SPEC 5)")
 	_ = s.Close()
 	assert.Equal(t, tasklet.Dead, t1.State(), "t1 after Close")
 	assert.Contains(t, log, "t1 deferred", "Close did not kill t1")
