@@ -17,7 +17,7 @@ type TaskletInfo struct {
 	State     tasklet.State
 	Main      bool
 	Atomic    bool
-	WaitingOn string        // what a blocked tasklet waits on
+	WaitingOn string        // what a blocked tasklet waits on ("waiting in Run" for a Run caller)
 	Ticks     uint64        // ticks counted up to its last switch
 	RunTime   time.Duration // time it has run (with WithRunTimeAccounting)
 	goroutine int64
@@ -34,7 +34,7 @@ func (s *Scheduler) Snapshot() []TaskletInfo {
 			Tasklet: e.t, ID: e.t.ID(), Name: e.t.Name(), State: e.st, Main: e.main,
 			Atomic: e.t.Atomic(), Ticks: e.ticks,
 		}
-		if e.st == tasklet.Blocked {
+		if e.st == tasklet.Blocked || e.inRun() != nil {
 			ti.WaitingOn = s.describeLocked(e)
 		}
 		if e.c != nil {
