@@ -673,3 +673,41 @@ func TestIssue13_ThreadBlockRunWaitsForPausedTasklet(t *testing.T) {
 	require.NoError(t, <-inserted)
 	assert.Equal(t, []string{"p: pauses", "goroutine: inserts p", "p: resumed with hello, <nil>"}, r.Log())
 }
+
+// Item 9: the error handler runs on the dying tasklet's coroutine: it may
+// block, other tasklets run meanwhile, and a kill that reaches it there ends
+// the tasklet silently (the error is dropped), immediate or pending.
+func TestIssue13_ErrorHandlerKilledWhileWaiting(t *testing.T) {
+	for _, immediate := range []bool{true, false} {
+		t.Run(fmt.Sprint("immediate ", immediate), func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			var r recorder
+			ch := channel.New[int]()
+			s := newSched(t, scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+				r.Add("handler: waits")
+				_, rerr := ch.Receive(tk)
+				r.Add("handler: Receive returned %v", rerr) // never: the kill unwinds it
+				return err
+			}))
+			defer closeSched(t, s)
+			p := spawn(t, s, "p", func(*tasklet.Tasklet) { panic(errX) })
+			main := s.Main()
+			require.NoError(t, main.Schedule()) // p panics; its handler blocks
+			assert.Equal(t, tasklet.Blocked, p.State())
+			r.Add("main: p is blocked in its handler")
+			if immediate {
+				require.NoError(t, main.KillNow(p))
+			} else {
+				require.NoError(t, p.Kill())
+				require.NoError(t, main.Schedule())
+			}
+			r.Add("main: after the kill")
+			assert.Equal(t, []string{"handler: waits", "main: p is blocked in its handler", "main: after the kill"}, r.Log())
+			assert.Equal(t, tasklet.Dead, p.State())
+			assert.ErrorIs(t, context.Cause(scheduler.Context(p)), scheduler.ErrKilled)
+			_, err := s.Run()
+			require.NoError(t, err, "the error was dropped")
+			assert.Equal(t, 0, ch.Balance())
+		})
+	}
+}

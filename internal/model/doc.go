@@ -21,12 +21,13 @@
 //   - uncaught panics and thrown errors delivered at once to the innermost
 //     Run caller or to main; Run from main and from tasklets (nested, the
 //     innermost returns first when the ring empties); a paused main resumed
-//     when the ring empties; ErrDeadlock for the tasklet whose blocking
-//     emptied the ring, or for main.
+//     when the ring empties; ErrDeadlock for the tasklet whose blocking or
+//     ScheduleRemove emptied the ring, or for main.
 //
 // Where the SPEC leaves the outcome open the model returns Unspecified and
 // the generator picks another operation: for example a second kill or
-// throw while one is pending, a kill aimed at a tasklet waiting in Run,
+// throw while one is pending, a kill, throw, Insert or Run aimed at a
+// tasklet waiting in Run (tested directly in package scheduler),
 // Close waking receivers while other tasklets are runnable (their place in
 // the ring), InsertValue on a tasklet whose suspended call is a completed
 // channel operation, Remove on a new or dead tasklet, a would-block
