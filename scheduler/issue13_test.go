@@ -391,11 +391,14 @@ func TestIssue13_ThrowIntoNeverRunTasklet(t *testing.T) {
 		name    string
 		handler bool
 		pending bool // Throw; else ThrowNow from main
+		foreign bool // ThrowNow from another scheduler: the pending form
 	}{
-		{"no handler, pending", false, true},
-		{"no handler, immediate", false, false},
-		{"yielding handler, pending", true, true},
-		{"yielding handler, immediate", true, false},
+		{"no handler, pending", false, true, false},
+		{"no handler, immediate", false, false, false},
+		{"no handler, immediate from another scheduler", false, true, true},
+		{"yielding handler, pending", true, true, false},
+		{"yielding handler, immediate", true, false, false},
+		{"yielding handler, immediate from another scheduler", true, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -418,7 +421,11 @@ func TestIssue13_ThrowIntoNeverRunTasklet(t *testing.T) {
 			require.NoError(t, err)
 			main := s.Main()
 			if tt.pending {
-				require.NoError(t, n.Throw(errX))
+				if tt.foreign {
+					require.NoError(t, fromOther(func(o *tasklet.Tasklet) error { return o.ThrowNow(n, errX) }))
+				} else {
+					require.NoError(t, n.Throw(errX))
+				}
 				_, err = s.Run()
 			} else {
 				err = main.ThrowNow(n, errX)
