@@ -1,7 +1,7 @@
 package scheduler
 
 import (
-	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/stackless-go/stackless/tasklet"
@@ -194,7 +194,7 @@ func (s *Scheduler) start(e *entry) bool {
 		e.updateSigLocked()
 		s.mu.Unlock()
 		if err != nil && s.onError != nil {
-			err = s.callErrorHandler(e.t, err)
+			err = s.callErrorHandlerHook(e.t, err)
 		}
 		if err != nil {
 			e.cold().err = err
@@ -225,9 +225,9 @@ func (s *Scheduler) finish(e *entry) {
 	if w := e.w; w != nil {
 		e.w, w.e = nil, nil
 		switch {
-		case w.poisoned:
-			s.zombies = append(s.zombies, w)
-		case len(s.free) >= maxFree:
+		case w.poisoned, len(s.free) >= maxFree:
+			// A poisoned worker's goroutine is caught in runtime.Goexit:
+			// halt ends it now rather than keep it until Close.
 			stop = w
 		default:
 			w.exited = false
@@ -267,8 +267,7 @@ func (s *Scheduler) finish(e *entry) {
 		e.t.SetAtomic(false) // the lock was released by resume; Atomic on a dead entry is a no-op
 	}
 	if stop != nil {
-		stop.stopped = true
-		stop.stop()
+		stop.halt()
 	}
 }
 
@@ -436,7 +435,9 @@ func (s *Scheduler) blockedLocked() []tasklet.Waiting {
 	return out
 }
 
-// callback calls the schedule callback for a switch from prev to next.
+// callback calls the schedule callback for a switch from prev to next, on
+// the hook coroutine: a panic or a runtime.Goexit in it is logged and
+// ignored, and the switch goes on.
 func (s *Scheduler) callback(prev, next *entry) {
 	if s.onSchedule == nil || prev == next {
 		return
@@ -445,25 +446,45 @@ func (s *Scheduler) callback(prev, next *entry) {
 	if prev != nil {
 		p = prev.t
 	}
-	s.inCallback.Store(true)
-	defer func() {
-		s.inCallback.Store(false)
-		if r := recover(); r != nil {
-			s.log.Error().Str("panic", fmt.Sprint(r)).Msg("schedule callback panicked")
-		}
-	}()
-	s.onSchedule(p, next.t)
+	var err error
+	if h := s.hookFor(); h != nil {
+		h.onSchedule, h.prev, h.nxt, h.fn = s.onSchedule, p, next.t, h.callSchedule
+		err = s.callHook(h, next.t)
+	} else {
+		err = s.callInline(next.t, func() { s.onSchedule(p, next.t) })
+	}
+	if err != nil {
+		s.log.Error().Err(err).Msg("schedule callback failed; ignored")
+	}
 }
 
-// callErrorHandler runs the error handler, treating a panic in it as the
-// tasklet's error.
+// callErrorHandler runs the error handler in the dying tasklet t, treating
+// a panic in it as the tasklet's error (a runtime.Goexit in it is turned
+// into one by worker.goexiting).
 func (s *Scheduler) callErrorHandler(t *tasklet.Tasklet, err error) (out error) {
 	defer func() {
 		if r := recover(); r != nil {
-			out = &tasklet.PanicError{Tasklet: t, Value: r}
+			out = &tasklet.PanicError{Tasklet: t, Value: r, Stack: debug.Stack()}
 		}
 	}()
 	return s.onError(t, err)
+}
+
+// callErrorHandlerHook runs the error handler for t, which dies without
+// having run, on the hook coroutine (the caller is another tasklet, or the
+// driver): a panic or a runtime.Goexit in it becomes t's error.
+func (s *Scheduler) callErrorHandlerHook(t *tasklet.Tasklet, err error) error {
+	var out error
+	fn := func() { out = s.onError(t, err) }
+	h := s.hookFor()
+	if h == nil {
+		return s.callErrorHandler(t, err)
+	}
+	h.fn = fn
+	if perr := s.callHook(h, t); perr != nil {
+		return perr
+	}
+	return out
 }
 
 // checkCurrentLocked checks that e may run a switching operation now.

@@ -21,6 +21,9 @@ func (f optionFunc) apply(s *Scheduler) error { return f(s) }
 // ErrNilClock is returned by New when WithClock is given nil.
 var ErrNilClock = errors.New("scheduler: nil clock")
 
+// ErrNilOption is returned by New when one of its options is nil.
+var ErrNilOption = errors.New("scheduler: nil option")
+
 // WithLogger sets the logger for uncaught panics, deadlocks, watchdog
 // interrupts and stalls. The default logs nothing.
 func WithLogger(l zerolog.Logger) Option {

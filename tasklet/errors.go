@@ -40,6 +40,13 @@ var (
 	ErrRunnable = errors.New("stackless: tasklet is runnable")
 	// ErrNilError: Throw was given a nil error.
 	ErrNilError = errors.New("stackless: nil error thrown")
+	// ErrZeroTasklet: the tasklet is a zero (or nil) Tasklet, not one a
+	// scheduler created.
+	ErrZeroTasklet = errors.New("stackless: zero Tasklet (not created by a scheduler)")
+	// ErrGoexit is the Value of the *PanicError that reports a user hook (a
+	// schedule or channel callback, an error handler, a Blocking function)
+	// that called runtime.Goexit.
+	ErrGoexit = errors.New("stackless: runtime.Goexit called")
 )
 
 // PanicError is an uncaught panic that escaped a tasklet, with the tasklet
