@@ -27,6 +27,7 @@ type hook struct {
 	fn      func() // the call to make
 	running bool
 	done    bool // the loop returned: the coroutine ends normally
+	halting bool // Close ran inside the call: halt the coroutine after it
 
 	// How the last call ended: a panic (value, stack) or a Goexit.
 	value  any
@@ -113,15 +114,19 @@ func (s *Scheduler) callHook(h *hook, t *tasklet.Tasklet) error {
 	h.next()
 	h.running = false
 	s.inCallback.Store(was)
-	if h.value == nil && !h.goexit {
-		return nil
-	}
 	v, stack := h.value, h.stack
 	h.value, h.stack = nil, nil
 	if h.goexit {
 		v = tasklet.ErrGoexit
-		s.hook = nil
+	}
+	if h.goexit || h.halting {
+		if s.hook == h {
+			s.hook = nil
+		}
 		haltCoroutine(h.stop)
+	}
+	if v == nil {
+		return nil
 	}
 	return &tasklet.PanicError{Tasklet: t, Value: v, Stack: stack}
 }
@@ -141,10 +146,16 @@ func (s *Scheduler) callInline(t *tasklet.Tasklet, fn func()) (err error) {
 	return nil
 }
 
-// closeHook ends the hook coroutine (Close).
+// closeHook ends the hook coroutine (Close). Called from inside a hook, it
+// leaves that to callHook, once the call returns: a coroutine cannot stop
+// itself.
 func (s *Scheduler) closeHook() {
 	if h := s.hook; h != nil {
 		s.hook = nil
+		if h.running {
+			h.halting = true
+			return
+		}
 		haltCoroutine(h.stop)
 	}
 }
