@@ -48,8 +48,10 @@ func WithName(name string) Option {
 
 // WithScheduleCallback installs fn, called before every switch between two
 // tasklets with the tasklet leaving (prev) and the one about to run (next).
-// A panic in fn is logged and ignored; fn must not switch tasklets (such
-// calls fail with ErrInCallback).
+// fn runs on a coroutine of the scheduler's own (which costs two coroutine
+// switches per call), so a panic or a runtime.Goexit in it is logged and
+// ignored and never ends the switching tasklet or the driver. fn must not
+// switch tasklets (such calls fail with ErrInCallback).
 func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
 	return optionFunc(func(s *Scheduler) error {
 		if fn == nil {
@@ -63,7 +65,11 @@ func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
 // WithErrorHandler installs fn, called in the dying tasklet's context with
 // the uncaught error (a *tasklet.PanicError) of a tasklet. fn returns nil to
 // swallow the error, or the error (possibly replaced) to deliver to the
-// innermost Run caller, or to main if none.
+// innermost Run caller, or to main if none. A panic or a runtime.Goexit in fn
+// replaces the error with a *tasklet.PanicError (Value: the panic value, or
+// tasklet.ErrGoexit). For a tasklet that dies before it ran (a Throw), fn
+// runs on the scheduler's hook coroutine, where it must not switch
+// (ErrInCallback).
 func WithErrorHandler(fn func(t *tasklet.Tasklet, err error) error) Option {
 	return optionFunc(func(s *Scheduler) error {
 		if fn == nil {

@@ -9,8 +9,9 @@ import (
 
 // A Tasklet is a coroutine owned by one scheduler, which runs it only when it
 // switches to it. Its zero value is not usable: tasklets are created by a
-// scheduler (scheduler.Spawn, scheduler.NewTasklet). A Tasklet must not be
-// copied.
+// scheduler (scheduler.Spawn, scheduler.NewTasklet); given a zero Tasklet,
+// operations fail with ErrZeroTasklet (and queries report it dead). A
+// Tasklet must not be copied.
 //
 // The body of a tasklet must never call runtime.LockOSThread: its coroutine
 // must keep the OS-thread locking it was created with.
