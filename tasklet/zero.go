@@ -2,14 +2,14 @@ package tasklet
 
 import "time"
 
-// runtime returns t's runtime, or, for a zero or nil Tasklet (one no
-// scheduler created), a stand-in that fails every call cleanly instead of
+// runtime returns t's runtime, or, for a zero Tasklet (one no scheduler
+// created), a stand-in that fails every call cleanly instead of
 // dereferencing nil. The check is one predictable branch.
 func (t *Tasklet) runtime() Runtime {
-	if t == nil || t.rt == nil {
-		return zeroRuntime{t}
+	if rt := t.rt; rt != nil {
+		return rt
 	}
-	return t.rt
+	return zeroRuntime{t}
 }
 
 // zeroRuntime is the runtime of a Tasklet that no scheduler created: it owns
