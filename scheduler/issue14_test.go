@@ -294,3 +294,46 @@ func TestIssue14ZeroTasklet(t *testing.T) {
 	assert.Error(t, scheduler.Context(zero).Err())
 	assert.True(t, strings.HasPrefix(zero.String(), "tasklet "))
 }
+
+// Items 6 and 14 with the driver locked to its OS thread (the README's set-up
+// for parallelism): halting a coroutine caught in runtime.Goexit, a
+// tasklet's or the hook's, happens on the driver's thread, as coroutines
+// locked at creation require. Run in a child process: a regression would
+// abort the runtime ("coro: OS thread locking must match").
+func TestIssue14GoexitOnLockedThread(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	child, out := inSubprocess(t, "TestIssue14GoexitOnLockedThread")
+	if !child {
+		assert.Contains(t, out, "CHILD OK")
+		return
+	}
+	done := make(chan []string)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		var r recorder
+		n := 0
+		s, err := scheduler.New(scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
+			if n++; n == 2 {
+				runtime.Goexit()
+			}
+		}))
+		if !assert.NoError(t, err) {
+			close(done)
+			return
+		}
+		for i := range 3 {
+			_, _ = s.Spawn(func(*tasklet.Tasklet) {
+				defer r.Add("g%d deferred", i)
+				runtime.Goexit()
+			})
+		}
+		_, _ = s.Spawn(r.Looper("after", 2))
+		_, err = s.Run()
+		assert.NoError(t, err)
+		assert.NoError(t, s.Close())
+		done <- r.Log()
+	}()
+	assert.Equal(t, []string{"g0 deferred", "g1 deferred", "g2 deferred", "after", "after"}, <-done)
+	fmt.Println("CHILD OK")
+}
