@@ -37,7 +37,7 @@ func Init(t *Tasklet, rt Runtime, fn func(*Tasklet), name string) {
 func (t *Tasklet) Func() func(*Tasklet) { return t.fn }
 
 // Runtime returns the tasklet's runtime: the interface through which
-// channels and locks park and wake it. For a zero (or nil) Tasklet, which no
+// channels and locks park and wake it. For a zero Tasklet, which no
 // scheduler created, it is a stand-in whose every call fails with
 // ErrZeroTasklet.
 func (t *Tasklet) Runtime() Runtime { return t.runtime() }
