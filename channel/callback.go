@@ -1,6 +1,8 @@
 package channel
 
 import (
+	"runtime/debug"
+
 	"go.uber.org/atomic"
 
 	"github.com/stackless-go/stackless/tasklet"
@@ -15,8 +17,19 @@ var callback atomic.Pointer[Callback]
 
 // SetCallback installs fn as the process-wide channel callback (nil removes
 // it) and returns the previous one, as Stackless's set_channel_callback. The
-// callback runs in the calling tasklet before it switches or blocks (after
-// the transfer, for a partner on another scheduler); it must not block.
+// callback runs for the calling tasklet before it switches or blocks (after
+// the transfer, for a partner on another scheduler). It must not switch
+// tasklets or block: while it runs, the switching calls of the tasklets of
+// its scheduler fail with tasklet.ErrInCallback.
+//
+// A fault in the callback (a panic, or runtime.Goexit) never takes the
+// calling tasklet or the channel down: it runs on its scheduler's hook
+// coroutine, and the fault becomes a *tasklet.PanicError (Value: the panic
+// value, or tasklet.ErrGoexit) thrown into the calling tasklet, pending. The
+// operation itself is unaffected: an operation about to block returns that
+// error instead (nothing was sent or received), unless a partner completed
+// it first; a completed operation returns normally, and the error goes off
+// at the tasklet's next call that can return one.
 func SetCallback(fn Callback) Callback {
 	var p *Callback
 	if fn != nil {
@@ -36,6 +49,34 @@ func (c *Channel[T]) notify(t *tasklet.Tasklet, sending, willBlock bool) {
 	}
 }
 
+// hookRunner is implemented by the runtimes of package scheduler: it runs a
+// channel callback where a fault in it is contained.
+type hookRunner interface {
+	CallChannelHook(fn func(any, *tasklet.Tasklet, bool, bool), ch any, sending, willBlock bool) error
+}
+
+// call runs fn for t's operation and throws a fault in it into t (pending):
+// see SetCallback.
 func (c *Channel[T]) call(fn Callback, t *tasklet.Tasklet, sending, willBlock bool) {
-	fn(c, t, sending, willBlock)
+	var err error
+	if h, ok := t.Runtime().(hookRunner); ok {
+		err = h.CallChannelHook(fn, c, sending, willBlock)
+	} else {
+		err = callInline(fn, c, t, sending, willBlock)
+	}
+	if err != nil {
+		_ = t.Throw(err)
+	}
+}
+
+// callInline calls fn on the calling goroutine, for runtimes without a hook
+// coroutine: a panic is recovered (a runtime.Goexit cannot be).
+func callInline(fn Callback, ch any, t *tasklet.Tasklet, sending, willBlock bool) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &tasklet.PanicError{Tasklet: t, Value: r, Stack: debug.Stack()}
+		}
+	}()
+	fn(ch, t, sending, willBlock)
+	return nil
 }

@@ -57,7 +57,8 @@ type Channel[T any] struct {
 	//     Schedule); a scheduler may hold its own lock while calling Cancel.
 	mu           sync.Mutex
 	recvq, sendq waitq[T]
-	buf          []item[T]
+	buf          []item[T] // grows up to size: see growLocked
+	size         int       // the buffer's capacity, 0 for an unbuffered channel
 	head, count  int
 	closing      bool
 
@@ -94,18 +95,25 @@ func New[T any]() *Channel[T] {
 // queue channel uses +1 so that its sender always continues; with a bounded
 // buffer +1 would switch back to a blocked producer for every freed slot).
 // SetPreference changes it. Size 0 gives an unbuffered channel with
-// preference -1, as New.
+// preference -1, as New. A negative size is ErrNegativeSize. Any other size
+// is accepted, math.MaxInt included: the buffer's memory is allocated up
+// front only up to eagerBuffer values, and beyond that grows as it fills.
 func NewBuffered[T any](size int) (*Channel[T], error) {
 	if size < 0 {
 		return nil, ErrNegativeSize
 	}
 	c := New[T]()
 	if size > 0 {
-		c.buf = make([]item[T], size)
+		c.size = size
+		c.buf = make([]item[T], min(size, eagerBuffer))
 		c.pref.Store(0)
 	}
 	return c, nil
 }
+
+// eagerBuffer is the most values of a buffered channel's buffer allocated
+// when it is created; a larger buffer grows (doubling) as it fills.
+const eagerBuffer = 1 << 12
 
 // String returns "channel ID".
 func (c *Channel[T]) String() string { return fmt.Sprintf("channel %d", c.id) }
@@ -196,7 +204,7 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 		c.notify(t, true, false)
 		return c.handoff(t, partner, true)
 	}
-	if c.count < len(c.buf) && !c.closing {
+	if c.count < c.size { // a closing channel still takes a send with room
 		c.putLocked(item[T]{v, err})
 		c.mu.Unlock()
 		c.notify(t, true, false)
@@ -273,10 +281,23 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	return v, err
 }
 
-// putLocked appends it to the buffer, which must have room.
+// putLocked appends it to the buffer, which must have room (count < size).
 func (c *Channel[T]) putLocked(it item[T]) {
+	if c.count == len(c.buf) {
+		c.growLocked()
+	}
 	c.buf[(c.head+c.count)%len(c.buf)] = it
 	c.count++
+}
+
+// growLocked doubles the full buffer's storage, up to size, keeping the
+// order of the buffered items.
+func (c *Channel[T]) growLocked() {
+	n := len(c.buf)
+	grown := make([]item[T], min(max(2*n, 16), c.size))
+	k := copy(grown, c.buf[c.head:])
+	copy(grown[k:], c.buf[:c.head])
+	c.buf, c.head = grown, 0
 }
 
 // takeLocked removes the buffer's first item, which must exist.
@@ -378,7 +399,7 @@ func (c *Channel[T]) Len() int {
 }
 
 // Cap returns the buffer size (0 for an unbuffered channel).
-func (c *Channel[T]) Cap() int { return len(c.buf) }
+func (c *Channel[T]) Cap() int { return c.size }
 
 // Queue returns the waiting tasklets in the order they will be served:
 // the senders if any wait, else the receivers.
@@ -413,9 +434,10 @@ func (c *Channel[T]) ScheduleAll() bool { return c.scheduleAll.Load() }
 func (c *Channel[T]) SetScheduleAll(on bool) { c.scheduleAll.Store(on) }
 
 // Close marks the channel closing. A closing channel refuses (ErrClosed)
-// every send that no waiting receiver takes, and every receive that would
-// block; senders already waiting are still received from and buffered values
-// still delivered, so nothing sent is lost. Receivers blocked at Close are
+// only operations that would block: a send that no waiting receiver takes
+// and the buffer has no room for, and a receive with nothing to take;
+// senders already waiting are still received from and buffered values still
+// delivered, so nothing sent is lost. Receivers blocked at Close are
 // woken with ErrClosed (Stackless leaves them asleep). Safe from any
 // goroutine; closing twice returns ErrAlreadyClosed.
 func (c *Channel[T]) Close() error {

@@ -435,8 +435,17 @@ func TestBuffered(t *testing.T) {
 
 	_, err = channel.NewBuffered[int](-1)
 	assert.ErrorIs(t, err, channel.ErrNegativeSize)
+	// A closing channel refuses only what would block: see
+	// TestIssue14ClosingBufferedAcceptsSendWithRoom.
 	require.NoError(t, ch.Close())
-	assert.ErrorIs(t, ch.Send(main, 5), channel.ErrClosed)
+	require.NoError(t, ch.Send(main, 5))
+	require.NoError(t, ch.Send(main, 6))
+	assert.ErrorIs(t, ch.Send(main, 7), channel.ErrClosed)
+	for _, want := range []int{5, 6} {
+		v, err := ch.Receive(main)
+		require.NoError(t, err)
+		assert.Equal(t, want, v)
+	}
 }
 
 func TestBadInput(t *testing.T) {

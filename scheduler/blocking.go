@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"runtime/debug"
 	"sync"
 
 	"github.com/stackless-go/stackless/tasklet"
@@ -17,8 +18,15 @@ import (
 // because Close waits for every Blocking call in flight to return. A result
 // that arrives after t stopped waiting is discarded.
 //
+// A panic in fn, or a runtime.Goexit (a failing require in a test), ends
+// the call: Blocking returns a *tasklet.PanicError with fn's stack, whose
+// Value is the panic value, or tasklet.ErrGoexit.
+//
 // A Blocking call in flight counts as something that can wake the scheduler:
-// it sleeps, rather than report a deadlock, while one is pending.
+// it sleeps, rather than report a deadlock, while one is pending. The call
+// belongs to t: if t is adopted by another scheduler while it waits, the call
+// moves with it (its result wakes t there, and only the new owner's Close
+// waits for it).
 func Blocking[T any](t *tasklet.Tasklet, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if fn == nil {
@@ -35,26 +43,69 @@ func Blocking[T any](t *tasklet.Tasklet, fn func(context.Context) (T, error)) (T
 	}
 	s.blocking++
 	s.workers.Add(1)
+	e.cold().blocking++
 	s.mu.Unlock()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	call := &blockingCall[T]{cancel: cancel}
-	go func() {
-		defer s.workers.Done()
-		v, err := fn(ctx)
-		if call.finish(v, err) {
-			t.Runtime().Ready(nil, nil, false)
-		}
-		cancel()
-		s.mu.Lock()
-		s.blocking--
-		s.wakeLocked() // it may have been all that kept the scheduler from a deadlock
-		s.mu.Unlock()
-	}()
-	if err := t.Runtime().Park(call, -1); err != nil {
+	go runBlocking(ctx, e, call, fn)
+	if err := e.Park(call, -1); err != nil {
 		return zero, err
 	}
 	return call.v, call.err
+}
+
+// runBlocking runs fn for the Blocking call of e, on the call's goroutine.
+// However fn ends (a return, a panic, runtime.Goexit), the result reaches e
+// if it still waits, and the call stops counting as in flight.
+func runBlocking[T any](ctx context.Context, e *entry, call *blockingCall[T], fn func(context.Context) (T, error)) {
+	var v T
+	var err error
+	normal := false
+	defer func() {
+		if !normal {
+			// fn panicked, or called runtime.Goexit (recover returns nil;
+			// the goroutine ends after this function, which is ours).
+			r := recover()
+			if r == nil {
+				r = tasklet.ErrGoexit
+			}
+			err = &tasklet.PanicError{Tasklet: e.t, Value: r, Stack: debug.Stack()}
+		}
+		if call.finish(v, err) {
+			e.Ready(nil, nil, false)
+		}
+		call.cancel()
+		e.blockingDone()
+	}()
+	v, err = fn(ctx)
+	normal = true
+}
+
+// blockingDone ends one Blocking call of e. The call is counted on e's
+// owner, which Adopt may have changed since the call started.
+func (e *entry) blockingDone() {
+	s := e.lockOwner()
+	e.c.blocking--
+	s.blocking--
+	s.wakeLocked() // it may have been all that kept the scheduler from a deadlock
+	s.mu.Unlock()
+	s.workers.Done() // the count is s's: Adopt moves only calls not yet done
+}
+
+// moveBlockingLocked moves the Blocking calls in flight that e started from
+// the scheduler from to the scheduler to (Adopt, both locked), so that only
+// e's owner waits for them and counts them as able to wake it.
+func moveBlockingLocked(from, to *Scheduler, e *entry) {
+	if e.c == nil || e.c.blocking == 0 {
+		return
+	}
+	n := e.c.blocking
+	from.blocking -= n
+	to.blocking += n
+	to.workers.Add(n)
+	from.workers.Add(-n)
+	from.wakeLocked() // it may have waited only for these calls
 }
 
 // blockingCall is what a tasklet in Blocking is parked on.

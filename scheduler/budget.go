@@ -179,7 +179,7 @@ func (s *Scheduler) returnFromRunLocked() {
 // tickSlow is Tick's slow path, for the running tasklet e.
 func (e *entry) tickSlow(s *Scheduler) {
 	s.mu.Lock()
-	if s.cur != e {
+	if s.cur != e || s.inCallback.Load() { // not from a hook: see hook
 		s.mu.Unlock()
 		return
 	}

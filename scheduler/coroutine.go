@@ -27,9 +27,11 @@ type worker struct {
 	e     *entry
 	gid   atomic.Int64 // the coroutine's goroutine id, for stacks in reports
 
-	exited   bool // the body of e has ended
-	stopped  bool // stop was called: never yield again
-	poisoned bool // the body called runtime.Goexit: the worker cannot be reused
+	exited    bool // the body of e has ended
+	stopped   bool // stop was called: never yield again
+	poisoned  bool // runtime.Goexit ends its goroutine: the worker cannot be reused
+	inHandler bool // run is calling the error handler for e
+	done      bool // the loop returned: the coroutine ends normally
 }
 
 func newWorker() *worker {
@@ -37,15 +39,67 @@ func newWorker() *worker {
 	w.next, w.stop = iter.Pull(func(yield func(struct{}) bool) {
 		w.yield = yield
 		w.gid.Store(goroutineID())
+		defer w.goexiting()
 		for {
 			w.run(w.e)
 			w.exited = true
 			if w.stopped || !yield(struct{}{}) {
+				w.done = true
 				return
 			}
 		}
 	})
 	return w
+}
+
+// goexiting runs as the worker's goroutine ends: normally because the
+// worker was stopped, otherwise because runtime.Goexit was called in the
+// body of w.e (a failing require in a test) or in the error handler run for
+// it. A Goexit cannot be stopped, and iter.Pull would pass it on to the
+// coroutine's parent (a tasklet, or the driver). So the worker yields to its
+// parent as if the body had ended (the Goexit of an error handler becomes
+// the tasklet's uncaught error), and when the scheduler then halts it, it
+// ends the goroutine with a reaped panic instead, which halt absorbs.
+func (w *worker) goexiting() {
+	if w.done {
+		return
+	}
+	if w.inHandler {
+		w.inHandler = false
+		e := w.e
+		e.cold().err = &tasklet.PanicError{Tasklet: e.t, Value: tasklet.ErrGoexit, Stack: debug.Stack()}
+	}
+	w.poisoned = true
+	w.exited = true
+	if !w.stopped {
+		w.yield(struct{}{}) // to the parent, which retires w.e and halts w
+	}
+	panic(reaped{})
+}
+
+// reaped is the panic with which the goroutine of a coroutine caught in
+// runtime.Goexit ends when it is halted (see worker.goexiting).
+type reaped struct{}
+
+// halt stops the worker's coroutine (see haltCoroutine).
+func (w *worker) halt() {
+	w.stopped = true
+	haltCoroutine(w.stop)
+}
+
+// haltCoroutine calls stop, the stop function of a coroutine whose loop is
+// suspended in yield or that is caught in runtime.Goexit; the reaped panic
+// of the latter stops here. It is called from the scheduler's running chain
+// (a coroutine keeps the OS-thread locking it was created with).
+func haltCoroutine(stop func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(reaped); !ok {
+				panic(r)
+			}
+		}
+	}()
+	stop()
 }
 
 // suspend gives control back to the driver loop; it returns when the loop
@@ -62,18 +116,13 @@ func (w *worker) suspend() {
 // other panics become a *tasklet.PanicError, passed through the scheduler's
 // error handler in the dying tasklet's context. A body that calls
 // runtime.Goexit (a failing require in a test) ends like any other tasklet:
-// the worker parks inside the Goexit and is discarded.
+// the Goexit goes on to goexiting, and the worker is discarded.
 func (w *worker) run(e *entry) {
 	normal := false
 	defer func() {
 		r := recover()
 		if !normal && r == nil {
-			w.poisoned = true
-			w.exited = true
-			if !w.stopped {
-				w.yield(struct{}{})
-			}
-			return
+			return // runtime.Goexit: see goexiting
 		}
 		var err error
 		e.killed = tasklet.IsKill(r)
@@ -81,7 +130,9 @@ func (w *worker) run(e *entry) {
 			err = &tasklet.PanicError{Tasklet: e.t, Value: r, Stack: debug.Stack()}
 		}
 		if s := e.s.Load(); err != nil && s.onError != nil {
+			w.inHandler = true // a Goexit in it: see goexiting
 			err = s.callErrorHandler(e, err)
+			w.inHandler = false
 		}
 		if err != nil {
 			e.cold().err = err

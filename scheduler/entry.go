@@ -71,6 +71,7 @@ type cold struct {
 	ctx       context.Context
 	cancelCtx context.CancelCauseFunc
 	runTime   int64 // ns run, with WithRunTimeAccounting
+	blocking  int   // its Blocking calls in flight, counted on its owner
 }
 
 func (e *entry) cold() *cold {

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"fmt"
 	"runtime/debug"
 	"time"
 
@@ -222,9 +221,9 @@ func (s *Scheduler) finish(e *entry) {
 	if w := e.w; w != nil {
 		e.w, w.e = nil, nil
 		switch {
-		case w.poisoned:
-			s.zombies = append(s.zombies, w)
-		case len(s.free) >= maxFree:
+		case w.poisoned, len(s.free) >= maxFree:
+			// A poisoned worker's goroutine is caught in runtime.Goexit:
+			// halt ends it now rather than keep it until Close.
 			stop = w
 		default:
 			w.exited = false
@@ -265,8 +264,7 @@ func (s *Scheduler) finish(e *entry) {
 		e.t.SetAtomic(false) // the lock was released by resume; Atomic on a dead entry is a no-op
 	}
 	if stop != nil {
-		stop.stopped = true
-		stop.stop()
+		stop.halt()
 	}
 }
 
@@ -450,7 +448,9 @@ func (s *Scheduler) blockedLocked() []tasklet.Waiting {
 	return out
 }
 
-// callback calls the schedule callback for a switch from prev to next.
+// callback calls the schedule callback for a switch from prev to next, on
+// the hook coroutine: a panic or a runtime.Goexit in it is logged and
+// ignored, and the switch goes on.
 func (s *Scheduler) callback(prev, next *entry) {
 	if s.onSchedule == nil || prev == next {
 		return
@@ -459,19 +459,22 @@ func (s *Scheduler) callback(prev, next *entry) {
 	if prev != nil {
 		p = prev.t
 	}
-	s.inCallback.Store(true)
-	defer func() {
-		s.inCallback.Store(false)
-		if r := recover(); r != nil {
-			s.log.Error().Str("panic", fmt.Sprint(r)).Msg("schedule callback panicked")
-		}
-	}()
-	s.onSchedule(p, next.t)
+	var err error
+	if h := s.hookFor(); h != nil {
+		h.onSchedule, h.prev, h.nxt, h.fn = s.onSchedule, p, next.t, h.callSchedule
+		err = s.callHook(h, next.t)
+	} else {
+		err = s.callInline(next.t, func() { s.onSchedule(p, next.t) })
+	}
+	if err != nil {
+		s.log.Error().Err(err).Msg("schedule callback failed; ignored")
+	}
 }
 
 // callErrorHandler runs the error handler for the dying tasklet e, on e's
 // coroutine with e current (see WithErrorHandler), treating a panic in it as
-// e's error. A kill that reaches e while the handler waits ends e silently.
+// e's error (a runtime.Goexit in it is turned into one by worker.goexiting).
+// A kill that reaches e while the handler waits ends e silently.
 func (s *Scheduler) callErrorHandler(e *entry, err error) (out error) {
 	defer func() {
 		if r := recover(); r != nil {

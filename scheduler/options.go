@@ -21,6 +21,9 @@ func (f optionFunc) apply(s *Scheduler) error { return f(s) }
 // ErrNilClock is returned by New when WithClock is given nil.
 var ErrNilClock = errors.New("scheduler: nil clock")
 
+// ErrNilOption is returned by New when one of its options is nil.
+var ErrNilOption = errors.New("scheduler: nil option")
+
 // WithLogger sets the logger for uncaught panics, deadlocks, watchdog
 // interrupts and stalls. The default logs nothing.
 func WithLogger(l zerolog.Logger) Option {
@@ -45,8 +48,10 @@ func WithName(name string) Option {
 
 // WithScheduleCallback installs fn, called before every switch between two
 // tasklets with the tasklet leaving (prev) and the one about to run (next).
-// A panic in fn is logged and ignored; fn must not switch tasklets (such
-// calls fail with ErrInCallback).
+// fn runs on a coroutine of the scheduler's own (which costs two coroutine
+// switches per call), so a panic or a runtime.Goexit in it is logged and
+// ignored and never ends the switching tasklet or the driver. fn must not
+// switch tasklets (such calls fail with ErrInCallback).
 func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
 	return optionFunc(func(s *Scheduler) error {
 		if fn == nil {
@@ -68,7 +73,8 @@ func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
 // calls. It may use t's operations as the body could (Schedule, Sleep,
 // channels, locks); other tasklets run meanwhile, and the error is delivered
 // when fn returns. A kill that reaches t while fn waits ends t silently (the
-// error is dropped); a panic in fn becomes t's error.
+// error is dropped); a panic or a runtime.Goexit in fn replaces the error
+// with a *tasklet.PanicError (Value: the panic value, or tasklet.ErrGoexit).
 func WithErrorHandler(fn func(t *tasklet.Tasklet, err error) error) Option {
 	return optionFunc(func(s *Scheduler) error {
 		if fn == nil {

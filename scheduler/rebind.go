@@ -63,6 +63,7 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 	if armed {
 		from.disarmLocked(e)
 	}
+	moveBlockingLocked(from, s, e)
 	e.s.Store(s)
 	s.linkLocked(e)
 	if armed {

@@ -67,6 +67,7 @@ type Scheduler struct {
 
 	target     *entry // who runs next: written only by the running chain
 	inCallback atomic.Bool
+	hook       *hook // user hooks' coroutine: touched only by the running chain
 
 	clock      Clock
 	log        zerolog.Logger
@@ -79,7 +80,9 @@ var lastSchedulerID atomic.Uint64
 // maxFree bounds the finished coroutines a scheduler keeps for reuse.
 const maxFree = 1024
 
-// New creates a scheduler whose main tasklet is the calling goroutine.
+// New creates a scheduler whose main tasklet is the calling goroutine. A nil
+// option is ErrNilOption; an invalid one returns its error (ErrNilClock,
+// ErrBadBudget, tasklet.ErrNilFunc).
 // To drive it from a goroutine locked to an OS thread, call
 // runtime.LockOSThread before New.
 func New(opts ...Option) (*Scheduler, error) {
@@ -90,6 +93,9 @@ func New(opts ...Option) (*Scheduler, error) {
 		log:   zerolog.Nop(),
 	}
 	for _, o := range opts {
+		if o == nil {
+			return nil, ErrNilOption
+		}
 		if err := o.apply(s); err != nil {
 			return nil, err
 		}
@@ -312,6 +318,7 @@ func (s *Scheduler) Close() error {
 		w.stopped = true
 		w.stop()
 	}
+	s.closeHook()
 	for _, w := range zombies {
 		// A worker parked inside runtime.Goexit passes the Goexit on to
 		// whoever stops it: let a throwaway goroutine take it.

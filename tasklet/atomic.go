@@ -15,11 +15,11 @@ func (t *Tasklet) SetAtomic(on bool) bool {
 		return old
 	}
 	if on {
-		t.rt.Atomic(true)
+		t.runtime().Atomic(true)
 		t.atomic.Store(true)
 	} else {
 		t.atomic.Store(false)
-		t.rt.Atomic(false)
+		t.runtime().Atomic(false)
 	}
 	return old
 }

@@ -43,6 +43,13 @@ var (
 	// ErrScheduled: InsertValue on a tasklet that is scheduled or running:
 	// it has no suspended call to return the value, which would be lost.
 	ErrScheduled = errors.New("stackless: tasklet is scheduled")
+	// ErrZeroTasklet: the tasklet is a zero (or nil) Tasklet, not one a
+	// scheduler created.
+	ErrZeroTasklet = errors.New("stackless: zero Tasklet (not created by a scheduler)")
+	// ErrGoexit is the Value of the *PanicError that reports a user hook (a
+	// schedule or channel callback, an error handler, a Blocking function)
+	// that called runtime.Goexit.
+	ErrGoexit = errors.New("stackless: runtime.Goexit called")
 )
 
 // PanicError is an uncaught panic that escaped a tasklet, with the tasklet

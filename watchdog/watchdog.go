@@ -19,6 +19,8 @@
 package watchdog
 
 import (
+	"errors"
+
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -59,6 +61,9 @@ type Report struct {
 	Left        []*tasklet.Tasklet // tasklets the policy left paused
 }
 
+// ErrNilScheduler is returned by Pump when given a nil scheduler.
+var ErrNilScheduler = errors.New("watchdog: nil scheduler")
+
 // Pump runs s, from its main tasklet, with the given budget options until
 // Run returns without interrupting anybody (the run queue is empty, or a
 // total or soft budget ran out), applying policy (nil: always Reinsert) to
@@ -76,6 +81,9 @@ type Report struct {
 // is Pump with the Reinsert policy.
 func Pump(s *scheduler.Scheduler, policy Policy, opts ...scheduler.RunOption) (Report, error) {
 	var r Report
+	if s == nil {
+		return r, ErrNilScheduler
+	}
 	counts := make(map[*tasklet.Tasklet]int)
 	for {
 		victim, err := s.Run(opts...)

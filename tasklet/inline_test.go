@@ -1,0 +1,34 @@
+package tasklet_test
+
+import (
+	"os/exec"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// The Tasklet methods on the switching and tick paths must stay inlinable,
+// so that the zero-Tasklet checks (issue 14 item 15) add no call frame live
+// across a switch (as cmd/compile's TestIntendedInlining).
+func TestIntendedInlining(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	if testing.Short() {
+		t.Skip("builds the package with -gcflags=-m")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool")
+	}
+	out, err := exec.Command(goTool, "build", "-gcflags=-m", ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, fn := range []string{
+		"Runtime", "Tick", "Schedule", "ScheduleRemove", "Run", "Switch", "Sleep",
+		"State", "IsCurrent", "Insert", "Kill", "KillNow", "Throw",
+	} {
+		re := regexp.MustCompile(`can inline \(\*Tasklet\)\.` + fn + `(\s|$)`)
+		assert.True(t, re.Match(out), "(*Tasklet).%s is not inlinable", fn)
+	}
+}
