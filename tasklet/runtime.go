@@ -83,3 +83,20 @@ type Blocker interface {
 	// Describe says what t waits on, for deadlock reports and snapshots.
 	Describe(t *Tasklet) string
 }
+
+// Revocable is implemented by a Blocker whose wake-ups complete nothing that
+// a kill or a throw would undo: a lock, semaphore, condition or event wait
+// queue, a timer. When a kill or throw reaches a tasklet that such a Blocker
+// has woken but that has not run yet, Park raises it at once (a kill
+// unwinds the tasklet, a throw is Park's result) instead of returning the
+// wake-up, and the Blocker's owner passes the wake-up the tasklet consumed
+// on to its next waiter (SPEC section 2).
+//
+// A Blocker that does not implement Revocable (a channel) completed a
+// transfer when it woke the tasklet: Park returns normally, and the kill or
+// throw goes off at the tasklet's next switch point.
+type Revocable interface {
+	Blocker
+	// RevocableWake marks the Blocker; it is never called.
+	RevocableWake()
+}
