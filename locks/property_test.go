@@ -20,7 +20,9 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
-var lockPrograms = flag.Int("lockprograms", 300, "TestLocksProperty: number of random programs")
+const defaultLockPrograms = 300
+
+var lockPrograms = flag.Int("lockprograms", defaultLockPrograms, "TestLocksProperty: number of random programs")
 
 // Operations of a worker's script and of a controller's.
 const (
@@ -135,8 +137,8 @@ func (s bsemLocked) Locked() bool { return s.Value() < s.Bound() }
 // and prints the program.
 func TestLocksProperty(t *testing.T) {
 	n := *lockPrograms
-	if raceEnabled || testing.Short() {
-		n = min(n, 30)
+	if (raceEnabled || testing.Short()) && n == defaultLockPrograms {
+		n = 30
 	}
 	for seed := range uint64(n) {
 		p := genPropProgram(seed)
