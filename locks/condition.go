@@ -123,8 +123,11 @@ func (c *Condition) Release(t *tasklet.Tasklet) error { return c.Lock().Release(
 // and re-acquires the lock (restoring the depth) before it returns, even
 // when the wait was cut (a thrown error, returned) or t is being killed
 // (Wait then unwinds holding the lock, so that a deferred Release stays
-// right). A throw that lands while t re-acquires the lock stays pending for
-// t's next call; further kills are absorbed until t holds the lock.
+// right). A kill or throw that reaches t after it was notified but before
+// it ran cuts the wait the same way (the notification passes on to the
+// next waiter). A throw that lands while t re-acquires the lock stays
+// pending for t's next call; further kills are absorbed until t holds the
+// lock.
 //
 // The one exception: when re-acquiring the lock deadlocks (nothing could
 // ever release it), Wait returns the *tasklet.DeadlockError, or unwinds,

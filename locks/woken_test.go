@@ -37,11 +37,24 @@ var raisers = []raiser{
 	{"Kill from another scheduler", true, false, func(t *testing.T, _, v *tasklet.Tasklet) error {
 		return fromOtherScheduler(t, func(*tasklet.Tasklet) error { return v.Kill() })
 	}},
+	{"Kill from a goroutine", true, false, func(_ *testing.T, _, v *tasklet.Tasklet) error {
+		return fromGoroutine(func() error { return v.Kill() })
+	}},
 	{"ThrowNow", false, true, func(_ *testing.T, m, v *tasklet.Tasklet) error { return m.ThrowNow(v, errStop) }},
 	{"Throw", false, false, func(_ *testing.T, _, v *tasklet.Tasklet) error { return v.Throw(errStop) }},
 	{"Throw from another scheduler", false, false, func(t *testing.T, _, v *tasklet.Tasklet) error {
 		return fromOtherScheduler(t, func(*tasklet.Tasklet) error { return v.Throw(errStop) })
 	}},
+	{"Throw from a goroutine", false, false, func(_ *testing.T, _, v *tasklet.Tasklet) error {
+		return fromGoroutine(func() error { return v.Throw(errStop) })
+	}},
+}
+
+// fromGoroutine runs fn on a plain goroutine and returns its result.
+func fromGoroutine(fn func() error) error {
+	res := make(chan error)
+	go func() { res <- fn() }()
+	return <-res
 }
 
 // fromOtherScheduler runs fn in a tasklet of a new scheduler, driven by a

@@ -55,7 +55,9 @@ type Runtime interface {
 	// Park suspends the running tasklet, which has registered itself in b's
 	// wait queue, until Ready is called for it or b.Cancel succeeds (kill,
 	// throw, timeout, deadlock). timeout < 0 means no timeout. It returns
-	// nil when readied with a nil error, else the reason it was woken.
+	// nil when readied with a nil error, else the reason it was woken. When
+	// b is Revocable, a kill or throw that arrives after the wake-up but
+	// before the tasklet runs again is raised instead (see Revocable).
 	Park(b Blocker, timeout time.Duration) error
 	// Ready makes a parked tasklet runnable; err becomes Park's result.
 	// Call it exactly once, after removing the tasklet from b's queue and
