@@ -121,6 +121,15 @@ func (g *gen) script(self, nch int) []Op {
 func (g *gen) mainOp(m *Model) Op {
 	n := m.NumTasklets()
 	nch := m.NumChans()
+	if w := m.WokenLockWaiters(); len(w) > 0 && g.c.Intn(3) == 0 {
+		// The woken-then-killed window (SPEC section 2): kill or throw
+		// into a lock waiter that was woken but has not run.
+		op := Op{Kind: []Kind{KKill, KKillNow, KThrow, KThrowNow}[g.c.Intn(4)], T: w[g.c.Intn(len(w))]}
+		if op.Kind == KThrow || op.Kind == KThrowNow {
+			op.Val = g.c.Intn(NumErrs)
+		}
+		return op
+	}
 	k := g.pick(mainWeights)
 	if n == 1 && k != KSend && k != KSendErr && k != KRecv && k != KClose && k != KOpen &&
 		k != KSetPref && k != KSetScheduleAll && k != KRunAll && k != KTrap && k != KSchedule && k != KScheduleRemove &&

@@ -365,6 +365,18 @@ func (m *Model) LockHeld() bool { return m.lock.held }
 // LockWaiting counts the tasklets waiting for the Lock and not yet woken.
 func (m *Model) LockWaiting() int { return len(m.lock.q) }
 
+// WokenLockWaiters lists the tasklets (main excluded) that a Release woke
+// and that have not run since, with nothing pending.
+func (m *Model) WokenLockWaiters() []int {
+	var out []int
+	for _, t := range m.ts[1:] {
+		if t.state == Scheduled && t.susp == suspLock && t.wake == "" && !t.kill && t.throw == "" {
+			out = append(out, t.id)
+		}
+	}
+	return out
+}
+
 // Queue returns the ids waiting on ch in serving order: senders if any, else receivers.
 func (m *Model) Queue(ch int) []int {
 	c := m.chans[ch]
