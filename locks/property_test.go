@@ -33,6 +33,8 @@ const (
 	pSchedule        // Schedule (holding what it holds)
 	pSleep0          // Sleep(0)
 	pSleep           // a short Sleep
+	pWait            // Lock, RLock: WaitTimeout on a Condition over the lock, if holding it
+	pNotify          // Lock, RLock: Notify one, or all, if holding the lock
 	nWorkerOps
 )
 
@@ -98,6 +100,15 @@ func genPropProgram(seed uint64) propProgram {
 	return p
 }
 
+// holdsLock reports whether tk holds l: owns it (RLock) or finds it locked
+// (Lock: it has no owner).
+func holdsLock(l propLock, tk *tasklet.Tasklet) bool {
+	if rl, ok := l.(*locks.RLock); ok {
+		return rl.Owner() == tk
+	}
+	return l.Locked()
+}
+
 // propLock is what the four lock types share here.
 type propLock interface {
 	acquirer
@@ -117,7 +128,8 @@ func (s bsemLocked) Locked() bool { return s.Value() < s.Bound() }
 
 // TestLocksProperty runs random programs (issue 13's acceptance): on 1 to
 // 4 schedulers, workers acquire (blocking, timed, try), hold across
-// switches and release one of the lock types, while controllers kill and
+// switches and release one of the lock types (and wait on and notify a
+// Condition over a Lock or an RLock), while controllers kill and
 // throw into them, pending or immediate, from their own scheduler or
 // another. Asserted, besides no goroutine leak:
 //   - never more holders than units (mutual exclusion);
@@ -126,7 +138,10 @@ func (s bsemLocked) Locked() bool { return s.Value() < s.Bound() }
 //     normally again, and it dies by that kill; a kill issued from another
 //     scheduler goes off at the worker's next call;
 //   - a throw from the worker's own scheduler is returned by the call the
-//     worker is suspended in (a lock wait that was woken included);
+//     worker is suspended in (a lock wait that was woken included; a
+//     Condition wait that was notified and re-acquires the lock keeps it
+//     pending for the next call);
+//   - a Condition wait returns, or unwinds, holding the lock;
 //   - every worker that ran runs its deferred calls exactly once, and one
 //     killed never ends normally;
 //   - at the end the lock is free, every semaphore unit is back (none
@@ -154,11 +169,14 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 	ok := t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 		defer goleak.VerifyNone(t)
 		var l propLock
+		var cond *locks.Condition // over l, for a Lock or an RLock
 		switch p.kind {
 		case "Lock":
-			l = &locks.Lock{}
+			lk := &locks.Lock{}
+			l, cond = lk, locks.NewCondition(lk)
 		case "RLock":
-			l = &locks.RLock{}
+			rl := &locks.RLock{}
+			l, cond = rl, locks.NewCondition(rl)
 		case "Semaphore":
 			s, err := locks.NewSemaphore(p.units)
 			require.NoError(t, err)
@@ -193,6 +211,7 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 				<-ready
 				started[w].Store(true)
 				held := 0
+				waiting := false // in Condition.Wait: the lock is not held meanwhile
 				// An RLock's levels count as one unit, held from the first
 				// level to the last.
 				took := func() {
@@ -219,6 +238,15 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 						diedKilled[w].Store(true)
 						defer panic(r)
 					}
+					if waiting { // Wait unwinds holding the lock again
+						waiting = false
+						if !holdsLock(l, tk) {
+							violate("w%d: unwound out of Wait without the lock", w)
+						}
+						if inUse.Inc() > int64(p.units) {
+							violate("w%d: more holders than units", w)
+						}
+					}
 					for held > 0 {
 						gave()
 						if err := l.Release(tk); err != nil {
@@ -241,7 +269,10 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 						throwLocal[w].Store(false)
 					case err != nil:
 						violate("w%d: %s: %v", w, what, err)
-					case throwLocal[w].Load():
+					case throwLocal[w].Load() && what != "Wait":
+						// (A throw that lands while a notified Wait
+						// re-acquires the lock stays pending for the next
+						// call: that wait was complete.)
 						violate("w%d: %s returned nil with a throw from its own scheduler pending", w, what)
 					}
 				}
@@ -280,6 +311,34 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 						after("Sleep(0)", remote, tk.Sleep(0))
 					case pSleep:
 						after("Sleep", remote, tk.Sleep(op.d))
+					case pWait:
+						if cond == nil || held == 0 {
+							continue
+						}
+						inUse.Dec() // Wait releases every level
+						waiting = true
+						_, err := cond.WaitTimeout(tk, op.d)
+						waiting = false
+						if inUse.Inc() > int64(p.units) {
+							violate("w%d: more holders than units", w)
+						}
+						after("Wait", remote, err)
+						if !holdsLock(l, tk) {
+							violate("w%d: Wait returned (%v) without the lock", w, err)
+						}
+					case pNotify:
+						if cond == nil || held == 0 {
+							continue
+						}
+						var err error
+						if op.d%2 == 0 {
+							err = cond.Notify(tk, 1)
+						} else {
+							err = cond.NotifyAll(tk)
+						}
+						if err != nil {
+							violate("w%d: notify: %v", w, err)
+						}
 					}
 				}
 				endedOK[w].Store(true)
@@ -389,6 +448,9 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 		}
 		assert.False(t, l.Locked(), "the lock ends free: no unit lost, none held by a dead tasklet")
 		assert.Zero(t, l.Waiting())
+		if cond != nil {
+			assert.Zero(t, cond.Waiting())
+		}
 		if rl, ok := l.(*locks.RLock); ok {
 			assert.Nil(t, rl.Owner())
 		}
