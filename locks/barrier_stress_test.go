@@ -118,7 +118,7 @@ func TestBarrierStressRounds(t *testing.T) {
 							if v.Kill() == nil && v.State() != tasklet.Dead {
 								kills.Inc()
 							}
-						} else if v.Throw(errStop) == nil {
+						} else if v.Throw(errWokenStop) == nil {
 							throws.Inc()
 						}
 					}

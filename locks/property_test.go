@@ -152,7 +152,7 @@ func (s bsemLocked) Locked() bool { return s.Value() < s.Bound() }
 // and prints the program.
 func TestLocksProperty(t *testing.T) {
 	n := *lockPrograms
-	if (raceEnabled || testing.Short()) && n == defaultLockPrograms {
+	if (propRaceEnabled || testing.Short()) && n == defaultLockPrograms {
 		n = 30
 	}
 	for seed := range uint64(n) {
@@ -265,7 +265,7 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 						violate("w%d: %s returned (%v) after a kill from its own scheduler", w, what, err)
 					case remoteBefore:
 						violate("w%d: %s returned (%v) after a kill from another scheduler", w, what, err)
-					case errors.Is(err, errStop):
+					case errors.Is(err, errWokenStop):
 						throwLocal[w].Store(false)
 					case err != nil:
 						violate("w%d: %s: %v", w, what, err)
@@ -380,9 +380,9 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 						}
 						var err error
 						if op.kind == cThrowNow && local {
-							err = tk.ThrowNow(v, errStop)
+							err = tk.ThrowNow(v, errWokenStop)
 						} else {
-							err = v.Throw(errStop)
+							err = v.Throw(errWokenStop)
 						}
 						if err != nil && !errors.Is(err, tasklet.ErrDead) {
 							violate("c%d: throw w%d: %v", c, op.target, err)

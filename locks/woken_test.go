@@ -21,46 +21,46 @@ import (
 // (its deferred calls run), a throw is what its wait returns, and a wakeup
 // it had consumed passes on to the next waiter.
 
-var errStop = errors.New("stop")
+var errWokenStop = errors.New("stop")
 
-// raiser is one way to kill or throw into victim while main runs.
-type raiser struct {
+// wokenRaiser is one way to kill or throw into victim while main runs.
+type wokenRaiser struct {
 	name  string
-	kill  bool // a kill (else a throw of errStop)
+	kill  bool // a kill (else a throw of errWokenStop)
 	now   bool // the immediate form: main switches to victim
 	raise func(t *testing.T, main, victim *tasklet.Tasklet) error
 }
 
-var raisers = []raiser{
+var wokenRaisers = []wokenRaiser{
 	{"KillNow", true, true, func(_ *testing.T, m, v *tasklet.Tasklet) error { return m.KillNow(v) }},
 	{"Kill", true, false, func(_ *testing.T, _, v *tasklet.Tasklet) error { return v.Kill() }},
 	{"Kill from another scheduler", true, false, func(t *testing.T, _, v *tasklet.Tasklet) error {
-		return fromOtherScheduler(t, func(*tasklet.Tasklet) error { return v.Kill() })
+		return raiseFromOtherScheduler(t, func(*tasklet.Tasklet) error { return v.Kill() })
 	}},
 	{"Kill from a goroutine", true, false, func(_ *testing.T, _, v *tasklet.Tasklet) error {
-		return fromGoroutine(func() error { return v.Kill() })
+		return raiseFromGoroutine(func() error { return v.Kill() })
 	}},
-	{"ThrowNow", false, true, func(_ *testing.T, m, v *tasklet.Tasklet) error { return m.ThrowNow(v, errStop) }},
-	{"Throw", false, false, func(_ *testing.T, _, v *tasklet.Tasklet) error { return v.Throw(errStop) }},
+	{"ThrowNow", false, true, func(_ *testing.T, m, v *tasklet.Tasklet) error { return m.ThrowNow(v, errWokenStop) }},
+	{"Throw", false, false, func(_ *testing.T, _, v *tasklet.Tasklet) error { return v.Throw(errWokenStop) }},
 	{"Throw from another scheduler", false, false, func(t *testing.T, _, v *tasklet.Tasklet) error {
-		return fromOtherScheduler(t, func(*tasklet.Tasklet) error { return v.Throw(errStop) })
+		return raiseFromOtherScheduler(t, func(*tasklet.Tasklet) error { return v.Throw(errWokenStop) })
 	}},
 	{"Throw from a goroutine", false, false, func(_ *testing.T, _, v *tasklet.Tasklet) error {
-		return fromGoroutine(func() error { return v.Throw(errStop) })
+		return raiseFromGoroutine(func() error { return v.Throw(errWokenStop) })
 	}},
 }
 
-// fromGoroutine runs fn on a plain goroutine and returns its result.
-func fromGoroutine(fn func() error) error {
+// raiseFromGoroutine runs fn on a plain goroutine and returns its result.
+func raiseFromGoroutine(fn func() error) error {
 	res := make(chan error)
 	go func() { res <- fn() }()
 	return <-res
 }
 
-// fromOtherScheduler runs fn in a tasklet of a new scheduler, driven by a
+// raiseFromOtherScheduler runs fn in a tasklet of a new scheduler, driven by a
 // goroutine of its own, and returns fn's result once that scheduler is
 // closed. The caller's scheduler does not run meanwhile.
-func fromOtherScheduler(t *testing.T, fn func(*tasklet.Tasklet) error) error {
+func raiseFromOtherScheduler(t *testing.T, fn func(*tasklet.Tasklet) error) error {
 	var wg sync.WaitGroup
 	var err error
 	wg.Add(1)
@@ -80,9 +80,9 @@ func fromOtherScheduler(t *testing.T, fn func(*tasklet.Tasklet) error) error {
 	return err
 }
 
-// around returns the events of main's raise: with the immediate form the
+// wokenAround returns the events of main's raise: with the immediate form the
 // victim's events come before "main goes on", else after.
-func around(rz raiser, victim ...string) []string {
+func wokenAround(rz wokenRaiser, victim ...string) []string {
 	out := []string{"main raises"}
 	if rz.now {
 		return append(append(out, victim...), "main goes on")
@@ -96,7 +96,7 @@ func around(rz raiser, victim ...string) []string {
 // wakeup passed on, no unit is lost, the lock ends free.
 func TestWokenWaiterKilledOrThrown(t *testing.T) {
 	for _, k := range kinds {
-		for _, rz := range raisers {
+		for _, rz := range wokenRaisers {
 			t.Run(k.name+"/"+rz.name, func(t *testing.T) {
 				defer goleak.VerifyNone(t)
 				s := newSched(t)
@@ -132,7 +132,7 @@ func TestWokenWaiterKilledOrThrown(t *testing.T) {
 				if !rz.kill {
 					victim = []string{"A: stop", "A deferred"}
 				}
-				assert.Equal(t, append(around(rz, victim...), "B acquired"), r.Log())
+				assert.Equal(t, append(wokenAround(rz, victim...), "B acquired"), r.Log())
 				assert.Equal(t, tasklet.Dead, a.State())
 				assert.Equal(t, 0, l.Waiting())
 				assert.True(t, l.TryAcquire(main), "the lock ends free: no unit lost")
@@ -147,7 +147,7 @@ func TestWokenWaiterKilledOrThrown(t *testing.T) {
 // run. Their wakeups pass on: the third waiter takes a unit and the other
 // is still there.
 func TestWokenSemaphoreWaitersKilled(t *testing.T) {
-	for _, rz := range raisers {
+	for _, rz := range wokenRaisers {
 		t.Run(rz.name, func(t *testing.T) {
 			defer goleak.VerifyNone(t)
 			s := newSched(t)
@@ -209,7 +209,7 @@ func TestWokenConditionWaiterKilledOrThrown(t *testing.T) {
 		{"Lock", func() *locks.Condition { return locks.NewCondition(&locks.Lock{}) }},
 	}
 	for _, cc := range conds {
-		for _, rz := range raisers {
+		for _, rz := range wokenRaisers {
 			t.Run(cc.name+"/"+rz.name, func(t *testing.T) {
 				defer goleak.VerifyNone(t)
 				s := newSched(t)
@@ -285,7 +285,7 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 		{"Event", func(t *testing.T) waitable {
 			var e locks.Event
 			return waitable{
-				wait: func(tk *tasklet.Tasklet) string { ok, err := e.Wait(tk); return fmtRes(ok, err) },
+				wait: func(tk *tasklet.Tasklet) string { ok, err := e.Wait(tk); return wokenRes(ok, err) },
 				fire: func(*tasklet.Tasklet) { e.Set() },
 				ok:   func(t *testing.T) { assert.Equal(t, 0, e.Waiting()) },
 			}
@@ -293,7 +293,7 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 		{"ValueEvent", func(t *testing.T) waitable {
 			var v locks.ValueEvent[int]
 			return waitable{
-				wait: func(tk *tasklet.Tasklet) string { n, err := v.Wait(tk); return fmtRes(n, err) },
+				wait: func(tk *tasklet.Tasklet) string { n, err := v.Wait(tk); return wokenRes(n, err) },
 				fire: func(*tasklet.Tasklet) { require.NoError(t, v.Set(7)) },
 				ok:   func(t *testing.T) { assert.Equal(t, 0, v.Waiting()) },
 			}
@@ -302,7 +302,7 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 			b, err := locks.NewBarrier(3, nil, -1)
 			require.NoError(t, err)
 			return waitable{
-				wait: func(tk *tasklet.Tasklet) string { i, err := b.Wait(tk); return fmtRes(i, err) },
+				wait: func(tk *tasklet.Tasklet) string { i, err := b.Wait(tk); return wokenRes(i, err) },
 				fire: func(main *tasklet.Tasklet) {
 					i, err := b.Wait(main) // the last arriver: trips the round
 					require.NoError(t, err)
@@ -316,7 +316,7 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 		}},
 	}
 	for _, k := range kinds {
-		for _, rz := range raisers {
+		for _, rz := range wokenRaisers {
 			t.Run(k.name+"/"+rz.name, func(t *testing.T) {
 				defer goleak.VerifyNone(t)
 				s := newSched(t)
@@ -339,10 +339,10 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 
 				victim := []string{"A deferred"}
 				if !rz.kill {
-					victim = []string{"A: " + fmtRes(zeroOf(k.name), errStop), "A deferred"}
+					victim = []string{"A: " + wokenRes(wokenZero(k.name), errWokenStop), "A deferred"}
 				}
 				bGot := map[string]string{"Event": "true", "ValueEvent": "7", "Barrier": "1"}[k.name]
-				want := append(around(rz, victim...), "B: "+bGot)
+				want := append(wokenAround(rz, victim...), "B: "+bGot)
 				if rz.now {
 					// Switched to in place: B, after A in the ring, runs
 					// before main does again.
@@ -356,16 +356,16 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 	}
 }
 
-// fmtRes formats a wait's result: its value, or its error.
-func fmtRes(v any, err error) string {
+// wokenRes formats a wait's result: its value, or its error.
+func wokenRes(v any, err error) string {
 	if err != nil {
 		return fmt.Sprintf("%v (%v)", err, v)
 	}
 	return fmt.Sprint(v)
 }
 
-// zeroOf is what a wait of kind returns with an error.
-func zeroOf(kind string) any {
+// wokenZero is what a wait of kind returns with an error.
+func wokenZero(kind string) any {
 	switch kind {
 	case "Event":
 		return false
@@ -381,7 +381,7 @@ func zeroOf(kind string) any {
 // again, gets ErrBrokenBarrier instead of tripping the round (the action
 // never runs), and so does B.
 func TestBarrierPartyLeftBreaksAtOnce(t *testing.T) {
-	for _, rz := range raisers {
+	for _, rz := range wokenRaisers {
 		t.Run(rz.name, func(t *testing.T) {
 			defer goleak.VerifyNone(t)
 			s := newSched(t)

@@ -2,4 +2,4 @@
 
 package locks_test
 
-const raceEnabled = false
+const propRaceEnabled = false

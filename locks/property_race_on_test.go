@@ -2,4 +2,4 @@
 
 package locks_test
 
-const raceEnabled = true
+const propRaceEnabled = true
