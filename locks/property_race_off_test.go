@@ -2,4 +2,6 @@
 
 package locks_test
 
+// propRaceEnabled reports whether the race detector is on: TestLocksProperty
+// runs fewer programs under it.
 const propRaceEnabled = false
