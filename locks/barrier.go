@@ -44,6 +44,13 @@ type Barrier struct {
 	//     party can tell whether its round is still the current one.
 	//   - Waiters are popped (state woken) with their result in err and
 	//     readied after unlocking; gate waiters are readied to retry.
+	//   - A party that leaves a filling round (Cancel: killed, thrown into,
+	//     timed out, deadlocked) breaks it at once, so that no party
+	//     arriving before it runs again can trip the round. Cancel runs
+	//     under the leaver's scheduler lock and may not ready anyone: the
+	//     waiters it pops wait in orphans, and the next call that takes mu
+	//     and may ready tasklets (at the latest the leaver's own abandon,
+	//     as it leaves Wait) readies them.
 	//   - mu is never held while calling into a scheduler or the action.
 	mu    sync.Mutex
 	state barrierState
@@ -51,6 +58,8 @@ type Barrier struct {
 	q     waitq
 	gate  waitq
 	gen   uint64
+
+	orphans wakeList // popped by Cancel, to be readied (see the invariants)
 
 	ident
 }
@@ -120,7 +129,9 @@ func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) 
 		}
 	}
 	if b.state == broken {
+		wl := b.takeOrphansLocked()
 		b.mu.Unlock()
+		wl.ready(nil, t)
 		return -1, ErrBrokenBarrier
 	}
 	if t.BlockTrap() && b.count+1 < b.parties {
@@ -243,11 +254,19 @@ func (b *Barrier) endRoundLocked(wl *wakeList, state barrierState, res error) {
 
 func (b *Barrier) breakLocked(wl *wakeList) { b.endRoundLocked(wl, broken, ErrBrokenBarrier) }
 
+// takeOrphansLocked takes the waiters a Cancel popped, for the caller to
+// ready after unlocking.
+func (b *Barrier) takeOrphansLocked() wakeList {
+	wl := b.orphans
+	b.orphans = wakeList{}
+	return wl
+}
+
 // abandon breaks the barrier if round gen is still filling: one of its
-// parties is gone.
+// parties is gone. It readies the waiters a Cancel popped, if any.
 func (b *Barrier) abandon(gen uint64, waker *tasklet.Tasklet) {
-	var wl wakeList
 	b.mu.Lock()
+	wl := b.takeOrphansLocked()
 	if b.gen == gen && b.state != broken {
 		b.breakLocked(&wl)
 	}
@@ -258,8 +277,8 @@ func (b *Barrier) abandon(gen uint64, waker *tasklet.Tasklet) {
 // Abort breaks the barrier: every waiter gets ErrBrokenBarrier, and so does
 // every Wait until Reset. Safe from any goroutine.
 func (b *Barrier) Abort() {
-	var wl wakeList
 	b.mu.Lock()
+	wl := b.takeOrphansLocked()
 	b.breakLocked(&wl)
 	b.mu.Unlock()
 	wl.ready(nil, nil)
@@ -269,8 +288,8 @@ func (b *Barrier) Abort() {
 // the current round get ErrBrokenBarrier, a broken barrier is usable again,
 // and the next Wait starts a new round. Safe from any goroutine.
 func (b *Barrier) Reset() {
-	var wl wakeList
 	b.mu.Lock()
+	wl := b.takeOrphansLocked()
 	b.endRoundLocked(&wl, filling, ErrBrokenBarrier)
 	b.mu.Unlock()
 	wl.ready(nil, nil)
@@ -279,17 +298,27 @@ func (b *Barrier) Reset() {
 // barrierWait is what a tasklet waiting at a Barrier is parked on.
 type barrierWait Barrier
 
-// Cancel takes t out of the gate, or out of a round that is still filling;
-// a round whose action runs is committed and its waiters stay.
+// Cancel takes t out of the gate, or out of a round that is still filling,
+// which it breaks at once: a party has left (see the invariants); a round
+// whose action runs is committed and its waiters stay.
 func (b *barrierWait) Cancel(t *tasklet.Tasklet, _ error) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.gate.cancel(t) {
 		return true
 	}
-	return b.state == filling && b.q.cancel(t)
+	if b.state != filling || !b.q.cancel(t) {
+		return false
+	}
+	(*Barrier)(b).breakLocked(&b.orphans)
+	return true
 }
 
 func (b *barrierWait) Describe(*tasklet.Tasklet) string {
 	return "waiting at " + (*Barrier)(b).String()
 }
+
+// RevocableWake implements tasklet.Revocable: a party released from a
+// completed round that is killed or thrown into before it runs unwinds (or
+// returns the error); the round stays complete and nothing passes on.
+func (b *barrierWait) RevocableWake() {}

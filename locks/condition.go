@@ -62,9 +62,12 @@ type Condition struct {
 	//     readies them after unlocking; Cancel unlinks them (state
 	//     cancelled). limit, set by Notify, is the last seq its notification
 	//     may pass on to.
-	//   - Once notified, a wait is complete: Cancel no longer finds the
-	//     waiter, and the runtime keeps a kill or throw that arrives then
-	//     pending for the re-acquire or later (see restore).
+	//   - Once notified, Cancel no longer finds the waiter. A kill or throw
+	//     that reaches it before it runs again is raised in Park (condWait
+	//     is tasklet.Revocable): the waiter leaves, passing its notification
+	//     on, and re-acquires the lock before it returns the error or
+	//     unwinds. One that arrives after it ran stays pending for the
+	//     re-acquire or later (see restore).
 	//   - Wait holds the lock again when it returns or unwinds (a defer),
 	//     except when re-acquiring it deadlocks: nothing could ever give it
 	//     back, and the *tasklet.DeadlockError is returned instead.
@@ -120,8 +123,11 @@ func (c *Condition) Release(t *tasklet.Tasklet) error { return c.Lock().Release(
 // and re-acquires the lock (restoring the depth) before it returns, even
 // when the wait was cut (a thrown error, returned) or t is being killed
 // (Wait then unwinds holding the lock, so that a deferred Release stays
-// right). A throw that lands while t re-acquires the lock stays pending for
-// t's next call; further kills are absorbed until t holds the lock.
+// right). A kill or throw that reaches t after it was notified but before
+// it ran cuts the wait the same way (the notification passes on to the
+// next waiter). A throw that lands while t re-acquires the lock stays
+// pending for t's next call; further kills are absorbed until t holds the
+// lock.
 //
 // The one exception: when re-acquiring the lock deadlocks (nothing could
 // ever release it), Wait returns the *tasklet.DeadlockError, or unwinds,
@@ -202,6 +208,11 @@ func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, er
 	u := unwinding{c: c, w: w, t: t, cl: cl, saved: saved}
 	defer u.run()
 	perr := t.Runtime().Park((*condWait)(c), d)
+	if perr != nil {
+		// Cut (timeout, throw, deadlock): a notification received first
+		// passes on, as when unwinding.
+		c.leave(w, t)
+	}
 	throwErr, lockErr := restore(t, cl, saved)
 	u.c = nil // the wait is over: nothing to undo
 	if lockErr != nil {
@@ -251,7 +262,7 @@ func (c *Condition) leave(w *waiter, waker *tasklet.Tasklet) {
 			wl.add(c.popLocked(w.limit).t)
 		}
 	}
-	w.state = idle
+	w.state, w.notified = idle, false // a second leave does nothing
 	c.mu.Unlock()
 	wl.ready(nil, waker)
 }
@@ -377,3 +388,7 @@ func (b *condWait) Cancel(t *tasklet.Tasklet, _ error) bool {
 func (b *condWait) Describe(*tasklet.Tasklet) string {
 	return "waiting on " + (*Condition)(b).String()
 }
+
+// RevocableWake implements tasklet.Revocable: a notified waiter that is
+// killed or thrown into before it runs passes its notification on (wait).
+func (b *condWait) RevocableWake() {}

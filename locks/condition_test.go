@@ -365,9 +365,9 @@ func TestConditionKilledWhileReacquiring(t *testing.T) {
 	}
 }
 
-// A throw into a waiter ends its wait with the error, lock held; a throw
-// that lands while a notified waiter re-acquires the lock stays pending for
-// its next call: the wait itself completed.
+// A throw into a waiter ends its wait with the error, lock held, and so
+// does a throw into a notified waiter that has not run yet (SPEC section 2:
+// it completed nothing; its notification passes on).
 func TestConditionThrow(t *testing.T) {
 	errStop := errors.New("stop")
 	defer goleak.VerifyNone(t)
@@ -397,7 +397,7 @@ func TestConditionThrow(t *testing.T) {
 	run(t, s)
 	assert.Equal(t, []string{
 		"waiting: wait=stop owner=true", "waiting: next call=<nil>",
-		"notified: wait=<nil> owner=true", "notified: next call=stop",
+		"notified: wait=stop owner=true", "notified: next call=<nil>",
 	}, r.Log())
 }
 

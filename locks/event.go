@@ -115,3 +115,7 @@ func (b *eventWait) Cancel(t *tasklet.Tasklet, _ error) bool {
 }
 
 func (b *eventWait) Describe(*tasklet.Tasklet) string { return "waiting for " + (*Event)(b).String() }
+
+// RevocableWake implements tasklet.Revocable: a Set wakes every waiter, so
+// a woken waiter that is killed or thrown into has nothing to pass on.
+func (b *eventWait) RevocableWake() {}

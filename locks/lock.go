@@ -113,6 +113,10 @@ type lockWait Lock
 func (b *lockWait) Cancel(t *tasklet.Tasklet, _ error) bool { return b.s.cancel(t) }
 func (b *lockWait) Describe(*tasklet.Tasklet) string        { return "acquiring " + (*Lock)(b).String() }
 
+// RevocableWake implements tasklet.Revocable: a woken waiter retries, and
+// one that is killed or thrown into first passes the wakeup on (sema.acquire).
+func (b *lockWait) RevocableWake() {}
+
 // condLock implements Mutex.
 func (l *Lock) condLock() condLock { return lockCond{l} }
 

@@ -147,6 +147,10 @@ func (k rlockLocker) Unlock() {
 type rlockWait RLock
 
 func (b *rlockWait) Cancel(t *tasklet.Tasklet, _ error) bool { return b.s.cancel(t) }
+
+// RevocableWake implements tasklet.Revocable: a woken waiter retries, and
+// one that is killed or thrown into first passes the wakeup on (sema.acquire).
+func (b *rlockWait) RevocableWake() {}
 func (b *rlockWait) Describe(*tasklet.Tasklet) string {
 	return "acquiring " + (*RLock)(b).String()
 }

@@ -40,11 +40,13 @@ import (
 //     give, each available unit has a woken waiter on its way, or no one
 //     waits. Woken waiters are not counted: a woken waiter that never runs
 //     again (its scheduler closed) cannot hold back the wakeups of others.
-//   - A woken waiter always retries: the runtime keeps a kill or a throw
-//     that arrives after the waker took it pending (Park returns nil), and
-//     the retry is not a switch point. A waiter cancelled while queued has
-//     consumed no wakeup. Either way no unit is lost; leave() pumps again
-//     for a woken waiter that would unwind some other way.
+//   - A woken waiter that Park returns normally to always retries (the
+//     retry is not a switch point). A kill or throw that reaches it after
+//     the waker took it, before it ran, is raised in Park (the lock
+//     blockers are tasklet.Revocable): Park returns the error with w still
+//     woken, or unwinds, and leaveLocked (or the deferred leave) pumps
+//     again: the wakeup passes on to the next waiter. A waiter cancelled
+//     while queued has consumed no wakeup. Either way no unit is lost.
 //   - mu is never held while calling into a scheduler (Park, Ready); the
 //     scheduler holds its own lock when it calls Cancel, which takes mu.
 type sema struct {
@@ -142,7 +144,9 @@ func (s *sema) acquire(t *tasklet.Tasklet, b tasklet.Blocker, off int64, timeout
 		s.mu.Lock()
 		if err != nil || w.state != woken {
 			// Cancel took w out of the queue (timeout, throw, deadlock,
-			// an error delivered to main): it consumed no wakeup.
+			// an error delivered to main): it consumed no wakeup. Or a
+			// pump woke it and a throw came before it ran (w woken): the
+			// wakeup passes on.
 			repump := s.leaveLocked(w)
 			left = true
 			s.mu.Unlock()

@@ -96,6 +96,10 @@ func (s *Semaphore) Waiting() int { return s.s.waiting() }
 type semWait Semaphore
 
 func (b *semWait) Cancel(t *tasklet.Tasklet, _ error) bool { return b.s.cancel(t) }
+
+// RevocableWake implements tasklet.Revocable: a woken waiter retries, and
+// one that is killed or thrown into first passes the wakeup on (sema.acquire).
+func (b *semWait) RevocableWake() {}
 func (b *semWait) Describe(*tasklet.Tasklet) string {
 	return "acquiring " + (*Semaphore)(b).String()
 }

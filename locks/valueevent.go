@@ -127,3 +127,8 @@ func (b *valueWait[T]) Cancel(t *tasklet.Tasklet, _ error) bool {
 func (b *valueWait[T]) Describe(*tasklet.Tasklet) string {
 	return "waiting for " + (*ValueEvent[T])(b).String()
 }
+
+// RevocableWake implements tasklet.Revocable: the event wakes every waiter
+// and keeps its value, so a woken waiter that is killed or thrown into has
+// nothing to pass on.
+func (b *valueWait[T]) RevocableWake() {}

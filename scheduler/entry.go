@@ -644,6 +644,9 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 		err := e.wakeErr
 		e.wakeErr = nil
 		s.mu.Unlock()
+		if e.sig.Load() {
+			return e.wokenPending(b, err)
+		}
 		return err
 	}
 	s.ring.popFront()
@@ -681,21 +684,36 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 		}
 	}
 	// Whoever woke us set wakeErr under the lock before making us runnable.
-	// A kill or throw that arrived after a partner had taken us stays
-	// pending for the next switch point: the completed wait is not undone.
 	err := e.wakeErr
 	e.wakeErr = nil
 	if err == errKilled {
 		panic(tasklet.KillPanic())
 	}
 	if e.sig.Load() {
-		// A value given by InsertValue belongs to the suspended call that
-		// resumes, this one: it has no use for it, so it is dropped.
-		s := e.lockOwner()
-		e.value = nil
-		e.updateSigLocked()
-		s.mu.Unlock()
+		return e.wokenPending(b, err)
 	}
+	return err
+}
+
+// wokenPending is Park's slow path for a tasklet e that was woken with err
+// and finds something pending as it runs again. A kill or throw that
+// arrived after a channel partner had taken e stays pending for the next
+// switch point: the completed transfer is not undone. Any other wake-up
+// (b is tasklet.Revocable: a lock's, a timer's) completed nothing: the kill
+// unwinds e here, and a throw or a delivered error is Park's result; the
+// Blocker's owner passes the wake-up on. A value given by InsertValue
+// belongs to the suspended call that resumes, this one: it has no use for
+// it, so it is dropped.
+func (e *entry) wokenPending(b tasklet.Blocker, err error) error {
+	s := e.lockOwner()
+	e.value = nil
+	if _, ok := b.(tasklet.Revocable); ok && (e.kill || e.throwErr != nil || e.delivered() != nil) {
+		perr := e.takePendingLocked() // panics, unlocked, for a kill
+		s.mu.Unlock()
+		return perr
+	}
+	e.updateSigLocked()
+	s.mu.Unlock()
 	return err
 }
 

@@ -83,3 +83,7 @@ type sleeper struct{}
 
 func (sleeper) Cancel(*tasklet.Tasklet, error) bool { return true }
 func (sleeper) Describe(*tasklet.Tasklet) string    { return "sleeping" }
+
+// RevocableWake implements tasklet.Revocable: a sleeper whose timer fired
+// has completed nothing that a kill would undo.
+func (sleeper) RevocableWake() {}

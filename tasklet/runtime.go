@@ -59,7 +59,9 @@ type Runtime interface {
 	// Park suspends the running tasklet, which has registered itself in b's
 	// wait queue, until Ready is called for it or b.Cancel succeeds (kill,
 	// throw, timeout, deadlock). timeout < 0 means no timeout. It returns
-	// nil when readied with a nil error, else the reason it was woken.
+	// nil when readied with a nil error, else the reason it was woken. When
+	// b is Revocable, a kill or throw that arrives after the wake-up but
+	// before the tasklet runs again is raised instead (see Revocable).
 	Park(b Blocker, timeout time.Duration) error
 	// Ready makes a parked tasklet runnable; err becomes Park's result.
 	// Call it exactly once, after removing the tasklet from b's queue and
@@ -86,4 +88,21 @@ type Blocker interface {
 	Cancel(t *Tasklet, err error) bool
 	// Describe says what t waits on, for deadlock reports and snapshots.
 	Describe(t *Tasklet) string
+}
+
+// Revocable is implemented by a Blocker whose wake-ups complete nothing that
+// a kill or a throw would undo: a lock, semaphore, condition or event wait
+// queue, a timer. When a kill or throw reaches a tasklet that such a Blocker
+// has woken but that has not run yet, Park raises it at once (a kill
+// unwinds the tasklet, a throw is Park's result) instead of returning the
+// wake-up, and the Blocker's owner passes the wake-up the tasklet consumed
+// on to its next waiter (SPEC section 2).
+//
+// A Blocker that does not implement Revocable (a channel) completed a
+// transfer when it woke the tasklet: Park returns normally, and the kill or
+// throw goes off at the tasklet's next switch point.
+type Revocable interface {
+	Blocker
+	// RevocableWake marks the Blocker; it is never called.
+	RevocableWake()
 }

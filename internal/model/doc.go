@@ -1,6 +1,6 @@
-// Package model is a reference model of SPEC.md sections 1-4 for one
-// scheduler, and the randomized tests that hold the runtime (packages
-// scheduler and channel) to it.
+// Package model is a reference model of SPEC.md sections 1-4 (and of a
+// Lock, section 9) for one scheduler, and the randomized tests that hold
+// the runtime (packages scheduler, channel and locks) to it.
 //
 // The model (model.go) is a plain simulation: a run queue as a slice whose
 // front is the running tasklet, tasklet states (new, scheduled, current,
@@ -18,6 +18,12 @@
 //     Close (refusing only what would block, waking blocked receivers with
 //     ErrClosed, serving waiting senders), Open, SetPreference,
 //     SetScheduleAll, block trap;
+//   - one locks.Lock: Acquire (the block trap makes a would-block acquire
+//     fail) and Release; Release wakes the first waiter without handing
+//     the lock over, and a woken waiter retries when it runs and waits
+//     again at the tail if it lost; a kill or throw that reaches a woken
+//     waiter before it runs is raised at its Acquire, and its wakeup passes
+//     on (the woken-then-killed window of SPEC section 2);
 //   - uncaught panics and thrown errors delivered at once to the innermost
 //     Run caller or to main; Run from main and from tasklets (nested, the
 //     innermost returns first when the ring empties); a paused main resumed
@@ -30,7 +36,7 @@
 // tasklet waiting in Run (tested directly in package scheduler),
 // Close waking receivers while other tasklets are runnable (their place in
 // the ring), InsertValue on a tasklet whose suspended call is a completed
-// channel operation, Remove on a new or dead tasklet, a would-block
+// channel operation or a woken lock wait, Remove on a new or dead tasklet, a would-block
 // operation on a closing channel with the block trap set. Not modelled:
 // buffered channels, timers and timeouts, Sleep, Tick, the watchdog,
 // atomic, several schedulers, callbacks and error handlers, Blocking,
@@ -41,7 +47,7 @@
 // spawning tasklets with random scripts. It runs each on the model and on
 // the runtime and compares, after every step of main, the trace of events,
 // RunCount, Len, every tasklet's state, every channel's Balance, Queue,
-// Closing and Closed; then it closes the scheduler and checks the kills. On
+// Closing and Closed, the Lock's Locked and Waiting; then it closes the scheduler and checks the kills. On
 // a mismatch it shrinks the program and reports both. Replay one seed, with
 // its program and trace logged:
 //

@@ -76,13 +76,13 @@ var mainWeights = []opWeight{
 	{KSpawn, 6}, {KNew, 1}, {KSchedule, 6}, {KScheduleRemove, 1}, {KRun, 2}, {KSwitch, 1},
 	{KSend, 4}, {KSendErr, 1}, {KRecv, 4}, {KInsert, 2}, {KInsertValue, 1}, {KRemove, 2},
 	{KKill, 2}, {KKillNow, 2}, {KThrow, 2}, {KThrowNow, 2}, {KClose, 2}, {KOpen, 1},
-	{KSetPref, 1}, {KSetScheduleAll, 1}, {KRunAll, 3}, {KTrap, 1},
+	{KSetPref, 1}, {KSetScheduleAll, 1}, {KRunAll, 3}, {KTrap, 1}, {KAcquire, 3}, {KRelease, 3},
 }
 
 var scriptWeights = []opWeight{
 	{KSend, 8}, {KRecv, 8}, {KSendErr, 1}, {KSchedule, 6}, {KScheduleRemove, 2},
 	{KClose, 1}, {KOpen, 1}, {KInsert, 3}, {KRun, 2}, {KSwitch, 1}, {KPanic, 1},
-	{KRunAll, 1}, {KTrap, 1},
+	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4},
 }
 
 func (g *gen) pick(ws []opWeight) Kind {
@@ -121,9 +121,19 @@ func (g *gen) script(self, nch int) []Op {
 func (g *gen) mainOp(m *Model) Op {
 	n := m.NumTasklets()
 	nch := m.NumChans()
+	if w := m.WokenLockWaiters(); len(w) > 0 && g.c.Intn(3) == 0 {
+		// The woken-then-killed window (SPEC section 2): kill or throw
+		// into a lock waiter that was woken but has not run.
+		op := Op{Kind: []Kind{KKill, KKillNow, KThrow, KThrowNow}[g.c.Intn(4)], T: w[g.c.Intn(len(w))]}
+		if op.Kind == KThrow || op.Kind == KThrowNow {
+			op.Val = g.c.Intn(NumErrs)
+		}
+		return op
+	}
 	k := g.pick(mainWeights)
 	if n == 1 && k != KSend && k != KSendErr && k != KRecv && k != KClose && k != KOpen &&
-		k != KSetPref && k != KSetScheduleAll && k != KRunAll && k != KTrap && k != KSchedule && k != KScheduleRemove {
+		k != KSetPref && k != KSetScheduleAll && k != KRunAll && k != KTrap && k != KSchedule && k != KScheduleRemove &&
+		k != KAcquire && k != KRelease {
 		k = KSpawn
 	}
 	if k == KSpawn && n > g.maxT {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -60,6 +61,8 @@ func errName(err error) string {
 		return ErrScheduled
 	case errors.Is(err, tasklet.ErrWouldBlock):
 		return ErrWouldBlock
+	case errors.Is(err, locks.ErrNotLocked):
+		return ErrNotLocked
 	}
 	return "other(" + err.Error() + ")"
 }
@@ -92,6 +95,7 @@ type rt struct {
 	s     *scheduler.Scheduler
 	ts    []*tasklet.Tasklet // by model id; ts[0] is main
 	chans []*channel.Channel[int]
+	lock  locks.Lock
 	trace []string
 }
 
@@ -235,6 +239,10 @@ func (r *rt) exec(t *tasklet.Tasklet, op Op) string {
 		return res(err)
 	case KTrap:
 		return fmt.Sprintf("old=%v", t.SetBlockTrap(op.Val == 1))
+	case KAcquire:
+		return res(r.lock.Acquire(t))
+	case KRelease:
+		return res(r.lock.Release(t))
 	}
 	return fmt.Sprintf("unknown op %v", op)
 }
@@ -263,6 +271,12 @@ func compare(m *Model, r *rt) string {
 		if a, b := m.StateOf(id).String(), tk.State().String(); a != b {
 			diffs = append(diffs, fmt.Sprintf("t%d state: model %s, runtime %s", id, a, b))
 		}
+	}
+	if a, b := m.LockHeld(), r.lock.Locked(); a != b {
+		diffs = append(diffs, fmt.Sprintf("lock held: model %v, runtime %v", a, b))
+	}
+	if a, b := m.LockWaiting(), r.lock.Waiting(); a != b {
+		diffs = append(diffs, fmt.Sprintf("lock waiting: model %d, runtime %d", a, b))
 	}
 	for i, ch := range r.chans {
 		if a, b := m.Balance(i), ch.Balance(); a != b {

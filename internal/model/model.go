@@ -45,6 +45,8 @@ const (
 	KPanic                      // panic(PanicErr Val); script only
 	KRunAll                     // s.RunFrom(caller): run until the ring empties
 	KTrap                       // caller.SetBlockTrap(Val == 1)
+	KAcquire                    // l.Acquire(caller): the program's one Lock
+	KRelease                    // l.Release(caller)
 
 	KSpawn          // s.Spawn(Script)
 	KNew            // s.NewTasklet(Script)
@@ -71,6 +73,7 @@ const (
 	ErrCurrent       = "current"
 	ErrScheduled     = "scheduled"
 	ErrWouldBlock    = "wouldBlock"
+	ErrNotLocked     = "notLocked"
 )
 
 // ThrowName, SendErrName and PanicName name the i'th error of each family.
@@ -138,6 +141,10 @@ func (o Op) String() string {
 		return "runall"
 	case KTrap:
 		return fmt.Sprintf("trap %d", o.Val)
+	case KAcquire:
+		return "acquire"
+	case KRelease:
+		return "release"
 	}
 	return fmt.Sprintf("op%d", o.Kind)
 }
@@ -206,6 +213,7 @@ const (
 	suspPark                       // a channel wait (blocked, or completed if not blocked)
 	suspHandoff                    // a completed send/receive yielding to the partner (preference, schedule-all)
 	suspRunAll                     // waiting in s.Run() / s.RunFrom()
+	suspLock                       // a Lock.Acquire wait (blocked, or woken if not blocked)
 )
 
 // wval is what a sender hands over: a value or an error (SendError).
@@ -231,7 +239,7 @@ type task struct {
 	susp       susp
 	op         Op     // the operation it is suspended in
 	ch         int    // park: the channel
-	wake       string // park: the result ("" or an error name; "killed")
+	wake       string // park, lock: the result ("" or an error name; "killed")
 	got        wval   // park: what a completed receive got
 	handoffRes string // handoff: the result of the completed operation
 	runErr     string // runAll: the error Run returns
@@ -240,6 +248,16 @@ type task struct {
 type waiter struct {
 	id  int
 	val wval
+}
+
+// mlock is the program's one locks.Lock (SPEC section 9): a Semaphore(1)
+// with no owner. Release wakes the first waiter without handing the lock
+// over: the woken waiter retries when it runs and waits again at the tail
+// if it lost it. A woken waiter killed or thrown into before it runs passes
+// its wakeup on (SPEC section 2).
+type mlock struct {
+	held bool
+	q    []int // the waiters not yet woken, FIFO
 }
 
 type mchan struct {
@@ -256,6 +274,7 @@ type Model struct {
 	ts        []*task // ts[0] is main
 	ring      []int   // the run queue; ring[0] is current while one runs
 	chans     []*mchan
+	lock      mlock
 	trace     []string
 	emptiedBy int   // the tasklet that last left the ring by blocking (-1: none)
 	frames    []int // the callers of Run in progress, innermost last
@@ -281,6 +300,7 @@ func NewModel(chans []ChanConfig) *Model {
 // Clone returns a deep copy (scripts are shared: they are never modified).
 func (m *Model) Clone() *Model {
 	c := &Model{emptiedBy: m.emptiedBy, frames: slices.Clone(m.frames)}
+	c.lock = mlock{held: m.lock.held, q: slices.Clone(m.lock.q)}
 	c.ring = slices.Clone(m.ring)
 	c.trace = slices.Clone(m.trace)
 	for _, t := range m.ts {
@@ -340,6 +360,24 @@ func (m *Model) Closing(ch int) bool { return m.chans[ch].closing }
 // RunWaiters counts the Run calls in progress (tasklets or main waiting in Run).
 func (m *Model) RunWaiters() int { return len(m.frames) }
 
+// LockHeld reports whether the program's Lock is held.
+func (m *Model) LockHeld() bool { return m.lock.held }
+
+// LockWaiting counts the tasklets waiting for the Lock and not yet woken.
+func (m *Model) LockWaiting() int { return len(m.lock.q) }
+
+// WokenLockWaiters lists the tasklets (main excluded) that a Release woke
+// and that have not run since, with nothing pending.
+func (m *Model) WokenLockWaiters() []int {
+	var out []int
+	for _, t := range m.ts[1:] {
+		if t.state == Scheduled && t.susp == suspLock && t.wake == "" && !t.kill && t.throw == "" {
+			out = append(out, t.id)
+		}
+	}
+	return out
+}
+
 // Queue returns the ids waiting on ch in serving order: senders if any, else receivers.
 func (m *Model) Queue(ch int) []int {
 	c := m.chans[ch]
@@ -363,6 +401,8 @@ func (m *Model) CleanAtClose(id int) bool {
 	if t.state == Dead || !t.started {
 		return false
 	}
+	// A woken lock waiter has completed nothing: the kill unwinds it at
+	// Acquire, like a blocked one.
 	return t.state == Blocked || (t.susp != suspPark && t.susp != suspHandoff)
 }
 
@@ -472,8 +512,16 @@ func (m *Model) ready(id int, wake string, next bool) {
 	m.makeRunnable(id, next)
 }
 
-// cancel takes a blocked tasklet out of its channel's queue.
+// cancel takes a blocked tasklet out of its channel's (or the Lock's) queue.
 func (m *Model) cancel(t *task) {
+	if t.susp == suspLock {
+		i := slices.Index(m.lock.q, t.id)
+		if i < 0 {
+			panic(fmt.Sprintf("model: %s not queued on the lock", t.name))
+		}
+		m.lock.q = slices.Delete(m.lock.q, i, i+1)
+		return
+	}
 	c := m.chans[t.ch]
 	if i := slices.Index(c.recvq, t.id); i >= 0 {
 		c.recvq = slices.Delete(c.recvq, i, i+1)
@@ -495,7 +543,8 @@ func (m *Model) cancel(t *task) {
 // not name the caller (Close, Insert, Kill, ...) take nothing.
 func entering(k Kind) bool {
 	switch k {
-	case KSend, KSendErr, KRecv, KSchedule, KScheduleRemove, KRun, KSwitch, KKillNow, KThrowNow, KRunAll:
+	case KSend, KSendErr, KRecv, KSchedule, KScheduleRemove, KRun, KSwitch, KKillNow, KThrowNow, KRunAll,
+		KAcquire:
 		return true
 	}
 	return false
@@ -588,6 +637,10 @@ func (m *Model) do(t *task, op Op) status {
 		old := t.trap
 		t.trap = op.Val == 1
 		m.done(t, fmt.Sprintf("old=%v", old))
+	case KAcquire:
+		return suspended(m.acquire(t))
+	case KRelease:
+		m.done(t, m.release())
 	case KRunAll:
 		// Run: the caller waits (paused, out of the ring: SPEC 5) until the
 		// ring empties or an uncaught error is delivered to it; Runs nest.
@@ -687,6 +740,69 @@ func (m *Model) handoff(t *task, p, ch int, sending bool, res string) bool {
 	return true
 }
 
+// The Lock (SPEC section 9).
+
+// acquire takes the lock if it is free, else queues t and parks it.
+func (m *Model) acquire(t *task) bool {
+	switch {
+	case !m.lock.held:
+		m.lock.held = true
+		m.done(t, "ok")
+		return false
+	case t.trap:
+		m.done(t, ErrWouldBlock)
+		return false
+	}
+	m.lockWait(t)
+	return true
+}
+
+// lockWait queues the running t at the tail of the lock's waiters and
+// parks it: it leaves the ring.
+func (m *Model) lockWait(t *task) {
+	if t.kill || t.throw != "" || t.deliver != "" {
+		panic("model: " + t.name + " blocks with something pending")
+	}
+	m.lock.q = append(m.lock.q, t.id)
+	m.popFront()
+	t.state = Blocked
+	t.susp = suspLock
+	t.wake = ""
+	m.emptiedBy = t.id
+}
+
+// release frees the lock and wakes its first waiter, if any.
+func (m *Model) release() string {
+	if !m.lock.held {
+		return ErrNotLocked
+	}
+	m.lock.held = false
+	m.pumpLock()
+	return "ok"
+}
+
+// pumpLock wakes the first waiter, appended to the ring, if the lock is
+// free (the runtime's pump: as many waiters as units available).
+func (m *Model) pumpLock() {
+	if m.lock.held || len(m.lock.q) == 0 {
+		return
+	}
+	id := m.lock.q[0]
+	m.lock.q = m.lock.q[1:]
+	m.ready(id, "", false)
+}
+
+// relock is the retry of a woken lock waiter t, now current, with nothing
+// pending: if the lock was taken meanwhile it waits again at the tail (and
+// reports true); else complete takes it.
+func (m *Model) relock(t *task) bool {
+	if t.susp != suspLock || t.wake != "" || t.kill || t.throw != "" || t.deliver != "" || !m.lock.held {
+		return false
+	}
+	m.lockWait(t)
+	return true
+}
+
 // closeChan marks ch closing and wakes its blocked receivers with ErrClosed,
 // in queue order; waiting senders stay.
 func (m *Model) closeChan(ch int) string {
@@ -730,6 +846,8 @@ func (m *Model) insert(id int, v *int) string {
 			v = nil // no suspended call to return it
 		case tg.susp == suspPark || tg.susp == suspHandoff:
 			unspecified("InsertValue on %s, paused after its channel operation completed", tg.name)
+		case tg.susp == suspLock:
+			unspecified("InsertValue on %s, paused after its lock wait was woken", tg.name)
 		}
 		tg.value = v
 	}
@@ -849,6 +967,9 @@ func (m *Model) runUntilMain() {
 	for {
 		id := m.pick()
 		if id == 0 {
+			if m.relock(m.ts[0]) {
+				continue
+			}
 			m.complete(m.ts[0])
 			return
 		}
@@ -915,6 +1036,9 @@ func (m *Model) resume(t *task) {
 		t.started = true
 		m.logf("%s start", t.name)
 	} else {
+		if m.relock(t) {
+			return
+		}
 		if !m.complete(t) {
 			return
 		}
@@ -982,6 +1106,32 @@ func (m *Model) complete(t *task) bool {
 		}
 	case suspRunAll:
 		res = ErrOr(t.runErr)
+	case suspLock:
+		// Nothing a kill or throw would undo has happened: what is pending
+		// is raised here, before any of t's own code runs, and a wakeup t
+		// consumed passes on (SPEC section 2). A wait cancelled while
+		// queued (w set) consumed none.
+		w := t.wake
+		t.wake = ""
+		woken := w == ""
+		switch {
+		case w == "killed" || t.kill:
+			if woken {
+				m.pumpLock()
+			}
+			m.die(t)
+			return false
+		case t.deliver != "" || t.throw != "":
+			if woken {
+				m.pumpLock()
+			}
+			res = m.take(t)
+		case !woken: // a deadlock, or an error delivered to main
+			res = w
+		default: // woken, and the lock is free (see relock)
+			m.lock.held = true
+			res = "ok"
+		}
 	default:
 		panic(fmt.Sprintf("model: %s resumed from no call", t.name))
 	}
