@@ -258,6 +258,9 @@ func (s *Scheduler) yieldLocked(e *entry) bool {
 // Enter implements Enter: a state load and a flag load when nothing is
 // pending.
 func (e *entry) Enter() error {
+	if debugChecks && !e.onOwnGoroutine() {
+		return tasklet.ErrNotCurrent // before reading what only the chain may touch
+	}
 	// cur is written only by the scheduler's running chain, which the
 	// calling tasklet is part of: it reads it without the lock.
 	s := e.s.Load()
@@ -522,6 +525,9 @@ func (e *entry) Sleep(d time.Duration) error {
 
 // Tick implements Tick: a countdown and two flag loads when nothing is due.
 func (e *entry) Tick() {
+	if debugChecks && !e.onOwnGoroutine() {
+		return // not a tick of the running tasklet: see debug.go
+	}
 	s := e.s.Load()
 	s.tickLeft--
 	if s.tickLeft > 0 && !e.sig.Load() && !s.alarm.Load() {
@@ -691,6 +697,9 @@ func (e *entry) Atomic(on bool) {
 		return
 	}
 	unlockAtomic()
+	if debugChecks && !e.onOwnGoroutine() {
+		return // not the running tasklet: no deferred interrupt of its own
+	}
 	// Read by the running tasklet itself: see Enter.
 	if s := e.s.Load(); s.cur == e && s.budget.deferred {
 		s.mu.Lock()

@@ -466,7 +466,8 @@ func (s *Scheduler) callErrorHandler(t *tasklet.Tasklet, err error) (out error) 
 	return s.onError(t, err)
 }
 
-// checkCurrentLocked checks that e may run a switching operation now.
+// checkCurrentLocked checks that e may run a switching operation now (in
+// debug mode, that the caller is e's own goroutine, too).
 func (s *Scheduler) checkCurrentLocked(e *entry) error {
 	switch {
 	case s.closed:
@@ -475,6 +476,8 @@ func (s *Scheduler) checkCurrentLocked(e *entry) error {
 		return tasklet.ErrNotCurrent
 	case s.inCallback.Load():
 		return tasklet.ErrInCallback
+	case debugChecks && !e.onOwnGoroutineLocked():
+		return tasklet.ErrNotCurrent
 	}
 	return nil
 }
