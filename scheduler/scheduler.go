@@ -284,9 +284,6 @@ func (e *CloseError) Is(target error) bool { return target == ErrSurvivors }
 // and why it is alive), joined with the uncaught errors delivered while the
 // tasklets unwound. It never returns nil with a tasklet alive.
 func (s *Scheduler) Close() error {
-	if debugChecks && !s.main.onOwnGoroutine() {
-		return tasklet.ErrNotCurrent
-	}
 	s.mu.Lock()
 	switch {
 	case s.closed || s.closing:
@@ -295,7 +292,7 @@ func (s *Scheduler) Close() error {
 	case s.inCallback.Load():
 		s.mu.Unlock()
 		return tasklet.ErrInCallback
-	case s.cur != s.main:
+	case s.cur != s.main || debugChecks && !s.main.onOwnGoroutineLocked():
 		s.mu.Unlock()
 		return tasklet.ErrNotCurrent
 	}
