@@ -338,6 +338,7 @@ func (s *Scheduler) pickLocked() *entry {
 			s.returnFromRunLocked()
 		}
 		if e := s.ring.front(); e != nil {
+			s.stoodDown = false
 			prev := s.last
 			s.makeCurrentLocked(e)
 			s.mu.Unlock()
@@ -397,20 +398,41 @@ func (s *Scheduler) anyBlockedLocked() bool {
 
 // deadlockLocked fails the wait of the tasklet whose blocking emptied the
 // ring (or of main, when the last runnable tasklet ended) with a
-// *tasklet.DeadlockError; its wait is undone and it becomes runnable.
+// *tasklet.DeadlockError; its wait is undone and it becomes runnable. If
+// that wait cannot be undone (it is committed to a partner: taken by a
+// waker that is about to ready it, or part of a Barrier round whose action
+// runs on another scheduler), the deadlock goes to another blocked tasklet
+// of s; if none can take it, s stands down (standDownLocked) so that the
+// scheduler the partner is stuck on reports it.
 func (s *Scheduler) deadlockLocked() {
 	v := s.emptiedBy
 	if v == nil || v.st != tasklet.Blocked || v.inRun() != nil {
 		v = s.main
 	}
-	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
-	if v.blockedOn == nil || !v.blockedOn.Cancel(v.t, derr) {
-		// A partner has taken v and is about to ready it.
-		s.sleepLocked(-1, false)
+	if s.failWaitLocked(v) {
 		return
+	}
+	for e := s.all; e != nil; e = e.nextAll {
+		if e != v && e.st == tasklet.Blocked && e.inRun() == nil && s.failWaitLocked(e) {
+			return
+		}
+	}
+	s.standDownLocked()
+}
+
+// failWaitLocked fails the wait of the blocked v with a *DeadlockError,
+// and reports false if v's wait cannot be undone.
+func (s *Scheduler) failWaitLocked(v *entry) bool {
+	if v.blockedOn == nil {
+		return false
+	}
+	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
+	if !v.blockedOn.Cancel(v.t, derr) {
+		return false
 	}
 	s.log.Warn().Err(derr).Msg("deadlock")
 	s.readyLocked(v, derr, atEnd)
+	return true
 }
 
 func (s *Scheduler) describeLocked(e *entry) string {

@@ -44,6 +44,7 @@ type Scheduler struct {
 	wake      chan struct{}
 	nap       atomic.Uint32 // see sleep.go
 	idle      bool
+	stoodDown bool // it stood down from a deadlock and woke the others: see standDownLocked
 	closing   bool
 	closed    bool
 	blocking  int            // Blocking calls in flight

@@ -95,3 +95,32 @@ func (s *Scheduler) wakeLocked() {
 		}
 	}
 }
+
+// standDownLocked is a deadlock that s cannot report: every wait of s is
+// committed to a partner (see deadlockLocked), which either is about to
+// ready it or is stuck on another scheduler. s sleeps counted idle, even if
+// every other scheduler is idle already, and wakes the others (once until
+// it runs a tasklet again, so that schedulers standing down together do not
+// wake each other for ever): they re-check, find nobody left awake, and the
+// one whose tasklet can take the deadlock reports it, which in turn ends
+// the partner's wait. It returns, with s.mu held, when s is woken.
+func (s *Scheduler) standDownLocked() {
+	wakeOthers := !s.stoodDown
+	s.stoodDown = true
+	if !s.idle {
+		s.idle = true
+		registry.counts.Inc()
+	}
+	s.nap.Store(spinning)
+	s.mu.Unlock()
+	if wakeOthers {
+		wakeAllBut(s)
+	}
+	if s.nap.CompareAndSwap(spinning, parked) {
+		<-s.wake
+	}
+	awaitAtomic()
+	s.mu.Lock()
+	s.nap.Store(awake)
+	s.leaveIdleLocked()
+}
