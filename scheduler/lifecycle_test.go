@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -254,4 +255,147 @@ func TestIssue14WrongGoroutineIsCaughtInDebugMode(t *testing.T) {
 	for _, err := range <-done {
 		assert.ErrorIs(t, err, tasklet.ErrNotCurrent)
 	}
+}
+
+// runChild re-runs the test binary for test with STACKLESS_MISUSE=mode,
+// and returns the EVENT lines the child printed. A scenario that could
+// kill the process runs in the child, so that a regression fails the test
+// instead of the test binary.
+func runChild(t *testing.T, test, mode string) []string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), "STACKLESS_MISUSE="+mode)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	var events []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if e, ok := strings.CutPrefix(l, "EVENT "); ok {
+			events = append(events, e)
+		}
+	}
+	return events
+}
+
+func printEvents(events []string) {
+	for _, e := range events {
+		fmt.Println("EVENT", e)
+	}
+}
+
+// Issue 14 item 1: Adopt of a paused tasklet that is an ancestor of the
+// running tasklet (the scheduler started the running tasklet from inside
+// it) is refused with ErrInUse, as is any Adopt of a started tasklet from a
+// goroutine that cannot know the chain while its scheduler runs a tasklet;
+// a parked tasklet moves, and so does the ancestor once main runs again.
+func TestIssue14AdoptOfAnAncestorIsRefused(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	if os.Getenv("STACKLESS_MISUSE") == "adopt-ancestor" {
+		printEvents(adoptAncestorScenario())
+		os.Exit(0)
+	}
+	assert.Equal(t, []string{
+		"R: Adopt(P, its ancestor): " + scheduler.ErrInUse.Error(),
+		"R: Adopt(Q) from a plain goroutine: " + scheduler.ErrInUse.Error(),
+		"R: Adopt(Q): <nil>",
+		"main: Adopt(P): <nil>",
+		"Q got 7 on B",
+		"P resumes on B",
+	}, runChild(t, "TestIssue14AdoptOfAnAncestorIsRefused", "adopt-ancestor"))
+}
+
+func adoptAncestorScenario() []string {
+	var out []string
+	a, _ := scheduler.New()
+	b, _ := scheduler.New() // both driven by this goroutine
+	on := func(tk *tasklet.Tasklet) string {
+		if tk.Owner() == b {
+			return "B"
+		}
+		return "A"
+	}
+	ch := channel.New[int]()
+	q, _ := a.Spawn(func(tk *tasklet.Tasklet) {
+		v, _ := ch.Receive(tk)
+		out = append(out, fmt.Sprintf("Q got %d on %s", v, on(tk)))
+	})
+	_ = a.Main().Schedule() // Q blocks: a parked leaf
+	p, _ := a.Spawn(func(tk *tasklet.Tasklet) {
+		_, _ = tk.ScheduleRemove() // starts R from inside P
+		out = append(out, "P resumes on "+on(tk))
+	})
+	_, _ = a.Spawn(func(tk *tasklet.Tasklet) {
+		out = append(out, fmt.Sprintf("R: Adopt(P, its ancestor): %v", b.Adopt(p)))
+		done := make(chan error)
+		go func() { done <- b.Adopt(q) }()
+		out = append(out, fmt.Sprintf("R: Adopt(Q) from a plain goroutine: %v", <-done))
+		out = append(out, fmt.Sprintf("R: Adopt(Q): %v", b.Adopt(q)))
+	})
+	_ = a.Main().Schedule()
+	out = append(out, fmt.Sprintf("main: Adopt(P): %v", b.Adopt(p)))
+	_ = ch.Send(a.Main(), 7)
+	_ = p.Insert()
+	_, _ = b.Run()
+	_ = b.Close()
+	_ = a.Close()
+	return out
+}
+
+// Issue 14 item 2: between two schedulers driven by goroutines each locked
+// to an OS thread, Adopt of a tasklet that has run is refused with
+// ErrThreadBound before anything moves (its coroutine can only be resumed
+// from its thread); a new tasklet moves and runs on the other thread.
+func TestIssue14AdoptBetweenLockedThreads(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	if os.Getenv("STACKLESS_MISUSE") == "adopt-locked" {
+		printEvents(adoptLockedScenario())
+		os.Exit(0)
+	}
+	assert.Equal(t, []string{
+		"B: Adopt(T, has run): " + scheduler.ErrThreadBound.Error(),
+		"B: Adopt(F, new): <nil>",
+		"F runs on B",
+		"T cleanup on A",
+	}, runChild(t, "TestIssue14AdoptBetweenLockedThreads", "adopt-locked"))
+}
+
+func adoptLockedScenario() []string {
+	var mu sync.Mutex
+	var out []string
+	add := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		out = append(out, fmt.Sprintf(format, args...))
+	}
+	type pair struct{ t, f *tasklet.Tasklet }
+	ready, moved, done := make(chan pair), make(chan struct{}), make(chan struct{})
+	var a, b *scheduler.Scheduler
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		a, _ = scheduler.New()
+		tk, _ := a.Spawn(func(tk *tasklet.Tasklet) {
+			defer func() { add("T cleanup on %s", map[bool]string{true: "B", false: "A"}[tk.Owner() == b]) }()
+			_, _ = tk.ScheduleRemove()
+		})
+		f, _ := a.NewTasklet("F", func(tk *tasklet.Tasklet) {
+			add("F runs on %s", map[bool]string{true: "B", false: "A"}[tk.Owner() == b])
+		})
+		_ = a.Main().Schedule() // T has run and is paused
+		ready <- pair{tk, f}
+		<-moved
+		_ = a.Close()
+	}()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b, _ = scheduler.New()
+	p := <-ready
+	add("B: Adopt(T, has run): %v", b.Adopt(p.t))
+	add("B: Adopt(F, new): %v", b.Adopt(p.f))
+	_ = p.f.Insert()
+	_, _ = b.Run()
+	close(moved)
+	<-done
+	_ = b.Close()
+	return out
 }

@@ -329,6 +329,7 @@ func (s *Scheduler) pick() *entry {
 
 // pickLocked is pick with s.mu held; it returns with s.mu released.
 func (s *Scheduler) pickLocked() *entry {
+	s.picking = true // the root runs: the chain is main alone (see Adopt)
 	for {
 		wait := time.Duration(-1)
 		if len(s.timers) > 0 {
@@ -338,7 +339,7 @@ func (s *Scheduler) pickLocked() *entry {
 			s.returnFromRunLocked()
 		}
 		if e := s.ring.front(); e != nil {
-			s.stoodDown = false
+			s.stoodDown, s.picking = false, false
 			prev := s.last
 			s.makeCurrentLocked(e)
 			s.mu.Unlock()

@@ -70,7 +70,9 @@ type Scheduler struct {
 
 	target     *entry // who runs next: written only by the running chain
 	inCallback atomic.Bool
-	driver     int64 // the goroutine id of main's goroutine, in debug mode (see debug.go)
+	driver     int64 // the goroutine id of main's goroutine: see debug.go and rebind.go
+	locked     bool  // main's goroutine was locked to an OS thread at New: see Adopt
+	picking    bool  // the root picks or sleeps (pickLocked): no tasklet's coroutine is in use; guarded by mu
 
 	clock      Clock
 	log        zerolog.Logger
@@ -98,9 +100,7 @@ func New(opts ...Option) (*Scheduler, error) {
 			return nil, err
 		}
 	}
-	if debugChecks {
-		s.driver = goroutineID()
-	}
+	s.driver, s.locked = driverInfo()
 	m := &entry{main: true, started: true, tidx: -1}
 	m.s.Store(s)
 	tasklet.Init(&m.tk, m, nil, "main")
