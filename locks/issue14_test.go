@@ -2,13 +2,17 @@ package locks_test
 
 import (
 	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/atomic"
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -62,4 +66,117 @@ func TestIssue14BarrierActionWaitingForTheOtherSchedulerIsADeadlock(t *testing.T
 	assert.Equal(t, "main", derr.Blocked[0].Tasklet.Name())
 	assert.Equal(t, "receiving on "+ch.String()+" without a sender", derr.Blocked[0].On)
 	assert.Equal(t, []string{"action receives", "poller ends", "A main: " + locks.ErrBrokenBarrier.Error()}, r.Log())
+}
+
+// Issue 14 items 11 and 12, the acceptance's stress test: Close racing
+// every kind of wake-up from plain goroutines (Event.Set, Lock.Release(nil),
+// Barrier.Abort) and from another scheduler (channel sends), 1,000 rounds on
+// a machine loaded with CPU spinners. After every round Close has returned
+// nil, every tasklet is dead, every cleanup ran exactly once, and every
+// value whose send returned nil was received. STACKLESS_SOAK=5m runs rounds
+// for five minutes.
+func TestIssue14CloseRacesWakeUps(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var stop atomic.Bool
+	var spinners sync.WaitGroup
+	for range 2 {
+		spinners.Add(1)
+		go func() {
+			defer spinners.Done()
+			for !stop.Load() {
+			}
+		}()
+	}
+	defer func() { stop.Store(true); spinners.Wait() }()
+	soak := schedtest.SoakDuration(t, 0)
+	start := time.Now()
+	for round := 0; round < 1000 || time.Since(start) < soak; round++ {
+		if !closeRacesWakeUpsRound(t, round) {
+			return
+		}
+	}
+}
+
+// closeRacesWakeUpsRound runs one round and reports whether it passed.
+func closeRacesWakeUpsRound(t *testing.T, round int) bool {
+	const perKind = 2
+	s, err := scheduler.New()
+	require.NoError(t, err)
+	var ev locks.Event
+	var lk locks.Lock
+	require.True(t, lk.TryAcquire(s.Main()))
+	bar, err := locks.NewBarrier(perKind+1, nil, -1)
+	require.NoError(t, err)
+	ch := channel.New[int]()
+	var cleanups [4 * perKind]atomic.Int32
+	var received, sentOK atomic.Int32
+	waits := []func(*tasklet.Tasklet){
+		func(tk *tasklet.Tasklet) { _, _ = ev.Wait(tk) },
+		func(tk *tasklet.Tasklet) {
+			if lk.Acquire(tk) == nil {
+				_ = lk.Release(tk)
+			}
+		},
+		func(tk *tasklet.Tasklet) { _, _ = bar.Wait(tk) },
+		func(tk *tasklet.Tasklet) {
+			if _, err := ch.Receive(tk); err == nil {
+				received.Inc()
+			}
+		},
+	}
+	var tasklets []*tasklet.Tasklet
+	for i := range cleanups {
+		tk, err := s.Spawn(func(tk *tasklet.Tasklet) {
+			defer cleanups[i].Inc()
+			waits[i%len(waits)](tk)
+			_ = tk.Schedule() // a switch point for a kill that arrived after the wake-up
+		})
+		require.NoError(t, err)
+		tasklets = append(tasklets, tk)
+	}
+	_, err = s.Run() // every tasklet blocks
+	require.NoError(t, err)
+	// The sender's scheduler exists before the wake-ups start.
+	created, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		b, err := scheduler.New()
+		close(created)
+		if !assert.NoError(t, err) {
+			return
+		}
+		defer func() { assert.NoError(t, b.Close()) }()
+		<-release
+		_, err = b.Spawn(func(tk *tasklet.Tasklet) {
+			for i := range perKind {
+				if ch.SendTimeout(tk, i, 0) == nil {
+					sentOK.Inc()
+				}
+			}
+		})
+		assert.NoError(t, err)
+		_, err = b.Run()
+		assert.NoError(t, err)
+	}()
+	<-created
+	var wakers sync.WaitGroup
+	for _, wake := range []func(){ev.Set, func() { _ = lk.Release(nil) }, bar.Abort} {
+		wakers.Add(1)
+		go func() {
+			defer wakers.Done()
+			<-release
+			wake()
+		}()
+	}
+	close(release)
+	closeErr := s.Close()
+	wakers.Wait()
+	<-done
+	ok := assert.NoError(t, closeErr, "round %d", round)
+	for i, tk := range tasklets {
+		ok = assert.Equal(t, tasklet.Dead, tk.State(), "round %d: tasklet %d", round, i) && ok
+		ok = assert.Equal(t, int32(1), cleanups[i].Load(), "round %d: cleanups of tasklet %d", round, i) && ok
+	}
+	ok = assert.Equal(t, sentOK.Load(), received.Load(), "round %d: values sent and received", round) && ok
+	return assert.Equal(t, 0, s.Len(), "round %d", round) && ok
 }
