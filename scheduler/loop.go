@@ -499,7 +499,8 @@ func (s *Scheduler) checkCurrentLocked(e *entry) error {
 		return tasklet.ErrNotCurrent
 	case s.inCallback.Load():
 		return tasklet.ErrInCallback
-	case debugChecks && !e.onOwnGoroutineLocked():
+	}
+	if debugChecks && !e.onOwnGoroutineLocked() {
 		return tasklet.ErrNotCurrent
 	}
 	return nil
