@@ -258,8 +258,8 @@ func (s *Scheduler) yieldLocked(e *entry) bool {
 // Enter implements Enter: a state load and a flag load when nothing is
 // pending.
 func (e *entry) Enter() error {
-	if debugChecks && !e.onOwnGoroutine() {
-		return tasklet.ErrNotCurrent // before reading what only the chain may touch
+	if debugChecks {
+		return e.enterDebug()
 	}
 	// cur is written only by the scheduler's running chain, which the
 	// calling tasklet is part of: it reads it without the lock.
@@ -525,8 +525,9 @@ func (e *entry) Sleep(d time.Duration) error {
 
 // Tick implements Tick: a countdown and two flag loads when nothing is due.
 func (e *entry) Tick() {
-	if debugChecks && !e.onOwnGoroutine() {
-		return // not a tick of the running tasklet: see debug.go
+	if debugChecks {
+		e.tickDebug()
+		return
 	}
 	s := e.s.Load()
 	s.tickLeft--
