@@ -254,8 +254,8 @@ var ErrSurvivors = errors.New("scheduler: tasklets survived Close")
 // every kill it was sent. On says why each is still alive (what it waits
 // on, or that it is paused). Close has taken each out of whatever it waited
 // on, so nothing can be handed to it any more (a send that would have
-// reached it now finds no receiver), and every operation on it fails; its
-// goroutine stays parked. It matches ErrSurvivors with errors.Is.
+// reached it now finds no receiver), and it never runs again: its goroutine
+// stays parked. It matches ErrSurvivors with errors.Is.
 type CloseError struct {
 	Survivors []tasklet.Waiting
 }

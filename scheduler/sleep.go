@@ -113,8 +113,14 @@ func (s *Scheduler) standDownLocked() {
 	for i := 0; i < standDownSpins && s.nap.Load() == spinning; i++ {
 		runtime.Gosched()
 	}
-	s.mu.Lock()
 	if s.nap.Load() != spinning { // woken meanwhile: no token (not parked)
+		awaitAtomic()
+		s.mu.Lock()
+		s.nap.Store(awake)
+		return
+	}
+	s.mu.Lock()
+	if s.nap.Load() != spinning { // woken just now
 		s.nap.Store(awake)
 		return
 	}
