@@ -113,14 +113,11 @@ func (s *Scheduler) standDownLocked() {
 	for i := 0; i < standDownSpins && s.nap.Load() == spinning; i++ {
 		runtime.Gosched()
 	}
+	s.mu.Lock()
 	if s.nap.Load() != spinning { // woken meanwhile: no token (not parked)
+		s.mu.Unlock()
 		awaitAtomic()
 		s.mu.Lock()
-		s.nap.Store(awake)
-		return
-	}
-	s.mu.Lock()
-	if s.nap.Load() != spinning { // woken just now
 		s.nap.Store(awake)
 		return
 	}
