@@ -306,6 +306,9 @@ func (s *Scheduler) yieldLocked(e *entry) bool {
 // Enter implements Enter: a state load and a flag load when nothing is
 // pending.
 func (e *entry) Enter() error {
+	if debugChecks {
+		return e.enterDebug()
+	}
 	// cur is written only by the scheduler's running chain, which the
 	// calling tasklet is part of: it reads it without the lock.
 	s := e.s.Load()
@@ -601,6 +604,10 @@ func (e *entry) Sleep(d time.Duration) error {
 
 // Tick implements Tick: a countdown and two flag loads when nothing is due.
 func (e *entry) Tick() {
+	if debugChecks {
+		e.tickDebug()
+		return
+	}
 	s := e.s.Load()
 	s.tickLeft--
 	if s.tickLeft > 0 && !e.sig.Load() && !s.alarm.Load() {
@@ -788,6 +795,9 @@ func (e *entry) Atomic(on bool) {
 		return
 	}
 	unlockAtomic()
+	if debugChecks && !e.onOwnGoroutine() {
+		return // not the running tasklet: no deferred interrupt of its own
+	}
 	// Read by the running tasklet itself: see Enter.
 	if s := e.s.Load(); s.cur == e && s.budget.deferred {
 		s.mu.Lock()

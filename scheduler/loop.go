@@ -325,6 +325,7 @@ func (s *Scheduler) pick() *entry {
 
 // pickLocked is pick with s.mu held; it returns with s.mu released.
 func (s *Scheduler) pickLocked() *entry {
+	s.picking = true // the root runs: the chain is main alone (see Adopt)
 	for {
 		wait := time.Duration(-1)
 		if len(s.timers) > 0 {
@@ -334,6 +335,7 @@ func (s *Scheduler) pickLocked() *entry {
 			s.returnFromRunLocked()
 		}
 		if e := s.ring.front(); e != nil {
+			s.stoodDown, s.picking = false, false
 			prev := s.last
 			s.makeCurrentLocked(e)
 			s.mu.Unlock()
@@ -395,9 +397,14 @@ func (s *Scheduler) anyBlockedLocked() bool {
 
 // deadlockLocked fails the wait of the tasklet whose blocking emptied the
 // ring (or of main, when the last runnable tasklet ended) with a
-// *tasklet.DeadlockError; its wait is undone and it becomes runnable. A
-// tasklet whose ScheduleRemove emptied the ring is the one that would leave
-// nothing to run: its ScheduleRemove fails and it runs on.
+// *tasklet.DeadlockError; its wait is undone and it becomes runnable. If
+// that wait cannot be undone (it is committed to a partner: taken by a
+// waker that is about to ready it, or part of a Barrier round whose action
+// runs on another scheduler), the deadlock goes to another blocked tasklet
+// of s; if none can take it, s stands down (standDownLocked) so that the
+// scheduler the partner is stuck on reports it. A tasklet whose
+// ScheduleRemove emptied the ring is the one that would leave nothing to
+// run: its ScheduleRemove fails and it runs on.
 func (s *Scheduler) deadlockLocked() {
 	v := s.emptiedBy
 	if v != nil && v.st == tasklet.Paused && !v.main && v.inRun() == nil {
@@ -412,14 +419,30 @@ func (s *Scheduler) deadlockLocked() {
 	if v == nil || v.st != tasklet.Blocked {
 		v = s.main
 	}
-	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
-	if v.blockedOn == nil || !v.blockedOn.Cancel(v.t, derr) {
-		// A partner has taken v and is about to ready it.
-		s.sleepLocked(-1, false)
+	if s.failWaitLocked(v) {
 		return
+	}
+	for e := s.all; e != nil; e = e.nextAll {
+		if e != v && e.st == tasklet.Blocked && e.inRun() == nil && s.failWaitLocked(e) {
+			return
+		}
+	}
+	s.standDownLocked()
+}
+
+// failWaitLocked fails the wait of the blocked v with a *DeadlockError,
+// and reports false if v's wait cannot be undone.
+func (s *Scheduler) failWaitLocked(v *entry) bool {
+	if v.blockedOn == nil {
+		return false
+	}
+	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
+	if !v.blockedOn.Cancel(v.t, derr) {
+		return false
 	}
 	s.log.Warn().Err(derr).Msg("deadlock")
 	s.readyLocked(v, derr, atEnd)
+	return true
 }
 
 func (s *Scheduler) describeLocked(e *entry) string {
@@ -489,7 +512,8 @@ func (s *Scheduler) callErrorHandler(e *entry, err error) (out error) {
 	return s.onError(e.t, err)
 }
 
-// checkCurrentLocked checks that e may run a switching operation now.
+// checkCurrentLocked checks that e may run a switching operation now (in
+// debug mode, that the caller is e's own goroutine, too).
 func (s *Scheduler) checkCurrentLocked(e *entry) error {
 	switch {
 	case s.closed:
@@ -498,6 +522,9 @@ func (s *Scheduler) checkCurrentLocked(e *entry) error {
 		return tasklet.ErrNotCurrent
 	case s.inCallback.Load():
 		return tasklet.ErrInCallback
+	}
+	if debugChecks && !e.onOwnGoroutineLocked() {
+		return tasklet.ErrNotCurrent
 	}
 	return nil
 }

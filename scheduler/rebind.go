@@ -1,19 +1,42 @@
 package scheduler
 
 import (
+	"errors"
 	"time"
 
 	"github.com/stackless-go/stackless/tasklet"
 )
 
+// ErrThreadBound is returned by Adopt for a tasklet that has already run
+// when either scheduler's driver is locked to an OS thread: the tasklet's
+// coroutine can only ever be resumed from the thread it was created on.
+var ErrThreadBound = errors.New("scheduler: a tasklet that has run cannot move to or from a scheduler driven by a goroutine locked to an OS thread")
+
+// ErrInUse is returned by Adopt for a tasklet that has already run while
+// its coroutine may be in use by its scheduler's running chain (the
+// scheduler started the running tasklet from inside it: see loop.go). It
+// cannot move until that scheduler has switched back to it or to its main
+// tasklet: adopt it from the running tasklet of its scheduler (which knows
+// the chain), from its main tasklet, or while its scheduler waits.
+var ErrInUse = errors.New("scheduler: tasklet's coroutine is in use by its scheduler")
+
 // Adopt moves t, which must be new, paused or blocked, from its scheduler to
 // s (Stackless's rebinding to another thread). A blocked tasklet stays blocked
 // and is woken on s; a paused one must be inserted again. A runnable or
-// running tasklet is ErrRunnable; a tasklet waiting in Run cannot move.
+// running tasklet is ErrRunnable; a tasklet waiting in Run cannot move
+// (ErrBlocked).
 //
-// Both schedulers must drive their tasklets from goroutines with the same
-// OS-thread locking (see New): a coroutine keeps the locking it was created
-// with.
+// Which tasklets can move where:
+//   - A new tasklet (never run) moves between any two schedulers.
+//   - A tasklet that has run moves only between schedulers whose drivers
+//     are not locked to an OS thread (ErrThreadBound otherwise): its
+//     coroutine keeps the locking it was created with (see New).
+//   - A tasklet that has run moves only while its coroutine is not in use by
+//     its scheduler (ErrInUse otherwise): when Adopt is called by the
+//     running tasklet of t's scheduler and t is not one of the tasklets that
+//     started it (nested it), by its main tasklet while it runs, or while
+//     that scheduler picks or sleeps. A call from any other goroutine while
+//     that scheduler runs a tasklet is refused; retry later.
 func (s *Scheduler) Adopt(t *tasklet.Tasklet) error {
 	e, ok := entryOf(t)
 	if !ok {
@@ -54,6 +77,10 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 		return tasklet.ErrRunnable
 	case e.inRun() != nil:
 		return tasklet.ErrBlocked
+	case e.started && (from.locked || s.locked):
+		return ErrThreadBound
+	case e.started && !from.parkedLocked(e):
+		return ErrInUse
 	}
 	from.unlinkLocked(e)
 	if from.emptiedBy == e {
@@ -70,4 +97,27 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 		s.armLocked(e, time.Duration(e.when-s.clock.Now().UnixNano()))
 	}
 	return nil
+}
+
+// parkedLocked reports whether the coroutine of e, a started tasklet of s
+// that is neither running nor runnable, is certainly parked: not a link of
+// s's running chain. That holds while the root picks or sleeps (the chain
+// is main alone), and when the caller runs on the running link's own
+// goroutine: if that is main, the chain is main alone; if it is a tasklet,
+// every write of the chain is ordered before the call, and e is in the
+// chain exactly when it has a child. Otherwise the chain may be on its way
+// and e may be a link of it.
+func (s *Scheduler) parkedLocked(e *entry) bool {
+	if s.picking {
+		return true
+	}
+	c := s.cur
+	if c == nil {
+		return false // on its way up to the root
+	}
+	g := goroutineID()
+	if c.main {
+		return g == s.driver
+	}
+	return c.w != nil && c.w.gid.Load() == g && e.child == nil
 }

@@ -57,6 +57,24 @@ func unregisterScheduler(s *Scheduler) {
 	}
 }
 
+// wakeAllBut wakes every live scheduler but s, so that each re-checks
+// whether it is deadlocked. Called without any scheduler's lock held.
+func wakeAllBut(s *Scheduler) {
+	registry.mu.Lock()
+	wake := make([]*Scheduler, 0, len(registry.all))
+	for o := range registry.all {
+		if o != s {
+			wake = append(wake, o)
+		}
+	}
+	registry.mu.Unlock()
+	for _, o := range wake {
+		o.mu.Lock()
+		o.wakeLocked()
+		o.mu.Unlock()
+	}
+}
+
 // othersAwake reports whether, by the counts c, some live scheduler other
 // than the caller (itself live and not idle) is not idle.
 func othersAwake(c uint64) bool {

@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +44,7 @@ type Scheduler struct {
 	wake      chan struct{}
 	nap       atomic.Uint32 // see sleep.go
 	idle      bool
+	stoodDown bool // it stood down from a deadlock and woke the others: see standDownLocked
 	closing   bool
 	closed    bool
 	blocking  int            // Blocking calls in flight
@@ -68,6 +71,9 @@ type Scheduler struct {
 	target     *entry // who runs next: written only by the running chain
 	inCallback atomic.Bool
 	hook       *hook // user hooks' coroutine: touched only by the running chain
+	driver     int64 // the goroutine id of main's goroutine: see debug.go and rebind.go
+	locked     bool  // main's goroutine was locked to an OS thread at New: see Adopt
+	picking    bool  // the root picks or sleeps (pickLocked): no tasklet's coroutine is in use; guarded by mu
 
 	clock      Clock
 	log        zerolog.Logger
@@ -100,6 +106,7 @@ func New(opts ...Option) (*Scheduler, error) {
 			return nil, err
 		}
 	}
+	s.driver, s.locked = driverInfo()
 	m := &entry{main: true, started: true, tidx: -1}
 	m.s.Store(s)
 	tasklet.Init(&m.tk, m, nil, "main")
@@ -191,7 +198,7 @@ func (s *Scheduler) spawn(name string, fn func(*tasklet.Tasklet), schedule bool)
 	e.t = &e.tk
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.closing {
+	if s.closed || s.closing { // Close has started: it would never run nor kill e
 		return nil, tasklet.ErrSchedulerClosed
 	}
 	s.linkLocked(e)
@@ -240,24 +247,63 @@ func (s *Scheduler) Tasklets() []*tasklet.Tasklet {
 	return out
 }
 
-// maxCloseRounds bounds how often Close kills a tasklet that recovers its
-// kill and keeps running.
+// maxCloseRounds bounds how often in a row Close kills tasklets without
+// any of them dying: a tasklet that recovers every kill and keeps running is
+// abandoned after that many rounds.
 const maxCloseRounds = 100
+
+// ErrSurvivors matches (with errors.Is) the *CloseError that Close returns
+// when some tasklets survived every kill.
+var ErrSurvivors = errors.New("scheduler: tasklets survived Close")
+
+// CloseError reports the tasklets that Close could not kill: each recovered
+// every kill it was sent. On says why each is still alive (what it waits
+// on, or that it is paused). Close has taken each out of whatever it waited
+// on, so nothing can be handed to it any more (a send that would have
+// reached it now finds no receiver), and it never runs again: its goroutine
+// stays parked. It matches ErrSurvivors with errors.Is.
+type CloseError struct {
+	Survivors []tasklet.Waiting
+}
+
+// Error names every survivor and why it is alive.
+func (e *CloseError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scheduler: %d tasklet(s) survived every kill at Close:", len(e.Survivors))
+	for _, w := range e.Survivors {
+		fmt.Fprintf(&b, " [%v: %s]", w.Tasklet, w.On)
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrSurvivors.
+func (e *CloseError) Is(target error) bool { return target == ErrSurvivors }
 
 // Close kills every tasklet of the scheduler (their deferred cleanup runs),
 // releases its coroutines and unregisters it. Afterwards operations on its
 // tasklets fail with ErrSchedulerClosed or ErrDead. Only the main tasklet may
-// call Close; closing twice returns ErrSchedulerClosed.
+// call Close, and not from a schedule callback (ErrInCallback); closing
+// twice returns ErrSchedulerClosed. Once Close has started, Spawn,
+// NewTasklet, Waker and Blocking fail with ErrSchedulerClosed.
+//
+// Close returns only when every tasklet is dead, or with an error matching
+// ErrSurvivors (a *CloseError, naming each tasklet that recovered every kill
+// and why it is alive), joined with the uncaught errors delivered while the
+// tasklets unwound. It never returns nil with a tasklet alive.
 func (s *Scheduler) Close() error {
 	s.mu.Lock()
-	if s.closed {
+	switch {
+	case s.closed || s.closing:
 		s.mu.Unlock()
 		return tasklet.ErrSchedulerClosed
-	}
-	if s.cur != s.main {
+	case s.inCallback.Load():
+		s.mu.Unlock()
+		return tasklet.ErrInCallback
+	case s.cur != s.main || debugChecks && !s.main.onOwnGoroutineLocked():
 		s.mu.Unlock()
 		return tasklet.ErrNotCurrent
 	}
+	s.closing = true // from now on nothing new joins: see spawn, Waker, Blocking
 	// Tasklets waiting in a nested Run return from it (and are killed
 	// below); main keeps running at the front of the ring.
 	for len(s.frames) > 0 {
@@ -266,36 +312,59 @@ func (s *Scheduler) Close() error {
 		s.ring.pushBack(s.endFrameLocked(f))
 	}
 	s.mu.Unlock()
-	// Kill every tasklet once, then run until their deferred cleanup is
-	// done. Cleanup may block on something another scheduler provides:
-	// wait for it (thread-block) rather than kill it again. Only tasklets
-	// that are still alive when nothing can wake them any more (a stuck
-	// cleanup, or one that recovered its kill) are killed again.
+	// Kill every tasklet, then run until their deferred cleanup is done.
+	// Cleanup may block on something another scheduler provides: wait for
+	// it (thread-block) rather than kill it again. A tasklet whose wait a
+	// partner has already taken (a plain goroutine's Event.Set between its
+	// dequeue and its Ready) keeps its kill pending and is about to be
+	// readied: wait for that wake-up, it is no failed round. Tasklets still
+	// alive when nothing can wake them any more (a stuck cleanup, or one that
+	// recovered its kill) are killed again; after maxCloseRounds rounds in a
+	// row in which nobody died, the survivors are abandoned and reported.
 	var errs []error
-	for round := 0; ; round++ {
+	var survivors []tasklet.Waiting
+	last, stuck, waits := -1, 0, 0
+	for {
 		s.mu.Lock()
-		var victims []*entry
-		for e := s.all; e != nil; e = e.nextAll {
-			if e != s.main {
-				victims = append(victims, e)
+		n, taken := s.closeVictimsLocked()
+		if n < last {
+			stuck, waits = 0, 0 // progress
+		}
+		last = n
+		switch {
+		case n == 0:
+			s.mu.Unlock()
+		case taken && waits < maxTakenWaits:
+			waits++
+			s.awaitReadyLocked()
+		case taken || stuck >= maxCloseRounds:
+			survivors = s.abandonLocked()
+			s.mu.Unlock()
+		default:
+			stuck++
+			var victims []*entry
+			for e := s.all; e != nil; e = e.nextAll {
+				if e != s.main {
+					victims = append(victims, e)
+				}
 			}
-		}
-		s.mu.Unlock()
-		if len(victims) == 0 {
-			break
-		}
-		if round == maxCloseRounds {
+			s.mu.Unlock()
 			for _, v := range victims {
-				s.log.Error().Stringer("tasklet", v.t).Msg("tasklet survived every kill at Close; abandoning it")
+				_ = v.Raise(nil, nil)
 			}
-			break
 		}
-		for _, v := range victims {
-			_ = v.Raise(nil, nil)
+		if n == 0 || survivors != nil {
+			break
 		}
 		if _, err := s.Run(ThreadBlock()); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if len(survivors) > 0 {
+		for _, w := range survivors {
+			s.log.Error().Stringer("tasklet", w.Tasklet).Str("on", w.On).Msg("tasklet survived every kill at Close; abandoning it")
+		}
+		errs = append([]error{&CloseError{Survivors: survivors}}, errs...)
 	}
 	s.mu.Lock()
 	if err := s.main.delivered(); err != nil {
@@ -327,3 +396,81 @@ func (s *Scheduler) Close() error {
 	unregisterScheduler(s)
 	return errors.Join(errs...)
 }
+
+// maxTakenWaits bounds how often Close waits for the partner that took a
+// tasklet's wait to ready it (about a millisecond each when no other
+// scheduler is awake).
+const maxTakenWaits = 2000
+
+// closeVictimsLocked counts the tasklets Close still has to kill, and
+// reports whether one of them is taken: blocked with its kill pending
+// because a partner has taken its wait (Cancel failed) and is about to
+// ready it.
+func (s *Scheduler) closeVictimsLocked() (n int, taken bool) {
+	for e := s.all; e != nil; e = e.nextAll {
+		if e == s.main {
+			continue
+		}
+		n++
+		if e.st == tasklet.Blocked && (e.kill || e.throwErr != nil) && e.inRun() == nil {
+			taken = true
+		}
+	}
+	return n, taken
+}
+
+// awaitReadyLocked waits, for Close, until a taken tasklet is readied:
+// while another scheduler is awake, s sleeps counted idle (the partner may
+// be stuck on that scheduler, which then reports its deadlock); otherwise
+// (the partner is a plain goroutine between its dequeue and its Ready) for
+// a millisecond. It returns with s.mu released.
+func (s *Scheduler) awaitReadyLocked() {
+	if othersAwake(registry.counts.Load()) && s.sleepLocked(-1, true) {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	time.Sleep(time.Millisecond)
+}
+
+// abandonLocked gives up on the tasklets that survived every kill of
+// Close and returns them with why they are alive. Each is taken out of
+// whatever it waited on, so that nothing can be handed to it any more.
+func (s *Scheduler) abandonLocked() []tasklet.Waiting {
+	var out []tasklet.Waiting
+	for e := s.all; e != nil; e = e.nextAll {
+		if e == s.main {
+			continue
+		}
+		why := "recovered every kill; "
+		switch e.st {
+		case tasklet.Blocked:
+			on := s.describeLocked(e)
+			switch {
+			case e.inRun() != nil:
+				why += on
+			case e.blockedOn.Cancel(e.t, tasklet.ErrSchedulerClosed):
+				why += "was " + on
+				s.disarmLocked(e)
+				e.blockedOn = abandoned{on}
+			default:
+				why += on + ", taken by a partner that never readied it"
+			}
+		case tasklet.Scheduled:
+			s.ring.remove(e)
+			e.setState(tasklet.Paused)
+			why += "runnable"
+		default:
+			why += "paused"
+		}
+		out = append(out, tasklet.Waiting{Tasklet: e.t, On: why})
+	}
+	return out
+}
+
+// abandoned is what a tasklet Close gave up on stays blocked on: nothing
+// can cancel or ready it.
+type abandoned struct{ on string }
+
+func (abandoned) Cancel(*tasklet.Tasklet, error) bool { return false }
+func (a abandoned) Describe(*tasklet.Tasklet) string  { return "abandoned by Close (was " + a.on + ")" }

@@ -95,3 +95,51 @@ func (s *Scheduler) wakeLocked() {
 		}
 	}
 }
+
+// standDownLocked is a deadlock that s cannot report: every wait of s is
+// committed to a partner (see deadlockLocked), which either is about to
+// ready it or is stuck on another scheduler. s first spins a while, awake:
+// a partner that has taken a wait (a plain goroutine between its dequeue
+// and its Ready) answers within that, and the other schedulers must not
+// take s for idle meanwhile. Then s sleeps counted idle, even if every
+// other scheduler is idle already, and wakes the others (once until it runs
+// a tasklet again, so that schedulers standing down together do not wake
+// each other for ever): they re-check, find nobody left awake, and the one
+// whose tasklet can take the deadlock reports it, which in turn ends the
+// partner's wait. It returns, with s.mu held, when s is woken.
+func (s *Scheduler) standDownLocked() {
+	s.nap.Store(spinning)
+	s.mu.Unlock()
+	for i := 0; i < standDownSpins && s.nap.Load() == spinning; i++ {
+		runtime.Gosched()
+	}
+	s.mu.Lock()
+	if s.nap.Load() != spinning { // woken meanwhile: no token (not parked)
+		s.mu.Unlock()
+		awaitAtomic()
+		s.mu.Lock()
+		s.nap.Store(awake)
+		return
+	}
+	wakeOthers := !s.stoodDown
+	s.stoodDown = true
+	if !s.idle {
+		s.idle = true
+		registry.counts.Inc()
+	}
+	s.mu.Unlock()
+	if wakeOthers {
+		wakeAllBut(s)
+	}
+	if s.nap.CompareAndSwap(spinning, parked) {
+		<-s.wake
+	}
+	awaitAtomic()
+	s.mu.Lock()
+	s.nap.Store(awake)
+	s.leaveIdleLocked()
+}
+
+// standDownSpins is how often a scheduler yields its thread, awake, before
+// it stands down from a deadlock it cannot report.
+const standDownSpins = 64

@@ -108,21 +108,21 @@ func TestBadInputEverywhere(t *testing.T) {
 		{"NewBuffered(-1)", func() error { _, err := channel.NewBuffered[int](-1); return err }, channel.ErrNegativeSize},
 	}
 	follow := channel.New[int]()
+	// The cases run on the test's goroutine, the driver of s: under the
+	// debug mode (-race), a subtest's goroutine may not drive s.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			before := s.RunCount()
-			assert.ErrorIs(t, tt.call(), tt.want)
-			assert.Equal(t, before, s.RunCount(), "run queue unchanged")
-			assert.Equal(t, -1, ch.Balance(), "the blocked receiver is still waiting")
-			// Follow-up: the runtime keeps working.
-			_, err := s.Spawn(func(t *tasklet.Tasklet) { _ = follow.Send(t, 7) })
-			require.NoError(t, err)
-			v, err := follow.Receive(main)
-			require.NoError(t, err)
-			assert.Equal(t, 7, v)
-			_, err = s.Run()
-			require.NoError(t, err)
-		})
+		before := s.RunCount()
+		assert.ErrorIs(t, tt.call(), tt.want, tt.name)
+		assert.Equal(t, before, s.RunCount(), "%s: run queue unchanged", tt.name)
+		assert.Equal(t, -1, ch.Balance(), "%s: the blocked receiver is still waiting", tt.name)
+		// Follow-up: the runtime keeps working.
+		_, err := s.Spawn(func(t *tasklet.Tasklet) { _ = follow.Send(t, 7) })
+		require.NoError(t, err, tt.name)
+		v, err := follow.Receive(main)
+		require.NoError(t, err, tt.name)
+		assert.Equal(t, 7, v, tt.name)
+		_, err = s.Run()
+		require.NoError(t, err, tt.name)
 	}
 	// Double close of a channel, then it still serves.
 	require.NoError(t, ch.Close())
