@@ -544,6 +544,13 @@ func (e *entry) raise(err error, by *tasklet.Tasklet, tok *doneThrow) error {
 			return nil
 		}
 		return tasklet.ErrDead
+	}
+	if s.closed {
+		// A survivor of Close (see CloseError): nothing runs it any more.
+		s.mu.Unlock()
+		return tasklet.ErrSchedulerClosed
+	}
+	switch e.st {
 	case tasklet.Blocked:
 		reason := err
 		if reason == nil {

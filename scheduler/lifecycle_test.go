@@ -156,6 +156,8 @@ func TestIssue14CloseReportsSurvivors(t *testing.T) {
 		"send from b: stackless: timeout",
 		"stubborn state: blocked",
 		"Insert: stackless: tasklet is blocked",
+		"Kill: stackless: scheduler closed",
+		"Throw: stackless: scheduler closed",
 	}, events)
 }
 
@@ -196,6 +198,8 @@ func closeSurvivorScenario() []string {
 	out = append(out, fmt.Sprintf("send from b: %v", ch.SendTimeout(b.Main(), 1, 0)))
 	out = append(out, fmt.Sprintf("stubborn state: %v", stubborn.State()))
 	out = append(out, fmt.Sprintf("Insert: %v", stubborn.Insert()))
+	out = append(out, fmt.Sprintf("Kill: %v", stubborn.Kill()))
+	out = append(out, fmt.Sprintf("Throw: %v", stubborn.Throw(errors.New("x"))))
 	return out
 }
 
