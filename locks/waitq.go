@@ -24,7 +24,9 @@ const (
 // waiter is a tasklet parked on one of the locks.
 //
 // Invariants (under the owning lock's mutex):
-//   - a waiter is in at most one queue, exactly while its state is queued;
+//   - a waiter is in at most one queue (q), exactly while its state is
+//     queued; meanwhile it is its tasklet's wait node (Tasklet.WaitNode),
+//     so that cancel finds it in O(1);
 //   - it leaves the queue exactly once: dequeued by a waker (state woken;
 //     the waker calls Ready for it once, after unlocking, and never touches
 //     the waiter again) or unlinked by Cancel (state cancelled; the
@@ -35,6 +37,7 @@ const (
 type waiter struct {
 	t          *tasklet.Tasklet
 	next, prev *waiter
+	q          *waitq // the queue it is in, exactly while state is queued
 	state      waitState
 
 	seq      uint64 // Condition: registration number
@@ -84,7 +87,9 @@ func (q *waitq) push(w *waiter) {
 	}
 	q.last = w
 	q.n++
+	w.q = q
 	w.state = queued
+	w.t.SetWaitNode(w)
 }
 
 // pop takes the first waiter out and marks it woken; nil if q is empty.
@@ -108,21 +113,22 @@ func (q *waitq) unlink(w *waiter) {
 	} else {
 		w.next.prev = w.prev
 	}
-	w.next, w.prev = nil, nil
+	w.next, w.prev, w.q = nil, nil, nil
 	w.state = idle
+	w.t.SetWaitNode(nil)
 	q.n--
 }
 
-// cancel unlinks t's waiter, if t is queued, and reports whether it did.
+// cancel unlinks t's waiter, if t is queued in q, and reports whether it
+// did. O(1): t's wait node is its waiter.
 func (q *waitq) cancel(t *tasklet.Tasklet) bool {
-	for w := q.first; w != nil; w = w.next {
-		if w.t == t {
-			q.unlink(w)
-			w.state = cancelled
-			return true
-		}
+	w, _ := t.WaitNode().(*waiter)
+	if w == nil || w.q != q {
+		return false
 	}
-	return false
+	q.unlink(w)
+	w.state = cancelled
+	return true
 }
 
 // wakeList collects the tasklets a waker readies after unlocking. Its

@@ -83,7 +83,9 @@ func (s *Scheduler) leaveLocked(e *entry) leave {
 		s.last = next
 		next.setState(tasklet.Current)
 		s.switches++
-		s.lane = 0
+		if next.inLane {
+			s.ring.leaveLane(next)
+		}
 		if s.stallAfter > 0 {
 			s.progress.Inc()
 		}
@@ -127,7 +129,9 @@ func (s *Scheduler) makeCurrentLocked(e *entry) {
 	s.last = e
 	e.setState(tasklet.Current)
 	s.switches++
-	s.lane = 0
+	if e.inLane {
+		s.ring.leaveLane(e)
+	}
 	if s.stallAfter > 0 {
 		s.progress.Inc()
 	}

@@ -1,8 +1,6 @@
 package scheduler
 
 import (
-	"time"
-
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -66,7 +64,7 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 	e.s.Store(s)
 	s.linkLocked(e)
 	if armed {
-		s.armLocked(e, time.Duration(e.when-s.clock.Now().UnixNano()))
+		s.armLocked(e, until(e.when, unixNano(s.clock.Now())))
 	}
 	return nil
 }

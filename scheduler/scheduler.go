@@ -49,7 +49,6 @@ type Scheduler struct {
 	workers   sync.WaitGroup // their goroutines
 	switches  uint64
 	budget    budget
-	lane      int // tasklets woken from outside since the current one started: they run next, FIFO
 
 	tickLeft   int64         // owner thread only: see budget
 	sliceTicks int64         // tickLeft at the last charge

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"container/heap"
+	"math"
 	"time"
 
 	"github.com/stackless-go/stackless/tasklet"
@@ -37,13 +38,50 @@ func (h *timers) Pop() any {
 	return e
 }
 
-// armLocked starts e's timer: it fires d from now.
+// armLocked starts e's timer: it fires d from now. A d too long for the
+// clock's nanosecond count (math.MaxInt64 as "forever", about 292 years)
+// saturates: the timer sorts after every other and never wraps round into
+// the past.
 func (s *Scheduler) armLocked(e *entry, d time.Duration) {
 	s.tseq++
-	e.when = s.clock.Now().Add(d).UnixNano()
+	e.when = addSat(unixNano(s.clock.Now()), d)
 	e.tseq = s.tseq
 	e.yieldOnly = d <= 0
 	heap.Push(&s.timers, e)
+}
+
+// The clock's range in UnixNano: times beyond it saturate (see unixNano).
+var (
+	maxUnixNano = time.Unix(0, math.MaxInt64)
+	minUnixNano = time.Unix(0, math.MinInt64)
+)
+
+// unixNano is t.UnixNano, saturated at the int64 range instead of
+// undefined beyond it (a fake clock advanced by a huge timeout goes there).
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.After(maxUnixNano):
+		return math.MaxInt64
+	case t.Before(minUnixNano):
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
+
+// addSat returns when+d, saturated at the int64 range.
+func addSat(when int64, d time.Duration) int64 {
+	switch {
+	case d > 0 && when > math.MaxInt64-int64(d):
+		return math.MaxInt64
+	case d < 0 && when < math.MinInt64-int64(d):
+		return math.MinInt64
+	}
+	return when + int64(d)
+}
+
+// until returns when-now as a Duration, saturated at its range.
+func until(when, now int64) time.Duration {
+	return time.Duration(addSat(when, time.Duration(-max(now, math.MinInt64+1))))
 }
 
 // disarmLocked stops e's timer if it is armed.
@@ -60,10 +98,10 @@ func (s *Scheduler) fireLocked() time.Duration {
 	if len(s.timers) == 0 {
 		return -1
 	}
-	now := s.clock.Now().UnixNano()
+	now := unixNano(s.clock.Now())
 	for len(s.timers) > 0 {
 		e := s.timers[0]
-		if d := time.Duration(e.when - now); d > 0 {
+		if d := until(e.when, now); d > 0 {
 			return d
 		}
 		heap.Pop(&s.timers)

@@ -21,6 +21,7 @@ type Tasklet struct {
 	rt     Runtime
 	atomic atomic.Bool // the atomic flag; changed only by the tasklet itself
 	trap   atomic.Bool // block trap
+	wait   any         // see WaitNode
 }
 
 var lastID atomic.Uint64
@@ -176,6 +177,19 @@ func (t *Tasklet) Tick() { t.rt.Tick() }
 // SetBlockTrap sets the block trap: while set, any channel operation of t that
 // would block fails with ErrWouldBlock instead. It returns the old value.
 func (t *Tasklet) SetBlockTrap(on bool) bool { return t.trap.Swap(on) }
+
+// SetWaitNode records n, t's node in the wait queue it is joining, so that
+// the queue's Blocker.Cancel finds it in O(1) rather than by a search; the
+// queue sets it back to nil when t leaves. It is for implementers of
+// Blocker, who read and write it only under their queue's own lock while t
+// is queued: a tasklet is in one wait queue at a time, and its scheduler's
+// lock orders the accesses of two queues (t must be woken from one, and
+// run, before it can join the next).
+func (t *Tasklet) SetWaitNode(n any) { t.wait = n }
+
+// WaitNode returns what SetWaitNode recorded (nil if t is in no queue that
+// uses it).
+func (t *Tasklet) WaitNode() any { return t.wait }
 
 // BlockTrap reports whether the block trap is set.
 func (t *Tasklet) BlockTrap() bool { return t.trap.Load() }
