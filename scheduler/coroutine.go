@@ -32,11 +32,17 @@ type worker struct {
 	poisoned bool // the body called runtime.Goexit: the worker cannot be reused
 }
 
-func newWorker() *worker {
+// newWorker returns a worker for s. Its coroutine records its goroutine id
+// (for Dump and stall reports) only once s wants stacks (see
+// Scheduler.stackIDs): reading the id costs a traceback, several times the
+// cost of the coroutine itself.
+func newWorker(s *Scheduler) *worker {
 	w := &worker{}
 	w.next, w.stop = iter.Pull(func(yield func(struct{}) bool) {
 		w.yield = yield
-		w.gid.Store(goroutineID())
+		if s.stackIDs.Load() {
+			w.gid.Store(goroutineID())
+		}
 		for {
 			w.run(w.e)
 			w.exited = true

@@ -66,6 +66,7 @@ type Scheduler struct {
 
 	target     *entry // who runs next: written only by the running chain
 	inCallback atomic.Bool
+	stackIDs   atomic.Bool // coroutines record their goroutine ids: set by WithStallReport and the first Dump
 
 	clock      Clock
 	log        zerolog.Logger
@@ -106,6 +107,7 @@ func New(opts ...Option) (*Scheduler, error) {
 	s.linkLocked(m)
 	registerScheduler(s)
 	if s.stallAfter > 0 {
+		s.stackIDs.Store(true)
 		s.mu.Lock()
 		s.nudgeMonitor()
 		s.mu.Unlock()
