@@ -82,7 +82,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "benchmark: -scale-max below the smallest size")
 			os.Exit(2)
 		}
-		if err := scaleTable(os.Stdout, os.Stderr, sizes); err != nil {
+		if err := scaleTable(os.Stdout, os.Stderr, sizes, gameEntities, gameFrames); err != nil {
 			fmt.Fprintln(os.Stderr, "benchmark:", err)
 			os.Exit(1)
 		}

@@ -9,60 +9,72 @@ import (
 	"github.com/stackless-go/stackless/internal/bench"
 )
 
-// GameEntities and GameFrameCount size the game idiom printed with -scale.
+// gameEntities and gameFrames size the game idiom printed with -scale.
 const (
 	gameEntities = 20_000
 	gameFrames   = 30
 )
 
 // scaleTable measures every row of the "How costs grow" table at the given
-// sizes and writes it as Markdown: ns per tasklet at each size, and the
-// baseline at each size in brackets. The ratio columns compare each size
-// with the smallest one (how the per-tasklet cost grows) and the library
-// with its baseline at the largest size.
-func scaleTable(w, progress io.Writer, sizes []int) error {
-	head := []string{"operation"}
+// sizes and writes it as Markdown: CPU ns per tasklet at each size; how the
+// per-tasklet cost at each larger size compares with the smallest (the
+// growth, 1.00x when flat); the baseline at each size; and the library
+// against its baseline at each size.
+func scaleTable(w, progress io.Writer, sizes []int, gameEntities, gameFrames int) error {
+	head := []string{"operation (CPU ns per tasklet)"}
 	for _, n := range sizes {
 		head = append(head, sizeName(n))
 	}
-	head = append(head, "growth "+sizeName(sizes[len(sizes)-1])+"/"+sizeName(sizes[0]), "baseline")
+	for _, n := range sizes[1:] {
+		head = append(head, sizeName(n)+"/"+sizeName(sizes[0]))
+	}
+	head = append(head, "baseline")
 	for _, n := range sizes {
 		head = append(head, sizeName(n))
+	}
+	for _, n := range sizes {
+		head = append(head, "ratio "+sizeName(n))
 	}
 	fmt.Fprintf(w, "| %s |\n", strings.Join(head, " | "))
 	fmt.Fprintf(w, "|%s\n", strings.Repeat("---|", len(head)))
 	for _, r := range bench.ScaleRows() {
-		cells := []string{r.Name}
-		var first, last time.Duration
-		var base []string
-		for i, n := range sizes {
+		var lib, base []time.Duration
+		for _, n := range sizes {
 			fmt.Fprintf(progress, "measuring %s at %d...\n", strings.TrimSpace(r.Name), n)
 			d, err := r.Lib(n)
 			if err != nil {
 				return fmt.Errorf("%s at %d: %w", r.Name, n, err)
 			}
-			if i == 0 {
-				first = d
-			}
-			last = d
-			cells = append(cells, fmtNs(d))
+			lib = append(lib, d)
 			if r.Base != nil {
 				bd, err := r.Base(n)
 				if err != nil {
 					return err
 				}
-				base = append(base, fmtNs(bd))
-			} else {
-				base = append(base, "-")
+				base = append(base, bd)
 			}
 		}
-		cells = append(cells, fmt.Sprintf("%.2fx", float64(last)/float64(max(first, 1))))
-		if r.Baseline == "" {
+		cells := []string{r.Name}
+		for _, d := range lib {
+			cells = append(cells, fmtNs(d))
+		}
+		for _, d := range lib[1:] {
+			cells = append(cells, fmt.Sprintf("%.2fx", float64(d)/float64(max(lib[0], 1))))
+		}
+		if r.Base == nil {
 			cells = append(cells, "-")
+			for range 2 * len(sizes) {
+				cells = append(cells, "-")
+			}
 		} else {
 			cells = append(cells, r.Baseline)
+			for _, d := range base {
+				cells = append(cells, fmtNs(d))
+			}
+			for i, d := range base {
+				cells = append(cells, fmt.Sprintf("%.2fx", float64(lib[i])/float64(max(d, 1))))
+			}
 		}
-		cells = append(cells, base...)
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintf(progress, "measuring the game idiom...\n")
@@ -73,7 +85,7 @@ func scaleTable(w, progress io.Writer, sizes []int) error {
 	fmt.Fprintf(w, "\nGame idiom, %d entities (a little work, then Sleep(16 ms); Run(ThreadBlock())), %d frames: "+
 		"mean frame overrun %.2f ms; CPU %d ns per entity and frame (%.1f ms of each 16 ms frame)\n",
 		gameEntities, gameFrames, float64(over)/float64(time.Millisecond), cpu.Nanoseconds(),
-		float64(cpu*gameEntities)/float64(time.Millisecond))
+		float64(cpu)*float64(gameEntities)/float64(time.Millisecond))
 	return nil
 }
 
