@@ -71,6 +71,21 @@ func CloseScale(n int) (time.Duration, error) {
 	return d, err
 }
 
+// closeFigure is the wall time of the last Close that CloseScale measured.
+type closeFigure struct {
+	n    int
+	wall time.Duration
+}
+
+var lastClose atomic.Value
+
+// LastCloseWall returns the tasklet count and the wall time of the last
+// Close that CloseScale measured (every cleanup ran, or it failed).
+func LastCloseWall() (int, time.Duration) {
+	f, _ := lastClose.Load().(closeFigure)
+	return f.n, f.wall
+}
+
 func parked(n int, timeClose bool) (spawn, closing time.Duration, err error) {
 	settle()
 	s, err := scheduler.New()
@@ -99,9 +114,12 @@ func parked(n int, timeClose bool) (spawn, closing time.Duration, err error) {
 	if timeClose {
 		settle()
 	}
-	start = cpuTime()
+	start, wall := cpuTime(), time.Now()
 	err = s.Close()
 	closing = cpuTime() - start
+	if timeClose {
+		lastClose.Store(closeFigure{n, time.Since(wall)})
+	}
 	if err == nil && cleanups.Load() != int64(n) {
 		err = fmt.Errorf("bench: Close ran %d cleanups of %d", cleanups.Load(), n)
 	}
@@ -278,15 +296,12 @@ const Frame = 16 * time.Millisecond
 // Run(ThreadBlock()). It returns the mean frame overrun: how late, on
 // average, an entity wakes after its frame's deadline (measured by every
 // eighth entity; the first frame, which starts them all at once, is not
-// counted); and the CPU time per
-// entity and frame (the frame fits in Frame while entities times it does).
-func GameFrames(entities, frames int) (overrun, cpu time.Duration, err error) {
+// counted).
+func GameFrames(entities, frames int) (time.Duration, error) {
 	settle()
-	start := cpuTime()
-	defer func() { cpu = per(cpuTime()-start, entities*frames) }()
 	s, err := scheduler.New()
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	defer func() { _ = s.Close() }()
 	var late time.Duration
@@ -318,16 +333,16 @@ func GameFrames(entities, frames int) (overrun, cpu time.Duration, err error) {
 				}
 			}
 		}); err != nil {
-			return 0, 0, err
+			return 0, err
 		}
 	}
 	if _, err := s.Run(scheduler.ThreadBlock()); err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	if failed != nil {
-		return 0, 0, failed
+		return 0, failed
 	}
-	return late / time.Duration(max(wakes, 1)), 0, nil
+	return late / time.Duration(max(wakes, 1)), nil
 }
 
 var sink float64
@@ -348,18 +363,16 @@ func ScaleBench(f func(n int) (time.Duration, error), n int) func(*testing.B) {
 }
 
 // GameBench wraps GameFrames for go test -bench: it reports the mean frame
-// overrun as overrun-ms and the CPU time per entity and frame as
-// ns/entity-frame.
+// overrun as overrun-ms.
 func GameBench(entities, frames int) func(*testing.B) {
 	return func(b *testing.B) {
-		var d, cpu time.Duration
+		var d time.Duration
 		for i := 0; i < b.N; i++ {
 			var err error
-			if d, cpu, err = GameFrames(entities, frames); err != nil {
+			if d, err = GameFrames(entities, frames); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(d)/float64(time.Millisecond), "overrun-ms")
-		b.ReportMetric(float64(cpu.Nanoseconds()), "ns/entity-frame")
 	}
 }
