@@ -39,6 +39,7 @@ type waiter struct {
 	next, prev *waiter
 	q          *waitq // the queue it is in, exactly while state is queued
 	state      waitState
+	node       tasklet.WaitNode // t's wait node while queued: Waiter is w
 
 	seq      uint64 // Condition: registration number
 	limit    uint64 // Condition: a notification received covers waiters up to this seq
@@ -89,7 +90,8 @@ func (q *waitq) push(w *waiter) {
 	q.n++
 	w.q = q
 	w.state = queued
-	w.t.SetWaitNode(w)
+	w.node.Waiter = w
+	w.t.SetWaitNode(&w.node)
 }
 
 // pop takes the first waiter out and marks it woken; nil if q is empty.
@@ -122,7 +124,11 @@ func (q *waitq) unlink(w *waiter) {
 // cancel unlinks t's waiter, if t is queued in q, and reports whether it
 // did. O(1): t's wait node is its waiter.
 func (q *waitq) cancel(t *tasklet.Tasklet) bool {
-	w, _ := t.WaitNode().(*waiter)
+	n := t.WaitNode()
+	if n == nil {
+		return false
+	}
+	w, _ := n.Waiter.(*waiter)
 	if w == nil || w.q != q {
 		return false
 	}

@@ -50,17 +50,16 @@ type entry struct {
 	kill      bool // a kill is pending
 	yieldOnly bool // a zero timeout: it only yields
 	killed    bool // it ended by a kill: written as it ends, read by the loop
+	inLane    bool // woken from outside, in the wake lane, not run yet (ring.go); guarded by the owner's mu
 
 	// timer, guarded by the owner's mu
 	when int64 // deadline, clock's UnixNano
-	tseq uint64
 
 	// the scheduler's list of live tasklets
 	prevAll, nextAll *entry
 
 	// the run queue's links (see ring.go), guarded by the owner's mu
 	rnext, rprev *entry
-	inLane       bool // woken from outside, in the wake lane, not run yet
 
 	ticks uint64 // ticks counted, charged at every switch; guarded by the owner's mu
 }

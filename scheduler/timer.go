@@ -63,9 +63,9 @@ func (h timers) down(i int, x timerSlot) {
 	h.set(i, x)
 }
 
-func (h *timers) push(e *entry) {
+func (h *timers) push(e *entry, seq uint64) {
 	*h = append(*h, timerSlot{})
-	h.up(len(*h)-1, timerSlot{when: e.when, seq: e.tseq, e: e})
+	h.up(len(*h)-1, timerSlot{when: e.when, seq: seq, e: e})
 }
 
 // remove takes out the slot i and returns its entry.
@@ -93,9 +93,8 @@ func (h *timers) remove(i int) *entry {
 func (s *Scheduler) armLocked(e *entry, d time.Duration) {
 	s.tseq++
 	e.when = addSat(unixNano(s.clock.Now()), d)
-	e.tseq = s.tseq
 	e.yieldOnly = d <= 0
-	s.timers.push(e)
+	s.timers.push(e, s.tseq)
 }
 
 // The clock's range in UnixNano: times beyond it saturate (see unixNano).

@@ -26,9 +26,11 @@ func TestTimerHeapOrderAndIndexes(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, uint64(tc.n)))
 			var h timers
 			var live []*entry
+			seq := map[*entry]uint64{}
 			for i := range tc.n {
-				e := &entry{tidx: -1, when: int64(rng.IntN(tc.spread)), tseq: uint64(i + 1)}
-				h.push(e)
+				e := &entry{tidx: -1, when: int64(rng.IntN(tc.spread))}
+				seq[e] = uint64(i + 1)
+				h.push(e, seq[e])
 				live = append(live, e)
 				if rng.IntN(4) == 0 { // remove one from anywhere
 					k := rng.IntN(len(live))
@@ -46,7 +48,7 @@ func TestTimerHeapOrderAndIndexes(t *testing.T) {
 				if a.when != b.when {
 					return int(a.when - b.when)
 				}
-				return int(a.tseq) - int(b.tseq)
+				return int(seq[a]) - int(seq[b])
 			})
 			var popped []*entry
 			for len(h) > 0 {
