@@ -39,7 +39,7 @@ type waiter struct {
 	next, prev *waiter
 	q          *waitq // the queue it is in, exactly while state is queued
 	state      waitState
-	node       tasklet.WaitNode // t's wait node while queued: Waiter is w
+	node       tasklet.WaitNode // t's wait node while queued: Waiter is w, set once at creation
 
 	seq      uint64 // Condition: registration number
 	limit    uint64 // Condition: a notification received covers waiters up to this seq
@@ -48,7 +48,11 @@ type waiter struct {
 	err      error  // Barrier: the result handed over by the waker
 }
 
-var waiterPool = sync.Pool{New: func() any { return new(waiter) }}
+var waiterPool = sync.Pool{New: func() any {
+	w := new(waiter)
+	w.node.Waiter = w // for good: recycle keeps it
+	return w
+}}
 
 // waiterCache keeps one recycled waiter per lock, so that the common case
 // (one waiter at a time) costs two atomic swaps instead of a trip through
@@ -66,7 +70,7 @@ func (c *waiterCache) newWaiter(t *tasklet.Tasklet) *waiter {
 
 // recycle recycles w, which must be in no queue and referenced by no waker.
 func (c *waiterCache) recycle(w *waiter) {
-	*w = waiter{}
+	*w = waiter{node: w.node}
 	if !c.spare.CompareAndSwap(nil, w) {
 		waiterPool.Put(w)
 	}
@@ -90,7 +94,6 @@ func (q *waitq) push(w *waiter) {
 	q.n++
 	w.q = q
 	w.state = queued
-	w.node.Waiter = w
 	w.t.SetWaitNode(&w.node)
 }
 
