@@ -216,14 +216,14 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 	}
 	w := c.sspare
 	if w == nil {
-		w = new(waiter[T])
+		w = c.newWaiter()
 	}
 	c.sspare = nil
 	w.t, w.val, w.err = t, v, err
 	c.sendq.enqueue(w)
 	c.mu.Unlock()
 	c.notify(t, true, true)
-	return t.Runtime().Park(c, timeout) // w now belongs to whoever dequeues it
+	return t.Runtime().Park(w, timeout) // w now belongs to whoever dequeues it
 }
 
 func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, error) {
@@ -266,13 +266,13 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	}
 	w := c.rspare.Swap(nil)
 	if w == nil {
-		w = new(waiter[T])
+		w = c.newWaiter()
 	}
 	w.t = t
 	c.recvq.enqueue(w)
 	c.mu.Unlock()
 	c.notify(t, false, true)
-	if perr := t.Runtime().Park(c, timeout); perr != nil {
+	if perr := t.Runtime().Park(w, timeout); perr != nil {
 		return zero, perr
 	}
 	v, err := w.val, w.err
@@ -353,7 +353,9 @@ func (c *Channel[T]) recycleSenderLocked(w *waiter[T]) {
 }
 
 // Cancel implements tasklet.Blocker: it removes t from the channel's wait
-// queues, reporting false if t is not waiting (a partner has taken it).
+// queues, reporting false if t is not waiting (a partner has taken it). The
+// channel's own operations park on their queue node, whose Cancel takes
+// O(1); this one searches the queues, O(n) in the waiters.
 func (c *Channel[T]) Cancel(t *tasklet.Tasklet, _ error) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,15 +1,59 @@
 package channel
 
-import "github.com/stackless-go/stackless/tasklet"
+import (
+	"fmt"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
 
 // waiter is a tasklet blocked in a send or a receive. For a sender, val and
 // err are what it sends; for a receiver, they are filled in by the sender
-// that takes it. Waiters are recycled through the channel's spare slot.
+// that takes it. Waiters are recycled through the channel's spare slots,
+// never handed to another channel: c is set once.
+//
+// A waiter is also what its tasklet parks on (the tasklet.Blocker given to
+// Park), so that cancelling the wait (kill, throw, timeout, deadlock,
+// scheduler Close) unlinks it at once instead of searching the queue.
 type waiter[T any] struct {
 	t          *tasklet.Tasklet
 	val        T
 	err        error
 	next, prev *waiter[T]
+	c          *Channel[T]
+	q          *waitq[T] // the queue it is in, nil when in none; under c.mu
+}
+
+// newWaiter returns a new waiter of c, in no queue.
+func (c *Channel[T]) newWaiter() *waiter[T] { return &waiter[T]{c: c} }
+
+// Cancel implements tasklet.Blocker: it takes w out of its queue if w is
+// still t's queued waiter, in O(1), and reports false when a partner has
+// taken it (the partner calls Ready). A sender's waiter is recycled.
+func (w *waiter[T]) Cancel(t *tasklet.Tasklet, _ error) bool {
+	c := w.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := w.q
+	if q == nil || w.t != t {
+		return false
+	}
+	q.unlink(w)
+	if q == &c.sendq {
+		c.recycleSenderLocked(w)
+	}
+	return true
+}
+
+// Describe implements tasklet.Blocker.
+func (w *waiter[T]) Describe(t *tasklet.Tasklet) string {
+	c := w.c
+	c.mu.Lock()
+	send := w.q == &c.sendq && w.t == t
+	c.mu.Unlock()
+	if send {
+		return fmt.Sprintf("sending on %v without a receiver", c)
+	}
+	return fmt.Sprintf("receiving on %v without a sender", c)
 }
 
 // waitq is a FIFO of waiters, linked through the waiters themselves.
@@ -28,6 +72,7 @@ func (q *waitq[T]) enqueue(w *waiter[T]) {
 	}
 	q.last = w
 	q.n++
+	w.q = q
 }
 
 func (q *waitq[T]) dequeue() *waiter[T] {
@@ -49,7 +94,7 @@ func (q *waitq[T]) unlink(w *waiter[T]) {
 	} else {
 		w.next.prev = w.prev
 	}
-	w.next, w.prev = nil, nil
+	w.next, w.prev, w.q = nil, nil, nil
 	q.n--
 }
 

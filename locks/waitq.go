@@ -24,7 +24,9 @@ const (
 // waiter is a tasklet parked on one of the locks.
 //
 // Invariants (under the owning lock's mutex):
-//   - a waiter is in at most one queue, exactly while its state is queued;
+//   - a waiter is in at most one queue (q), exactly while its state is
+//     queued; meanwhile it is its tasklet's wait node (Tasklet.WaitNode),
+//     so that cancel finds it in O(1);
 //   - it leaves the queue exactly once: dequeued by a waker (state woken;
 //     the waker calls Ready for it once, after unlocking, and never touches
 //     the waiter again) or unlinked by Cancel (state cancelled; the
@@ -35,7 +37,9 @@ const (
 type waiter struct {
 	t          *tasklet.Tasklet
 	next, prev *waiter
+	q          *waitq // the queue it is in, exactly while state is queued
 	state      waitState
+	node       tasklet.WaitNode // t's wait node while queued: Waiter is w, set once at creation
 
 	seq      uint64 // Condition: registration number
 	limit    uint64 // Condition: a notification received covers waiters up to this seq
@@ -44,7 +48,11 @@ type waiter struct {
 	err      error  // Barrier: the result handed over by the waker
 }
 
-var waiterPool = sync.Pool{New: func() any { return new(waiter) }}
+var waiterPool = sync.Pool{New: func() any {
+	w := new(waiter)
+	w.node.Waiter = w // for good: recycle keeps it
+	return w
+}}
 
 // waiterCache keeps one recycled waiter per lock, so that the common case
 // (one waiter at a time) costs two atomic swaps instead of a trip through
@@ -62,7 +70,7 @@ func (c *waiterCache) newWaiter(t *tasklet.Tasklet) *waiter {
 
 // recycle recycles w, which must be in no queue and referenced by no waker.
 func (c *waiterCache) recycle(w *waiter) {
-	*w = waiter{}
+	*w = waiter{node: w.node}
 	if !c.spare.CompareAndSwap(nil, w) {
 		waiterPool.Put(w)
 	}
@@ -84,7 +92,9 @@ func (q *waitq) push(w *waiter) {
 	}
 	q.last = w
 	q.n++
+	w.q = q
 	w.state = queued
+	w.t.SetWaitNode(&w.node)
 }
 
 // pop takes the first waiter out and marks it woken; nil if q is empty.
@@ -108,21 +118,26 @@ func (q *waitq) unlink(w *waiter) {
 	} else {
 		w.next.prev = w.prev
 	}
-	w.next, w.prev = nil, nil
+	w.next, w.prev, w.q = nil, nil, nil
 	w.state = idle
+	w.t.SetWaitNode(nil)
 	q.n--
 }
 
-// cancel unlinks t's waiter, if t is queued, and reports whether it did.
+// cancel unlinks t's waiter, if t is queued in q, and reports whether it
+// did. O(1): t's wait node is its waiter.
 func (q *waitq) cancel(t *tasklet.Tasklet) bool {
-	for w := q.first; w != nil; w = w.next {
-		if w.t == t {
-			q.unlink(w)
-			w.state = cancelled
-			return true
-		}
+	n := t.WaitNode()
+	if n == nil {
+		return false
 	}
-	return false
+	w, _ := n.Waiter.(*waiter)
+	if w == nil || w.q != q {
+		return false
+	}
+	q.unlink(w)
+	w.state = cancelled
+	return true
 }
 
 // wakeList collects the tasklets a waker readies after unlocking. Its

@@ -1,6 +1,8 @@
 package scheduler_test
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	"github.com/stackless-go/stackless/internal/bench"
@@ -27,3 +29,28 @@ func BenchmarkParkedTasklet(b *testing.B) { bench.ParkedTasklet(b) }
 
 // BenchmarkParkedPull: 100k iter.Pull coroutines suspended at a yield.
 func BenchmarkParkedPull(b *testing.B) { bench.ParkedPull(b) }
+
+// BenchmarkScale measures how the per-tasklet costs grow with the number of
+// tasklets (the README's "How costs grow" table), each beside its baseline
+// (sub-benchmark "go"); it reports ns/tasklet. It runs 1k and 10k tasklets;
+// with STACKLESS_SCALE=1 also 100k and 1M (minutes, several GB). The table
+// itself: go run ./examples/benchmark -scale.
+func BenchmarkScale(b *testing.B) {
+	sizes := []int{1_000, 10_000}
+	if os.Getenv("STACKLESS_SCALE") != "" {
+		sizes = bench.ScaleSizes
+	}
+	for _, r := range bench.ScaleRows() {
+		for _, n := range sizes {
+			b.Run(fmt.Sprintf("%s/%d", r.Key, n), bench.ScaleBench(r.Lib, n))
+			if r.Base != nil {
+				b.Run(fmt.Sprintf("%s/%d/go", r.Key, n), bench.ScaleBench(r.Base, n))
+			}
+		}
+	}
+}
+
+// BenchmarkGameIdiom: 20,000 entity tasklets each do a little work and
+// Sleep(16 ms) until the next frame, under Run(ThreadBlock()), for 30
+// frames; reports the mean frame overrun as overrun-ms.
+func BenchmarkGameIdiom(b *testing.B) { bench.GameBench(20_000, 30)(b) }

@@ -25,7 +25,8 @@ type worker struct {
 	stop  func()
 	yield func(struct{}) bool
 	e     *entry
-	gid   atomic.Int64 // the coroutine's goroutine id, for stacks in reports
+	gid   atomic.Int64   // the coroutine's goroutine id, for stacks in reports (see newWorker)
+	g     atomic.Uintptr // currentG of the coroutine: see debug.go and Adopt
 
 	exited    bool // the body of e has ended
 	stopped   bool // stop was called: never yield again
@@ -34,11 +35,18 @@ type worker struct {
 	done      bool // the loop returned: the coroutine ends normally
 }
 
-func newWorker() *worker {
+// newWorker returns a worker for s. Its coroutine records its goroutine id
+// (for Dump and stall reports) only once s wants stacks (see
+// Scheduler.stackIDs): reading the id costs a traceback, several times the
+// cost of the coroutine itself.
+func newWorker(s *Scheduler) *worker {
 	w := &worker{}
 	w.next, w.stop = iter.Pull(func(yield func(struct{}) bool) {
 		w.yield = yield
-		w.gid.Store(goroutineID())
+		w.g.Store(currentG())
+		if s.stackIDs.Load() {
+			w.gid.Store(goroutineID())
+		}
 		defer w.goexiting()
 		for {
 			w.run(w.e)

@@ -17,26 +17,25 @@ import "github.com/stackless-go/stackless/tasklet"
 // calls but not all.
 
 // onOwnGoroutine reports whether the caller runs on e's own goroutine: the
-// driver for a main tasklet, its coroutine for any other. Debug mode only:
-// it costs a stack read.
+// driver for a main tasklet, its coroutine for any other. Debug mode only.
 func (e *entry) onOwnGoroutine() bool {
-	g := goroutineID()
+	g := currentG()
 	if e.main {
-		return g == e.s.Load().driver
+		return g == e.s.Load().driverG
 	}
 	s := e.lockOwner()
 	w := e.w
 	s.mu.Unlock()
-	return w != nil && w.gid.Load() == g
+	return w != nil && w.g.Load() == g
 }
 
 // onOwnGoroutineLocked is onOwnGoroutine with the owner's lock held.
 func (e *entry) onOwnGoroutineLocked() bool {
-	g := goroutineID()
+	g := currentG()
 	if e.main {
-		return g == e.s.Load().driver
+		return g == e.s.Load().driverG
 	}
-	return e.w != nil && e.w.gid.Load() == g
+	return e.w != nil && e.w.g.Load() == g
 }
 
 // enterDebug is Enter in the debug mode: the goroutine is checked, and the

@@ -50,13 +50,16 @@ type entry struct {
 	kill      bool // a kill is pending
 	yieldOnly bool // a zero timeout: it only yields
 	killed    bool // it ended by a kill: written as it ends, read by the loop
+	inLane    bool // woken from outside, in the wake lane, not run yet (ring.go); guarded by the owner's mu
 
 	// timer, guarded by the owner's mu
 	when int64 // deadline, clock's UnixNano
-	tseq uint64
 
 	// the scheduler's list of live tasklets
 	prevAll, nextAll *entry
+
+	// the run queue's links (see ring.go), guarded by the owner's mu
+	rnext, rprev *entry
 
 	ticks uint64 // ticks counted, charged at every switch; guarded by the owner's mu
 }
@@ -448,38 +451,35 @@ const (
 	// runs (Run from another thread, a preferred channel partner).
 	runNext
 	// wakeLane puts it after the running tasklet and the tasklets woken
-	// from outside before it, FIFO: a tasklet woken by another scheduler, a
-	// timer or a Blocking call runs within one slice, however many
-	// CPU-bound tasklets the watchdog keeps reinserting at the end.
+	// from outside before it that have not run yet, FIFO (ring.pushLane):
+	// a tasklet woken by another scheduler, a timer or a Blocking call runs
+	// within one slice, however many CPU-bound tasklets the watchdog keeps
+	// reinserting at the end, and never after one woken later.
 	wakeLane
 )
 
 // makeRunnableLocked puts a paused, new or just-unblocked e in the ring.
 func (s *Scheduler) makeRunnableLocked(e *entry, place placement) {
-	if place == atEnd {
+	switch place {
+	case atEnd:
 		s.ring.pushBack(e)
-	} else {
-		s.ring.insertAt(s.positionLocked(place), e)
-		if place == wakeLane {
-			s.lane++
-		}
+	case runNext:
+		s.placeNextLocked(e)
+	default:
+		s.ring.pushLane(e, s.cur)
 	}
 	e.setState(tasklet.Scheduled)
 	s.wakeLocked()
 }
 
-// positionLocked returns where in the ring a tasklet made runnable with
-// place runNext or wakeLane goes: after the running tasklet, and for
-// wakeLane after those woken from outside before it.
-func (s *Scheduler) positionLocked(place placement) int {
-	i := 0
+// placeNextLocked puts e right after the running tasklet, or first if none
+// runs.
+func (s *Scheduler) placeNextLocked(e *entry) {
 	if s.cur != nil && s.ring.front() == s.cur {
-		i = 1
+		s.ring.insertSecond(e)
+	} else {
+		s.ring.pushFront(e)
 	}
-	if place == wakeLane {
-		i += s.lane
-	}
-	return i
 }
 
 // Remove implements Remove.
@@ -747,24 +747,15 @@ func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) bool {
 		s.mu.Unlock()
 		return local
 	}
-	if e.tidx < 0 && s.ring.n < len(s.ring.buf) {
-		// readyLocked and makeRunnableLocked, written out for their common
-		// cases, appends to the ring: once per channel message or wake-up.
-		switch {
-		case local && !next: // atEnd
-			s.appendReadyLocked(e, err)
-			if s.cur != we { // not called by the running waker: s may sleep
-				s.wakeLocked()
-			}
-			s.mu.Unlock()
-			return true
-		case !local && s.positionLocked(wakeLane) >= s.ring.n:
-			s.appendReadyLocked(e, err)
-			s.lane++
+	if e.tidx < 0 && local && !next {
+		// readyLocked and makeRunnableLocked, written out for the common
+		// case, appends to the ring: once per channel message.
+		s.appendReadyLocked(e, err)
+		if s.cur != we { // not called by the running waker: s may sleep
 			s.wakeLocked()
-			s.mu.Unlock()
-			return false
 		}
+		s.mu.Unlock()
+		return true
 	}
 	place := wakeLane // woken from outside the scheduler
 	if local {

@@ -21,8 +21,11 @@ import (
 //     So a ping-pong between two tasklets costs one coroutine switch per
 //     handoff, and any cycle costs at most two per switch.
 //   - Only the root (main's goroutine) picks when the choice is not simple
-//     (empty ring, due timers, armed budget): it sleeps, resumes Run callers
-//     and reports deadlocks.
+//     (empty ring, a timer due, armed budget): it sleeps, fires timers,
+//     resumes Run callers and reports deadlocks. Timers that are not due
+//     yet leave the switch direct (a clock read per switch while any timer
+//     is armed), so thousands of sleepers cost one coroutine switch per
+//     wake-up, not two.
 //   - cur is set, under mu, before a tasklet is resumed; it is the ring's
 //     front whenever the running tasklet is in the ring. target is written
 //     only by the scheduler's running chain.
@@ -62,7 +65,7 @@ const (
 func (s *Scheduler) leaveLocked(e *entry) leave {
 	// fastNextLocked, written out: this is the path of every switch.
 	var next *entry
-	if s.ring.n == 0 || len(s.timers) > 0 || s.budgetDueLocked() {
+	if s.ring.n == 0 || (len(s.timers) > 0 && s.timerDueLocked()) || s.budgetDueLocked() {
 		s.cur = nil
 		if e.main && !e.t.Atomic() {
 			return leavePick
@@ -83,7 +86,9 @@ func (s *Scheduler) leaveLocked(e *entry) leave {
 		s.last = next
 		next.setState(tasklet.Current)
 		s.switches++
-		s.lane = 0
+		if next.inLane {
+			s.ring.leaveLane(next)
+		}
 		if s.stallAfter > 0 {
 			s.progress.Inc()
 		}
@@ -102,7 +107,7 @@ func (s *Scheduler) leaveLocked(e *entry) leave {
 // fastNextLocked makes the ring's front current and returns it, or returns
 // nil when the root must decide.
 func (s *Scheduler) fastNextLocked() *entry {
-	if s.ring.n == 0 || len(s.timers) > 0 || s.budgetDueLocked() {
+	if s.ring.n == 0 || (len(s.timers) > 0 && s.timerDueLocked()) || s.budgetDueLocked() {
 		s.cur = nil
 		return nil
 	}
@@ -127,7 +132,9 @@ func (s *Scheduler) makeCurrentLocked(e *entry) {
 	s.last = e
 	e.setState(tasklet.Current)
 	s.switches++
-	s.lane = 0
+	if e.inLane {
+		s.ring.leaveLane(e)
+	}
 	if s.stallAfter > 0 {
 		s.progress.Inc()
 	}
@@ -205,7 +212,7 @@ func (s *Scheduler) start(e *entry) bool {
 		s.free[n-1] = nil
 		s.free = s.free[:n-1]
 	} else {
-		w = newWorker() // the coroutine starts at its first next()
+		w = newWorker(s) // the coroutine starts at its first next()
 	}
 	w.e = e
 	e.w = w

@@ -124,22 +124,16 @@ func (s *Scheduler) reportStall(d time.Duration) bool {
 	return true
 }
 
-// goroutineID returns the calling goroutine's id, read from its stack header.
-// driverInfo returns the calling goroutine's id and whether it is locked
-// to an OS thread (runtime.LockOSThread), read from its stack header.
-func driverInfo() (gid int64, locked bool) {
+// lockedToThread reports whether the calling goroutine is locked to an OS
+// thread (runtime.LockOSThread), read from its stack header.
+func lockedToThread() bool {
 	var buf [64]byte
 	b := buf[:runtime.Stack(buf[:], false)]
-	if i := bytes.IndexByte(b, ']'); i > 0 {
-		locked = bytes.Contains(b[:i], []byte("locked to thread"))
-	}
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		gid, _ = strconv.ParseInt(string(b[:i]), 10, 64)
-	}
-	return gid, locked
+	i := bytes.IndexByte(b, ']')
+	return i > 0 && bytes.Contains(b[:i], []byte("locked to thread"))
 }
 
+// goroutineID returns the calling goroutine's id, read from its stack header.
 func goroutineID() int64 {
 	var buf [64]byte
 	b := buf[:runtime.Stack(buf[:], false)]

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"errors"
-	"time"
 
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -94,7 +93,7 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 	e.s.Store(s)
 	s.linkLocked(e)
 	if armed {
-		s.armLocked(e, time.Duration(e.when-s.clock.Now().UnixNano()))
+		s.armLocked(e, until(e.when, unixNano(s.clock.Now())))
 	}
 	return nil
 }
@@ -115,9 +114,9 @@ func (s *Scheduler) parkedLocked(e *entry) bool {
 	if c == nil {
 		return false // on its way up to the root
 	}
-	g := goroutineID()
+	g := currentG()
 	if c.main {
-		return g == s.driver
+		return g == s.driverG
 	}
-	return c.w != nil && c.w.gid.Load() == g && e.child == nil
+	return c.w != nil && c.w.g.Load() == g && e.child == nil
 }

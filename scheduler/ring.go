@@ -1,118 +1,171 @@
 package scheduler
 
-// ring is a scheduler's run queue: a circular deque of tasklets whose front
-// is the current tasklet while one is running.
+// ring is a scheduler's run queue: a circular doubly linked list of
+// tasklets, linked through the entries themselves (rnext, rprev), whose
+// head (the front) is the current tasklet while one is running. Every
+// operation is O(1), however many tasklets the ring holds: appending,
+// inserting after the front or in the wake lane, removing any tasklet,
+// rotating, and rotating to a given tasklet.
 //
 // Invariants (all under Scheduler.mu):
 //   - the running tasklet, when it is in the ring, is at the front;
-//   - appending (pushBack) puts a tasklet just before the current one, at the
-//     end of the cycle;
+//   - appending (pushBack) puts a tasklet just before the front, at the end
+//     of the cycle;
 //   - a tasklet is in the ring at most once, exactly when its state is
-//     Scheduled or Current.
+//     Scheduled or Current; e.rnext is nil exactly when e is in no ring;
+//   - the wake lane: laneEnd, when set, is the last tasklet woken from
+//     outside the scheduler (another scheduler, a plain goroutine, a timer,
+//     a Blocking call) that has not run yet. The members of the lane are
+//     the ring's tasklets with inLane set; they are contiguous and in the
+//     order they were woken, ending at laneEnd. A tasklet leaves the lane
+//     when it becomes current or leaves the ring. A new wake-up joins the
+//     lane after laneEnd, so tasklets woken from outside run in the order
+//     they were woken, however often the running tasklet changes meanwhile
+//     (see pushLane). Rotations never change the cyclic order, so they
+//     keep the lane contiguous; only Run in place to a member in the middle
+//     of the lane (rotateTo) splits it, and the members it skipped then
+//     wait their turn like any scheduled tasklet.
 type ring struct {
-	buf  []*entry // len(buf) is zero or a power of two
-	head int
-	n    int
+	head    *entry
+	n       int
+	laneEnd *entry
 }
 
-func (r *ring) mask() int { return len(r.buf) - 1 }
+func (r *ring) front() *entry { return r.head }
 
-func (r *ring) at(i int) *entry { return r.buf[(r.head+i)&r.mask()] }
-
-func (r *ring) front() *entry {
-	if r.n == 0 {
-		return nil
-	}
-	return r.buf[r.head]
-}
-
-func (r *ring) grow() {
-	nb := make([]*entry, max(16, 2*len(r.buf)))
-	for i := 0; i < r.n; i++ {
-		nb[i] = r.at(i)
-	}
-	r.buf, r.head = nb, 0
+// linkBefore links e, which is in no ring, just before at.
+func linkBefore(e, at *entry) {
+	p := at.rprev
+	e.rprev, e.rnext = p, at
+	p.rnext = e
+	at.rprev = e
 }
 
 // pushBack appends e at the end of the cycle.
 func (r *ring) pushBack(e *entry) {
-	if r.n == len(r.buf) {
-		r.grow()
+	if h := r.head; h != nil {
+		linkBefore(e, h)
+	} else {
+		e.rnext, e.rprev = e, e
+		r.head = e
 	}
-	r.appendRoom(e)
-}
-
-// appendRoom appends e at the end of the cycle; the ring must have room.
-func (r *ring) appendRoom(e *entry) {
-	r.buf[(r.head+r.n)&(len(r.buf)-1)] = e
 	r.n++
 }
 
+// appendRoom appends e at the end of the cycle (the name is from the array
+// ring, whose appends needed room; a linked ring always has some).
+func (r *ring) appendRoom(e *entry) { r.pushBack(e) }
+
 // pushFront makes e the front.
 func (r *ring) pushFront(e *entry) {
-	if r.n == len(r.buf) {
-		r.grow()
-	}
-	r.head = (r.head - 1) & r.mask()
-	r.buf[r.head] = e
+	r.pushBack(e)
+	r.head = e
+}
+
+// insertAfter puts e, which is in no ring, right after at, which is.
+func (r *ring) insertAfter(at, e *entry) {
+	linkBefore(e, at.rnext)
 	r.n++
 }
 
 // insertSecond puts e right after the front: it runs next.
-func (r *ring) insertSecond(e *entry) { r.insertAt(min(1, r.n), e) }
-
-// insertAt puts e at position i (0 is the front), shifting those after it.
-func (r *ring) insertAt(i int, e *entry) {
-	i = min(i, r.n)
-	r.pushBack(e)
-	for j := r.n - 1; j > i; j-- {
-		r.buf[(r.head+j)&r.mask()] = r.at(j - 1)
+func (r *ring) insertSecond(e *entry) {
+	if r.head == nil {
+		r.pushBack(e)
+		return
 	}
-	r.buf[(r.head+i)&r.mask()] = e
+	r.insertAfter(r.head, e)
 }
 
+// pushLane puts e, woken from outside the scheduler, in the wake lane:
+// after the lane's last member if the lane is not empty, else right after
+// cur (the running tasklet) when cur is the front, else at the front.
+func (r *ring) pushLane(e, cur *entry) {
+	switch {
+	case r.laneEnd != nil:
+		r.insertAfter(r.laneEnd, e)
+	case cur != nil && r.head == cur:
+		r.insertAfter(cur, e)
+	default:
+		r.pushFront(e)
+	}
+	e.inLane = true
+	r.laneEnd = e
+}
+
+// leaveLane is called as e, the front, becomes current: it has had its
+// turn, so it is no longer waiting in the lane.
+func (r *ring) leaveLane(e *entry) {
+	e.inLane = false
+	if r.laneEnd == e {
+		r.laneEnd = nil
+	}
+}
+
+// popFront takes out the front, which is the running tasklet: it left the
+// wake lane as it became current (were it still in the lane, the lane would
+// end). Written out, not through unlink, so that it inlines: it is on the
+// path of every blocking call.
 func (r *ring) popFront() *entry {
-	e := r.buf[r.head]
-	r.buf[r.head] = nil
-	r.head = (r.head + 1) & r.mask()
+	e := r.head
+	if e.rnext == e {
+		r.head = nil
+	} else {
+		n, p := e.rnext, e.rprev
+		p.rnext, n.rprev = n, p
+		r.head = n
+	}
+	if e.inLane {
+		r.leaveLane(e)
+	}
+	e.rnext, e.rprev = nil, nil
 	r.n--
 	return e
 }
 
+// unlink takes e, which is in the ring, out of it.
+func (r *ring) unlink(e *entry) {
+	if e.rnext == e {
+		r.head = nil
+	} else {
+		e.rprev.rnext = e.rnext
+		e.rnext.rprev = e.rprev
+		if r.head == e {
+			r.head = e.rnext
+		}
+	}
+	if e.inLane {
+		e.inLane = false
+		if r.laneEnd == e {
+			// The lane is contiguous: its member before e, if any, ends it.
+			if p := e.rprev; p != e && p.inLane {
+				r.laneEnd = p
+			} else {
+				r.laneEnd = nil
+			}
+		}
+	}
+	e.rnext, e.rprev = nil, nil
+	r.n--
+}
+
 // rotate moves the front to the back: the next tasklet becomes the front.
 func (r *ring) rotate() {
-	if r.n <= 1 {
-		return
-	}
-	if r.n == len(r.buf) {
-		r.head = (r.head + 1) & r.mask() // full: the front is already behind the back
-		return
-	}
-	m := r.mask()
-	r.buf[(r.head+r.n)&m] = r.buf[r.head]
-	r.buf[r.head] = nil
-	r.head = (r.head + 1) & m
-}
-
-// rotateTo rotates until e is the front; e must be in the ring.
-func (r *ring) rotateTo(e *entry) {
-	for r.n > 0 && r.buf[r.head] != e {
-		r.pushBack(r.popFront())
+	if r.head != nil {
+		r.head = r.head.rnext
 	}
 }
 
-// remove takes e out of the ring, keeping the order of the others.
+// rotateTo rotates until e is the front; e must be in the ring. The cyclic
+// order is unchanged: those before e move, in order, to the back.
+func (r *ring) rotateTo(e *entry) { r.head = e }
+
+// remove takes e out of the ring, keeping the order of the others; it
+// reports false if e was not in it.
 func (r *ring) remove(e *entry) bool {
-	for i := 0; i < r.n; i++ {
-		if r.at(i) != e {
-			continue
-		}
-		for j := i; j < r.n-1; j++ {
-			r.buf[(r.head+j)&r.mask()] = r.at(j + 1)
-		}
-		r.buf[(r.head+r.n-1)&r.mask()] = nil
-		r.n--
-		return true
+	if e.rnext == nil {
+		return false
 	}
-	return false
+	r.unlink(e)
+	return true
 }

@@ -52,7 +52,6 @@ type Scheduler struct {
 	workers   sync.WaitGroup // their goroutines
 	switches  uint64
 	budget    budget
-	lane      int // tasklets woken from outside since the current one started: they run next, FIFO
 
 	tickLeft   int64         // owner thread only: see budget
 	sliceTicks int64         // tickLeft at the last charge
@@ -70,10 +69,11 @@ type Scheduler struct {
 
 	target     *entry // who runs next: written only by the running chain
 	inCallback atomic.Bool
-	hook       *hook // user hooks' coroutine: touched only by the running chain
-	driver     int64 // the goroutine id of main's goroutine: see debug.go and rebind.go
-	locked     bool  // main's goroutine was locked to an OS thread at New: see Adopt
-	picking    bool  // the root picks or sleeps (pickLocked): no tasklet's coroutine is in use; guarded by mu
+	hook       *hook       // user hooks' coroutine: touched only by the running chain
+	driverG    uintptr     // currentG of main's goroutine: see debug.go and rebind.go
+	locked     bool        // main's goroutine was locked to an OS thread at New: see Adopt
+	picking    bool        // the root picks or sleeps (pickLocked): no tasklet's coroutine is in use; guarded by mu
+	stackIDs   atomic.Bool // coroutines record their goroutine ids: set by WithStallReport and the first Dump
 
 	clock      Clock
 	log        zerolog.Logger
@@ -106,7 +106,8 @@ func New(opts ...Option) (*Scheduler, error) {
 			return nil, err
 		}
 	}
-	s.driver, s.locked = driverInfo()
+	s.locked = lockedToThread()
+	s.driverG = currentG()
 	m := &entry{main: true, started: true, tidx: -1}
 	m.s.Store(s)
 	tasklet.Init(&m.tk, m, nil, "main")
@@ -120,6 +121,7 @@ func New(opts ...Option) (*Scheduler, error) {
 	s.linkLocked(m)
 	registerScheduler(s)
 	if s.stallAfter > 0 {
+		s.stackIDs.Store(true)
 		s.mu.Lock()
 		s.nudgeMonitor()
 		s.mu.Unlock()

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -75,7 +76,11 @@ func (s *Scheduler) Stats() Stats {
 
 // Dump writes a Snapshot as a table, then the stack of every started
 // tasklet (parked tasklets are suspended goroutines, so their stacks show
-// where they wait). For operators and deadlock post-mortems.
+// where they wait). For operators and deadlock post-mortems. A tasklet's
+// coroutine records which goroutine it is only from the first Dump on (or
+// with WithStallReport), because finding out costs more than starting the
+// coroutine: the stacks of coroutines started before are shown at the end,
+// unattributed.
 func (s *Scheduler) Dump(w io.Writer) error {
 	snap := s.Snapshot()
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -91,10 +96,22 @@ func (s *Scheduler) Dump(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	s.stackIDs.Store(true)
 	stacks := goroutineStacks()
+	shown := map[int64]bool{}
 	for _, ti := range snap {
 		if st, ok := stacks[ti.goroutine]; ok && ti.goroutine != 0 {
+			shown[ti.goroutine] = true
 			if _, err := fmt.Fprintf(w, "\n-- %v --\n%s\n", ti.Tasklet, st); err != nil {
+				return err
+			}
+		}
+	}
+	// Coroutines started before the first Dump (without WithStallReport)
+	// did not record their goroutine ids: show their stacks unattributed.
+	for id, st := range stacks {
+		if !shown[id] && strings.Contains(st, "scheduler.newWorker") {
+			if _, err := fmt.Fprintf(w, "\n-- a tasklet coroutine started before the first Dump (of this or another scheduler) --\n%s\n", st); err != nil {
 				return err
 			}
 		}

@@ -1,55 +1,146 @@
 package scheduler
 
 import (
-	"container/heap"
+	"math"
 	"time"
 
 	"github.com/stackless-go/stackless/tasklet"
 )
 
 // timers is a min-heap of parked tasklets with a deadline, ordered by
-// (deadline, creation). Guarded by Scheduler.mu.
-type timers []*entry
+// (deadline, creation). Guarded by Scheduler.mu. Each slot holds its keys,
+// so that sifting compares within the array instead of loading an entry per
+// comparison (with 100k timers, most entries are out of the cache); an
+// entry is touched only when its slot moves, to keep its index (tidx).
+type timers []timerSlot
 
-func (h timers) Len() int { return len(h) }
-func (h timers) Less(i, j int) bool {
-	if h[i].when != h[j].when {
-		return h[i].when < h[j].when
+type timerSlot struct {
+	when int64  // the deadline, clock's UnixNano
+	seq  uint64 // creation order among equal deadlines
+	e    *entry
+}
+
+func (a *timerSlot) before(b *timerSlot) bool {
+	return a.when < b.when || (a.when == b.when && a.seq < b.seq)
+}
+
+// set puts x at slot i.
+func (h timers) set(i int, x timerSlot) {
+	h[i] = x
+	x.e.tidx = int32(i)
+}
+
+// up moves x, bound for slot i, towards the root.
+func (h timers) up(i int, x timerSlot) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !x.before(&h[p]) {
+			break
+		}
+		h.set(i, h[p])
+		i = p
 	}
-	return h[i].tseq < h[j].tseq
+	h.set(i, x)
 }
-func (h timers) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].tidx = int32(i)
-	h[j].tidx = int32(j)
+
+// down moves x, bound for slot i, towards the leaves.
+func (h timers) down(i int, x timerSlot) {
+	n := len(h)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && h[r].before(&h[c]) {
+			c = r
+		}
+		if !h[c].before(&x) {
+			break
+		}
+		h.set(i, h[c])
+		i = c
+	}
+	h.set(i, x)
 }
-func (h *timers) Push(x any) {
-	e := x.(*entry)
-	e.tidx = int32(len(*h))
-	*h = append(*h, e)
+
+func (h *timers) push(e *entry, seq uint64) {
+	*h = append(*h, timerSlot{})
+	h.up(len(*h)-1, timerSlot{when: e.when, seq: seq, e: e})
 }
-func (h *timers) Pop() any {
+
+// remove takes out the slot i and returns its entry.
+func (h *timers) remove(i int) *entry {
 	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
+	e := old[i].e
+	last := old[len(old)-1]
+	old[len(old)-1] = timerSlot{}
 	*h = old[:len(old)-1]
+	if i < len(*h) {
+		if i > 0 && last.before(&(*h)[(i-1)/2]) {
+			h.up(i, last)
+		} else {
+			h.down(i, last)
+		}
+	}
 	e.tidx = -1
 	return e
 }
 
-// armLocked starts e's timer: it fires d from now.
+// armLocked starts e's timer: it fires d from now. A d too long for the
+// clock's nanosecond count (math.MaxInt64 as "forever", about 292 years)
+// saturates: the timer sorts after every other and never wraps round into
+// the past.
 func (s *Scheduler) armLocked(e *entry, d time.Duration) {
 	s.tseq++
-	e.when = s.clock.Now().Add(d).UnixNano()
-	e.tseq = s.tseq
+	e.when = addSat(unixNano(s.clock.Now()), d)
 	e.yieldOnly = d <= 0
-	heap.Push(&s.timers, e)
+	s.timers.push(e, s.tseq)
+}
+
+// The clock's range in UnixNano: times beyond it saturate (see unixNano).
+var (
+	maxUnixNano = time.Unix(0, math.MaxInt64)
+	minUnixNano = time.Unix(0, math.MinInt64)
+)
+
+// unixNano is t.UnixNano, saturated at the int64 range instead of
+// undefined beyond it (a fake clock advanced by a huge timeout goes there).
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.After(maxUnixNano):
+		return math.MaxInt64
+	case t.Before(minUnixNano):
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
+
+// addSat returns when+d, saturated at the int64 range.
+func addSat(when int64, d time.Duration) int64 {
+	switch {
+	case d > 0 && when > math.MaxInt64-int64(d):
+		return math.MaxInt64
+	case d < 0 && when < math.MinInt64-int64(d):
+		return math.MinInt64
+	}
+	return when + int64(d)
+}
+
+// until returns when-now as a Duration, saturated at its range.
+func until(when, now int64) time.Duration {
+	return time.Duration(addSat(when, time.Duration(-max(now, math.MinInt64+1))))
+}
+
+// timerDueLocked reports whether the earliest timer, which must exist, has
+// fallen due: then the root must pick (and fire it) at the next switch.
+func (s *Scheduler) timerDueLocked() bool {
+	return unixNano(s.clock.Now()) >= s.timers[0].when
 }
 
 // disarmLocked stops e's timer if it is armed.
 func (s *Scheduler) disarmLocked(e *entry) {
 	if e.tidx >= 0 {
-		heap.Remove(&s.timers, int(e.tidx))
+		s.timers.remove(int(e.tidx))
 	}
 }
 
@@ -60,13 +151,12 @@ func (s *Scheduler) fireLocked() time.Duration {
 	if len(s.timers) == 0 {
 		return -1
 	}
-	now := s.clock.Now().UnixNano()
+	now := unixNano(s.clock.Now())
 	for len(s.timers) > 0 {
-		e := s.timers[0]
-		if d := time.Duration(e.when - now); d > 0 {
+		if d := until(s.timers[0].when, now); d > 0 {
 			return d
 		}
-		heap.Pop(&s.timers)
+		e := s.timers.remove(0)
 		place := wakeLane
 		if e.yieldOnly {
 			place = atEnd // Sleep(0): after the tasklets already runnable

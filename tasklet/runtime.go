@@ -80,11 +80,19 @@ type Runtime interface {
 
 // Blocker is something a tasklet can be parked on: a channel, a lock's
 // wait queue, a timer.
+//
+// Cancel is how a scheduler cuts a wait short (kill, throw, timeout,
+// deadlock, Close), once per tasklet; with many tasklets waiting on one
+// queue it must not search the queue. Two ways to find t's place at once:
+// park on the queue node itself (the Blocker given to Park is t's node,
+// as channels do), or record the node with t.SetWaitNode while t is queued
+// (as the locks do).
 type Blocker interface {
 	// Cancel removes t from the wait queue, recording err as the reason.
 	// It reports false when t is no longer queued (a partner has taken it
 	// and will call Ready). It is called with the owning scheduler's lock
-	// held and must not call back into the scheduler.
+	// held and must not call back into the scheduler. It should take O(1):
+	// see the type's doc.
 	Cancel(t *Tasklet, err error) bool
 	// Describe says what t waits on, for deadlock reports and snapshots.
 	Describe(t *Tasklet) string

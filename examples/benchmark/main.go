@@ -5,6 +5,7 @@
 //	go run ./examples/benchmark          # about two minutes
 //	go run ./examples/benchmark -quick   # under 30 s
 //	go run ./examples/benchmark -json    # machine-readable
+//	go run ./examples/benchmark -scale   # how costs grow, 1k to 1M tasklets (a few minutes, ~5 GB)
 package main
 
 import (
@@ -67,7 +68,26 @@ func main() {
 	quick := flag.Bool("quick", false, "short runs (under 30 s in all)")
 	asJSON := flag.Bool("json", false, "print a JSON array instead of a table")
 	only := flag.String("only", "", "run only the rows whose name contains this")
+	scale := flag.Bool("scale", false, "print the \"How costs grow\" table instead (1k to 1M tasklets)")
+	maxN := flag.Int("scale-max", 1_000_000, "with -scale, the largest tasklet count")
 	flag.Parse()
+	if *scale {
+		var sizes []int
+		for _, n := range bench.ScaleSizes {
+			if n <= *maxN {
+				sizes = append(sizes, n)
+			}
+		}
+		if len(sizes) == 0 {
+			fmt.Fprintln(os.Stderr, "benchmark: -scale-max below the smallest size")
+			os.Exit(2)
+		}
+		if err := scaleTable(os.Stdout, os.Stderr, sizes, gameEntities, gameFrames); err != nil {
+			fmt.Fprintln(os.Stderr, "benchmark:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	rows, err := measure(*quick, *only, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchmark:", err)

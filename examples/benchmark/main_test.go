@@ -49,3 +49,20 @@ func TestEveryOperationListed(t *testing.T) {
 		assert.Contains(t, all, want)
 	}
 }
+
+// The -scale table at toy sizes: every row measured, the growth and the
+// baseline columns filled in, and the game idiom's line.
+func TestScaleTableSmoke(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var out strings.Builder
+	require.NoError(t, scaleTable(&out, io.Discard, []int{100, 300}, 200, 3))
+	table := out.String()
+	lines := strings.Split(strings.TrimSpace(table), "\n")
+	require.GreaterOrEqual(t, len(lines), 2+5+2)
+	assert.Contains(t, lines[0], "| 100 | 300 | 300/100 | baseline | 100 | 300 | ratio 100 | ratio 300 |")
+	for _, want := range []string{"spawn a tasklet", "iter.Pull create", "Close with n tasklets", "n sleepers", "ReceiveTimeout"} {
+		assert.Contains(t, table, want)
+	}
+	assert.Contains(t, lines[len(lines)-1], "Game idiom, 200 entities")
+	assert.Contains(t, lines[len(lines)-1], "mean frame overrun")
+}

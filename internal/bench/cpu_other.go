@@ -1,0 +1,11 @@
+//go:build !unix
+
+package bench
+
+import "time"
+
+var cpuStart = time.Now()
+
+// cpuTime falls back to the wall clock where the process's CPU time is not
+// available.
+func cpuTime() time.Duration { return time.Since(cpuStart) }

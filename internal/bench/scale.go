@@ -1,0 +1,378 @@
+package bench
+
+import (
+	"fmt"
+	"iter"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/atomic"
+
+	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// How costs grow with the number of tasklets: each Scale function below
+// measures one operation done by n tasklets at once (or by n goroutines, or
+// on n bare coroutines, for the baselines) and returns the time per tasklet.
+// The time is the CPU time the process used (user plus system, garbage
+// collection included), not the wall time: on a shared machine the wall
+// time mostly measures the neighbours, and the sleeping rows would measure
+// the sleep. They are one-shot measurements, not testing.B loops: at a
+// million tasklets one round takes seconds. ScaleBench wraps them for go
+// test -bench.
+
+// ScaleSizes are the tasklet counts of the "How costs grow" table.
+var ScaleSizes = []int{1_000, 10_000, 100_000, 1_000_000}
+
+// A ScaleRow is one operation of the table, measured for the library and
+// for its baseline (Base nil: no baseline).
+type ScaleRow struct {
+	Key, Name, Baseline string // Key names it in benchmark names
+	Lib, Base           func(n int) (time.Duration, error)
+}
+
+// ScaleRows lists the table's rows.
+func ScaleRows() []ScaleRow {
+	return []ScaleRow{
+		{"SpawnPark", "spawn a tasklet that parks on a channel (cold)", "go + park on a Go channel", SpawnParkScale, GoSpawnParkScale},
+		{"PullCreate", "  (baseline) cold iter.Pull create + first resume", "", PullCreateScale, nil},
+		{"Close", "Close with n tasklets parked on one channel", "", CloseScale, nil},
+		{"SleepWake", "n sleepers with the same deadline, woken together", "goroutines in time.Sleep", SleepWakeScale, GoSleepScale},
+		{"ReceiveTimeout", "n receivers whose ReceiveTimeout runs out together", "goroutines in select with a timer", ReceiveTimeoutScale, GoReceiveTimeoutScale},
+	}
+}
+
+// settle collects the garbage of the previous measurement so that it is
+// not charged to the next one.
+func settle() {
+	runtime.GC()
+	runtime.GC()
+}
+
+func per(d time.Duration, n int) time.Duration { return d / time.Duration(max(n, 1)) }
+
+// SpawnParkScale spawns n tasklets on a fresh scheduler (no coroutine to
+// reuse: every one is cold) that each receive on one channel, and times
+// Spawn plus the Run in which they all park.
+func SpawnParkScale(n int) (time.Duration, error) {
+	d, _, err := parked(n, false)
+	return d, err
+}
+
+// CloseScale parks n tasklets on one channel, as SpawnParkScale, and times
+// the scheduler's Close, which kills them all; it fails unless every
+// tasklet's deferred cleanup ran.
+func CloseScale(n int) (time.Duration, error) {
+	_, d, err := parked(n, true)
+	return d, err
+}
+
+// closeFigure is the wall time of the last Close that CloseScale measured.
+type closeFigure struct {
+	n    int
+	wall time.Duration
+}
+
+var lastClose atomic.Value
+
+// LastCloseWall returns the tasklet count and the wall time of the last
+// Close that CloseScale measured (every cleanup ran, or it failed).
+func LastCloseWall() (int, time.Duration) {
+	f, _ := lastClose.Load().(closeFigure)
+	return f.n, f.wall
+}
+
+func parked(n int, timeClose bool) (spawn, closing time.Duration, err error) {
+	settle()
+	s, err := scheduler.New()
+	if err != nil {
+		return 0, 0, err
+	}
+	ch := channel.New[int]()
+	var cleanups atomic.Int64
+	body := func(t *tasklet.Tasklet) {
+		defer cleanups.Inc()
+		_, _ = ch.Receive(t)
+	}
+	start := cpuTime()
+	for range n {
+		if _, err := s.Spawn(body); err != nil {
+			return 0, 0, err
+		}
+	}
+	if _, err := s.Run(); err != nil {
+		return 0, 0, err
+	}
+	spawn = cpuTime() - start
+	if ch.Balance() != -n {
+		return 0, 0, fmt.Errorf("bench: %d tasklets parked, want %d", -ch.Balance(), n)
+	}
+	if timeClose {
+		settle()
+	}
+	start, wall := cpuTime(), time.Now()
+	err = s.Close()
+	closing = cpuTime() - start
+	if timeClose {
+		lastClose.Store(closeFigure{n, time.Since(wall)})
+	}
+	if err == nil && cleanups.Load() != int64(n) {
+		err = fmt.Errorf("bench: Close ran %d cleanups of %d", cleanups.Load(), n)
+	}
+	return per(spawn, n), per(closing, n), err
+}
+
+// GoSpawnParkScale is SpawnParkScale's baseline: n goroutines that each
+// receive on one Go channel.
+func GoSpawnParkScale(n int) (time.Duration, error) {
+	settle()
+	ch := make(chan int)
+	var started, done sync.WaitGroup
+	start := cpuTime()
+	for range n {
+		started.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			started.Done()
+			<-ch
+		}()
+	}
+	started.Wait()
+	d := cpuTime() - start
+	close(ch)
+	done.Wait()
+	return per(d, n), nil
+}
+
+// PullCreateScale is the coroutine underneath a tasklet: n iter.Pull
+// coroutines created and resumed once, to their first yield.
+func PullCreateScale(n int) (time.Duration, error) {
+	settle()
+	stops := make([]func(), n)
+	seq := func(yield func(int) bool) { yield(1) }
+	start := cpuTime()
+	for i := range stops {
+		next, stop := iter.Pull(seq)
+		next()
+		stops[i] = stop
+	}
+	d := cpuTime() - start
+	for _, stop := range stops {
+		stop()
+	}
+	return per(d, n), nil
+}
+
+// deadlineFor gives n waiters one deadline far enough ahead that all of
+// them are waiting before it passes (a generous allowance per waiter).
+func deadlineFor(n int) time.Time {
+	return time.Now().Add(20*time.Millisecond + time.Duration(n)*3*time.Microsecond)
+}
+
+// pausedScale starts n tasklets that pause at once (ScheduleRemove) and
+// then run wait(t, deadline); it inserts them all and measures the Run (in
+// thread-block mode) until every one has ended: the cost of n waiters
+// that start waiting and whose deadline passes together.
+func pausedScale(n int, wait func(t *tasklet.Tasklet, deadline time.Time) error) (time.Duration, error) {
+	settle()
+	s, err := scheduler.New()
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = s.Close() }()
+	var deadline time.Time
+	var failed atomic.Error
+	ts := make([]*tasklet.Tasklet, n)
+	for i := range ts {
+		ts[i], err = s.Spawn(func(t *tasklet.Tasklet) {
+			if _, err := t.ScheduleRemove(); err != nil {
+				failed.Store(err)
+				return
+			}
+			if err := wait(t, deadline); err != nil {
+				failed.Store(err)
+			}
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	if _, err := s.Run(); err != nil {
+		return 0, err
+	}
+	start := cpuTime()
+	deadline = deadlineFor(n)
+	for _, t := range ts {
+		if err := t.Insert(); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := s.Run(scheduler.ThreadBlock()); err != nil {
+		return 0, err
+	}
+	d := cpuTime() - start
+	if err := failed.Load(); err != nil {
+		return 0, err
+	}
+	if s.Len() != 0 {
+		return 0, fmt.Errorf("bench: %d tasklets still alive", s.Len())
+	}
+	return per(d, n), nil
+}
+
+// goScale is pausedScale's baseline: n goroutines blocked on a gate are
+// released at once and run wait(deadline).
+func goScale(n int, wait func(deadline time.Time)) (time.Duration, error) {
+	settle()
+	gate := make(chan struct{})
+	var started, done sync.WaitGroup
+	var deadline time.Time
+	for range n {
+		started.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			started.Done()
+			<-gate
+			wait(deadline)
+		}()
+	}
+	started.Wait()
+	start := cpuTime()
+	deadline = deadlineFor(n)
+	close(gate)
+	done.Wait()
+	return per(cpuTime()-start, n), nil
+}
+
+// SleepWakeScale: n tasklets Sleep until one deadline and end.
+func SleepWakeScale(n int) (time.Duration, error) {
+	return pausedScale(n, func(t *tasklet.Tasklet, deadline time.Time) error {
+		return t.Sleep(time.Until(deadline))
+	})
+}
+
+// GoSleepScale: n goroutines time.Sleep until one deadline and end.
+func GoSleepScale(n int) (time.Duration, error) {
+	return goScale(n, func(deadline time.Time) { time.Sleep(time.Until(deadline)) })
+}
+
+// ReceiveTimeoutScale: n tasklets receive on one channel that nobody sends
+// on, with timeouts that run out at one deadline.
+func ReceiveTimeoutScale(n int) (time.Duration, error) {
+	ch := channel.New[int]()
+	return pausedScale(n, func(t *tasklet.Tasklet, deadline time.Time) error {
+		_, err := ch.ReceiveTimeout(t, max(time.Until(deadline), 0)) // < 0 would wait forever
+		if err == tasklet.ErrTimeout {
+			return nil
+		}
+		return fmt.Errorf("bench: ReceiveTimeout returned %v", err)
+	})
+}
+
+// GoReceiveTimeoutScale: n goroutines select on one Go channel and a timer.
+func GoReceiveTimeoutScale(n int) (time.Duration, error) {
+	ch := make(chan int)
+	return goScale(n, func(deadline time.Time) {
+		tm := time.NewTimer(time.Until(deadline))
+		select {
+		case <-ch:
+		case <-tm.C:
+		}
+		tm.Stop()
+	})
+}
+
+// Frame is the game idiom's frame time (60 Hz).
+const Frame = 16 * time.Millisecond
+
+// GameFrames runs the game idiom: entities tasklets that each do a little
+// work and then Sleep(Frame) until the next frame, frames times, under
+// Run(ThreadBlock()). It returns the mean frame overrun: how late, on
+// average, an entity wakes after its frame's deadline (measured by every
+// eighth entity; the first frame, which starts them all at once, is not
+// counted).
+func GameFrames(entities, frames int) (time.Duration, error) {
+	settle()
+	s, err := scheduler.New()
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = s.Close() }()
+	var late time.Duration
+	wakes := 0
+	var failed error
+	for i := range entities {
+		if _, err := s.Spawn(func(t *tasklet.Tasklet) {
+			x := float64(i)
+			for f := range frames {
+				for k := range 20 { // a little work
+					x = x*1.0001 + float64(k)
+				}
+				sink = x
+				if i%8 != 0 { // a sample of the entities measures
+					if err := t.Sleep(Frame); err != nil {
+						failed = err
+						return
+					}
+					continue
+				}
+				due := time.Now().Add(Frame)
+				if err := t.Sleep(Frame); err != nil {
+					failed = err
+					return
+				}
+				if f > 0 {
+					late += time.Since(due)
+					wakes++
+				}
+			}
+		}); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := s.Run(scheduler.ThreadBlock()); err != nil {
+		return 0, err
+	}
+	if failed != nil {
+		return 0, failed
+	}
+	return late / time.Duration(max(wakes, 1)), nil
+}
+
+var sink float64
+
+// ScaleBench wraps one measurement for go test -bench: it reports the time
+// per tasklet as ns/tasklet (ns/op is the time of a whole round).
+func ScaleBench(f func(n int) (time.Duration, error), n int) func(*testing.B) {
+	return func(b *testing.B) {
+		var d time.Duration
+		for i := 0; i < b.N; i++ {
+			var err error
+			if d, err = f(n); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(d.Nanoseconds()), "ns/tasklet")
+	}
+}
+
+// GameBench wraps GameFrames for go test -bench: it reports the mean frame
+// overrun as overrun-ms.
+func GameBench(entities, frames int) func(*testing.B) {
+	return func(b *testing.B) {
+		var d time.Duration
+		for i := 0; i < b.N; i++ {
+			var err error
+			if d, err = GameFrames(entities, frames); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(d)/float64(time.Millisecond), "overrun-ms")
+	}
+}
