@@ -51,6 +51,7 @@ type entry struct {
 	yieldOnly bool // a zero timeout: it only yields
 	killed    bool // it ended by a kill: written as it ends, read by the loop
 	inLane    bool // woken from outside, in the wake lane, not run yet (ring.go); guarded by the owner's mu
+	cancelled bool // its last wait was cut by the scheduler (timeout, deadlock): see wokenPending
 
 	// timer, guarded by the owner's mu
 	when int64 // deadline, clock's UnixNano
@@ -659,13 +660,13 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 		e.wakeErr = nil
 		s.mu.Unlock()
 		if e.sig.Load() {
-			return e.wokenPending(b, err)
+			return e.wokenPending(b, err, false)
 		}
 		return err
 	}
 	s.ring.popFront()
 	e.setState(tasklet.Blocked)
-	e.blockedOn = b
+	e.blockedOn, e.cancelled = b, false
 	if s.ring.n == 0 {
 		s.emptiedBy = e // read only while the ring is empty
 	}
@@ -704,7 +705,7 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 		panic(tasklet.KillPanic())
 	}
 	if e.sig.Load() {
-		return e.wokenPending(b, err)
+		return e.wokenPending(b, err, e.cancelled)
 	}
 	return err
 }
@@ -713,15 +714,18 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 // and finds something pending as it runs again. A kill or throw that
 // arrived after a channel partner had taken e stays pending for the next
 // switch point: the completed transfer is not undone. Any other wake-up
-// (b is tasklet.Revocable: a lock's, a timer's) completed nothing: the kill
-// unwinds e here, and a throw or a delivered error is Park's result; the
-// Blocker's owner passes the wake-up on. A value given by InsertValue
-// belongs to the suspended call that resumes, this one: it has no use for
-// it, so it is dropped.
-func (e *entry) wokenPending(b tasklet.Blocker, err error) error {
+// completed nothing: the kill unwinds e here, and a throw or a delivered
+// error is Park's result; the Blocker's owner passes the wake-up on. Such
+// wake-ups are those of a tasklet.Revocable b (a lock's, a timer's) and
+// those the scheduler made by cancelling the wait (cancelled: a timeout or
+// a deadlock, on a channel too). A value given by InsertValue belongs to
+// the suspended call that resumes, this one: it has no use for it, so it
+// is dropped.
+func (e *entry) wokenPending(b tasklet.Blocker, err error, cancelled bool) error {
 	s := e.lockOwner()
 	e.value = nil
-	if _, ok := b.(tasklet.Revocable); ok && (e.kill || e.throwErr != nil || e.delivered() != nil) {
+	_, revocable := b.(tasklet.Revocable)
+	if (revocable || cancelled) && (e.kill || e.throwErr != nil || e.delivered() != nil) {
 		perr := e.takePendingLocked() // panics, unlocked, for a kill
 		s.mu.Unlock()
 		return perr

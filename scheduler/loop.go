@@ -448,6 +448,7 @@ func (s *Scheduler) failWaitLocked(v *entry) bool {
 		return false
 	}
 	s.log.Warn().Err(derr).Msg("deadlock")
+	v.cancelled = true
 	s.readyLocked(v, derr, atEnd)
 	return true
 }

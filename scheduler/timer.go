@@ -162,6 +162,7 @@ func (s *Scheduler) fireLocked() time.Duration {
 			place = atEnd // Sleep(0): after the tasklets already runnable
 		}
 		if e.blockedOn != nil && e.blockedOn.Cancel(e.t, tasklet.ErrTimeout) {
+			e.cancelled = true
 			s.readyLocked(e, tasklet.ErrTimeout, place)
 		}
 	}
