@@ -384,7 +384,14 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 						} else {
 							err = v.Throw(errWokenStop)
 						}
-						if err != nil && !errors.Is(err, tasklet.ErrDead) {
+						switch {
+						case errors.Is(err, tasklet.ErrThrowPending):
+							// Another throw (from another scheduler) is
+							// still pending: this one was refused, not lost.
+							if local {
+								throwLocal[op.target].Store(false)
+							}
+						case err != nil && !errors.Is(err, tasklet.ErrDead):
 							violate("c%d: throw w%d: %v", c, op.target, err)
 						}
 					case cSchedule:

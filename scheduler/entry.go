@@ -551,6 +551,11 @@ func (e *entry) raise(err error, by *tasklet.Tasklet, tok *doneThrow) error {
 		s.mu.Unlock()
 		return tasklet.ErrSchedulerClosed
 	}
+	if err != nil && e.throwErr != nil {
+		// One throw waits already: replacing it would drop it.
+		s.mu.Unlock()
+		return tasklet.ErrThrowPending
+	}
 	switch e.st {
 	case tasklet.Blocked:
 		reason := err
@@ -587,8 +592,8 @@ func (e *entry) raise(err error, by *tasklet.Tasklet, tok *doneThrow) error {
 }
 
 // setPendingLocked makes a kill (err nil) or the throw of err pending for e;
-// tok is the ThrowOnDone throw it is, if any. A throw replaces one that is
-// pending.
+// tok is the ThrowOnDone throw it is, if any. raise refuses a throw while
+// another is pending (ErrThrowPending), so none is ever replaced.
 func (e *entry) setPendingLocked(err error, tok *doneThrow) {
 	if err == nil {
 		e.kill = true

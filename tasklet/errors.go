@@ -38,6 +38,10 @@ var (
 	ErrWouldBlock = errors.New("stackless: operation would block (block trap)")
 	// ErrRunnable: rebinding needs a tasklet that is new, paused or blocked.
 	ErrRunnable = errors.New("stackless: tasklet is runnable")
+	// ErrThrowPending: Throw into a tasklet that has a throw pending already
+	// (not yet raised): the first is kept, the new one is refused, so that
+	// no throw is dropped.
+	ErrThrowPending = errors.New("stackless: a throw is already pending for the tasklet")
 	// ErrNilError: Throw was given a nil error.
 	ErrNilError = errors.New("stackless: nil error thrown")
 	// ErrScheduled: InsertValue on a tasklet that is scheduled or running:

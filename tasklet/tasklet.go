@@ -210,7 +210,8 @@ func (t *Tasklet) KillNow(target *Tasklet) error {
 // wait queue and its call returns err; a runnable one gets err from its next
 // call that can return an error; a tasklet that never ran dies with err as its
 // uncaught error. Pending form, safe from any goroutine. Throwing into a dead
-// tasklet is ErrDead; a nil err is ErrNilError.
+// tasklet is ErrDead; a nil err is ErrNilError; while an earlier throw is
+// still pending (not yet raised in t), ErrThrowPending and nothing changes.
 func (t *Tasklet) Throw(err error) error {
 	if err == nil {
 		return ErrNilError
