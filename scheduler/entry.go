@@ -577,11 +577,15 @@ func (e *entry) raise(err error, by *tasklet.Tasklet, tok *doneThrow) error {
 
 // setPendingLocked makes a kill (err nil) or the throw of err pending for e;
 // tok is the ThrowOnDone throw it is, if any. A throw replaces one that is
-// pending.
+// pending, except that a ThrowOnDone throw never replaces one: its stop
+// may withdraw it, and the throw it replaced would be lost with it.
 func (e *entry) setPendingLocked(err error, tok *doneThrow) {
 	if err == nil {
 		e.kill = true
 	} else {
+		if tok != nil && e.throwErr != nil {
+			return // not delivered: the pending throw stands
+		}
 		e.throwErr = err
 		if tok != nil || e.c != nil {
 			e.cold().tok = tok
