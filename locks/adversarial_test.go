@@ -2,13 +2,10 @@ package locks_test
 
 import (
 	"context"
-	"fmt"
 	"errors"
-	"runtime"
 	"testing"
-	"time"
 
-	_ "github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -17,21 +14,28 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
+// Adversarial tests (issue 13 follow-up): kills, throws and panics landing
+// while lock waiters are woken but have not run. Each is named
+// TestAdversarial... and asserts the exact order of events.
+
 var errAdv = errors.New("adv")
 
-func TestAdvProbeSemReleaseNKillBoth(t *testing.T) {
+// SPEC 9: ReleaseN(2) wakes two waiters; one is killed and one thrown into
+// before they run. Both units pass on: the next two waiters acquire, and
+// the semaphore ends at zero.
+func TestAdversarialSemaphoreBothWokenWaitersLeave(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	s := newSched(t)
 	defer closeSched(t, s)
 	var r recorder
-	sem, _ := locks.NewSemaphore(0)
+	sem, err := locks.NewSemaphore(0)
+	require.NoError(t, err)
 	main := s.Main()
 	var ts []*tasklet.Tasklet
 	for _, n := range []string{"A", "B", "C", "D"} {
 		ts = append(ts, spawn(t, s, n, func(tk *tasklet.Tasklet) {
 			defer r.Add("%s deferred", n)
-			err := sem.Acquire(tk)
-			r.Add("%s acquired %v", n, err)
+			r.Add("%s acquired %v", n, sem.Acquire(tk))
 		}))
 	}
 	require.NoError(t, main.Schedule())
@@ -39,193 +43,18 @@ func TestAdvProbeSemReleaseNKillBoth(t *testing.T) {
 	require.NoError(t, ts[0].Kill())
 	require.NoError(t, main.ThrowNow(ts[1], errAdv))
 	run(t, s)
-	r.Add("sem %v", sem)
-	t.Log(r.Log())
+	assert.Equal(t, []string{"B acquired adv", "B deferred", "A deferred",
+		"C acquired <nil>", "C deferred", "D acquired <nil>", "D deferred"}, r.Log())
+	assert.False(t, sem.TryAcquire(main), "both units were taken by C and D")
 }
 
-func TestAdvProbeTimeoutAndWakeSameTurn(t *testing.T) {
+// SPEC 2 and 3: main waits on a lock; the holder releases it (main is woken,
+// has not run) and then panics. The panic is delivered to main at once, as
+// the result of its Acquire, so main does not hold the lock: the wakeup
+// passes on to the next waiter, and the lock ends free.
+func TestAdversarialWokenMainGetsPanicNotLock(t *testing.T) {
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s, clk := fakeSched(t)
-			defer closeSched(t, s)
-			var r recorder
-			l := k.new(t)
-			main := s.Main()
-			require.NoError(t, l.Acquire(main))
-			a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {
-				ok, err := l.AcquireTimeout(tk, time.Second)
-				r.Add("A %v %v", ok, err)
-				if ok {
-					r.Add("A rel %v", l.Release(tk))
-				}
-			})
-			b := spawn(t, s, "B", func(tk *tasklet.Tasklet) {
-				err := l.Acquire(tk)
-				r.Add("B %v", err)
-				r.Add("B rel %v", l.Release(tk))
-			})
-			_ = a
-			_ = b
-			require.NoError(t, main.Schedule())
-			clk.Advance(2 * time.Second)
-			require.NoError(t, l.Release(main))
-			run(t, s)
-			r.Add("try %v", l.TryAcquire(main))
-			t.Log(r.Log())
-		})
-	}
-}
-
-func TestAdvProbeGoexitWhileWoken(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
-	var r recorder
-	var l locks.Lock
-	main := s.Main()
-	require.NoError(t, l.Acquire(main))
-	spawn(t, s, "A", func(tk *tasklet.Tasklet) {
-		defer r.Add("A deferred")
-		err := l.Acquire(tk)
-		r.Add("A %v", err)
-		defer l.Release(tk)
-		runtime.Goexit()
-	})
-	spawn(t, s, "B", func(tk *tasklet.Tasklet) {
-		err := l.Acquire(tk)
-		r.Add("B %v", err)
-		r.Add("B rel %v", l.Release(tk))
-	})
-	require.NoError(t, main.Schedule())
-	require.NoError(t, l.Release(main))
-	run(t, s)
-	r.Add("try %v", l.TryAcquire(main))
-	t.Log(r.Log())
-}
-
-func TestAdvProbeBarrierWokenKilled(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
-	var r recorder
-	b, _ := locks.NewBarrier(3, nil, -1)
-	main := s.Main()
-	var ts []*tasklet.Tasklet
-	for _, n := range []string{"A", "B"} {
-		ts = append(ts, spawn(t, s, n, func(tk *tasklet.Tasklet) {
-			defer r.Add("%s deferred", n)
-			i, err := b.Wait(tk)
-			r.Add("%s %d %v", n, i, err)
-		}))
-	}
-	require.NoError(t, main.Schedule())
-	i, err := b.Wait(main) // trips
-	r.Add("main %d %v", i, err)
-	require.NoError(t, ts[0].Kill())
-	run(t, s)
-	r.Add("broken %v", b.Broken())
-	t.Log(r.Log())
-}
-
-func TestAdvProbeConditionWokenCrossKill(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
-	var r recorder
-	c := locks.NewCondition(nil)
-	main := s.Main()
-	var ts []*tasklet.Tasklet
-	for _, n := range []string{"A", "B"} {
-		ts = append(ts, spawn(t, s, n, func(tk *tasklet.Tasklet) {
-			defer r.Add("%s deferred", n)
-			require.NoError(t, c.Acquire(tk))
-			defer func() { r.Add("%s rel %v", n, c.Release(tk)) }()
-			ok, err := c.WaitTimeout(tk, time.Hour)
-			r.Add("%s %v %v", n, ok, err)
-		}))
-	}
-	require.NoError(t, main.Schedule())
-	require.NoError(t, c.Acquire(main))
-	require.NoError(t, c.Notify(main, 1))
-	require.NoError(t, raiseFromOtherScheduler(t, func(*tasklet.Tasklet) error { return ts[0].Kill() }))
-	require.NoError(t, raiseFromOtherScheduler(t, func(*tasklet.Tasklet) error { return ts[1].Throw(errAdv) }))
-	require.NoError(t, c.Release(main))
-	run(t, s)
-	t.Log(r.Log())
-}
-
-func TestAdvProbeValueEventWokenThrowKill(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
-	var r recorder
-	var v locks.ValueEvent[int]
-	main := s.Main()
-	var ts []*tasklet.Tasklet
-	for _, n := range []string{"A", "B", "C"} {
-		ts = append(ts, spawn(t, s, n, func(tk *tasklet.Tasklet) {
-			defer r.Add("%s deferred", n)
-			x, err := v.Wait(tk)
-			r.Add("%s %v %v", n, x, err)
-		}))
-	}
-	require.NoError(t, main.Schedule())
-	require.NoError(t, v.Set(5))
-	require.NoError(t, ts[0].Kill())
-	require.NoError(t, main.ThrowNow(ts[1], errAdv))
-	run(t, s)
-	_ = scheduler.ErrKilled
-	t.Log(r.Log())
-}
-
-func TestAdvProbeThrowOnDoneLockRace(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	var l locks.Lock
-	bad := 0
-	stats := map[string]int{}
-	for i := 0; i < 2000; i++ {
-		s := newSched(t)
-		main := s.Main()
-		require.NoError(t, l.Acquire(main))
-		ctx, cancel := context.WithCancel(context.Background())
-		var got error
-		var delivered bool
-		var after error
-		a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {
-			stop := scheduler.ThrowOnDone(ctx, tk)
-			got = l.Acquire(tk)
-			delivered = stop()
-			if got == nil {
-				_ = l.Release(tk)
-			}
-			after = tk.Schedule()
-		})
-		_ = a
-		require.NoError(t, main.Schedule())
-		start := make(chan struct{})
-		done := make(chan struct{})
-		go func() { <-start; cancel(); close(done) }()
-		close(start)
-		require.NoError(t, l.Release(main))
-		run(t, s)
-		<-done
-		key := fmt.Sprintf("%v/%v/%v", got, delivered, after)
-		stats[key]++
-		if (got == nil) == delivered || after != nil || !l.TryAcquire(main) {
-			bad++
-		} else {
-			_ = l.Release(main)
-		}
-		closeSched(t, s)
-	}
-	t.Log(stats)
-	require.Zero(t, bad)
-}
-
-func TestAdvProbeMainWokenThenPanic(t *testing.T) {
-	for _, k := range kinds {
-		func() {
 			defer goleak.VerifyNone(t)
 			s := newSched(t)
 			defer closeSched(t, s)
@@ -239,32 +68,51 @@ func TestAdvProbeMainWokenThenPanic(t *testing.T) {
 				panic(errAdv)
 			})
 			spawn(t, s, "B", func(tk *tasklet.Tasklet) {
-				defer r.Add("B deferred")
-				_ = tk.Schedule()
+				_ = tk.Schedule() // main waits first
 				err := l.Acquire(tk)
 				r.Add("B acquired %v", err)
-				if err == nil {
-					r.Add("B releases %v", l.Release(tk))
-				}
+				r.Add("B releases %v", l.Release(tk))
 			})
 			require.NoError(t, main.Schedule())
 			err := l.Acquire(main)
-			r.Add("main acquire %v", err)
-			if err == nil {
-				r.Add("main release %v", l.Release(main))
-			}
-			e2 := main.Schedule()
-			r.Add("main sched %v", e2)
+			var pe *tasklet.PanicError
+			require.ErrorAs(t, err, &pe)
+			assert.ErrorIs(t, err, errAdv)
 			run(t, s)
-			r.Add("try %v", l.TryAcquire(main))
-			t.Log(k.name, r.Log())
-		}()
+			assert.Equal(t, []string{"A releases <nil>", "B acquired <nil>", "B releases <nil>"}, r.Log())
+			assert.True(t, l.TryAcquire(main))
+			require.NoError(t, l.Release(main))
+		})
 	}
 }
 
-func TestAdvProbeRLockDepthCondKilledWoken(t *testing.T) {
-	for _, mode := range []string{"Kill", "KillNow", "Throw", "ThrowNow", "KillOther"} {
-		func() {
+// SPEC 9: a Condition waiter over an RLock held twice is notified and then
+// killed or thrown into before it runs: it unwinds (or WaitFor returns the
+// error) holding the RLock at its depth again, both deferred releases
+// succeed, the notification passes to the next waiter, and the lock ends free.
+func TestAdversarialNotifiedRLockWaiterAtDepthTwoLeaves(t *testing.T) {
+	tests := []struct {
+		name  string
+		raise func(t *testing.T, main, a *tasklet.Tasklet) error
+		want  []string
+	}{
+		{"Kill", func(_ *testing.T, _, a *tasklet.Tasklet) error { return a.Kill() },
+			[]string{"A rel2 <nil>", "A rel1 <nil>", "B wait true <nil>", "B rel <nil>"}},
+		{"Kill from another scheduler", func(t *testing.T, _, a *tasklet.Tasklet) error {
+			return raiseFromOtherScheduler(t, func(*tasklet.Tasklet) error { return a.Kill() })
+		}, []string{"A rel2 <nil>", "A rel1 <nil>", "B wait true <nil>", "B rel <nil>"}},
+		// KillNow and ThrowNow: A must re-acquire the lock main holds, so it
+		// blocks and main resumes; B, woken by the passed notification,
+		// runs first and barges in (no handoff, SPEC 9).
+		{"KillNow", func(_ *testing.T, m, a *tasklet.Tasklet) error { return m.KillNow(a) },
+			[]string{"B wait true <nil>", "B rel <nil>", "A rel2 <nil>", "A rel1 <nil>"}},
+		{"Throw", func(_ *testing.T, _, a *tasklet.Tasklet) error { return a.Throw(errAdv) },
+			[]string{"A wait false adv", "A rel2 <nil>", "A rel1 <nil>", "B wait true <nil>", "B rel <nil>"}},
+		{"ThrowNow", func(_ *testing.T, m, a *tasklet.Tasklet) error { return m.ThrowNow(a, errAdv) },
+			[]string{"B wait true <nil>", "B rel <nil>", "A wait false adv", "A rel2 <nil>", "A rel1 <nil>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
 			defer goleak.VerifyNone(t)
 			s := newSched(t)
 			defer closeSched(t, s)
@@ -277,35 +125,93 @@ func TestAdvProbeRLockDepthCondKilledWoken(t *testing.T) {
 				defer func() { r.Add("A rel1 %v", rl.Release(tk)) }()
 				require.NoError(t, rl.Acquire(tk))
 				defer func() { r.Add("A rel2 %v", rl.Release(tk)) }()
-				ok, err := c.WaitFor(tk, func() bool { r.Add("A pred"); return false }, -1)
+				ok, err := c.WaitFor(tk, func() bool { return false }, -1)
 				r.Add("A wait %v %v", ok, err)
 			})
-			b := spawn(t, s, "B", func(tk *tasklet.Tasklet) {
+			spawn(t, s, "B", func(tk *tasklet.Tasklet) {
 				require.NoError(t, c.Acquire(tk))
 				ok, err := c.WaitTimeout(tk, -1)
 				r.Add("B wait %v %v", ok, err)
 				r.Add("B rel %v", c.Release(tk))
 			})
-			_ = b
 			require.NoError(t, main.Schedule())
 			require.NoError(t, c.Acquire(main))
 			require.NoError(t, c.Notify(main, 1))
-			switch mode {
-			case "Kill":
-				r.Add("%v", a.Kill())
-			case "KillNow":
-				r.Add("%v", main.KillNow(a))
-			case "Throw":
-				r.Add("%v", a.Throw(errAdv))
-			case "ThrowNow":
-				r.Add("%v", main.ThrowNow(a, errAdv))
-			case "KillOther":
-				r.Add("%v", raiseFromOtherScheduler(t, func(*tasklet.Tasklet) error { return a.Kill() }))
-			}
-			r.Add("main releases %v", c.Release(main))
+			require.NoError(t, tt.raise(t, main, a))
+			require.NoError(t, c.Release(main))
 			run(t, s)
-			r.Add("try %v", rl.TryAcquire(main))
-			t.Log(mode, r.Log())
-		}()
+			assert.Equal(t, tt.want, r.Log())
+			assert.True(t, rl.TryAcquire(main))
+			require.NoError(t, rl.Release(main))
+		})
+	}
+}
+
+// SPEC 9: a Barrier party released by the trip and killed before it runs
+// does not break the round that already tripped (nor the next one).
+func TestAdversarialBarrierTrippedPartyKilled(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var r recorder
+	b, err := locks.NewBarrier(3, nil, -1)
+	require.NoError(t, err)
+	main := s.Main()
+	var ts []*tasklet.Tasklet
+	for _, n := range []string{"A", "B"} {
+		ts = append(ts, spawn(t, s, n, func(tk *tasklet.Tasklet) {
+			defer r.Add("%s deferred", n)
+			i, err := b.Wait(tk)
+			r.Add("%s %d %v", n, i, err)
+		}))
+	}
+	require.NoError(t, main.Schedule())
+	i, err := b.Wait(main) // the last arriver trips the round
+	r.Add("main %d %v", i, err)
+	require.NoError(t, ts[0].Kill())
+	run(t, s)
+	assert.Equal(t, []string{"main 2 <nil>", "A deferred", "B 1 <nil>", "B deferred"}, r.Log())
+	assert.False(t, b.Broken())
+}
+
+// ThrowOnDone around an Acquire whose context is cancelled as the lock is
+// released: either Acquire got the lock and stop reports the throw was not
+// delivered, or Acquire returned the cancellation and stop reports it was;
+// no later call gets a stray throw and the lock ends free.
+func TestAdversarialThrowOnDoneAroundAcquire(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var l locks.Lock
+	for i := 0; i < 500; i++ {
+		s := newSched(t)
+		main := s.Main()
+		require.NoError(t, l.Acquire(main))
+		ctx, cancel := context.WithCancel(context.Background())
+		var got, after error
+		var delivered bool
+		spawn(t, s, "A", func(tk *tasklet.Tasklet) {
+			stop := scheduler.ThrowOnDone(ctx, tk)
+			got = l.Acquire(tk)
+			delivered = stop()
+			if got == nil {
+				assert.NoError(t, l.Release(tk))
+			}
+			after = tk.Schedule()
+		})
+		require.NoError(t, main.Schedule())
+		done := make(chan struct{})
+		go func() { cancel(); close(done) }()
+		require.NoError(t, l.Release(main))
+		run(t, s)
+		<-done
+		if got == nil {
+			assert.False(t, delivered, "try %d", i)
+		} else {
+			assert.ErrorIs(t, got, context.Canceled, "try %d", i)
+			assert.True(t, delivered, "try %d", i)
+		}
+		assert.NoError(t, after, "try %d: stray throw", i)
+		require.True(t, l.TryAcquire(main), "try %d: lock left held", i)
+		require.NoError(t, l.Release(main))
+		closeSched(t, s)
 	}
 }
