@@ -387,3 +387,40 @@ func TestAdversarialDeferredCleanupOfKillFails(t *testing.T) {
 		})
 	}
 }
+
+// scheduler.Context's cause says how the tasklet died (issue 13, item 14),
+// also when an error handler swallowed its panic: it died of the panic (its
+// body did not return), so the cause is the *tasklet.PanicError, not
+// ErrEnded; whether the context was asked for before or after the death.
+func TestAdversarialContextCauseOfSwallowedPanic(t *testing.T) {
+	for _, early := range []bool{false, true} {
+		t.Run(map[bool]string{false: "asked after death", true: "asked while alive"}[early], func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			var handled []error
+			s := newSched(t, scheduler.WithErrorHandler(func(_ *tasklet.Tasklet, err error) error {
+				handled = append(handled, err)
+				return nil // swallowed
+			}))
+			defer closeSched(t, s)
+			var ctx context.Context
+			a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {
+				if early {
+					ctx = scheduler.Context(tk)
+				}
+				panic(errAdv1)
+			})
+			runToEnd(t, s)
+			require.Len(t, handled, 1)
+			require.Equal(t, tasklet.Dead, a.State())
+			if !early {
+				ctx = scheduler.Context(a)
+			}
+			require.Error(t, ctx.Err())
+			cause := context.Cause(ctx)
+			var pe *tasklet.PanicError
+			require.ErrorAs(t, cause, &pe, "cause %v", cause)
+			assert.Equal(t, a, pe.Tasklet)
+			assert.ErrorIs(t, cause, errAdv1)
+		})
+	}
+}

@@ -16,7 +16,8 @@ var ErrEnded = errors.New("scheduler: tasklet ended")
 
 // Context returns a context that is cancelled when t dies: with cause
 // ErrKilled when it is killed (including by its scheduler's Close), ErrEnded
-// when its body returns, or its uncaught error. Pass it to code that takes a
+// when its body returns, or its uncaught error (the *tasklet.PanicError it
+// died of even if the error handler swallowed it). Pass it to code that takes a
 // context, so that killing a tasklet stops what it started. Safe from any
 // goroutine; a dead tasklet's context is already cancelled, with the cause
 // of its death.
