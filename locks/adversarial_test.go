@@ -215,3 +215,57 @@ func TestAdversarialThrowOnDoneAroundAcquire(t *testing.T) {
 		closeSched(t, s)
 	}
 }
+
+// A woken Lock waiter that is removed from the run queue before it runs
+// keeps its wakeup while paused (as in Stackless); killed or thrown into
+// there, it passes the wakeup on; inserted or run, it acquires. Either way
+// the next waiter acquires and the lock ends free.
+func TestAdversarialRemovedWokenWaiter(t *testing.T) {
+	tests := []struct {
+		name string
+		do   func(main, a *tasklet.Tasklet) error
+		want []string
+	}{
+		{"Kill", func(_, a *tasklet.Tasklet) error { return a.Kill() },
+			[]string{"main: <nil>", "A deferred", "B acquired <nil>", "B deferred"}},
+		{"KillNow", func(m, a *tasklet.Tasklet) error { return m.KillNow(a) },
+			[]string{"A deferred", "main: <nil>", "B acquired <nil>", "B deferred"}},
+		{"Throw", func(_, a *tasklet.Tasklet) error { return a.Throw(errAdv) },
+			[]string{"main: <nil>", "A acquired adv", "A deferred", "B acquired <nil>", "B deferred"}},
+		{"Insert", func(_, a *tasklet.Tasklet) error { return a.Insert() },
+			[]string{"main: <nil>", "A acquired <nil>", "A deferred", "B acquired <nil>", "B deferred"}},
+		{"Run", func(m, a *tasklet.Tasklet) error { return m.Run(a) },
+			[]string{"A acquired <nil>", "A deferred", "main: <nil>", "B acquired <nil>", "B deferred"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var r recorder
+			var l locks.Lock
+			main := s.Main()
+			require.NoError(t, l.Acquire(main))
+			var ts []*tasklet.Tasklet
+			for _, n := range []string{"A", "B"} {
+				ts = append(ts, spawn(t, s, n, func(tk *tasklet.Tasklet) {
+					defer r.Add("%s deferred", n)
+					err := l.Acquire(tk)
+					r.Add("%s acquired %v", n, err)
+					if err == nil {
+						assert.NoError(t, l.Release(tk))
+					}
+				}))
+			}
+			require.NoError(t, main.Schedule())
+			require.NoError(t, l.Release(main)) // A is woken
+			require.NoError(t, ts[0].Remove())
+			require.Equal(t, tasklet.Paused, ts[0].State())
+			r.Add("main: %v", tt.do(main, ts[0]))
+			run(t, s)
+			assert.Equal(t, tt.want, r.Log())
+			assert.True(t, l.TryAcquire(main))
+			require.NoError(t, l.Release(main))
+		})
+	}
+}
