@@ -424,3 +424,49 @@ func TestAdversarialContextCauseOfSwallowedPanic(t *testing.T) {
 		})
 	}
 }
+
+// A second kill or a throw landing while a killed tasklet's deferred cleanup
+// is suspended (in Sleep(0)): a kill cuts the cleanup short at that switch
+// point (the outer deferred calls still run), a throw is what the cleanup's
+// call returns; the tasklet dies silently either way (no uncaught error).
+func TestAdversarialRaiseDuringKillCleanup(t *testing.T) {
+	tests := []struct {
+		name  string
+		raise func(main, a *tasklet.Tasklet) error
+		want  []string
+	}{
+		{"Kill", func(_, a *tasklet.Tasklet) error { return a.Kill() },
+			[]string{"cleanup start", "KillNow <nil>", "second <nil>", "A outer deferred"}},
+		{"KillNow", func(m, a *tasklet.Tasklet) error { return m.KillNow(a) },
+			[]string{"cleanup start", "KillNow <nil>", "A outer deferred", "second <nil>"}},
+		{"Throw", func(_, a *tasklet.Tasklet) error { return a.Throw(errAdv1) },
+			[]string{"cleanup start", "KillNow <nil>", "second <nil>", "cleanup end e1", "A outer deferred"}},
+		{"ThrowNow", func(m, a *tasklet.Tasklet) error { return m.ThrowNow(a, errAdv1) },
+			[]string{"cleanup start", "KillNow <nil>", "cleanup end e1", "A outer deferred", "second <nil>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var r recorder
+			a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {
+				defer r.Add("A outer deferred")
+				defer func() {
+					r.Add("cleanup start")
+					r.Add("cleanup end %v", tk.Sleep(0))
+				}()
+				_, _ = tk.ScheduleRemove()
+			})
+			main := s.Main()
+			require.NoError(t, main.Schedule())
+			r.Add("KillNow %v", main.KillNow(a)) // A's cleanup suspends in Sleep(0)
+			require.Equal(t, tasklet.Scheduled, a.State())
+			r.Add("second %v", tt.raise(main, a))
+			runToEnd(t, s)
+			assert.Equal(t, tt.want, r.Log())
+			assert.Equal(t, tasklet.Dead, a.State())
+			assert.ErrorIs(t, context.Cause(scheduler.Context(a)), scheduler.ErrKilled)
+		})
+	}
+}
