@@ -470,3 +470,58 @@ func TestAdversarialRaiseDuringKillCleanup(t *testing.T) {
 		})
 	}
 }
+
+// ThrowOnDone cuts a wait in progress that is not a channel or lock wait (a
+// Blocking call, a nested Run, a long Sleep) when its context is cancelled
+// from a plain goroutine: the call returns the cause, stop reports the throw
+// delivered, and no later call gets it again.
+func TestAdversarialThrowOnDoneCutsEveryWait(t *testing.T) {
+	tests := []struct {
+		name string
+		wait func(t *testing.T, s *scheduler.Scheduler, tk *tasklet.Tasklet, started chan struct{}) error
+	}{
+		{"Blocking", func(_ *testing.T, _ *scheduler.Scheduler, tk *tasklet.Tasklet, started chan struct{}) error {
+			_, err := scheduler.Blocking(tk, func(c context.Context) (int, error) {
+				close(started)
+				<-c.Done()
+				return 1, nil
+			})
+			return err
+		}},
+		{"RunFrom", func(t *testing.T, s *scheduler.Scheduler, tk *tasklet.Tasklet, started chan struct{}) error {
+			c := spawn(t, s, "child", func(ct *tasklet.Tasklet) {
+				for ct.Schedule() == nil { // alone in the ring until A is cut out of its Run
+				}
+			})
+			close(started)
+			_, err := s.RunFrom(tk)
+			assert.NoError(t, tk.KillNow(c))
+			return err
+		}},
+		{"Sleep", func(_ *testing.T, _ *scheduler.Scheduler, tk *tasklet.Tasklet, started chan struct{}) error {
+			close(started)
+			return tk.Sleep(time.Hour)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var r recorder
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			started := make(chan struct{})
+			spawn(t, s, "A", func(tk *tasklet.Tasklet) {
+				stop := scheduler.ThrowOnDone(ctx, tk)
+				r.Add("A: wait returned %v", tt.wait(t, s, tk, started))
+				r.Add("A: delivered %v", stop())
+				r.Add("A: Schedule returned %v", tk.Schedule())
+			})
+			go func() { <-started; cancel() }()
+			_, err := s.Run(scheduler.ThreadBlock())
+			require.NoError(t, err)
+			assert.Equal(t, []string{"A: wait returned context canceled", "A: delivered true", "A: Schedule returned <nil>"}, r.Log())
+		})
+	}
+}
