@@ -3,7 +3,11 @@ package locks_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -267,5 +271,108 @@ func TestAdversarialRemovedWokenWaiter(t *testing.T) {
 			assert.True(t, l.TryAcquire(main))
 			require.NoError(t, l.Release(main))
 		})
+	}
+}
+
+// SPEC 9 across schedulers: a producer on one scheduler adds items under a
+// Condition's Lock and notifies one waiter per item; three consumers on
+// another scheduler take them with WaitFor; two consumers are killed at
+// random instants from a plain goroutine. A notification a killed consumer
+// had received passes on, so the survivor consumes every item (none is left
+// with a consumer waiting).
+func TestAdversarialConditionNoNotificationLostUnderKills(t *testing.T) {
+	for round := 0; round < 30; round++ {
+		func() {
+			defer goleak.VerifyNone(t)
+			const K = 40
+			var mu locks.Lock
+			c := locks.NewCondition(&mu)
+			count := 0 // guarded by mu
+			var consumed atomic.Int64
+			consumersCh := make(chan []*tasklet.Tasklet, 1)
+			quit := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { // consumers
+				defer wg.Done()
+				s, _ := scheduler.New()
+				var cs []*tasklet.Tasklet
+				for i := 0; i < 3; i++ {
+					tk, _ := s.Spawn(func(tk *tasklet.Tasklet) {
+						for {
+							if err := c.Acquire(tk); err != nil {
+								return
+							}
+							ok, err := func() (bool, error) {
+								defer func() { _ = c.Release(tk) }() // a killed Wait unwinds holding the lock
+								ok, err := c.WaitFor(tk, func() bool { return count > 0 }, -1)
+								if err == nil && ok {
+									count--
+									consumed.Add(1)
+								}
+								return ok, err
+							}()
+							if err != nil || !ok {
+								return
+							}
+						}
+					})
+					cs = append(cs, tk)
+				}
+				consumersCh <- cs
+				w, _ := s.Waker()
+				go func() { <-quit; w.Release() }()
+				for {
+					if _, err := s.Run(scheduler.ThreadBlock()); err != nil {
+						t.Error(err)
+					}
+					alive := false
+					for _, tk := range cs {
+						alive = alive || tk.Alive()
+					}
+					if !alive {
+						break
+					}
+					select {
+					case <-quit:
+					default:
+						continue
+					}
+					for _, tk := range cs {
+						_ = tk.Kill()
+					}
+				}
+				_ = s.Close()
+			}()
+			go func() { // producer
+				defer wg.Done()
+				s, _ := scheduler.New()
+				_, _ = s.Spawn(func(tk *tasklet.Tasklet) {
+					for i := 0; i < K; i++ {
+						_ = c.Acquire(tk)
+						count++
+						_ = c.Notify(tk, 1)
+						_ = c.Release(tk)
+						_ = tk.Sleep(time.Duration(rand.IntN(100)) * time.Microsecond)
+					}
+				})
+				_, _ = s.Run(scheduler.ThreadBlock())
+				_ = s.Close()
+			}()
+			cs := <-consumersCh
+			rng := rand.New(rand.NewPCG(uint64(round), 3))
+			for _, i := range rng.Perm(3)[:2] {
+				time.Sleep(time.Duration(rng.IntN(2000)) * time.Microsecond)
+				_ = cs[i].Kill()
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for consumed.Load() < K && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			got := consumed.Load()
+			close(quit)
+			wg.Wait()
+			require.Equal(t, int64(K), got, "round %d: items left unconsumed with a live consumer waiting", round)
+		}()
 	}
 }
