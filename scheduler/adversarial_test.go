@@ -525,3 +525,68 @@ func TestAdversarialThrowOnDoneCutsEveryWait(t *testing.T) {
 		})
 	}
 }
+
+// SPEC 2: a kill or throw sent from a plain goroutine to a tasklet that is
+// running at that moment goes off at its next call that switches or can
+// return an error, whatever the call (never slept, paused or waited
+// through); Tick is a switch point for a kill only.
+func TestAdversarialForeignRaiseOnRunningGoesOffAtNextCall(t *testing.T) {
+	ops := []struct {
+		name string
+		op   func(s *scheduler.Scheduler, tk, other *tasklet.Tasklet) error
+	}{
+		{"Schedule", func(_ *scheduler.Scheduler, tk, _ *tasklet.Tasklet) error { return tk.Schedule() }},
+		{"ScheduleRemove", func(_ *scheduler.Scheduler, tk, _ *tasklet.Tasklet) error { _, err := tk.ScheduleRemove(); return err }},
+		{"Sleep", func(_ *scheduler.Scheduler, tk, _ *tasklet.Tasklet) error { return tk.Sleep(time.Hour) }},
+		{"Switch", func(_ *scheduler.Scheduler, tk, o *tasklet.Tasklet) error { return tk.Switch(o) }},
+		{"Run", func(_ *scheduler.Scheduler, tk, o *tasklet.Tasklet) error { return tk.Run(o) }},
+		{"RunFrom", func(s *scheduler.Scheduler, tk, _ *tasklet.Tasklet) error { _, err := s.RunFrom(tk); return err }},
+		{"KillNow", func(_ *scheduler.Scheduler, tk, o *tasklet.Tasklet) error { return tk.KillNow(o) }},
+		{"Blocking", func(_ *scheduler.Scheduler, tk, _ *tasklet.Tasklet) error {
+			_, err := scheduler.Blocking(tk, func(c context.Context) (int, error) { <-c.Done(); return 0, nil })
+			return err
+		}},
+		{"Receive", func(_ *scheduler.Scheduler, tk, _ *tasklet.Tasklet) error {
+			_, err := channel.New[int]().Receive(tk)
+			return err
+		}},
+		{"Tick", func(_ *scheduler.Scheduler, tk, _ *tasklet.Tasklet) error { tk.Tick(); return nil }},
+	}
+	for _, o := range ops {
+		for _, kill := range []bool{true, false} {
+			t.Run(o.name+map[bool]string{true: "/Kill", false: "/Throw"}[kill], func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				s := newSched(t)
+				defer closeSched(t, s)
+				var r recorder
+				var a *tasklet.Tasklet
+				other := spawn(t, s, "O", func(tk *tasklet.Tasklet) { _, _ = tk.ScheduleRemove() })
+				a = spawn(t, s, "A", func(tk *tasklet.Tasklet) {
+					defer r.Add("A deferred")
+					done := make(chan error)
+					go func() {
+						if kill {
+							done <- a.Kill()
+						} else {
+							done <- a.Throw(errAdv1)
+						}
+					}()
+					require.NoError(t, <-done)
+					r.Add("A: op returned %v", o.op(s, tk, other))
+					r.Add("A: Schedule returned %v", tk.Schedule())
+				})
+				_, err := s.Run(scheduler.ThreadBlock())
+				require.NoError(t, err)
+				want := []string{"A deferred"}
+				switch {
+				case !kill && o.name == "Tick":
+					want = []string{"A: op returned <nil>", "A: Schedule returned e1", "A deferred"}
+				case !kill:
+					want = []string{"A: op returned e1", "A: Schedule returned <nil>", "A deferred"}
+				}
+				assert.Equal(t, want, r.Log())
+				assert.Equal(t, tasklet.Dead, a.State())
+			})
+		}
+	}
+}
