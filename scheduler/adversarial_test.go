@@ -621,3 +621,29 @@ func TestAdversarialDeliveredErrorSurvivesKilledRunCaller(t *testing.T) {
 	require.ErrorAs(t, err, &pe, "the panic of c was dropped")
 	assert.ErrorIs(t, err, errAdv1)
 }
+
+// The same window with a throw: the Run returns the delivered panic, and
+// the throw, which came after it, goes off at the caller's next call (a
+// throw is never dropped, SPEC 2).
+func TestAdversarialThrowIntoRunCallerWithDeliveredError(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var w *tasklet.Tasklet
+	var r recorder
+	armed := false
+	s := newSched(t, scheduler.WithScheduleCallback(func(_, next *tasklet.Tasklet) {
+		if armed && next == w {
+			armed = false
+			r.Add("callback throws into w: %v", w.Throw(errAdv2))
+		}
+	}))
+	defer closeSched(t, s)
+	w = spawn(t, s, "w", func(tk *tasklet.Tasklet) {
+		spawn(t, s, "c", func(*tasklet.Tasklet) { armed = true; panic(errAdv1) })
+		_, err := s.RunFrom(tk)
+		var pe *tasklet.PanicError
+		r.Add("w: Run returned a PanicError %v: %v", errors.As(err, &pe), err != nil && errors.Is(err, errAdv1))
+		r.Add("w: Schedule returned %v", tk.Schedule())
+	})
+	runToEnd(t, s)
+	assert.Equal(t, []string{"callback throws into w: <nil>", "w: Run returned a PanicError true: true", "w: Schedule returned e2"}, r.Log())
+}

@@ -81,10 +81,28 @@ func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*taskle
 	e.setState(tasklet.Paused)
 	s.emptiedBy = nil
 	s.switchLocked(e)
-	if _, err := e.resumed(); err != nil && f.err == nil {
-		f.err = err
+	if f.err == nil {
+		if _, err := e.resumed(); err != nil {
+			f.err = err
+		}
+	} else if e.sig.Load() {
+		e.resumedKeepingThrow()
 	}
 	return f.victim, f.err
+}
+
+// resumedKeepingThrow is resumed for a Run caller whose Run returns an
+// uncaught error delivered to it: a kill still unwinds it, but a throw that
+// came meanwhile stays pending for its next call instead of being dropped
+// (Run returns one error).
+func (e *entry) resumedKeepingThrow() {
+	s := e.lockOwner()
+	e.value = nil
+	if e.kill {
+		_ = e.takePendingLocked() // unlocks and panics
+	}
+	e.updateSigLocked()
+	s.mu.Unlock()
 }
 
 // popFrameLocked ends the innermost Run call f: its caller becomes the front
