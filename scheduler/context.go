@@ -16,10 +16,13 @@ var ErrEnded = errors.New("scheduler: tasklet ended")
 
 // Context returns a context that is cancelled when t dies: with cause
 // ErrKilled when it is killed (including by its scheduler's Close), ErrEnded
-// when its body returns, or its uncaught error. Pass it to code that takes a
-// context, so that killing a tasklet stops what it started. Safe from any
-// goroutine; a dead tasklet's context is already cancelled, with the cause
-// of its death.
+// when its body returns, or its uncaught error (the *tasklet.PanicError it
+// died of, even if the error handler swallowed it). A kill cancels it as
+// soon as it is issued, before t has unwound, and for good: a tasklet that
+// recovers its kill runs on with a cancelled context. Pass it to code that
+// takes a context, so that killing a tasklet stops what it started. Safe
+// from any goroutine; a dead tasklet's context is already cancelled, with
+// the cause of its death.
 func Context(t *tasklet.Tasklet) context.Context {
 	e, ok := entryOf(t)
 	if !ok {

@@ -139,8 +139,12 @@ func (w *worker) run(e *entry) {
 		}
 		if s := e.s.Load(); err != nil && s.onError != nil {
 			w.inHandler = true // a Goexit in it: see goexiting
+			died := err
 			err = s.callErrorHandler(e, err)
 			w.inHandler = false
+			if err == nil {
+				e.cold().swallowed = died // its context still says how it died
+			}
 		}
 		if err != nil {
 			e.cold().err = err

@@ -69,6 +69,7 @@ type entry struct {
 // a parked tasklet stays small. Guarded by the owner's mu, except err.
 type cold struct {
 	err       error      // the uncaught error it died of: written as it ends
+	swallowed error      // the error it died of that the error handler swallowed
 	deliver   error      // an uncaught error delivered to this main, or ErrDeadlock to a ScheduleRemove
 	frame     *runFrame  // its Run call in progress
 	tok       *doneThrow // the ThrowOnDone throw pending in throwErr, if any

@@ -280,8 +280,10 @@ func (e *entry) endCause() error {
 	switch {
 	case e.uncaught() != nil:
 		return e.uncaught()
-	case e.killed:
+	case e.killed: // also when killed in its error handler
 		return ErrKilled
+	case e.c != nil && e.c.swallowed != nil:
+		return e.c.swallowed
 	}
 	return ErrEnded
 }

@@ -48,7 +48,10 @@ func (s *Scheduler) Run(opts ...RunOption) (*tasklet.Tasklet, error) {
 //
 // While it waits in Run, caller is paused (SPEC 5): inserting it, running
 // it or switching to it makes its Run return (nil, nil); a throw makes it
-// return the error; a kill unwinds it. When a Run returns before Runs
+// return the error; a kill unwinds it. A throw that reaches the caller of a
+// Run that an uncaught error was delivered to, before it resumes, goes off
+// at its next call: the Run returns the delivered error. When a Run returns
+// before Runs
 // nested in it (out of order, or because of its budget), the nested ones
 // return too: their callers are appended to the run queue, innermost first,
 // and their Run returns (nil, nil) when they run, as Stackless wakes the
@@ -81,10 +84,28 @@ func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*taskle
 	e.setState(tasklet.Paused)
 	s.emptiedBy = nil
 	s.switchLocked(e)
-	if _, err := e.resumed(); err != nil && f.err == nil {
-		f.err = err
+	if f.err == nil {
+		if _, err := e.resumed(); err != nil {
+			f.err = err
+		}
+	} else if e.sig.Load() {
+		e.resumedKeepingThrow()
 	}
 	return f.victim, f.err
+}
+
+// resumedKeepingThrow is resumed for a Run caller whose Run returns an
+// uncaught error delivered to it: a kill still unwinds it (as a Run cut by
+// Close must), but a throw that came meanwhile stays pending for its next
+// call instead of being dropped (Run returns one error).
+func (e *entry) resumedKeepingThrow() {
+	s := e.lockOwner()
+	e.value = nil
+	if e.kill {
+		_ = e.takePendingLocked() // unlocks and panics
+	}
+	e.updateSigLocked()
+	s.mu.Unlock()
 }
 
 // popFrameLocked ends the innermost Run call f: its caller becomes the front
