@@ -597,7 +597,6 @@ func TestAdversarialForeignRaiseOnRunningGoesOffAtNextCall(t *testing.T) {
 // delivery and the caller's resumption). Wanted: the caller unwinds and the
 // error goes on to the next Run caller out (main's Run returns it).
 func TestAdversarialDeliveredErrorSurvivesKilledRunCaller(t *testing.T) {
-	t.Skip("KNOWN: RunFrom's resumed() raises the kill and the runFrame's delivered err is dropped (scheduler/run.go RunFrom)")
 	defer goleak.VerifyNone(t)
 	var w *tasklet.Tasklet
 	var r recorder

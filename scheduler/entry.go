@@ -70,6 +70,7 @@ type entry struct {
 type cold struct {
 	err       error      // the uncaught error it died of: written as it ends
 	swallowed error      // the error it died of that the error handler swallowed
+	forward   error      // an uncaught error its Run was to return when a kill unwound it: passed on as it dies
 	deliver   error      // an uncaught error delivered to this main, or ErrDeadlock to a ScheduleRemove
 	frame     *runFrame  // its Run call in progress
 	tok       *doneThrow // the ThrowOnDone throw pending in throwErr, if any

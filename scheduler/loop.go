@@ -257,7 +257,11 @@ func (s *Scheduler) finish(e *entry) {
 		}
 	}
 	e.updateSigLocked()
-	if err := e.uncaught(); err != nil {
+	err := e.uncaught()
+	if err == nil && e.c != nil {
+		err, e.c.forward = e.c.forward, nil // see resumedKeepingThrow
+	}
+	if err != nil {
 		s.log.Error().Err(err).Stringer("tasklet", e.t).Msg("uncaught error in tasklet")
 		s.deliverLocked(err)
 	}
@@ -294,7 +298,7 @@ func (e *entry) endCause() error {
 func (s *Scheduler) deliverLocked(err error) {
 	if n := len(s.frames); n > 0 {
 		f := s.frames[n-1]
-		f.err = err
+		f.err, f.uncaught = err, true
 		s.popFrameLocked(f)
 		return
 	}

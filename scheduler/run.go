@@ -8,6 +8,7 @@ type runFrame struct {
 	threadBlock bool
 	victim      *tasklet.Tasklet
 	err         error
+	uncaught    bool // err is an uncaught error delivered to the caller (deliverLocked)
 }
 
 // RunOption configures one Run call.
@@ -89,19 +90,26 @@ func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*taskle
 			f.err = err
 		}
 	} else if e.sig.Load() {
-		e.resumedKeepingThrow()
+		var pass error
+		if f.uncaught {
+			pass = f.err
+		}
+		e.resumedKeepingThrow(pass)
 	}
 	return f.victim, f.err
 }
 
 // resumedKeepingThrow is resumed for a Run caller whose Run returns an
-// uncaught error delivered to it: a kill still unwinds it (as a Run cut by
-// Close must), but a throw that came meanwhile stays pending for its next
-// call instead of being dropped (Run returns one error).
-func (e *entry) resumedKeepingThrow() {
+// error: a kill still unwinds it (as a Run cut by Close must), and pass, an
+// uncaught error delivered to it, then goes on, as the caller dies, to the
+// next Run caller out (or main) instead of vanishing; a throw that came
+// meanwhile stays pending for its next call instead of being dropped (Run
+// returns one error).
+func (e *entry) resumedKeepingThrow(pass error) {
 	s := e.lockOwner()
 	e.value = nil
 	if e.kill {
+		e.cold().forward = pass
 		_ = e.takePendingLocked() // unlocks and panics
 	}
 	e.updateSigLocked()
