@@ -110,12 +110,8 @@ func (k lockLocker) Unlock() {
 // lockWait is what a tasklet waiting for a Lock is parked on.
 type lockWait Lock
 
-func (b *lockWait) Cancel(t *tasklet.Tasklet, _ error) bool { return b.s.cancel(t) }
-func (b *lockWait) Describe(*tasklet.Tasklet) string        { return "acquiring " + (*Lock)(b).String() }
-
-// RevocableWake implements tasklet.Revocable: a woken waiter retries, and
-// one that is killed or thrown into first passes the wakeup on (sema.acquire).
-func (b *lockWait) RevocableWake() {}
+func (b *lockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool { return b.s.cancel(w, t) }
+func (b *lockWait) Describe(*tasklet.Tasklet) string                { return "acquiring " + (*Lock)(b).String() }
 
 // condLock implements Mutex.
 func (l *Lock) condLock() condLock { return lockCond{l} }
