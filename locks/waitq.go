@@ -39,7 +39,7 @@ type waiter struct {
 	next, prev *waiter
 	q          *waitq // the queue it is in, exactly while state is queued
 	state      waitState
-	lk         waitLock // the lock whose queue(s) it joins; set by newWaiter
+	lk         waitLock // the lock whose queue(s) it joins; set by newWaiter, kept by the lock's spare
 
 	seq      uint64 // Condition: registration number
 	limit    uint64 // Condition: a notification received covers waiters up to this seq
@@ -88,15 +88,17 @@ func (c *waiterCache) newWaiter(t *tasklet.Tasklet, lk waitLock) *waiter {
 	w := c.spare.Swap(nil)
 	if w == nil {
 		w = waiterPool.Get().(*waiter)
+		w.lk = lk
 	}
-	w.t, w.lk = t, lk
+	w.t = t // a spare of c keeps its lock's lk: one lk per cache
 	return w
 }
 
 // recycle recycles w, which must be in no queue and referenced by no waker.
 func (c *waiterCache) recycle(w *waiter) {
-	*w = waiter{}
+	*w = waiter{lk: w.lk}
 	if !c.spare.CompareAndSwap(nil, w) {
+		w.lk = nil
 		waiterPool.Put(w)
 	}
 }
