@@ -185,7 +185,8 @@ func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, er
 	if t == nil {
 		return false, tasklet.ErrNotCurrent
 	}
-	if err := t.Runtime().Enter(); err != nil {
+	rt := t.Runtime()
+	if err := rt.Enter(); err != nil {
 		return false, err
 	}
 	cl := c.cl()
@@ -211,7 +212,7 @@ func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, er
 	}
 	u := unwinding{c: c, w: w, t: t, cl: cl, saved: saved}
 	defer u.run()
-	perr := t.Runtime().Park(w, d)
+	perr := rt.Park(w, d)
 	if perr != nil {
 		// Cut (timeout, throw, deadlock): a notification received first
 		// passes on, as when unwinding.

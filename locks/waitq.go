@@ -96,7 +96,10 @@ func (c *waiterCache) newWaiter(t *tasklet.Tasklet, lk waitLock) *waiter {
 
 // recycle recycles w, which must be in no queue and referenced by no waker.
 func (c *waiterCache) recycle(w *waiter) {
-	*w = waiter{lk: w.lk}
+	// Out of every queue, w has nil links already (unlink): clear the rest,
+	// keeping lk for c's spare.
+	w.t, w.err = nil, nil
+	w.state, w.seq, w.limit, w.notified, w.index = idle, 0, 0, false, 0
 	if !c.spare.CompareAndSwap(nil, w) {
 		w.lk = nil
 		waiterPool.Put(w)
