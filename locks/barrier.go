@@ -149,7 +149,7 @@ func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) 
 		b.abandon(gen, t)
 		return -1, errBrokenTimeout
 	}
-	w := b.newWaiter(t)
+	w := b.newWaiter(t, (*barrierWait)(b))
 	w.index = index
 	b.q.push(w)
 	b.mu.Unlock()
@@ -159,7 +159,7 @@ func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) 
 			b.abandon(gen, t)
 		}
 	}()
-	err := t.Runtime().Park((*barrierWait)(b), d)
+	err := t.Runtime().Park(w, d)
 	left = true
 	if err == nil {
 		res := w.err
@@ -186,10 +186,10 @@ func (b *Barrier) waitGate(t *tasklet.Tasklet) error {
 		b.mu.Unlock()
 		return tasklet.ErrWouldBlock
 	}
-	w := b.newWaiter(t)
+	w := b.newWaiter(t, (*barrierWait)(b))
 	b.gate.push(w)
 	b.mu.Unlock()
-	err := t.Runtime().Park((*barrierWait)(b), -1)
+	err := t.Runtime().Park(w, -1)
 	b.recycle(w)
 	if err != nil {
 		return err
@@ -298,16 +298,16 @@ func (b *Barrier) Reset() {
 // barrierWait is what a tasklet waiting at a Barrier is parked on.
 type barrierWait Barrier
 
-// Cancel takes t out of the gate, or out of a round that is still filling,
-// which it breaks at once: a party has left (see the invariants); a round
-// whose action runs is committed and its waiters stay.
-func (b *barrierWait) Cancel(t *tasklet.Tasklet, _ error) bool {
+// cancelWaiter takes t's waiter w out of the gate, or out of a round that
+// is still filling, which it breaks at once: a party has left (see the
+// invariants); a round whose action runs is committed and its waiters stay.
+func (b *barrierWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.gate.cancel(t) {
+	if b.gate.cancel(w, t) {
 		return true
 	}
-	if b.state != filling || !b.q.cancel(t) {
+	if b.state != filling || !b.q.cancel(w, t) {
 		return false
 	}
 	(*Barrier)(b).breakLocked(&b.orphans)
@@ -317,8 +317,3 @@ func (b *barrierWait) Cancel(t *tasklet.Tasklet, _ error) bool {
 func (b *barrierWait) Describe(*tasklet.Tasklet) string {
 	return "waiting at " + (*Barrier)(b).String()
 }
-
-// RevocableWake implements tasklet.Revocable: a party released from a
-// completed round that is killed or thrown into before it runs unwinds (or
-// returns the error); the round stays complete and nothing passes on.
-func (b *barrierWait) RevocableWake() {}

@@ -82,11 +82,8 @@ func (s *BoundedSemaphore) Waiting() int { return s.s.waiting() }
 
 type boundedWait BoundedSemaphore
 
-func (b *boundedWait) Cancel(t *tasklet.Tasklet, _ error) bool { return b.s.cancel(t) }
+func (b *boundedWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool { return b.s.cancel(w, t) }
 
-// RevocableWake implements tasklet.Revocable: a woken waiter retries, and
-// one that is killed or thrown into first passes the wakeup on (sema.acquire).
-func (b *boundedWait) RevocableWake() {}
 func (b *boundedWait) Describe(*tasklet.Tasklet) string {
 	return "acquiring " + (*BoundedSemaphore)(b).String()
 }

@@ -181,7 +181,12 @@ func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duratio
 }
 
 func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, err error) {
-	if err := checkCaller(t); err != nil {
+	// checkCaller, written out: it does not inline.
+	if t == nil {
+		return false, tasklet.ErrNotCurrent
+	}
+	rt := t.Runtime()
+	if err := rt.Enter(); err != nil {
 		return false, err
 	}
 	cl := c.cl()
@@ -194,7 +199,7 @@ func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, er
 	if t.BlockTrap() {
 		return false, tasklet.ErrWouldBlock
 	}
-	w := c.newWaiter(t)
+	w := c.newWaiter(t, (*condWait)(c))
 	c.mu.Lock()
 	c.seq++
 	w.seq = c.seq
@@ -207,7 +212,7 @@ func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, er
 	}
 	u := unwinding{c: c, w: w, t: t, cl: cl, saved: saved}
 	defer u.run()
-	perr := t.Runtime().Park((*condWait)(c), d)
+	perr := rt.Park(w, d)
 	if perr != nil {
 		// Cut (timeout, throw, deadlock): a notification received first
 		// passes on, as when unwinding.
@@ -379,16 +384,12 @@ func (c *Condition) Waiting() int {
 // condWait is what a tasklet waiting on a Condition is parked on.
 type condWait Condition
 
-func (b *condWait) Cancel(t *tasklet.Tasklet, _ error) bool {
+func (b *condWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.q.cancel(t)
+	return b.q.cancel(w, t)
 }
 
 func (b *condWait) Describe(*tasklet.Tasklet) string {
 	return "waiting on " + (*Condition)(b).String()
 }
-
-// RevocableWake implements tasklet.Revocable: a notified waiter that is
-// killed or thrown into before it runs passes its notification on (wait).
-func (b *condWait) RevocableWake() {}

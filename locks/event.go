@@ -84,10 +84,10 @@ func (e *Event) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
 		e.mu.Unlock()
 		return false, tasklet.ErrWouldBlock
 	}
-	w := e.newWaiter(t)
+	w := e.newWaiter(t, (*eventWait)(e))
 	e.q.push(w)
 	e.mu.Unlock()
-	err := t.Runtime().Park((*eventWait)(e), d)
+	err := t.Runtime().Park(w, d)
 	e.recycle(w) // out of the queue: taken by Set or by Cancel
 	switch {
 	case err == nil:
@@ -108,14 +108,10 @@ func (e *Event) Waiting() int {
 // eventWait is what a tasklet waiting for an Event is parked on.
 type eventWait Event
 
-func (b *eventWait) Cancel(t *tasklet.Tasklet, _ error) bool {
+func (b *eventWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.q.cancel(t)
+	return b.q.cancel(w, t)
 }
 
 func (b *eventWait) Describe(*tasklet.Tasklet) string { return "waiting for " + (*Event)(b).String() }
-
-// RevocableWake implements tasklet.Revocable: a Set wakes every waiter, so
-// a woken waiter that is killed or thrown into has nothing to pass on.
-func (b *eventWait) RevocableWake() {}

@@ -36,7 +36,12 @@ func (l *Lock) String() string { return l.s.name("lock") }
 // returns the reason the wait was cut, if it was (a thrown error, a
 // *tasklet.DeadlockError); a kill unwinds t as usual.
 func (l *Lock) Acquire(t *tasklet.Tasklet) error {
-	if err := checkCaller(t); err != nil {
+	// checkCaller, written out: it does not inline (Runtime checks for a
+	// zero Tasklet), and this is the uncontended path.
+	if t == nil {
+		return tasklet.ErrNotCurrent
+	}
+	if err := t.Runtime().Enter(); err != nil {
 		return err
 	}
 	if l.s.word.CompareAndSwap(0, 1) {
@@ -110,12 +115,8 @@ func (k lockLocker) Unlock() {
 // lockWait is what a tasklet waiting for a Lock is parked on.
 type lockWait Lock
 
-func (b *lockWait) Cancel(t *tasklet.Tasklet, _ error) bool { return b.s.cancel(t) }
-func (b *lockWait) Describe(*tasklet.Tasklet) string        { return "acquiring " + (*Lock)(b).String() }
-
-// RevocableWake implements tasklet.Revocable: a woken waiter retries, and
-// one that is killed or thrown into first passes the wakeup on (sema.acquire).
-func (b *lockWait) RevocableWake() {}
+func (b *lockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool { return b.s.cancel(w, t) }
+func (b *lockWait) Describe(*tasklet.Tasklet) string                { return "acquiring " + (*Lock)(b).String() }
 
 // condLock implements Mutex.
 func (l *Lock) condLock() condLock { return lockCond{l} }

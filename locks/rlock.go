@@ -146,11 +146,8 @@ func (k rlockLocker) Unlock() {
 // rlockWait is what a tasklet waiting for an RLock is parked on.
 type rlockWait RLock
 
-func (b *rlockWait) Cancel(t *tasklet.Tasklet, _ error) bool { return b.s.cancel(t) }
+func (b *rlockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool { return b.s.cancel(w, t) }
 
-// RevocableWake implements tasklet.Revocable: a woken waiter retries, and
-// one that is killed or thrown into first passes the wakeup on (sema.acquire).
-func (b *rlockWait) RevocableWake() {}
 func (b *rlockWait) Describe(*tasklet.Tasklet) string {
 	return "acquiring " + (*RLock)(b).String()
 }

@@ -113,7 +113,7 @@ func (s *sema) pumpLocked(off int64, wl *wakeList) {
 // acquire is the slow path of every blocking or timed acquire: the caller
 // has been checked and its fast-path attempt failed. It reports whether a
 // unit was taken; on timeout it returns false and no error.
-func (s *sema) acquire(t *tasklet.Tasklet, b tasklet.Blocker, off int64, timeout time.Duration) (bool, error) {
+func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.Duration) (bool, error) {
 	s.mu.Lock()
 	s.nwait.Inc() // announce, then re-check: see the invariants
 	if s.tryTake(off) {
@@ -130,7 +130,7 @@ func (s *sema) acquire(t *tasklet.Tasklet, b tasklet.Blocker, off int64, timeout
 		return false, tasklet.ErrWouldBlock
 	}
 	dl := newDeadline(t, timeout)
-	w := s.newWaiter(t)
+	w := s.newWaiter(t, lk)
 	left := false
 	defer func() {
 		if !left { // unwinding out of Park by some way other than Cancel
@@ -140,7 +140,7 @@ func (s *sema) acquire(t *tasklet.Tasklet, b tasklet.Blocker, off int64, timeout
 	for {
 		s.q.push(w)
 		s.mu.Unlock()
-		err := t.Runtime().Park(b, timeout)
+		err := t.Runtime().Park(w, timeout)
 		s.mu.Lock()
 		if err != nil || w.state != woken {
 			// Cancel took w out of the queue (timeout, throw, deadlock,
@@ -202,11 +202,11 @@ func (s *sema) leave(w *waiter, off int64, waker *tasklet.Tasklet) {
 	}
 }
 
-// cancel implements tasklet.Blocker.Cancel for every sema-based lock.
-func (s *sema) cancel(t *tasklet.Tasklet) bool {
+// cancel implements waitLock.cancelWaiter for every sema-based lock.
+func (s *sema) cancel(w *waiter, t *tasklet.Tasklet) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.q.cancel(t)
+	return s.q.cancel(w, t)
 }
 
 // waiting returns the number of parked waiters not yet woken.

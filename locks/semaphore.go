@@ -95,11 +95,8 @@ func (s *Semaphore) Waiting() int { return s.s.waiting() }
 // semWait is what a tasklet waiting for a Semaphore is parked on.
 type semWait Semaphore
 
-func (b *semWait) Cancel(t *tasklet.Tasklet, _ error) bool { return b.s.cancel(t) }
+func (b *semWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool { return b.s.cancel(w, t) }
 
-// RevocableWake implements tasklet.Revocable: a woken waiter retries, and
-// one that is killed or thrown into first passes the wakeup on (sema.acquire).
-func (b *semWait) RevocableWake() {}
 func (b *semWait) Describe(*tasklet.Tasklet) string {
 	return "acquiring " + (*Semaphore)(b).String()
 }

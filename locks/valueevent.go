@@ -97,10 +97,10 @@ func (v *ValueEvent[T]) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (T, err
 		v.mu.Unlock()
 		return zero, tasklet.ErrWouldBlock
 	}
-	w := v.newWaiter(t)
+	w := v.newWaiter(t, (*valueWait[T])(v))
 	v.q.push(w)
 	v.mu.Unlock()
-	if err := t.Runtime().Park((*valueWait[T])(v), d); err != nil {
+	if err := t.Runtime().Park(w, d); err != nil {
 		v.recycle(w)
 		return zero, err
 	}
@@ -118,17 +118,12 @@ func (v *ValueEvent[T]) Waiting() int {
 // valueWait is what a tasklet waiting for a ValueEvent is parked on.
 type valueWait[T any] ValueEvent[T]
 
-func (b *valueWait[T]) Cancel(t *tasklet.Tasklet, _ error) bool {
+func (b *valueWait[T]) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.q.cancel(t)
+	return b.q.cancel(w, t)
 }
 
 func (b *valueWait[T]) Describe(*tasklet.Tasklet) string {
 	return "waiting for " + (*ValueEvent[T])(b).String()
 }
-
-// RevocableWake implements tasklet.Revocable: the event wakes every waiter
-// and keeps its value, so a woken waiter that is killed or thrown into has
-// nothing to pass on.
-func (b *valueWait[T]) RevocableWake() {}

@@ -25,8 +25,8 @@ const (
 //
 // Invariants (under the owning lock's mutex):
 //   - a waiter is in at most one queue (q), exactly while its state is
-//     queued; meanwhile it is its tasklet's wait node (Tasklet.WaitNode),
-//     so that cancel finds it in O(1);
+//     queued; it is what its tasklet parks on (the tasklet.Blocker given to
+//     Park), so that Cancel finds it in O(1), as channels do;
 //   - it leaves the queue exactly once: dequeued by a waker (state woken;
 //     the waker calls Ready for it once, after unlocking, and never touches
 //     the waiter again) or unlinked by Cancel (state cancelled; the
@@ -39,7 +39,7 @@ type waiter struct {
 	next, prev *waiter
 	q          *waitq // the queue it is in, exactly while state is queued
 	state      waitState
-	node       tasklet.WaitNode // t's wait node while queued: Waiter is w, set once at creation
+	lk         waitLock // the lock whose queue(s) it joins; set by newWaiter, kept by the lock's spare
 
 	seq      uint64 // Condition: registration number
 	limit    uint64 // Condition: a notification received covers waiters up to this seq
@@ -48,30 +48,60 @@ type waiter struct {
 	err      error  // Barrier: the result handed over by the waker
 }
 
-var waiterPool = sync.Pool{New: func() any {
-	w := new(waiter)
-	w.node.Waiter = w // for good: recycle keeps it
-	return w
-}}
+// waitLock is the lock a waiter waits on: the lock-specific half of the
+// waiter's tasklet.Blocker.
+type waitLock interface {
+	// cancelWaiter takes w, t's waiter, out of the lock's queue if it is
+	// still queued there, under the lock's mutex, and reports whether it
+	// did (tasklet.Blocker.Cancel).
+	cancelWaiter(w *waiter, t *tasklet.Tasklet) bool
+	// Describe says what t waits on (tasklet.Blocker.Describe).
+	Describe(t *tasklet.Tasklet) string
+}
+
+// Cancel implements tasklet.Blocker: the lock takes w out of its queue in
+// O(1), unless a waker has taken it (and will call Ready).
+func (w *waiter) Cancel(t *tasklet.Tasklet, _ error) bool { return w.lk.cancelWaiter(w, t) }
+
+// Describe implements tasklet.Blocker.
+func (w *waiter) Describe(t *tasklet.Tasklet) string { return w.lk.Describe(t) }
+
+// RevocableWake implements tasklet.Revocable: every lock's wake-up can be
+// revoked. A woken Lock, RLock, Semaphore or BoundedSemaphore waiter
+// retries, and one that is killed or thrown into first passes the wakeup on
+// (sema.acquire); a notified Condition waiter passes its notification on
+// (Condition.wait); an Event or ValueEvent wakes every waiter and keeps its
+// state, so there is nothing to pass on; a party released from a completed
+// Barrier round unwinds (or returns the error) and the round stays
+// complete.
+func (w *waiter) RevocableWake() {}
+
+var waiterPool = sync.Pool{New: func() any { return new(waiter) }}
 
 // waiterCache keeps one recycled waiter per lock, so that the common case
 // (one waiter at a time) costs two atomic swaps instead of a trip through
 // the pool; the pool takes the rest.
 type waiterCache struct{ spare atomic.Pointer[waiter] }
 
-func (c *waiterCache) newWaiter(t *tasklet.Tasklet) *waiter {
+// newWaiter returns a waiter of t on lk, in no queue.
+func (c *waiterCache) newWaiter(t *tasklet.Tasklet, lk waitLock) *waiter {
 	w := c.spare.Swap(nil)
 	if w == nil {
 		w = waiterPool.Get().(*waiter)
+		w.lk = lk
 	}
-	w.t = t
+	w.t = t // a spare of c keeps its lock's lk: one lk per cache
 	return w
 }
 
 // recycle recycles w, which must be in no queue and referenced by no waker.
 func (c *waiterCache) recycle(w *waiter) {
-	*w = waiter{node: w.node}
+	// Out of every queue, w has nil links already (unlink): clear the rest,
+	// keeping lk for c's spare.
+	w.t, w.err = nil, nil
+	w.state, w.seq, w.limit, w.notified, w.index = idle, 0, 0, false, 0
 	if !c.spare.CompareAndSwap(nil, w) {
+		w.lk = nil
 		waiterPool.Put(w)
 	}
 }
@@ -94,7 +124,6 @@ func (q *waitq) push(w *waiter) {
 	q.n++
 	w.q = q
 	w.state = queued
-	w.t.SetWaitNode(&w.node)
 }
 
 // pop takes the first waiter out and marks it woken; nil if q is empty.
@@ -120,19 +149,13 @@ func (q *waitq) unlink(w *waiter) {
 	}
 	w.next, w.prev, w.q = nil, nil, nil
 	w.state = idle
-	w.t.SetWaitNode(nil)
 	q.n--
 }
 
-// cancel unlinks t's waiter, if t is queued in q, and reports whether it
-// did. O(1): t's wait node is its waiter.
-func (q *waitq) cancel(t *tasklet.Tasklet) bool {
-	n := t.WaitNode()
-	if n == nil {
-		return false
-	}
-	w, _ := n.Waiter.(*waiter)
-	if w == nil || w.q != q {
+// cancel unlinks w, t's waiter, if it is queued in q, and reports whether
+// it did. O(1).
+func (q *waitq) cancel(w *waiter, t *tasklet.Tasklet) bool {
+	if w.q != q || w.t != t {
 		return false
 	}
 	q.unlink(w)

@@ -758,15 +758,25 @@ func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) bool {
 		s.mu.Unlock()
 		return local
 	}
-	if e.tidx < 0 && local && !next {
-		// readyLocked and makeRunnableLocked, written out for the common
-		// case, appends to the ring: once per channel message.
-		s.appendReadyLocked(e, err)
-		if s.cur != we { // not called by the running waker: s may sleep
+	if e.tidx < 0 {
+		// readyLocked and makeRunnableLocked, written out for their common
+		// cases: once per channel message or wake-up.
+		switch {
+		case local && !next: // atEnd
+			s.appendReadyLocked(e, err)
+			if s.cur != we { // not called by the running waker: s may sleep
+				s.wakeLocked()
+			}
+			s.mu.Unlock()
+			return true
+		case !local: // wakeLane
+			e.wakeErr, e.blockedOn = err, nil
+			s.ring.pushLane(e, s.cur)
+			e.setState(tasklet.Scheduled)
 			s.wakeLocked()
+			s.mu.Unlock()
+			return false
 		}
-		s.mu.Unlock()
-		return true
 	}
 	place := wakeLane // woken from outside the scheduler
 	if local {

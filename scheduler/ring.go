@@ -58,8 +58,13 @@ func (r *ring) appendRoom(e *entry) { r.pushBack(e) }
 
 // pushFront makes e the front.
 func (r *ring) pushFront(e *entry) {
-	r.pushBack(e)
+	if h := r.head; h != nil {
+		linkBefore(e, h)
+	} else {
+		e.rnext, e.rprev = e, e
+	}
 	r.head = e
+	r.n++
 }
 
 // insertAfter puts e, which is in no ring, right after at, which is.

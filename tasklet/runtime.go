@@ -83,10 +83,9 @@ type Runtime interface {
 //
 // Cancel is how a scheduler cuts a wait short (kill, throw, timeout,
 // deadlock, Close), once per tasklet; with many tasklets waiting on one
-// queue it must not search the queue. Two ways to find t's place at once:
-// park on the queue node itself (the Blocker given to Park is t's node,
-// as channels do), or record the node with t.SetWaitNode while t is queued
-// (as the locks do).
+// queue it must not search the queue: park on the queue node itself (the
+// Blocker given to Park is t's node, which knows its queue), as channels
+// and locks do, so that Cancel finds t's place at once.
 type Blocker interface {
 	// Cancel removes t from the wait queue, recording err as the reason.
 	// It reports false when t is no longer queued (a partner has taken it

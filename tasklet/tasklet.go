@@ -22,7 +22,6 @@ type Tasklet struct {
 	rt     Runtime
 	atomic atomic.Bool // the atomic flag; changed only by the tasklet itself
 	trap   atomic.Bool // block trap
-	wait   *WaitNode   // see SetWaitNode
 }
 
 var lastID atomic.Uint64
@@ -259,26 +258,6 @@ func (t *Tasklet) Tick() {
 // SetBlockTrap sets the block trap: while set, any channel operation of t that
 // would block fails with ErrWouldBlock instead. It returns the old value.
 func (t *Tasklet) SetBlockTrap(on bool) bool { return t.trap.Swap(on) }
-
-// A WaitNode is a tasklet's node in a wait queue, for implementers of
-// Blocker: a queue embeds one in its own record of a waiting tasklet, sets
-// Waiter to that record, and registers it with Tasklet.SetWaitNode, so that
-// its Blocker.Cancel finds the record in O(1) rather than by a search.
-type WaitNode struct {
-	Waiter any // the queue's own record
-}
-
-// SetWaitNode records n, t's node in the wait queue it is joining; the
-// queue sets it back to nil when t leaves. Only the Blocker that queued t
-// uses it, reading and writing it under its queue's own lock while t is
-// queued: a tasklet is in one wait queue at a time, and its scheduler's
-// lock orders the accesses of two queues (t must be woken from one, and
-// run, before it can join the next).
-func (t *Tasklet) SetWaitNode(n *WaitNode) { t.wait = n }
-
-// WaitNode returns what SetWaitNode recorded (nil if t is in no queue that
-// uses it).
-func (t *Tasklet) WaitNode() *WaitNode { return t.wait }
 
 // BlockTrap reports whether the block trap is set.
 func (t *Tasklet) BlockTrap() bool { return t.trap.Load() }
