@@ -3,7 +3,7 @@ package channel
 import (
 	"runtime/debug"
 
-	"go.uber.org/atomic"
+	"sync/atomic"
 
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -13,6 +13,10 @@ import (
 // to block.
 type Callback func(ch any, t *tasklet.Tasklet, sending, willBlock bool)
 
+// callback is the process-wide channel callback. It is a sync/atomic
+// pointer, not a go.uber.org/atomic one: the wrapper's extra call level
+// would push notify over the inlining budget, and notify runs on every
+// channel operation.
 var callback atomic.Pointer[Callback]
 
 // SetCallback installs fn as the process-wide channel callback (nil removes
@@ -43,9 +47,9 @@ func SetCallback(fn Callback) Callback {
 
 // notify calls the channel callback, if one is set. It is small enough to
 // be inlined: the common case (none set) costs one load.
-func (c *Channel[T]) notify(t *tasklet.Tasklet, sending, willBlock bool) {
-	if p := callback.Load(); p != nil {
-		c.call(*p, t, sending, willBlock)
+func notify(ch any, t *tasklet.Tasklet, sending, willBlock bool) {
+	if callback.Load() != nil { // one load when none is set: keep it inlinable
+		runCallback(ch, t, sending, willBlock)
 	}
 }
 
@@ -55,14 +59,21 @@ type hookRunner interface {
 	CallChannelHook(fn func(any, *tasklet.Tasklet, bool, bool), ch any, sending, willBlock bool) error
 }
 
-// call runs fn for t's operation and throws a fault in it into t (pending):
-// see SetCallback.
-func (c *Channel[T]) call(fn Callback, t *tasklet.Tasklet, sending, willBlock bool) {
+// runCallback runs the callback for t's operation on ch and throws a fault in it into
+// t (pending): see SetCallback. It is not generic, so that notify, which
+// calls it, stays within the inlining budget (a generic one pays for its
+// dictionary).
+func runCallback(ch any, t *tasklet.Tasklet, sending, willBlock bool) {
+	p := callback.Load()
+	if p == nil {
+		return // removed meanwhile
+	}
+	fn := *p
 	var err error
 	if h, ok := t.Runtime().(hookRunner); ok {
-		err = h.CallChannelHook(fn, c, sending, willBlock)
+		err = h.CallChannelHook(fn, ch, sending, willBlock)
 	} else {
-		err = callInline(fn, c, t, sending, willBlock)
+		err = callInline(fn, ch, t, sending, willBlock)
 	}
 	if err != nil {
 		_ = t.Throw(err)

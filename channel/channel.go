@@ -183,10 +183,12 @@ func (c *Channel[T]) All(t *tasklet.Tasklet) iter.Seq[T] {
 // checkCaller starts an operation of t: t must be running; a pending throw
 // is returned (a pending kill unwinds t) before the operation does anything.
 func checkCaller(t *tasklet.Tasklet) error {
-	if t == nil {
-		return tasklet.ErrNotCurrent
+	if t != nil {
+		if rt := t.Runtime(); rt != nil {
+			return rt.Enter()
+		}
 	}
-	return t.Runtime().Enter()
+	return tasklet.ErrZeroTasklet // a nil or zero Tasklet
 }
 
 func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Duration) error {
@@ -201,13 +203,13 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 		r.val, r.err = v, err
 		partner := r.t
 		c.mu.Unlock()
-		c.notify(t, true, false)
+		notify(c, t, true, false)
 		return c.handoff(t, partner, true)
 	}
 	if c.count < c.size { // a closing channel still takes a send with room
 		c.putLocked(item[T]{v, err})
 		c.mu.Unlock()
-		c.notify(t, true, false)
+		notify(c, t, true, false)
 		return nil
 	}
 	if berr := c.refuseLocked(t, timeout); berr != nil {
@@ -222,7 +224,7 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 	w.t, w.val, w.err = t, v, err
 	c.sendq.enqueue(w)
 	c.mu.Unlock()
-	c.notify(t, true, true)
+	notify(c, t, true, true)
 	return t.Runtime().Park(w, timeout) // w now belongs to whoever dequeues it
 }
 
@@ -246,7 +248,7 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 			c.recycleSenderLocked(s)
 		}
 		c.mu.Unlock()
-		c.notify(t, false, false)
+		notify(c, t, false, false)
 		if partner != nil {
 			c.handoff(t, partner, false)
 		}
@@ -256,7 +258,7 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		v, err, partner := s.val, s.err, s.t
 		c.recycleSenderLocked(s)
 		c.mu.Unlock()
-		c.notify(t, false, false)
+		notify(c, t, false, false)
 		c.handoff(t, partner, false)
 		return v, err
 	}
@@ -271,7 +273,7 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	w.t = t
 	c.recvq.enqueue(w)
 	c.mu.Unlock()
-	c.notify(t, false, true)
+	notify(c, t, false, true)
 	if perr := t.Runtime().Park(w, timeout); perr != nil {
 		return zero, perr
 	}

@@ -181,14 +181,10 @@ func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duratio
 }
 
 func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, err error) {
-	// checkCaller, written out: it does not inline.
-	if t == nil {
-		return false, tasklet.ErrNotCurrent
-	}
-	rt := t.Runtime()
-	if err := rt.Enter(); err != nil {
+	if err := checkCaller(t); err != nil {
 		return false, err
 	}
+	rt := t.Runtime()
 	cl := c.cl()
 	if err := cl.held(t); err != nil {
 		return false, err

@@ -36,12 +36,7 @@ func (l *Lock) String() string { return l.s.name("lock") }
 // returns the reason the wait was cut, if it was (a thrown error, a
 // *tasklet.DeadlockError); a kill unwinds t as usual.
 func (l *Lock) Acquire(t *tasklet.Tasklet) error {
-	// checkCaller, written out: it does not inline (Runtime checks for a
-	// zero Tasklet), and this is the uncontended path.
-	if t == nil {
-		return tasklet.ErrNotCurrent
-	}
-	if err := t.Runtime().Enter(); err != nil {
+	if err := checkCaller(t); err != nil {
 		return err
 	}
 	if l.s.word.CompareAndSwap(0, 1) {

@@ -196,10 +196,12 @@ func (l *wakeList) ready(err error, waker *tasklet.Tasklet) {
 // running (else ErrNotCurrent); a pending throw is returned, and a pending
 // kill unwinds t, before the call changes anything.
 func checkCaller(t *tasklet.Tasklet) error {
-	if t == nil {
-		return tasklet.ErrNotCurrent
+	if t != nil {
+		if rt := t.Runtime(); rt != nil {
+			return rt.Enter()
+		}
 	}
-	return t.Runtime().Enter()
+	return tasklet.ErrZeroTasklet // a nil or zero Tasklet
 }
 
 // clock is what a scheduler offers, if anything, to read its clock.

@@ -48,8 +48,9 @@ var (
 	// it has no suspended call to return the value, which would be lost.
 	ErrScheduled = errors.New("stackless: tasklet is scheduled")
 	// ErrZeroTasklet: the tasklet is a zero (or nil) Tasklet, not one a
-	// scheduler created.
-	ErrZeroTasklet = errors.New("stackless: zero Tasklet (not created by a scheduler)")
+	// scheduler created. Such a tasklet is not the current tasklet either:
+	// it matches ErrNotCurrent too (errors.Is).
+	ErrZeroTasklet = fmt.Errorf("%w: zero or nil Tasklet (not created by a scheduler)", ErrNotCurrent)
 	// ErrGoexit is the Value of the *PanicError that reports a user hook (a
 	// schedule or channel callback, an error handler, a Blocking function)
 	// that called runtime.Goexit.

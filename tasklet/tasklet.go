@@ -37,10 +37,10 @@ func Init(t *Tasklet, rt Runtime, fn func(*Tasklet), name string) {
 func (t *Tasklet) Func() func(*Tasklet) { return t.fn }
 
 // Runtime returns the tasklet's runtime: the interface through which
-// channels and locks park and wake it. For a zero Tasklet, which no
-// scheduler created, it is a stand-in whose every call fails with
-// ErrZeroTasklet.
-func (t *Tasklet) Runtime() Runtime { return t.runtime() }
+// channels and locks park and wake it. It is nil for a zero Tasklet (one
+// no scheduler created): callers check that once, where an operation
+// starts (ErrZeroTasklet), so that their hot paths pay one comparison.
+func (t *Tasklet) Runtime() Runtime { return t.rt }
 
 // ID returns the tasklet's process-wide unique identifier.
 func (t *Tasklet) ID() uint64 { return t.id }
