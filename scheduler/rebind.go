@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"errors"
+	"time"
 
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -86,14 +87,20 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 		from.emptiedBy = nil
 	}
 	armed := e.tidx >= 0
+	var left time.Duration
 	if armed {
+		// The time left is measured on the old owner's clock: the two
+		// clocks need not agree (WithClock).
+		left = until(e.when, unixNano(from.clock.Now()))
 		from.disarmLocked(e)
 	}
 	moveBlockingLocked(from, s, e)
 	e.s.Store(s)
 	s.linkLocked(e)
 	if armed {
-		s.armLocked(e, until(e.when, unixNano(s.clock.Now())))
+		yieldOnly := e.yieldOnly
+		s.armLocked(e, left)
+		e.yieldOnly = yieldOnly // a timer that ran out stays a timeout
 	}
 	return nil
 }
