@@ -1,8 +1,15 @@
 package locks_test
 
 import (
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/atomic"
+
+	"github.com/stackless-go/stackless/channel"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,4 +70,112 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// Adversarial (issue 14 items 11-13): Close racing the wake-ups that the
+// issue's stress test does not cover, each from a plain goroutine:
+// ValueEvent.Set, Semaphore.Release(nil), BoundedSemaphore.Release(nil),
+// Condition.NotifyAll(nil), Channel.Close (which wakes its receivers),
+// Insert of a paused tasklet, Throw and Kill. After every round Close has
+// returned nil, every tasklet is dead and every cleanup ran exactly once.
+func TestAdversarial14CloseRacesOtherWakeUps(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var stop atomic.Bool
+	var spinners sync.WaitGroup
+	for range 2 {
+		spinners.Add(1)
+		go func() {
+			defer spinners.Done()
+			for !stop.Load() {
+			}
+		}()
+	}
+	defer func() { stop.Store(true); spinners.Wait() }()
+	for round := range 300 {
+		if !closeRacesOtherWakeUpsRound(t, round) {
+			return
+		}
+	}
+}
+
+func closeRacesOtherWakeUpsRound(t *testing.T, round int) bool {
+	s, err := scheduler.New()
+	require.NoError(t, err)
+	var ve locks.ValueEvent[int]
+	sem, err := locks.NewSemaphore(0)
+	require.NoError(t, err)
+	bs, err := locks.NewBoundedSemaphore(1)
+	require.NoError(t, err)
+	require.NoError(t, bs.Acquire(s.Main()))
+	var lk locks.Lock
+	cond := locks.NewCondition(&lk)
+	ch := channel.New[int]()
+	waits := []func(*tasklet.Tasklet){
+		func(tk *tasklet.Tasklet) { _, _ = ve.Wait(tk) },
+		func(tk *tasklet.Tasklet) { _ = sem.Acquire(tk) },
+		func(tk *tasklet.Tasklet) { _ = bs.Acquire(tk) },
+		func(tk *tasklet.Tasklet) {
+			if cond.Acquire(tk) == nil {
+				_ = cond.Wait(tk)
+				_ = cond.Release(tk)
+			}
+		},
+		func(tk *tasklet.Tasklet) { _, _ = ch.Receive(tk) },
+		func(tk *tasklet.Tasklet) { _, _ = tk.ScheduleRemove() }, // Insert
+		func(tk *tasklet.Tasklet) { _, _ = ch.Receive(tk) },      // Throw
+		func(tk *tasklet.Tasklet) { _, _ = ch.Receive(tk) },      // Kill
+	}
+	cleanups := make([]atomic.Int32, len(waits))
+	var tasklets []*tasklet.Tasklet
+	for i := range waits {
+		tk, err := s.Spawn(func(tk *tasklet.Tasklet) {
+			defer cleanups[i].Inc()
+			waits[i](tk)
+			_ = tk.Schedule()
+		})
+		require.NoError(t, err)
+		tasklets = append(tasklets, tk)
+	}
+	_, err = s.Run()
+	require.NoError(t, err)
+	release := make(chan struct{})
+	var wakers sync.WaitGroup
+	var wakeErrs [8]error
+	for i, wake := range []func() error{
+		func() error { return ve.Set(1) },
+		func() error { return sem.Release(nil) },
+		func() error { return bs.Release(nil) },
+		func() error {
+			if !lk.TryAcquire(nil) {
+				return nil // the waiter has not released it yet: nothing to race
+			}
+			defer func() { _ = lk.Release(nil) }()
+			return cond.NotifyAll(nil)
+		},
+		ch.Close,
+		func() error { return tasklets[5].Insert() },
+		func() error { return tasklets[6].Throw(errors.New("thrown")) },
+		func() error { return tasklets[7].Kill() },
+	} {
+		wakers.Add(1)
+		go func() {
+			defer wakers.Done()
+			<-release
+			wakeErrs[i] = wake()
+		}()
+	}
+	close(release)
+	closeErr := s.Close()
+	wakers.Wait()
+	ok := assert.NoError(t, closeErr, "round %d", round)
+	for i, tk := range tasklets {
+		ok = assert.Equal(t, tasklet.Dead, tk.State(), "round %d: tasklet %d", round, i) && ok
+		ok = assert.Equal(t, int32(1), cleanups[i].Load(), "round %d: cleanups of tasklet %d", round, i) && ok
+	}
+	for i, err := range wakeErrs {
+		// A wake-up either lands, or finds its tasklet dead or closed.
+		ok = assert.True(t, err == nil || errors.Is(err, tasklet.ErrDead) || errors.Is(err, tasklet.ErrSchedulerClosed),
+			"round %d: wake-up %d: %v", round, i, err) && ok
+	}
+	return assert.Equal(t, 0, s.Len(), fmt.Sprintf("round %d", round)) && ok
 }
