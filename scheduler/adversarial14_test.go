@@ -1,6 +1,8 @@
 package scheduler_test
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -8,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/channel"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -54,4 +57,73 @@ func TestAdversarial14AdoptKeepsTheTimeLeftAcrossClocks(t *testing.T) {
 			assert.Equal(t, 40*time.Minute, cb.Now().Sub(base.Add(tc.offset)), "b's fake clock jumped by the time left")
 		})
 	}
+}
+
+// Adversarial (issue 14): the schedule callback kills the tasklet about to
+// run, before its first instruction. The kill is the pending form, which a
+// callback may use: the tasklet dies without running its body, the other
+// tasklet runs to its end, and Run and Close report nothing.
+func TestAdversarial14ScheduleCallbackKillsNext(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var victim *tasklet.Tasklet
+	var log []string
+	var killErr error
+	s := newSched(t, scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
+		if next == victim && killErr == nil && victim != nil {
+			killErr = victim.Kill()
+			if killErr == nil {
+				killErr = errors.New("done")
+			}
+		}
+	}))
+	victim = spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
+		defer func() { log = append(log, "victim cleanup") }()
+		log = append(log, "victim body")
+		_ = tk.Schedule()
+		log = append(log, "victim after schedule")
+	})
+	spawn(t, s, "other", func(tk *tasklet.Tasklet) {
+		log = append(log, "other body")
+		_ = tk.Schedule()
+		log = append(log, "other end")
+	})
+	_, err := s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, "done", fmt.Sprint(killErr), "the kill was accepted")
+	assert.Equal(t, tasklet.Dead, victim.State())
+	assert.Equal(t, []string{"other body", "other end"}, log, "a tasklet that never ran dies without running")
+	require.NoError(t, s.Close())
+}
+
+// Adversarial (issue 14 item 12): an error handler that waits (allowed:
+// it runs on the dying tasklet's coroutine) and recovers every kill. Close
+// must either kill it or report it (ErrSurvivors naming it); it must never
+// return nil while the tasklet is alive.
+func TestAdversarial14ErrorHandlerRecoveringKills(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ch := channel.New[int]()
+	var log []string
+	s := newSched(t, scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+		for i := 0; i < 3; i++ {
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						log = append(log, "handler recovered")
+					}
+				}()
+				_, _ = ch.Receive(tk)
+			}()
+		}
+		log = append(log, "handler returns")
+		return nil
+	}))
+	dying := spawn(t, s, "dying", func(tk *tasklet.Tasklet) { panic("boom") })
+	_, err := s.Run()
+	require.NoError(t, err)
+	require.Equal(t, tasklet.Blocked, dying.State())
+	// Close kills it again after each recovered kill, until the handler
+	// returns and the tasklet ends.
+	require.NoError(t, s.Close())
+	assert.Equal(t, tasklet.Dead, dying.State())
+	assert.Equal(t, []string{"handler recovered", "handler recovered", "handler recovered", "handler returns"}, log)
 }
