@@ -179,3 +179,48 @@ func closeRacesOtherWakeUpsRound(t *testing.T, round int) bool {
 	}
 	return assert.Equal(t, 0, s.Len(), fmt.Sprintf("round %d", round)) && ok
 }
+
+// Adversarial (issue 14): the Barrier action kills (KillNow, the immediate
+// form) or throws into (ThrowNow) a party of its own round, which is
+// committed to the round and cannot leave its wait. Neither may hang: the
+// call returns, the round completes, and then the party dies (cleanup once)
+// or gets the error.
+func TestAdversarial14BarrierActionHitsACommittedParty(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hit  func(by, party *tasklet.Tasklet) error
+		want []string
+	}{
+		{"KillNow", func(by, p *tasklet.Tasklet) error { return by.KillNow(p) },
+			[]string{"action", "hit: <nil>", "main index 1", "party cleanup"}},
+		{"ThrowNow", func(by, p *tasklet.Tasklet) error { return by.ThrowNow(p, errors.New("thrown")) },
+			[]string{"action", "hit: <nil>", "main index 1", "party woke: -1 thrown", "party cleanup"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var log []string
+			var party *tasklet.Tasklet
+			b, err := locks.NewBarrier(2, func(tk *tasklet.Tasklet) error {
+				log = append(log, "action")
+				log = append(log, "hit: "+errString(tc.hit(tk, party)))
+				return nil
+			}, -1)
+			require.NoError(t, err)
+			party = spawn(t, s, "party", func(tk *tasklet.Tasklet) {
+				defer func() { log = append(log, "party cleanup") }()
+				i, err := b.Wait(tk)
+				log = append(log, fmt.Sprintf("party woke: %d %s", i, errString(err)))
+			})
+			require.NoError(t, s.Main().Schedule())
+			i, err := b.Wait(s.Main())
+			require.NoError(t, err)
+			log = append(log, fmt.Sprintf("main index %d", i))
+			_, err = s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, log)
+			assert.Equal(t, tasklet.Dead, party.State())
+		})
+	}
+}
