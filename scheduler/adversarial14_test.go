@@ -3,8 +3,11 @@ package scheduler_test
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/atomic"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -126,4 +129,53 @@ func TestAdversarial14ErrorHandlerRecoveringKills(t *testing.T) {
 	require.NoError(t, s.Close())
 	assert.Equal(t, tasklet.Dead, dying.State())
 	assert.Equal(t, []string{"handler recovered", "handler recovered", "handler recovered", "handler returns"}, log)
+}
+
+// Adversarial (issue 14): Adopt from a plain goroutine racing the old
+// owner's Close, for a tasklet blocked on a channel. Whichever wins, the
+// tasklet dies exactly once (its cleanup runs once), on the scheduler that
+// owns it at the end, and both Closes return nil.
+func TestAdversarial14AdoptRacesClose(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for round := range 200 {
+		a, err := scheduler.New()
+		require.NoError(t, err)
+		ch := channel.New[int]()
+		var cleanups atomic.Int32
+		tk, err := a.Spawn(func(tk *tasklet.Tasklet) {
+			defer cleanups.Inc()
+			_, _ = ch.Receive(tk)
+		})
+		require.NoError(t, err)
+		_, err = a.Run()
+		require.NoError(t, err)
+		bReady := make(chan *scheduler.Scheduler)
+		adopted := make(chan error)
+		closeB := make(chan struct{})
+		bClosed := make(chan error)
+		go func() {
+			b, err := scheduler.New()
+			if !assert.NoError(t, err) {
+				close(bReady)
+				return
+			}
+			bReady <- b
+			<-closeB
+			bClosed <- b.Close()
+		}()
+		b := <-bReady
+		require.NotNil(t, b)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); adopted <- b.Adopt(tk) }()
+		aErr := a.Close()
+		adoptErr := <-adopted
+		wg.Wait()
+		close(closeB)
+		bErr := <-bClosed
+		require.NoError(t, aErr, "round %d", round)
+		require.NoError(t, bErr, "round %d", round)
+		require.Equal(t, tasklet.Dead, tk.State(), "round %d (adopt: %v)", round, adoptErr)
+		require.Equal(t, int32(1), cleanups.Load(), "round %d (adopt: %v)", round, adoptErr)
+	}
 }

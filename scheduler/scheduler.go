@@ -456,7 +456,8 @@ func (s *Scheduler) abandonLocked() []tasklet.Waiting {
 				s.disarmLocked(e)
 				e.blockedOn = abandoned{on}
 			default:
-				why += on + ", taken by a partner that never readied it"
+				// Its kill never reached it: it is still pending.
+				why = on + ", taken by a partner that never readied it (its kill is pending)"
 			}
 		case tasklet.Scheduled:
 			s.ring.remove(e)
