@@ -179,3 +179,39 @@ func TestAdversarial14AdoptRacesClose(t *testing.T) {
 		require.Equal(t, int32(1), cleanups.Load(), "round %d (adopt: %v)", round, adoptErr)
 	}
 }
+
+// Adversarial (issue 14 item 1): Adopt from the schedule callback (which
+// runs on the scheduler's hook coroutine, mid-switch) of the tasklet
+// leaving and of the one about to run. Neither can move: the one about to
+// run is runnable (ErrRunnable) and the coroutine of the one leaving is
+// still in use (ErrInUse). Nothing crashes, both stay on their scheduler
+// and die at its Close.
+func TestAdversarial14AdoptFromScheduleCallback(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	b := newSched(t)
+	var log []string
+	s := newSched(t, scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
+		if prev != nil && !prev.IsMain() {
+			log = append(log, fmt.Sprintf("prev %s %v: %v", prev.Name(), prev.State(), b.Adopt(prev)))
+		}
+		if next != nil && !next.IsMain() {
+			log = append(log, fmt.Sprintf("next %s %v: %v", next.Name(), next.State(), b.Adopt(next)))
+		}
+	}))
+	ch := channel.New[int]()
+	cleanups := 0
+	x := spawn(t, s, "x", func(tk *tasklet.Tasklet) { defer func() { cleanups++ }(); _, _ = ch.Receive(tk) })
+	y := spawn(t, s, "y", func(tk *tasklet.Tasklet) { defer func() { cleanups++ }(); _, _ = tk.ScheduleRemove() })
+	_, err := s.Run()
+	require.NoError(t, err)
+	inUse, runnable := scheduler.ErrInUse.Error(), tasklet.ErrRunnable.Error()
+	assert.Equal(t, []string{
+		"next x current: " + runnable, "prev x blocked: " + inUse,
+		"next y current: " + runnable, "prev y paused: " + inUse,
+	}, log)
+	assert.Equal(t, 2, s.Len())
+	require.NoError(t, s.Close())
+	require.NoError(t, b.Close())
+	assert.Equal(t, []tasklet.State{tasklet.Dead, tasklet.Dead}, []tasklet.State{x.State(), y.State()})
+	assert.Equal(t, 2, cleanups)
+}
