@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -214,4 +215,58 @@ func TestAdversarial14AdoptFromScheduleCallback(t *testing.T) {
 	require.NoError(t, b.Close())
 	assert.Equal(t, []tasklet.State{tasklet.Dead, tasklet.Dead}, []tasklet.State{x.State(), y.State()})
 	assert.Equal(t, 2, cleanups)
+}
+
+// Adversarial (issue 14 items 10-11): Close racing plain goroutines that
+// insert a new tasklet (never run), insert a paused one, and cancel the
+// context that ThrowOnDone turns into a throw into a blocked one. After
+// every round Close has returned nil, every tasklet is dead, each body
+// that started ran its cleanup once, and the new tasklet ran at most once.
+func TestAdversarial14CloseRacesInsertAndThrowOnDone(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for round := range 300 {
+		s, err := scheduler.New()
+		require.NoError(t, err)
+		ch := channel.New[int]()
+		var started, cleanups atomic.Int32
+		body := func(wait func(*tasklet.Tasklet)) func(*tasklet.Tasklet) {
+			return func(tk *tasklet.Tasklet) {
+				started.Inc()
+				defer cleanups.Inc()
+				wait(tk)
+				_ = tk.Schedule()
+			}
+		}
+		fresh, err := s.NewTasklet("fresh", body(func(*tasklet.Tasklet) {}))
+		require.NoError(t, err)
+		paused, err := s.Spawn(body(func(tk *tasklet.Tasklet) { _, _ = tk.ScheduleRemove() }))
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		var stop func() bool
+		thrown, err := s.Spawn(body(func(tk *tasklet.Tasklet) { _, _ = ch.Receive(tk) }))
+		require.NoError(t, err)
+		_, err = s.Run()
+		require.NoError(t, err)
+		stop = scheduler.ThrowOnDone(ctx, thrown)
+		release := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, f := range []func(){
+			func() { _ = fresh.Insert() },
+			func() { _ = paused.Insert() },
+			cancel,
+		} {
+			wg.Add(1)
+			go func() { defer wg.Done(); <-release; f() }()
+		}
+		close(release)
+		closeErr := s.Close()
+		wg.Wait()
+		stop()
+		require.NoError(t, closeErr, "round %d", round)
+		for _, tk := range []*tasklet.Tasklet{fresh, paused, thrown} {
+			require.Equal(t, tasklet.Dead, tk.State(), "round %d: %v", round, tk)
+		}
+		require.Equal(t, started.Load(), cleanups.Load(), "round %d", round)
+		require.Contains(t, []int32{2, 3}, started.Load(), "round %d", round)
+	}
 }
