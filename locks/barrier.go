@@ -38,7 +38,8 @@ type Barrier struct {
 	//     q (in arrival order, index = position) but the one arriving now.
 	//     tripping: the last arriver runs the action; q's waiters are
 	//     committed to this round and Cancel refuses them (the tripper, or
-	//     a Reset/Abort, readies them); newcomers park in gate. broken:
+	//     a Reset/Abort, readies them), except for a kill, which takes its
+	//     party out without breaking the round; newcomers park in gate. broken:
 	//     q is empty, and Wait fails at once.
 	//   - Every end of a round (trip, Reset, Abort, break) bumps gen, so a
 	//     party can tell whether its round is still the current one.
@@ -209,7 +210,7 @@ func (b *Barrier) trip(t *tasklet.Tasklet, index int) (int, error) {
 		finished := false
 		defer func() {
 			if !finished { // the action panicked (or t was killed in it)
-				b.abandon(gen, t)
+				b.abandonTrip(gen, t)
 			}
 		}()
 		err = b.action(t)
@@ -263,11 +264,21 @@ func (b *Barrier) takeOrphansLocked() wakeList {
 }
 
 // abandon breaks the barrier if round gen is still filling: one of its
-// parties is gone. It readies the waiters a Cancel popped, if any.
-func (b *Barrier) abandon(gen uint64, waker *tasklet.Tasklet) {
+// parties is gone. A round whose action runs is committed: a party killed
+// meanwhile leaves it without breaking it. It readies the waiters a Cancel
+// popped, if any.
+func (b *Barrier) abandon(gen uint64, waker *tasklet.Tasklet) { b.breakIf(gen, filling, waker) }
+
+// abandonTrip breaks round gen, whose action failed (it panicked, or its
+// tripper was killed in it).
+func (b *Barrier) abandonTrip(gen uint64, waker *tasklet.Tasklet) { b.breakIf(gen, tripping, waker) }
+
+// breakIf breaks the barrier if round gen is still current and in state,
+// and readies the waiters a Cancel popped, if any.
+func (b *Barrier) breakIf(gen uint64, state barrierState, waker *tasklet.Tasklet) {
 	b.mu.Lock()
 	wl := b.takeOrphansLocked()
-	if b.gen == gen && b.state != broken {
+	if b.gen == gen && b.state == state {
 		b.breakLocked(&wl)
 	}
 	b.mu.Unlock()
@@ -300,12 +311,20 @@ type barrierWait Barrier
 
 // cancelWaiter takes t's waiter w out of the gate, or out of a round that
 // is still filling, which it breaks at once: a party has left (see the
-// invariants); a round whose action runs is committed and its waiters stay.
-func (b *barrierWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool {
+// invariants); a round whose action runs is committed and its waiters stay,
+// but for a killed one, which leaves without breaking it.
+func (b *barrierWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.gate.cancel(w, t) {
 		return true
+	}
+	if b.state == tripping && tasklet.IsKill(reason) {
+		// A kill takes a party out of a round whose action runs: the
+		// round still completes (as for a party killed after its
+		// release), and the tripper need not be waited for; Close, run
+		// by the action itself, relies on it.
+		return b.q.cancel(w, t)
 	}
 	if b.state != filling || !b.q.cancel(w, t) {
 		return false

@@ -82,7 +82,9 @@ func (s *BoundedSemaphore) Waiting() int { return s.s.waiting() }
 
 type boundedWait BoundedSemaphore
 
-func (b *boundedWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool { return b.s.cancel(w, t) }
+func (b *boundedWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool {
+	return b.s.cancel(w, t)
+}
 
 func (b *boundedWait) Describe(*tasklet.Tasklet) string {
 	return "acquiring " + (*BoundedSemaphore)(b).String()

@@ -380,7 +380,7 @@ func (c *Condition) Waiting() int {
 // condWait is what a tasklet waiting on a Condition is parked on.
 type condWait Condition
 
-func (b *condWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool {
+func (b *condWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.q.cancel(w, t)

@@ -108,7 +108,7 @@ func (e *Event) Waiting() int {
 // eventWait is what a tasklet waiting for an Event is parked on.
 type eventWait Event
 
-func (b *eventWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool {
+func (b *eventWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.q.cancel(w, t)

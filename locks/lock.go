@@ -110,8 +110,10 @@ func (k lockLocker) Unlock() {
 // lockWait is what a tasklet waiting for a Lock is parked on.
 type lockWait Lock
 
-func (b *lockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool { return b.s.cancel(w, t) }
-func (b *lockWait) Describe(*tasklet.Tasklet) string                { return "acquiring " + (*Lock)(b).String() }
+func (b *lockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool {
+	return b.s.cancel(w, t)
+}
+func (b *lockWait) Describe(*tasklet.Tasklet) string { return "acquiring " + (*Lock)(b).String() }
 
 // condLock implements Mutex.
 func (l *Lock) condLock() condLock { return lockCond{l} }

@@ -146,7 +146,9 @@ func (k rlockLocker) Unlock() {
 // rlockWait is what a tasklet waiting for an RLock is parked on.
 type rlockWait RLock
 
-func (b *rlockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool { return b.s.cancel(w, t) }
+func (b *rlockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool {
+	return b.s.cancel(w, t)
+}
 
 func (b *rlockWait) Describe(*tasklet.Tasklet) string {
 	return "acquiring " + (*RLock)(b).String()

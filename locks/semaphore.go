@@ -95,7 +95,9 @@ func (s *Semaphore) Waiting() int { return s.s.waiting() }
 // semWait is what a tasklet waiting for a Semaphore is parked on.
 type semWait Semaphore
 
-func (b *semWait) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool { return b.s.cancel(w, t) }
+func (b *semWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool {
+	return b.s.cancel(w, t)
+}
 
 func (b *semWait) Describe(*tasklet.Tasklet) string {
 	return "acquiring " + (*Semaphore)(b).String()

@@ -118,7 +118,7 @@ func (v *ValueEvent[T]) Waiting() int {
 // valueWait is what a tasklet waiting for a ValueEvent is parked on.
 type valueWait[T any] ValueEvent[T]
 
-func (b *valueWait[T]) cancelWaiter(w *waiter, t *tasklet.Tasklet) bool {
+func (b *valueWait[T]) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.q.cancel(w, t)

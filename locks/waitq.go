@@ -53,15 +53,18 @@ type waiter struct {
 type waitLock interface {
 	// cancelWaiter takes w, t's waiter, out of the lock's queue if it is
 	// still queued there, under the lock's mutex, and reports whether it
-	// did (tasklet.Blocker.Cancel).
-	cancelWaiter(w *waiter, t *tasklet.Tasklet) bool
+	// did (tasklet.Blocker.Cancel). reason is why: a kill (tasklet.IsKill),
+	// a throw, a timeout, a deadlock.
+	cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool
 	// Describe says what t waits on (tasklet.Blocker.Describe).
 	Describe(t *tasklet.Tasklet) string
 }
 
 // Cancel implements tasklet.Blocker: the lock takes w out of its queue in
 // O(1), unless a waker has taken it (and will call Ready).
-func (w *waiter) Cancel(t *tasklet.Tasklet, _ error) bool { return w.lk.cancelWaiter(w, t) }
+func (w *waiter) Cancel(t *tasklet.Tasklet, reason error) bool {
+	return w.lk.cancelWaiter(w, t, reason)
+}
 
 // Describe implements tasklet.Blocker.
 func (w *waiter) Describe(t *tasklet.Tasklet) string { return w.lk.Describe(t) }

@@ -112,7 +112,7 @@ func (e *entry) inRun() *runFrame {
 
 // errKilled is the wake reason of a tasklet whose wait was cancelled by a
 // kill; it never reaches user code: the tasklet panics with the kill instead.
-var errKilled = errors.New("stackless: killed")
+var errKilled error = tasklet.KillPanic().(*tasklet.KillSignal)
 
 func entryOf(t *tasklet.Tasklet) (*entry, bool) {
 	if t == nil {

@@ -37,8 +37,12 @@ func (t *Tasklet) Atomically(fn func()) {
 
 // KillSignal is the value a kill panics with inside the victim. The runtime
 // recovers it at the tasklet's top; a tasklet that recovers it deliberately
-// keeps running, as in Stackless. Use IsKill to recognise it.
+// keeps running, as in Stackless. Use IsKill to recognise it. It is also
+// the reason a Blocker's Cancel is given when a kill cuts a wait.
 type KillSignal struct{ _ int }
+
+// Error describes the kill.
+func (*KillSignal) Error() string { return "stackless: killed" }
 
 // Kill is the only KillSignal value.
 var kill = &KillSignal{}
@@ -46,5 +50,6 @@ var kill = &KillSignal{}
 // KillPanic returns the value a kill panics with.
 func KillPanic() any { return kill }
 
-// IsKill reports whether a recovered panic value is a kill.
+// IsKill reports whether a recovered panic value, or the reason given to a
+// Blocker's Cancel, is a kill.
 func IsKill(v any) bool { return v == kill }
