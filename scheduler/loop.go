@@ -212,7 +212,8 @@ func (s *Scheduler) start(e *entry) bool {
 		s.free[n-1] = nil
 		s.free = s.free[:n-1]
 	} else {
-		w = newWorker(s) // the coroutine starts at its first next()
+		s.noteThreadLockLocked() // the first time only: see lockState
+		w = newWorker(s)
 	}
 	w.e = e
 	e.w = w

@@ -30,7 +30,12 @@ var ErrInUse = errors.New("scheduler: tasklet's coroutine is in use by its sched
 //   - A new tasklet (never run) moves between any two schedulers.
 //   - A tasklet that has run moves only between schedulers whose drivers
 //     are not locked to an OS thread (ErrThreadBound otherwise): its
-//     coroutine keeps the locking it was created with (see New).
+//     coroutine keeps the locking it was created with (see New). Whether
+//     s's driver is locked is learnt when s first starts a tasklet or Run
+//     is called; before that, such a move is accepted only when
+//     Adopt is called on s's driver goroutine or from a tasklet or main of
+//     a scheduler driven by the same goroutine, and is ErrThreadBound
+//     otherwise.
 //   - A tasklet that has run moves only while its coroutine is not in use by
 //     its scheduler (ErrInUse otherwise): when Adopt is called by the
 //     running tasklet of t's scheduler and t is not one of the tasklets that
@@ -77,7 +82,7 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 		return tasklet.ErrRunnable
 	case e.inRun() != nil:
 		return tasklet.ErrBlocked
-	case e.started && (from.locked || s.locked):
+	case e.started && (from.threadLockedLocked(from) || s.threadLockedLocked(from)):
 		return ErrThreadBound
 	case e.started && !from.parkedLocked(e):
 		return ErrInUse
@@ -126,4 +131,48 @@ func (s *Scheduler) parkedLocked(e *entry) bool {
 		return g == s.driverG
 	}
 	return c.w != nil && c.w.g.Load() == g && e.child == nil
+}
+
+// lockState records whether a scheduler's driver is locked to an OS thread.
+// Reading it costs a stack read, several microseconds: more than a whole
+// upcall through a fresh scheduler, whose main may well block. So it is
+// read lazily, on the driver's thread, when the scheduler creates its first
+// coroutine (start) or main calls Run. A scheduler that holds a started
+// tasklet has created a coroutine, or received the tasklet through Adopt,
+// which needs its state known (threadLockedLocked).
+type lockState uint8
+
+const (
+	lockUnknown lockState = iota
+	lockFree
+	lockHeld
+)
+
+// noteThreadLockLocked records the lock state of the calling goroutine,
+// which must be s's driver or a coroutine of its running chain (a coroutine
+// runs on its resumer's thread and carries its lock), unless it is known.
+func (s *Scheduler) noteThreadLockLocked() {
+	if s.lock == lockUnknown {
+		s.lock = lockFree
+		if lockedToThread() {
+			s.lock = lockHeld
+		}
+	}
+}
+
+// threadLockedLocked reports whether s's driver is locked to an OS thread,
+// for Adopt between s and from (both locked). An unknown state is read when
+// Adopt runs on s's driver, or taken from from when one goroutine drives
+// both (the lock is the goroutine's); otherwise it counts as locked, the
+// safe side: the tasklet stays where it is (ErrThreadBound).
+func (s *Scheduler) threadLockedLocked(from *Scheduler) bool {
+	if s.lock == lockUnknown {
+		switch {
+		case currentG() == s.driverG:
+			s.noteThreadLockLocked()
+		case from != s && from.driverG == s.driverG && from.lock != lockUnknown:
+			s.lock = from.lock
+		}
+	}
+	return s.lock != lockFree
 }

@@ -77,6 +77,9 @@ func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*taskle
 	if _, err := e.begin(); err != nil {
 		return nil, err
 	}
+	if e.main {
+		s.noteThreadLockLocked() // on the driver: see lockState
+	}
 	f := &runFrame{caller: e, threadBlock: cfg.threadBlock}
 	s.frames = append(s.frames, f)
 	s.armBudgetLocked(f, cfg.budget)

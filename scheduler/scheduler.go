@@ -71,7 +71,7 @@ type Scheduler struct {
 	inCallback atomic.Bool
 	hook       *hook       // user hooks' coroutine: touched only by the running chain
 	driverG    uintptr     // currentG of main's goroutine: see debug.go and rebind.go
-	locked     bool        // main's goroutine was locked to an OS thread at New: see Adopt
+	lock       lockState   // whether main's goroutine is locked to an OS thread, read lazily (see lockState); guarded by mu
 	picking    bool        // the root picks or sleeps (pickLocked): no tasklet's coroutine is in use; guarded by mu
 	stackIDs   atomic.Bool // coroutines record their goroutine ids: set by WithStallReport and the first Dump
 
@@ -106,7 +106,6 @@ func New(opts ...Option) (*Scheduler, error) {
 			return nil, err
 		}
 	}
-	s.locked = lockedToThread()
 	s.driverG = currentG()
 	m := &entry{main: true, started: true, tidx: -1}
 	m.s.Store(s)
