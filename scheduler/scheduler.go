@@ -313,6 +313,44 @@ func (s *Scheduler) Close() error {
 		s.ring.pushBack(s.endFrameLocked(f))
 	}
 	s.mu.Unlock()
+	errs := s.killAll()
+	s.mu.Lock()
+	if err := s.main.delivered(); err != nil {
+		// An uncaught error that reached main after its last switching
+		// call: report it rather than lose it.
+		errs = append(errs, err)
+		s.main.c.deliver = nil
+		s.main.updateSigLocked()
+	}
+	s.mu.Unlock()
+	s.workers.Wait() // Blocking calls: their contexts were cancelled by the kills
+	s.stopMonitor()
+	s.mu.Lock()
+	s.closed = true
+	free, zombies := s.free, s.zombies
+	s.free, s.zombies = nil, nil
+	s.leaveIdleLocked()
+	s.mu.Unlock()
+	for _, w := range free {
+		w.stopped = true
+		w.stop()
+	}
+	s.closeHook()
+	for _, w := range zombies {
+		// A worker parked inside runtime.Goexit passes the Goexit on to
+		// whoever stops it: let a throwaway goroutine take it.
+		go w.stop()
+	}
+	unregisterScheduler(s)
+	return errors.Join(errs...)
+}
+
+// killAll is Close's main part: it kills every tasklet and runs the
+// scheduler until they are dead, or reports the survivors. It is a function
+// of its own so that Close keeps a small frame: an upcall through a fresh
+// scheduler (a goroutine that creates one, sends and closes it) then fits
+// in a new goroutine's first stack, instead of copying it at every call.
+func (s *Scheduler) killAll() []error {
 	// Kill every tasklet, then run until their deferred cleanup is done.
 	// Cleanup may block on something another scheduler provides: wait for
 	// it (thread-block) rather than kill it again. A tasklet whose wait a
@@ -367,35 +405,7 @@ func (s *Scheduler) Close() error {
 		}
 		errs = append([]error{&CloseError{Survivors: survivors}}, errs...)
 	}
-	s.mu.Lock()
-	if err := s.main.delivered(); err != nil {
-		// An uncaught error that reached main after its last switching
-		// call: report it rather than lose it.
-		errs = append(errs, err)
-		s.main.c.deliver = nil
-		s.main.updateSigLocked()
-	}
-	s.mu.Unlock()
-	s.workers.Wait() // Blocking calls: their contexts were cancelled by the kills
-	s.stopMonitor()
-	s.mu.Lock()
-	s.closed = true
-	free, zombies := s.free, s.zombies
-	s.free, s.zombies = nil, nil
-	s.leaveIdleLocked()
-	s.mu.Unlock()
-	for _, w := range free {
-		w.stopped = true
-		w.stop()
-	}
-	s.closeHook()
-	for _, w := range zombies {
-		// A worker parked inside runtime.Goexit passes the Goexit on to
-		// whoever stops it: let a throwaway goroutine take it.
-		go w.stop()
-	}
-	unregisterScheduler(s)
-	return errors.Join(errs...)
+	return errs
 }
 
 // maxTakenWaits bounds how often Close waits for the partner that took a
