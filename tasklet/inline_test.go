@@ -15,13 +15,8 @@ import (
 // across a switch (as cmd/compile's TestIntendedInlining).
 func TestIntendedInlining(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	if testing.Short() {
-		t.Skip("builds the package with -gcflags=-m")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool")
-	}
+	goTool, err := exec.LookPath("go") // go test itself runs on it
+	require.NoError(t, err)
 	out, err := exec.Command(goTool, "build", "-gcflags=-m", ".").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	for _, fn := range []string{
