@@ -39,7 +39,6 @@ type Scheduler struct {
 	all       *entry // live tasklets, linked through prevAll/nextAll
 	count     int    // live tasklets, main excluded
 	free      []*worker
-	zombies   []*worker
 	emptiedBy *entry // the tasklet whose blocking emptied the ring
 	wake      chan struct{}
 	nap       atomic.Uint32 // see sleep.go
@@ -327,8 +326,8 @@ func (s *Scheduler) Close() error {
 	s.stopMonitor()
 	s.mu.Lock()
 	s.closed = true
-	free, zombies := s.free, s.zombies
-	s.free, s.zombies = nil, nil
+	free := s.free
+	s.free = nil
 	s.leaveIdleLocked()
 	s.mu.Unlock()
 	for _, w := range free {
@@ -336,11 +335,6 @@ func (s *Scheduler) Close() error {
 		w.stop()
 	}
 	s.closeHook()
-	for _, w := range zombies {
-		// A worker parked inside runtime.Goexit passes the Goexit on to
-		// whoever stops it: let a throwaway goroutine take it.
-		go w.stop()
-	}
 	unregisterScheduler(s)
 	return errors.Join(errs...)
 }
