@@ -15,11 +15,15 @@ func (t *Tasklet) SetAtomic(on bool) bool {
 		return old
 	}
 	if on {
-		t.runtime().Atomic(true)
+		if t.rt != nil { // a zero Tasklet has no scheduler to exclude
+			t.rt.Atomic(true)
+		}
 		t.atomic.Store(true)
 	} else {
 		t.atomic.Store(false)
-		t.runtime().Atomic(false)
+		if t.rt != nil {
+			t.rt.Atomic(false)
+		}
 	}
 	return old
 }
