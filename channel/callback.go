@@ -70,7 +70,7 @@ func runCallback(ch any, t *tasklet.Tasklet, sending, willBlock bool) {
 	}
 	fn := *p
 	var err error
-	if h, ok := t.Runtime().(hookRunner); ok {
+	if h, ok := task(t).Runtime().(hookRunner); ok {
 		err = h.CallChannelHook(fn, ch, sending, willBlock)
 	} else {
 		err = callInline(fn, ch, t, sending, willBlock)

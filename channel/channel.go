@@ -184,7 +184,7 @@ func (c *Channel[T]) All(t *tasklet.Tasklet) iter.Seq[T] {
 // is returned (a pending kill unwinds t) before the operation does anything.
 func checkCaller(t *tasklet.Tasklet) error {
 	if t != nil {
-		if rt := t.Runtime(); rt != nil {
+		if rt := task(t).Runtime(); rt != nil {
 			return rt.Enter()
 		}
 	}
@@ -225,7 +225,7 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 	c.sendq.enqueue(w)
 	c.mu.Unlock()
 	notify(c, t, true, true)
-	return t.Runtime().Park(w, timeout) // w now belongs to whoever dequeues it
+	return park(t, w, timeout) // w now belongs to whoever dequeues it
 }
 
 func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, error) {
@@ -274,7 +274,7 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	c.recvq.enqueue(w)
 	c.mu.Unlock()
 	notify(c, t, false, true)
-	if perr := t.Runtime().Park(w, timeout); perr != nil {
+	if perr := park(t, w, timeout); perr != nil {
 		return zero, perr
 	}
 	v, err := w.val, w.err
@@ -340,8 +340,8 @@ func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
 	p := c.pref.Load()
 	all := c.scheduleAll.Load()
 	favoursPartner := !all && ((sending && p < 0) || (!sending && p > 0))
-	if partner.Runtime().Ready(nil, t, favoursPartner) && (favoursPartner || all) {
-		return t.Runtime().Yield(sending)
+	if task(partner).Runtime().Ready(nil, task(t), favoursPartner) && (favoursPartner || all) {
+		return task(t).Runtime().Yield(sending)
 	}
 	return nil
 }
@@ -352,35 +352,6 @@ func (c *Channel[T]) recycleSenderLocked(w *waiter[T]) {
 	var zero T
 	w.t, w.val, w.err = nil, zero, nil
 	c.sspare = w
-}
-
-// Cancel implements tasklet.Blocker: it removes t from the channel's wait
-// queues, reporting false if t is not waiting (a partner has taken it). The
-// channel's own operations park on their queue node, whose Cancel takes
-// O(1); this one searches the queues, O(n) in the waiters.
-func (c *Channel[T]) Cancel(t *tasklet.Tasklet, _ error) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if w := c.recvq.find(t); w != nil {
-		c.recvq.unlink(w)
-		return true
-	}
-	if w := c.sendq.find(t); w != nil {
-		c.sendq.unlink(w)
-		c.recycleSenderLocked(w)
-		return true
-	}
-	return false
-}
-
-// Describe implements tasklet.Blocker.
-func (c *Channel[T]) Describe(t *tasklet.Tasklet) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sendq.find(t) != nil {
-		return fmt.Sprintf("sending on %v without a receiver", c)
-	}
-	return fmt.Sprintf("receiving on %v without a sender", c)
 }
 
 // Balance returns the number of values that can be received without
@@ -460,7 +431,7 @@ func (c *Channel[T]) Close() error {
 	}
 	c.mu.Unlock()
 	for _, t := range woken {
-		t.Runtime().Ready(ErrClosed, nil, false)
+		task(t).Runtime().Ready(ErrClosed, nil, false)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package channel
 import (
 	"fmt"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -11,7 +12,7 @@ import (
 // that takes it. Waiters are recycled through the channel's spare slots,
 // never handed to another channel: c is set once.
 //
-// A waiter is also what its tasklet parks on (the tasklet.Blocker given to
+// A waiter is also what its tasklet parks on (the core.Blocker given to
 // Park), so that cancelling the wait (kill, throw, timeout, deadlock,
 // scheduler Close) unlinks it at once instead of searching the queue.
 type waiter[T any] struct {
@@ -26,15 +27,15 @@ type waiter[T any] struct {
 // newWaiter returns a new waiter of c, in no queue.
 func (c *Channel[T]) newWaiter() *waiter[T] { return &waiter[T]{c: c} }
 
-// Cancel implements tasklet.Blocker: it takes w out of its queue if w is
+// Cancel implements core.Blocker: it takes w out of its queue if w is
 // still t's queued waiter, in O(1), and reports false when a partner has
 // taken it (the partner calls Ready). A sender's waiter is recycled.
-func (w *waiter[T]) Cancel(t *tasklet.Tasklet, _ error) bool {
+func (w *waiter[T]) Cancel(t *core.Task, _ error) bool {
 	c := w.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	q := w.q
-	if q == nil || w.t != t {
+	if q == nil || task(w.t) != t {
 		return false
 	}
 	q.unlink(w)
@@ -44,11 +45,11 @@ func (w *waiter[T]) Cancel(t *tasklet.Tasklet, _ error) bool {
 	return true
 }
 
-// Describe implements tasklet.Blocker.
-func (w *waiter[T]) Describe(t *tasklet.Tasklet) string {
+// Describe implements core.Blocker.
+func (w *waiter[T]) Describe(t *core.Task) string {
 	c := w.c
 	c.mu.Lock()
-	send := w.q == &c.sendq && w.t == t
+	send := w.q == &c.sendq && task(w.t) == t
 	c.mu.Unlock()
 	if send {
 		return fmt.Sprintf("sending on %v without a receiver", c)
@@ -96,16 +97,6 @@ func (q *waitq[T]) unlink(w *waiter[T]) {
 	}
 	w.next, w.prev, w.q = nil, nil, nil
 	q.n--
-}
-
-// find returns t's waiter, or nil.
-func (q *waitq[T]) find(t *tasklet.Tasklet) *waiter[T] {
-	for w := q.first; w != nil; w = w.next {
-		if w.t == t {
-			return w
-		}
-	}
-	return nil
 }
 
 func (q *waitq[T]) tasklets() []*tasklet.Tasklet {

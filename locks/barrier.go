@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -160,7 +161,7 @@ func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) 
 			b.abandon(gen, t)
 		}
 	}()
-	err := t.Runtime().Park(w, d)
+	err := park(t, w, d)
 	left = true
 	if err == nil {
 		res := w.err
@@ -190,7 +191,7 @@ func (b *Barrier) waitGate(t *tasklet.Tasklet) error {
 	w := b.newWaiter(t, (*barrierWait)(b))
 	b.gate.push(w)
 	b.mu.Unlock()
-	err := t.Runtime().Park(w, -1)
+	err := park(t, w, -1)
 	b.recycle(w)
 	if err != nil {
 		return err
@@ -319,7 +320,7 @@ func (b *barrierWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) 
 	if b.gate.cancel(w, t) {
 		return true
 	}
-	if b.state == tripping && tasklet.IsKill(reason) {
+	if b.state == tripping && core.IsKill(reason) {
 		// A kill takes a party out of a round whose action runs: the
 		// round still completes (as for a party killed after its
 		// release), and the tripper need not be waited for; Close, run
@@ -333,6 +334,6 @@ func (b *barrierWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) 
 	return true
 }
 
-func (b *barrierWait) Describe(*tasklet.Tasklet) string {
+func (b *barrierWait) Describe(*core.Task) string {
 	return "waiting at " + (*Barrier)(b).String()
 }

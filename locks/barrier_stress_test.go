@@ -14,6 +14,8 @@ import (
 	"go.uber.org/atomic"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/scheduler"
+
 	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/tasklet"
@@ -111,7 +113,7 @@ func TestBarrierStressRounds(t *testing.T) {
 							v = all[rng.IntN(len(all))]
 						}
 						mu.Unlock()
-						if v == nil || v.Owner() == tk.Owner() {
+						if v == nil || scheduler.Of(v) == scheduler.Of(tk) {
 							continue
 						}
 						if rng.IntN(8) == 0 && kills.Load() < 2 {

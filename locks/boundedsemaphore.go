@@ -3,6 +3,7 @@ package locks
 import (
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -86,6 +87,6 @@ func (b *boundedWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) 
 	return b.s.cancel(w, t)
 }
 
-func (b *boundedWait) Describe(*tasklet.Tasklet) string {
+func (b *boundedWait) Describe(*core.Task) string {
 	return "acquiring " + (*BoundedSemaphore)(b).String()
 }

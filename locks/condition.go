@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -64,7 +65,7 @@ type Condition struct {
 	//     may pass on to.
 	//   - Once notified, Cancel no longer finds the waiter. A kill or throw
 	//     that reaches it before it runs again is raised in Park (condWait
-	//     is tasklet.Revocable): the waiter leaves, passing its notification
+	//     is core.Revocable): the waiter leaves, passing its notification
 	//     on, and re-acquires the lock before it returns the error or
 	//     unwinds. One that arrives after it ran stays pending for the
 	//     re-acquire or later (see restore).
@@ -134,7 +135,7 @@ func (c *Condition) Release(t *tasklet.Tasklet) error { return c.Lock().Release(
 // without the lock. A tasklet whose lock is held forever by another
 // scheduler's tasklet cannot be killed out of Wait.
 func (c *Condition) Wait(t *tasklet.Tasklet) error {
-	_, err := c.wait(t, -1)
+	_, err := c.wait(t, core.NoDeadline)
 	return err
 }
 
@@ -142,7 +143,13 @@ func (c *Condition) Wait(t *tasklet.Tasklet) error {
 // true if t was notified, false if d ran out first. A negative d waits
 // forever; zero does not wait (and does not release the lock).
 func (c *Condition) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
-	return c.wait(t, d)
+	if d == 0 {
+		if err := checkCaller(t); err != nil {
+			return false, err
+		}
+		return false, c.cl().held(t)
+	}
+	return c.wait(t, deadline(t, d))
 }
 
 // WaitFor waits until pred, called with the lock held, reports true: it
@@ -162,35 +169,32 @@ func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duratio
 	if pred() {
 		return true, nil
 	}
-	dl := newDeadline(t, d)
-	for left := d; ; left = dl.left() {
-		if left == 0 {
-			return false, nil
-		}
-		notified, err := c.wait(t, left)
+	if d == 0 {
+		return false, nil
+	}
+	dl := deadline(t, d)
+	for {
+		notified, err := c.wait(t, dl)
 		if err != nil {
 			return false, err
 		}
 		if pred() {
 			return true, nil
 		}
-		if !notified {
+		if !notified || passed(t, dl) {
 			return false, nil // the time has run out
 		}
 	}
 }
 
-func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, err error) {
+func (c *Condition) wait(t *tasklet.Tasklet, dl int64) (notified bool, err error) {
 	if err := checkCaller(t); err != nil {
 		return false, err
 	}
-	rt := t.Runtime()
+	rt := task(t).Runtime()
 	cl := c.cl()
 	if err := cl.held(t); err != nil {
 		return false, err
-	}
-	if d == 0 {
-		return false, nil
 	}
 	if t.BlockTrap() {
 		return false, tasklet.ErrWouldBlock
@@ -208,7 +212,7 @@ func (c *Condition) wait(t *tasklet.Tasklet, d time.Duration) (notified bool, er
 	}
 	u := unwinding{c: c, w: w, t: t, cl: cl, saved: saved}
 	defer u.run()
-	perr := rt.Park(w, d)
+	perr := rt.Park(w, dl)
 	if perr != nil {
 		// Cut (timeout, throw, deadlock): a notification received first
 		// passes on, as when unwinding.
@@ -308,7 +312,7 @@ func reacquireUnwinding(t *tasklet.Tasklet, cl condLock, saved int) {
 func restoreRecovering(t *tasklet.Tasklet, cl condLock, saved int) (killed bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if !tasklet.IsKill(r) {
+			if !core.IsKill(r) {
 				panic(r)
 			}
 			killed = true
@@ -359,7 +363,7 @@ func (c *Condition) notify(t *tasklet.Tasklet, n int) {
 		}
 		wt := c.popLocked(c.seq).t
 		c.mu.Unlock()
-		wt.Runtime().Ready(nil, t, false)
+		task(wt).Runtime().Ready(nil, task(t), false)
 		return
 	}
 	var wl wakeList
@@ -386,6 +390,6 @@ func (b *condWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) boo
 	return b.q.cancel(w, t)
 }
 
-func (b *condWait) Describe(*tasklet.Tasklet) string {
+func (b *condWait) Describe(*core.Task) string {
 	return "waiting on " + (*Condition)(b).String()
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/atomic"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -87,7 +88,7 @@ func (e *Event) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
 	w := e.newWaiter(t, (*eventWait)(e))
 	e.q.push(w)
 	e.mu.Unlock()
-	err := t.Runtime().Park(w, d)
+	err := park(t, w, d)
 	e.recycle(w) // out of the queue: taken by Set or by Cancel
 	switch {
 	case err == nil:
@@ -114,4 +115,4 @@ func (b *eventWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bo
 	return b.q.cancel(w, t)
 }
 
-func (b *eventWait) Describe(*tasklet.Tasklet) string { return "waiting for " + (*Event)(b).String() }
+func (b *eventWait) Describe(*core.Task) string { return "waiting for " + (*Event)(b).String() }

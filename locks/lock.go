@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -113,7 +114,7 @@ type lockWait Lock
 func (b *lockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool {
 	return b.s.cancel(w, t)
 }
-func (b *lockWait) Describe(*tasklet.Tasklet) string { return "acquiring " + (*Lock)(b).String() }
+func (b *lockWait) Describe(*core.Task) string { return "acquiring " + (*Lock)(b).String() }
 
 // condLock implements Mutex.
 func (l *Lock) condLock() condLock { return lockCond{l} }

@@ -349,7 +349,7 @@ func runPropProgram(t *testing.T, seed uint64, p propProgram) bool {
 				<-ready
 				for _, op := range script {
 					v := tks[op.target]
-					local := v.Owner() == tk.Owner()
+					local := scheduler.Of(v) == scheduler.Of(tk)
 					alive := v.State() != tasklet.Dead
 					switch op.kind {
 					case cKill, cKillNow:

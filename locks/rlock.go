@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/atomic"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -150,7 +151,7 @@ func (b *rlockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bo
 	return b.s.cancel(w, t)
 }
 
-func (b *rlockWait) Describe(*tasklet.Tasklet) string {
+func (b *rlockWait) Describe(*core.Task) string {
 	return "acquiring " + (*RLock)(b).String()
 }
 

@@ -43,7 +43,7 @@ import (
 //   - A woken waiter that Park returns normally to always retries (the
 //     retry is not a switch point). A kill or throw that reaches it after
 //     the waker took it, before it ran, is raised in Park (the lock
-//     blockers are tasklet.Revocable): Park returns the error with w still
+//     blockers are core.Revocable): Park returns the error with w still
 //     woken, or unwinds, and leaveLocked (or the deferred leave) pumps
 //     again: the wakeup passes on to the next waiter. A waiter cancelled
 //     while queued has consumed no wakeup. Either way no unit is lost.
@@ -129,7 +129,7 @@ func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.
 		}
 		return false, tasklet.ErrWouldBlock
 	}
-	dl := newDeadline(t, timeout)
+	dl := deadline(t, timeout)
 	w := s.newWaiter(t, lk)
 	left := false
 	defer func() {
@@ -140,7 +140,7 @@ func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.
 	for {
 		s.q.push(w)
 		s.mu.Unlock()
-		err := t.Runtime().Park(w, timeout)
+		err := task(t).Runtime().Park(w, dl)
 		s.mu.Lock()
 		if err != nil || w.state != woken {
 			// Cancel took w out of the queue (timeout, throw, deadlock,
@@ -169,7 +169,7 @@ func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.
 			return true, nil
 		}
 		// A newcomer was faster: wait again, at the tail.
-		if timeout = dl.left(); timeout == 0 {
+		if passed(t, dl) {
 			s.nwait.Dec()
 			left = true
 			s.mu.Unlock()

@@ -3,6 +3,7 @@ package locks
 import (
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -99,6 +100,6 @@ func (b *semWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool
 	return b.s.cancel(w, t)
 }
 
-func (b *semWait) Describe(*tasklet.Tasklet) string {
+func (b *semWait) Describe(*core.Task) string {
 	return "acquiring " + (*Semaphore)(b).String()
 }

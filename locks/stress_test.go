@@ -178,7 +178,7 @@ func TestStress(t *testing.T) {
 		var body func(*tasklet.Tasklet)
 		body = func(tk *tasklet.Tasklet) {
 			vmu.Lock()
-			victims = append(victims, victim{tk, tk.Owner().(*scheduler.Scheduler), body})
+			victims = append(victims, victim{tk, scheduler.Of(tk), body})
 			vmu.Unlock()
 			fn(tk)
 		}

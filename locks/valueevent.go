@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -100,7 +101,7 @@ func (v *ValueEvent[T]) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (T, err
 	w := v.newWaiter(t, (*valueWait[T])(v))
 	v.q.push(w)
 	v.mu.Unlock()
-	if err := t.Runtime().Park(w, d); err != nil {
+	if err := park(t, w, d); err != nil {
 		v.recycle(w)
 		return zero, err
 	}
@@ -124,6 +125,6 @@ func (b *valueWait[T]) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error)
 	return b.q.cancel(w, t)
 }
 
-func (b *valueWait[T]) Describe(*tasklet.Tasklet) string {
+func (b *valueWait[T]) Describe(*core.Task) string {
 	return "waiting for " + (*ValueEvent[T])(b).String()
 }

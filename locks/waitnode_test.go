@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -51,14 +52,14 @@ func TestWaiterIsRevocableBlocker(t *testing.T) {
 				ws = append(ws, w)
 			}
 			ev.mu.Unlock()
-			var b tasklet.Blocker = ws[tc.cancel]
-			_, revocable := b.(tasklet.Revocable)
+			var b core.Blocker = ws[tc.cancel]
+			_, revocable := b.(core.Revocable)
 			require.True(t, revocable)
-			assert.Equal(t, "waiting for "+ev.String(), b.Describe(ts[tc.cancel]))
-			assert.Equal(t, tc.want, b.Cancel(ts[tc.by], nil))
+			assert.Equal(t, "waiting for "+ev.String(), b.Describe(task(ts[tc.cancel])))
+			assert.Equal(t, tc.want, b.Cancel(task(ts[tc.by]), nil))
 			if tc.want {
 				assert.Equal(t, cancelled, ws[tc.cancel].state)
-				assert.False(t, b.Cancel(ts[tc.by], nil), "a second Cancel")
+				assert.False(t, b.Cancel(task(ts[tc.by]), nil), "a second Cancel")
 			}
 			var left []int
 			for w := ev.q.first; w != nil; w = w.next {

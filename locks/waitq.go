@@ -3,10 +3,10 @@ package locks
 import (
 	"fmt"
 	"sync"
-	"time"
 
 	"go.uber.org/atomic"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -25,7 +25,7 @@ const (
 //
 // Invariants (under the owning lock's mutex):
 //   - a waiter is in at most one queue (q), exactly while its state is
-//     queued; it is what its tasklet parks on (the tasklet.Blocker given to
+//     queued; it is what its tasklet parks on (the core.Blocker given to
 //     Park), so that Cancel finds it in O(1), as channels do;
 //   - it leaves the queue exactly once: dequeued by a waker (state woken;
 //     the waker calls Ready for it once, after unlocking, and never touches
@@ -49,27 +49,27 @@ type waiter struct {
 }
 
 // waitLock is the lock a waiter waits on: the lock-specific half of the
-// waiter's tasklet.Blocker.
+// waiter's core.Blocker.
 type waitLock interface {
 	// cancelWaiter takes w, t's waiter, out of the lock's queue if it is
 	// still queued there, under the lock's mutex, and reports whether it
-	// did (tasklet.Blocker.Cancel). reason is why: a kill (tasklet.IsKill),
+	// did (core.Blocker.Cancel). reason is why: a kill (tasklet.IsKill),
 	// a throw, a timeout, a deadlock.
 	cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) bool
-	// Describe says what t waits on (tasklet.Blocker.Describe).
-	Describe(t *tasklet.Tasklet) string
+	// Describe says what t waits on (core.Blocker.Describe).
+	Describe(t *core.Task) string
 }
 
-// Cancel implements tasklet.Blocker: the lock takes w out of its queue in
+// Cancel implements core.Blocker: the lock takes w out of its queue in
 // O(1), unless a waker has taken it (and will call Ready).
-func (w *waiter) Cancel(t *tasklet.Tasklet, reason error) bool {
-	return w.lk.cancelWaiter(w, t, reason)
+func (w *waiter) Cancel(t *core.Task, reason error) bool {
+	return w.lk.cancelWaiter(w, (*tasklet.Tasklet)(t), reason)
 }
 
-// Describe implements tasklet.Blocker.
-func (w *waiter) Describe(t *tasklet.Tasklet) string { return w.lk.Describe(t) }
+// Describe implements core.Blocker.
+func (w *waiter) Describe(t *core.Task) string { return w.lk.Describe(t) }
 
-// RevocableWake implements tasklet.Revocable: every lock's wake-up can be
+// RevocableWake implements core.Revocable: every lock's wake-up can be
 // revoked. A woken Lock, RLock, Semaphore or BoundedSemaphore waiter
 // retries, and one that is killed or thrown into first passes the wakeup on
 // (sema.acquire); a notified Condition waiter passes its notification on
@@ -188,10 +188,10 @@ func (l *wakeList) add(t *tasklet.Tasklet) {
 // Ready takes the scheduler's lock.
 func (l *wakeList) ready(err error, waker *tasklet.Tasklet) {
 	for _, t := range l.buf[:l.n] {
-		t.Runtime().Ready(err, waker, false)
+		task(t).Runtime().Ready(err, task(waker), false)
 	}
 	for _, t := range l.more {
-		t.Runtime().Ready(err, waker, false)
+		task(t).Runtime().Ready(err, task(waker), false)
 	}
 }
 
@@ -200,49 +200,11 @@ func (l *wakeList) ready(err error, waker *tasklet.Tasklet) {
 // kill unwinds t, before the call changes anything.
 func checkCaller(t *tasklet.Tasklet) error {
 	if t != nil {
-		if rt := t.Runtime(); rt != nil {
+		if rt := task(t).Runtime(); rt != nil {
 			return rt.Enter()
 		}
 	}
 	return tasklet.ErrZeroTasklet // a nil or zero Tasklet
-}
-
-// clock is what a scheduler offers, if anything, to read its clock.
-type clock interface{ Now() time.Time }
-
-// now reads the clock of t's scheduler when the scheduler exposes one (a
-// Now method), else the system time. Timeouts themselves always run on the
-// scheduler's clock (Park); now only measures what is left of a timeout
-// across the retries of one call.
-func now(t *tasklet.Tasklet) time.Time {
-	if c, ok := t.Owner().(clock); ok {
-		return c.Now()
-	}
-	return time.Now()
-}
-
-// deadline turns a timeout into a deadline (zero for "no timeout").
-type deadline struct {
-	t    *tasklet.Tasklet
-	at   time.Time
-	wait time.Duration // the timeout as given; < 0 waits forever
-}
-
-func newDeadline(t *tasklet.Tasklet, d time.Duration) deadline {
-	dl := deadline{t: t, wait: d}
-	if d > 0 {
-		dl.at = now(t).Add(d)
-	}
-	return dl
-}
-
-// left returns the timeout for the next Park: < 0 forever, else what is
-// left (0 when the time is up).
-func (d deadline) left() time.Duration {
-	if d.wait <= 0 {
-		return d.wait
-	}
-	return max(d.at.Sub(now(d.t)), 0)
 }
 
 // ident gives a lock a process-wide number on first use, so that zero

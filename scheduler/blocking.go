@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -49,7 +50,7 @@ func Blocking[T any](t *tasklet.Tasklet, fn func(context.Context) (T, error)) (T
 	ctx, cancel := context.WithCancel(context.Background())
 	call := &blockingCall[T]{cancel: cancel}
 	go runBlocking(ctx, e, call, fn)
-	if err := e.Park(call, -1); err != nil {
+	if err := e.Park(call, core.NoDeadline); err != nil {
 		return zero, err
 	}
 	return call.v, call.err
@@ -132,8 +133,8 @@ func (c *blockingCall[T]) finish(v T, err error) bool {
 	return true
 }
 
-// Cancel implements tasklet.Blocker.
-func (c *blockingCall[T]) Cancel(*tasklet.Tasklet, error) bool {
+// Cancel implements core.Blocker.
+func (c *blockingCall[T]) Cancel(*core.Task, error) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.done {
@@ -144,5 +145,5 @@ func (c *blockingCall[T]) Cancel(*tasklet.Tasklet, error) bool {
 	return true
 }
 
-// Describe implements tasklet.Blocker.
-func (c *blockingCall[T]) Describe(*tasklet.Tasklet) string { return "in a Blocking call" }
+// Describe implements core.Blocker.
+func (c *blockingCall[T]) Describe(*core.Task) string { return "in a Blocking call" }

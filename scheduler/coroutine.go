@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/atomic"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -116,7 +117,7 @@ func haltCoroutine(stop func()) {
 func (w *worker) suspend() {
 	if !w.yield(struct{}{}) {
 		w.stopped = true
-		panic(tasklet.KillPanic())
+		panic(core.Killed)
 	}
 }
 
@@ -133,7 +134,7 @@ func (w *worker) run(e *entry) {
 			return // runtime.Goexit: see goexiting
 		}
 		var err error
-		e.killed = tasklet.IsKill(r)
+		e.killed = core.IsKill(r)
 		if r != nil && !e.killed {
 			err = &tasklet.PanicError{Tasklet: e.t, Value: r, Stack: debug.Stack()}
 		}
@@ -159,6 +160,6 @@ func (w *worker) run(e *entry) {
 	if e.sig.Load() {
 		e.raiseBeforeStart() // a kill or throw came before its first instruction
 	}
-	e.t.Func()(e.t)
+	e.fn(e.t)
 	normal = true
 }

@@ -121,7 +121,7 @@ func TestAdoptRules(t *testing.T) {
 	assert.ErrorIs(t, b.Adopt(a.Main()), tasklet.ErrMain)
 	for _, tk := range []*tasklet.Tasklet{paused, blocked, fresh} {
 		require.NoError(t, b.Adopt(tk))
-		assert.Same(t, b, tk.Owner())
+		assert.Same(t, b, scheduler.Of(tk))
 	}
 	assert.Equal(t, 1, a.Len(), "only run2 is left on a")
 	require.NoError(t, paused.Insert())
@@ -135,7 +135,7 @@ func TestAdoptRules(t *testing.T) {
 }
 
 func schedName(tk *tasklet.Tasklet, a, b *scheduler.Scheduler) string {
-	switch tk.Owner() {
+	switch scheduler.Of(tk) {
 	case a:
 		return "a"
 	case b:

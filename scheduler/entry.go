@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/atomic"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -25,7 +26,8 @@ import (
 //     every switch and takes the lock only when it is set.
 type entry struct {
 	t  *tasklet.Tasklet // &tk
-	tk tasklet.Tasklet
+	tk core.Task
+	fn func(*tasklet.Tasklet)    // the body; nil for a main tasklet
 	s  atomic.Pointer[Scheduler] // owner; changes only in Adopt
 
 	sig atomic.Bool // something is pending: see takePendingLocked
@@ -33,7 +35,7 @@ type entry struct {
 	// Guarded by the owner's mu.
 	st        tasklet.State
 	w         *worker
-	blockedOn tasklet.Blocker
+	blockedOn core.Blocker
 	wakeErr   error // Park's result, set by Ready or Cancel
 	throwErr  error // a throw is pending
 	value     any   // tempval for ScheduleRemove
@@ -112,9 +114,14 @@ func (e *entry) inRun() *runFrame {
 
 // errKilled is the wake reason of a tasklet whose wait was cancelled by a
 // kill; it never reaches user code: the tasklet panics with the kill instead.
-var errKilled error = tasklet.KillPanic().(*tasklet.KillSignal)
+var errKilled = core.Killed
 
-func entryOf(t *tasklet.Tasklet) (*entry, bool) {
+// entryOf returns the scheduler's record of t, if t is a tasklet a
+// scheduler created.
+func entryOf(t *tasklet.Tasklet) (*entry, bool) { return taskEntry((*core.Task)(t)) }
+
+// taskEntry is entryOf for the record a tasklet is defined over.
+func taskEntry(t *core.Task) (*entry, bool) {
 	if t == nil {
 		return nil, false
 	}
@@ -124,23 +131,14 @@ func entryOf(t *tasklet.Tasklet) (*entry, bool) {
 
 func (e *entry) setState(st tasklet.State) { e.st = st }
 
-// Owner returns the owning *Scheduler.
-func (e *entry) Owner() any { return e.s.Load() }
-
 // State returns the tasklet's state. Safe from any goroutine: it takes the
 // owner's lock (the state is written on every switch, and a plain store under
 // the lock is much cheaper there than an atomic one).
-func (e *entry) State() tasklet.State {
+func (e *entry) State() int32 {
 	s := e.lockOwner()
 	st := e.st
 	s.mu.Unlock()
-	return st
-}
-
-// SameOwner reports whether other belongs to e's scheduler.
-func (e *entry) SameOwner(other tasklet.Runtime) bool {
-	o, ok := other.(*entry)
-	return ok && o.s.Load() == e.s.Load()
+	return int32(st)
 }
 
 // IsMain reports whether this is a main tasklet.
@@ -196,7 +194,7 @@ func (e *entry) takePendingLocked() error {
 		e.kill = false
 		e.updateSigLocked()
 		e.s.Load().mu.Unlock()
-		panic(tasklet.KillPanic())
+		panic(core.Killed)
 	}
 	err := e.delivered()
 	if err != nil {
@@ -273,17 +271,24 @@ func (e *entry) resumed() (any, error) {
 	return v, err
 }
 
-// Schedule implements Schedule and ScheduleRemove.
-func (e *entry) Schedule(remove bool) (any, error) {
+// Schedule implements Schedule.
+func (e *entry) Schedule() error {
+	s, err := e.begin()
+	if err != nil {
+		return err
+	}
+	if !s.yieldLocked(e) {
+		return nil
+	}
+	_, err = e.resumed()
+	return err
+}
+
+// ScheduleRemove implements ScheduleRemove.
+func (e *entry) ScheduleRemove() (any, error) {
 	s, err := e.begin()
 	if err != nil {
 		return nil, err
-	}
-	if !remove {
-		if !s.yieldLocked(e) {
-			return nil, nil
-		}
-		return e.resumed()
 	}
 	s.ring.popFront()
 	e.setState(tasklet.Paused)
@@ -353,8 +358,8 @@ func (e *entry) Yield(report bool) error {
 }
 
 // Run implements Run (remove false) and Switch (remove true).
-func (e *entry) Run(target *tasklet.Tasklet, remove bool) error {
-	te, ok := entryOf(target)
+func (e *entry) Run(target *core.Task, remove bool) error {
+	te, ok := taskEntry(target)
 	if !ok {
 		return tasklet.ErrDead
 	}
@@ -504,15 +509,15 @@ func (e *entry) Remove() error {
 }
 
 // Raise implements Kill (err nil) and Throw, pending (by nil) or immediate.
-func (e *entry) Raise(err error, by *tasklet.Tasklet) error { return e.raise(err, by, nil) }
+func (e *entry) Raise(err error, by *core.Task) error { return e.raise(err, by, nil) }
 
 // raise is Raise; tok, if set, tracks a throw of ThrowOnDone.
-func (e *entry) raise(err error, by *tasklet.Tasklet, tok *doneThrow) error {
+func (e *entry) raise(err error, by *core.Task, tok *doneThrow) error {
 	var be *entry
 	var s *Scheduler
 	if by != nil {
 		var ok bool
-		if be, ok = entryOf(by); !ok {
+		if be, ok = taskEntry(by); !ok {
 			return tasklet.ErrDead
 		}
 		var berr error
@@ -522,7 +527,7 @@ func (e *entry) raise(err error, by *tasklet.Tasklet, tok *doneThrow) error {
 		if be == e {
 			s.mu.Unlock()
 			if err == nil {
-				panic(tasklet.KillPanic())
+				panic(core.Killed)
 			}
 			return err
 		}
@@ -564,7 +569,7 @@ func (e *entry) raise(err error, by *tasklet.Tasklet, tok *doneThrow) error {
 		if reason == nil {
 			reason = errKilled
 		}
-		if e.blockedOn.Cancel(e.t, reason) {
+		if e.blockedOn.Cancel(&e.tk, reason) {
 			s.readyLocked(e, reason, atEnd)
 			if tok != nil && err != nil {
 				tok.delivered = true // its wait returns err
@@ -610,7 +615,7 @@ func (e *entry) setPendingLocked(err error, tok *doneThrow) {
 
 // Sleep implements Sleep.
 func (e *entry) Sleep(d time.Duration) error {
-	err := e.Park(sleeper{}, max(d, 0))
+	err := e.park(sleeper{}, e.s.Load().deadline(max(d, 0)), d <= 0)
 	if errors.Is(err, tasklet.ErrTimeout) {
 		return nil
 	}
@@ -631,15 +636,29 @@ func (e *entry) Tick() {
 	e.tickSlow(s)
 }
 
-// Park implements Park.
-func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
+// Deadline implements Deadline.
+func (e *entry) Deadline(d time.Duration) int64 {
+	if d < 0 {
+		return core.NoDeadline
+	}
+	return e.s.Load().deadline(d)
+}
+
+// Park implements Park. A deadline that has passed already only yields,
+// as a zero timeout does.
+func (e *entry) Park(b core.Blocker, deadline int64) error {
+	return e.park(b, deadline, deadline != core.NoDeadline && deadline <= unixNano(e.s.Load().clock.Now()))
+}
+
+// park is Park; yieldOnly marks a zero timeout (see armLocked).
+func (e *entry) park(b core.Blocker, deadline int64, yieldOnly bool) error {
 	s := e.s.Load() // lockOwner, written out: once per channel message
 	s.mu.Lock()
 	if e.s.Load() != s {
 		s = e.relockOwner(s)
 	}
 	if err := s.checkCurrentLocked(e); err != nil {
-		b.Cancel(e.t, err)
+		b.Cancel(&e.tk, err)
 		s.mu.Unlock()
 		return err
 	}
@@ -654,7 +673,7 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 		} else if e.delivered() != nil {
 			reason = e.delivered()
 		}
-		if b.Cancel(e.t, reason) {
+		if b.Cancel(&e.tk, reason) {
 			if err := e.takePendingLocked(); err != nil {
 				s.mu.Unlock()
 				return err
@@ -677,8 +696,8 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 	if s.ring.n == 0 {
 		s.emptiedBy = e // read only while the ring is empty
 	}
-	if timeout >= 0 {
-		s.armLocked(e, timeout)
+	if deadline != core.NoDeadline {
+		s.armLocked(e, deadline, yieldOnly)
 	}
 	// switchLocked, written out with transfer's two common hops: see
 	// transfer. It returns when e runs again.
@@ -709,7 +728,7 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 	err := e.wakeErr
 	e.wakeErr = nil
 	if err == errKilled {
-		panic(tasklet.KillPanic())
+		panic(core.Killed)
 	}
 	if e.sig.Load() {
 		return e.wokenPending(b, err, e.cancelled)
@@ -723,15 +742,15 @@ func (e *entry) Park(b tasklet.Blocker, timeout time.Duration) error {
 // switch point: the completed transfer is not undone. Any other wake-up
 // completed nothing: the kill unwinds e here, and a throw or a delivered
 // error is Park's result; the Blocker's owner passes the wake-up on. Such
-// wake-ups are those of a tasklet.Revocable b (a lock's, a timer's) and
+// wake-ups are those of a core.Revocable b (a lock's, a timer's) and
 // those the scheduler made by cancelling the wait (cancelled: a timeout or
 // a deadlock, on a channel too). A value given by InsertValue belongs to
 // the suspended call that resumes, this one: it has no use for it, so it
 // is dropped.
-func (e *entry) wokenPending(b tasklet.Blocker, err error, cancelled bool) error {
+func (e *entry) wokenPending(b core.Blocker, err error, cancelled bool) error {
 	s := e.lockOwner()
 	e.value = nil
-	_, revocable := b.(tasklet.Revocable)
+	_, revocable := b.(core.Revocable)
 	if (revocable || cancelled) && (e.kill || e.throwErr != nil || e.delivered() != nil) {
 		perr := e.takePendingLocked() // panics, unlocked, for a kill
 		s.mu.Unlock()
@@ -743,13 +762,13 @@ func (e *entry) wokenPending(b tasklet.Blocker, err error, cancelled bool) error
 }
 
 // Ready implements Ready.
-func (e *entry) Ready(err error, waker *tasklet.Tasklet, next bool) bool {
+func (e *entry) Ready(err error, waker *core.Task, next bool) bool {
 	s := e.s.Load() // lockOwner, written out: once per channel message
 	s.mu.Lock()
 	if e.s.Load() != s {
 		s = e.relockOwner(s)
 	}
-	we, _ := entryOf(waker)
+	we, _ := taskEntry(waker)
 	local := we != nil && we.s.Load() == s
 	if e.st != tasklet.Blocked {
 		// The tasklet has queued itself but not suspended yet.

@@ -290,7 +290,7 @@ func TestIssue14ZeroTasklet(t *testing.T) {
 	assert.True(t, zero.SetAtomic(false))
 	assert.Equal(t, tasklet.Dead, zero.State())
 	assert.False(t, zero.Alive())
-	assert.Nil(t, zero.Owner())
+	assert.Nil(t, scheduler.Of(zero))
 	assert.Error(t, scheduler.Context(zero).Err())
 	assert.True(t, strings.HasPrefix(zero.String(), "tasklet "))
 }

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -83,13 +84,13 @@ type takenBlocker struct {
 	taken bool
 }
 
-func (b *takenBlocker) Cancel(*tasklet.Tasklet, error) bool {
+func (b *takenBlocker) Cancel(*core.Task, error) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return !b.taken
 }
 
-func (b *takenBlocker) Describe(*tasklet.Tasklet) string { return "taken" }
+func (b *takenBlocker) Describe(*core.Task) string { return "taken" }
 
 // Issue 14 item 11: Close racing a plain goroutine's wake-up. The partner
 // has taken the tasklet's wait when Close kills it and readies it only
@@ -102,7 +103,7 @@ func TestIssue14CloseWaitsForATakenTasklet(t *testing.T) {
 	var log []string
 	tk := spawn(t, s, "waiter", func(tk *tasklet.Tasklet) {
 		defer func() { log = append(log, "waiter cleanup") }()
-		err := tk.Runtime().Park(&b, -1)
+		err := (*core.Task)(tk).Runtime().Park(&b, core.NoDeadline)
 		log = append(log, fmt.Sprintf("woken: %v", err))
 		_ = tk.Schedule() // the pending kill goes off here
 		log = append(log, "not reached")
@@ -116,7 +117,7 @@ func TestIssue14CloseWaitsForATakenTasklet(t *testing.T) {
 	go func() {
 		defer close(done)
 		time.Sleep(20 * time.Millisecond) // ...and readies it while Close runs
-		tk.Runtime().Ready(nil, nil, false)
+		(*core.Task)(tk).Runtime().Ready(nil, nil, false)
 	}()
 	require.NoError(t, s.Close())
 	<-done
@@ -254,7 +255,7 @@ func adoptAncestorScenario() []string {
 	a, _ := scheduler.New()
 	b, _ := scheduler.New() // both driven by this goroutine
 	on := func(tk *tasklet.Tasklet) string {
-		if tk.Owner() == b {
+		if scheduler.Of(tk) == b {
 			return "B"
 		}
 		return "A"
@@ -321,11 +322,11 @@ func adoptLockedScenario() []string {
 		defer runtime.UnlockOSThread()
 		a, _ = scheduler.New()
 		tk, _ := a.Spawn(func(tk *tasklet.Tasklet) {
-			defer func() { add("T cleanup on %s", map[bool]string{true: "B", false: "A"}[tk.Owner() == b]) }()
+			defer func() { add("T cleanup on %s", map[bool]string{true: "B", false: "A"}[scheduler.Of(tk) == b]) }()
 			_, _ = tk.ScheduleRemove()
 		})
 		f, _ := a.NewTasklet("F", func(tk *tasklet.Tasklet) {
-			add("F runs on %s", map[bool]string{true: "B", false: "A"}[tk.Owner() == b])
+			add("F runs on %s", map[bool]string{true: "B", false: "A"}[scheduler.Of(tk) == b])
 		})
 		_ = a.Main().Schedule() // T has run and is paused
 		ready <- pair{tk, f}

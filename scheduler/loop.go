@@ -4,6 +4,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -306,7 +307,7 @@ func (s *Scheduler) deliverLocked(err error) {
 	m := s.main
 	switch m.st {
 	case tasklet.Blocked:
-		if m.blockedOn.Cancel(m.t, err) {
+		if m.blockedOn.Cancel(&m.tk, err) {
 			m.wakeErr = err
 			m.blockedOn = nil
 			s.disarmLocked(m)
@@ -451,7 +452,7 @@ func (s *Scheduler) failWaitLocked(v *entry) bool {
 		return false
 	}
 	derr := &tasklet.DeadlockError{Tasklet: v.t, On: s.describeLocked(v), Blocked: s.blockedLocked()}
-	if !v.blockedOn.Cancel(v.t, derr) {
+	if !v.blockedOn.Cancel(&v.tk, derr) {
 		return false
 	}
 	s.log.Warn().Err(derr).Msg("deadlock")
@@ -467,7 +468,7 @@ func (s *Scheduler) describeLocked(e *entry) string {
 	if e.blockedOn == nil {
 		return "not blocked"
 	}
-	return e.blockedOn.Describe(e.t)
+	return e.blockedOn.Describe(&e.tk)
 }
 
 // blockedLocked lists the blocked tasklets of s, main first.
@@ -516,7 +517,7 @@ func (s *Scheduler) callback(prev, next *entry) {
 func (s *Scheduler) callErrorHandler(e *entry, err error) (out error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if tasklet.IsKill(r) {
+			if core.IsKill(r) {
 				e.killed = true
 				out = nil
 				return

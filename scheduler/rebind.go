@@ -103,9 +103,7 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 	e.s.Store(s)
 	s.linkLocked(e)
 	if armed {
-		yieldOnly := e.yieldOnly
-		s.armLocked(e, left)
-		e.yieldOnly = yieldOnly // a timer that ran out stays a timeout
+		s.armLocked(e, s.deadline(left), e.yieldOnly)
 	}
 	return nil
 }

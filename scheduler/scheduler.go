@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.uber.org/atomic"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -108,8 +109,8 @@ func New(opts ...Option) (*Scheduler, error) {
 	s.driverG = currentG()
 	m := &entry{main: true, started: true, tidx: -1}
 	m.s.Store(s)
-	tasklet.Init(&m.tk, m, nil, "main")
-	m.t = &m.tk
+	core.Init(&m.tk, m, "main")
+	m.t = (*tasklet.Tasklet)(&m.tk)
 	m.setState(tasklet.Current)
 	s.main = m
 	s.tickLeft, s.sliceTicks = checkInterval, checkInterval
@@ -133,6 +134,15 @@ func (s *Scheduler) ID() uint64 { return s.id }
 // Now returns the time on the scheduler's clock (see WithClock): the clock
 // its timers, Sleep and timeouts run on. Safe from any goroutine.
 func (s *Scheduler) Now() time.Time { return s.clock.Now() }
+
+// Of returns the scheduler that owns t now (nil for a zero or nil
+// Tasklet). Safe from any goroutine; the owner changes only in Adopt.
+func Of(t *tasklet.Tasklet) *Scheduler {
+	if e, ok := entryOf(t); ok {
+		return e.s.Load()
+	}
+	return nil
+}
 
 // Main returns the main tasklet: the goroutine that drives the scheduler.
 func (s *Scheduler) Main() *tasklet.Tasklet { return s.main.t }
@@ -194,8 +204,8 @@ func (s *Scheduler) spawn(name string, fn func(*tasklet.Tasklet), schedule bool)
 	}
 	e := &entry{tidx: -1}
 	e.s.Store(s)
-	tasklet.Init(&e.tk, e, fn, name)
-	e.t = &e.tk
+	core.Init(&e.tk, e, name)
+	e.t, e.fn = (*tasklet.Tasklet)(&e.tk), fn
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.closing { // Close has started: it would never run nor kill e
@@ -454,7 +464,7 @@ func (s *Scheduler) abandonLocked() []tasklet.Waiting {
 			switch {
 			case e.inRun() != nil:
 				why += on
-			case e.blockedOn.Cancel(e.t, tasklet.ErrSchedulerClosed):
+			case e.blockedOn.Cancel(&e.tk, tasklet.ErrSchedulerClosed):
 				why += "was " + on
 				s.disarmLocked(e)
 				e.blockedOn = abandoned{on}
@@ -478,5 +488,5 @@ func (s *Scheduler) abandonLocked() []tasklet.Waiting {
 // can cancel or ready it.
 type abandoned struct{ on string }
 
-func (abandoned) Cancel(*tasklet.Tasklet, error) bool { return false }
-func (a abandoned) Describe(*tasklet.Tasklet) string  { return "abandoned by Close (was " + a.on + ")" }
+func (abandoned) Cancel(*core.Task, error) bool { return false }
+func (a abandoned) Describe(*core.Task) string  { return "abandoned by Close (was " + a.on + ")" }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -86,14 +87,20 @@ func (h *timers) remove(i int) *entry {
 	return e
 }
 
-// armLocked starts e's timer: it fires d from now. A d too long for the
-// clock's nanosecond count (math.MaxInt64 as "forever", about 292 years)
-// saturates: the timer sorts after every other and never wraps round into
-// the past.
-func (s *Scheduler) armLocked(e *entry, d time.Duration) {
+// deadline returns the deadline d from now on s's clock. A d too long for
+// the clock's nanosecond count (math.MaxInt64 as "forever", about 292
+// years) saturates: its timer sorts after every other and never wraps round
+// into the past.
+func (s *Scheduler) deadline(d time.Duration) int64 {
+	return addSat(unixNano(s.clock.Now()), d)
+}
+
+// armLocked starts e's timer, due at when. yieldOnly marks a zero timeout
+// (Sleep(0)): its timer wakes e after the tasklets already runnable rather
+// than in the wake lane.
+func (s *Scheduler) armLocked(e *entry, when int64, yieldOnly bool) {
 	s.tseq++
-	e.when = addSat(unixNano(s.clock.Now()), d)
-	e.yieldOnly = d <= 0
+	e.when, e.yieldOnly = when, yieldOnly
 	s.timers.push(e, s.tseq)
 }
 
@@ -161,7 +168,7 @@ func (s *Scheduler) fireLocked() time.Duration {
 		if e.yieldOnly {
 			place = atEnd // Sleep(0): after the tasklets already runnable
 		}
-		if e.blockedOn != nil && e.blockedOn.Cancel(e.t, tasklet.ErrTimeout) {
+		if e.blockedOn != nil && e.blockedOn.Cancel(&e.tk, tasklet.ErrTimeout) {
 			e.cancelled = true
 			s.readyLocked(e, tasklet.ErrTimeout, place)
 		}
@@ -172,9 +179,9 @@ func (s *Scheduler) fireLocked() time.Duration {
 // sleeper is what a sleeping tasklet is blocked on.
 type sleeper struct{}
 
-func (sleeper) Cancel(*tasklet.Tasklet, error) bool { return true }
-func (sleeper) Describe(*tasklet.Tasklet) string    { return "sleeping" }
+func (sleeper) Cancel(*core.Task, error) bool { return true }
+func (sleeper) Describe(*core.Task) string    { return "sleeping" }
 
-// RevocableWake implements tasklet.Revocable: a sleeper whose timer fired
+// RevocableWake implements core.Revocable: a sleeper whose timer fired
 // has completed nothing that a kill would undo.
 func (sleeper) RevocableWake() {}

@@ -101,7 +101,7 @@ func TestKillStorm(t *testing.T) {
 				victimsMu.Lock()
 				v := victims[rng.IntN(len(victims))]
 				victimsMu.Unlock()
-				if v.Owner() == t.Owner() && v.Alive() {
+				if scheduler.Of(v) == scheduler.Of(t) && v.Alive() {
 					if t.KillNow(v) == nil {
 						l.kills.Inc()
 					}

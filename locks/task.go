@@ -1,0 +1,33 @@
+package locks
+
+import (
+	"time"
+
+	"github.com/stackless-go/stackless/internal/core"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// task returns the record a tasklet is defined over, through which the
+// locks park and wake it.
+func task(t *tasklet.Tasklet) *core.Task { return (*core.Task)(t) }
+
+// deadline returns the deadline timeout from now on the clock of t's
+// scheduler (core.NoDeadline for a negative timeout): a wait that parks
+// again after a wake-up it lost keeps its deadline.
+func deadline(t *tasklet.Tasklet, timeout time.Duration) int64 {
+	if timeout < 0 {
+		return core.NoDeadline
+	}
+	return task(t).Runtime().Deadline(timeout)
+}
+
+// passed reports whether dl has passed on the clock of t's scheduler.
+func passed(t *tasklet.Tasklet, dl int64) bool {
+	return dl != core.NoDeadline && task(t).Runtime().Deadline(0) >= dl
+}
+
+// park parks t, which has queued w, until a waker takes w or timeout
+// (negative: none) runs out.
+func park(t *tasklet.Tasklet, w core.Blocker, timeout time.Duration) error {
+	return task(t).Runtime().Park(w, deadline(t, timeout))
+}
