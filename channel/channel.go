@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/atomic"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -184,7 +185,7 @@ func (c *Channel[T]) All(t *tasklet.Tasklet) iter.Seq[T] {
 // is returned (a pending kill unwinds t) before the operation does anything.
 func checkCaller(t *tasklet.Tasklet) error {
 	if t != nil {
-		if rt := task(t).Runtime(); rt != nil {
+		if rt := (*core.Task)(t).Runtime(); rt != nil {
 			return rt.Enter()
 		}
 	}
@@ -225,7 +226,11 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 	c.sendq.enqueue(w)
 	c.mu.Unlock()
 	notify(c, t, true, true)
-	return park(t, w, timeout) // w now belongs to whoever dequeues it
+	rt, dl := task(t).Runtime(), core.NoDeadline
+	if timeout >= 0 {
+		dl = rt.Deadline(timeout)
+	}
+	return rt.Park(w, dl) // w now belongs to whoever dequeues it
 }
 
 func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, error) {
@@ -274,7 +279,11 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	c.recvq.enqueue(w)
 	c.mu.Unlock()
 	notify(c, t, false, true)
-	if perr := park(t, w, timeout); perr != nil {
+	rt, dl := task(t).Runtime(), core.NoDeadline
+	if timeout >= 0 {
+		dl = rt.Deadline(timeout)
+	}
+	if perr := rt.Park(w, dl); perr != nil {
 		return zero, perr
 	}
 	v, err := w.val, w.err

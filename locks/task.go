@@ -15,10 +15,7 @@ func task(t *tasklet.Tasklet) *core.Task { return (*core.Task)(t) }
 // scheduler (core.NoDeadline for a negative timeout): a wait that parks
 // again after a wake-up it lost keeps its deadline.
 func deadline(t *tasklet.Tasklet, timeout time.Duration) int64 {
-	if timeout < 0 {
-		return core.NoDeadline
-	}
-	return task(t).Runtime().Deadline(timeout)
+	return core.DeadlineAfter(task(t).Runtime(), timeout)
 }
 
 // passed reports whether dl has passed on the clock of t's scheduler.

@@ -200,7 +200,7 @@ func (l *wakeList) ready(err error, waker *tasklet.Tasklet) {
 // kill unwinds t, before the call changes anything.
 func checkCaller(t *tasklet.Tasklet) error {
 	if t != nil {
-		if rt := task(t).Runtime(); rt != nil {
+		if rt := (*core.Task)(t).Runtime(); rt != nil {
 			return rt.Enter()
 		}
 	}

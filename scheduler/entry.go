@@ -615,7 +615,7 @@ func (e *entry) setPendingLocked(err error, tok *doneThrow) {
 
 // Sleep implements Sleep.
 func (e *entry) Sleep(d time.Duration) error {
-	err := e.park(sleeper{}, e.s.Load().deadline(max(d, 0)), d <= 0)
+	err := e.Park(sleeper{}, e.s.Load().deadline(max(d, 0)))
 	if errors.Is(err, tasklet.ErrTimeout) {
 		return nil
 	}
@@ -644,14 +644,8 @@ func (e *entry) Deadline(d time.Duration) int64 {
 	return e.s.Load().deadline(d)
 }
 
-// Park implements Park. A deadline that has passed already only yields,
-// as a zero timeout does.
+// Park implements Park.
 func (e *entry) Park(b core.Blocker, deadline int64) error {
-	return e.park(b, deadline, deadline != core.NoDeadline && deadline <= unixNano(e.s.Load().clock.Now()))
-}
-
-// park is Park; yieldOnly marks a zero timeout (see armLocked).
-func (e *entry) park(b core.Blocker, deadline int64, yieldOnly bool) error {
 	s := e.s.Load() // lockOwner, written out: once per channel message
 	s.mu.Lock()
 	if e.s.Load() != s {
@@ -697,7 +691,7 @@ func (e *entry) park(b core.Blocker, deadline int64, yieldOnly bool) error {
 		s.emptiedBy = e // read only while the ring is empty
 	}
 	if deadline != core.NoDeadline {
-		s.armLocked(e, deadline, yieldOnly)
+		s.armLocked(e, deadline)
 	}
 	// switchLocked, written out with transfer's two common hops: see
 	// transfer. It returns when e runs again.

@@ -103,7 +103,9 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 	e.s.Store(s)
 	s.linkLocked(e)
 	if armed {
-		s.armLocked(e, s.deadline(left), e.yieldOnly)
+		yieldOnly := e.yieldOnly
+		s.armLocked(e, s.deadline(left))
+		e.yieldOnly = yieldOnly // a timer that ran out stays a timeout
 	}
 	return nil
 }

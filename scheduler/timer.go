@@ -95,12 +95,12 @@ func (s *Scheduler) deadline(d time.Duration) int64 {
 	return addSat(unixNano(s.clock.Now()), d)
 }
 
-// armLocked starts e's timer, due at when. yieldOnly marks a zero timeout
-// (Sleep(0)): its timer wakes e after the tasklets already runnable rather
-// than in the wake lane.
-func (s *Scheduler) armLocked(e *entry, when int64, yieldOnly bool) {
+// armLocked starts e's timer, due at when. A deadline that has passed
+// already (a zero timeout, Sleep(0)) only yields: its timer wakes e after
+// the tasklets already runnable rather than in the wake lane.
+func (s *Scheduler) armLocked(e *entry, when int64) {
 	s.tseq++
-	e.when, e.yieldOnly = when, yieldOnly
+	e.when, e.yieldOnly = when, when <= unixNano(s.clock.Now())
 	s.timers.push(e, s.tseq)
 }
 

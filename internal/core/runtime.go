@@ -8,6 +8,15 @@ import (
 // NoDeadline is the deadline of a wait that has none.
 const NoDeadline int64 = math.MinInt64
 
+// DeadlineAfter returns rt.Deadline(d), or NoDeadline for a negative d
+// without calling rt (an untimed wait pays one comparison).
+func DeadlineAfter(rt Runtime, d time.Duration) int64 {
+	if d < 0 {
+		return NoDeadline
+	}
+	return rt.Deadline(d)
+}
+
 // Runtime is the scheduler's side of one tasklet. Methods that suspend the
 // caller (Schedule, Run, Sleep, Park, Yield) must be called on the runtime
 // of the running tasklet; they return tasklet.ErrNotCurrent otherwise. The
