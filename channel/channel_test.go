@@ -205,7 +205,7 @@ func TestIterationEndsOnClose(t *testing.T) {
 		for i := 1; i <= 3; i++ {
 			require.NoError(t, ch.Send(tk, i))
 		}
-		require.NoError(t, ch.Close())
+		require.NoError(t, ch.Close(tk))
 	})
 	_, err := s.Run()
 	require.NoError(t, err)
@@ -224,8 +224,8 @@ func TestCloseServesWaitingSenders(t *testing.T) {
 	main := s.Main()
 	_, err := s.Run()
 	require.NoError(t, err)
-	require.NoError(t, ch.Close())
-	assert.ErrorIs(t, ch.Close(), channel.ErrAlreadyClosed)
+	require.NoError(t, ch.Close(main))
+	assert.ErrorIs(t, ch.Close(main), channel.ErrAlreadyClosed)
 	assert.True(t, ch.Closing())
 	assert.False(t, ch.Closed(), "senders still waiting")
 	for i := 1; i <= 2; i++ {
@@ -256,7 +256,7 @@ func TestCloseWakesBlockedReceivers(t *testing.T) {
 	_, err := s.Run()
 	require.NoError(t, err)
 	assert.Equal(t, -2, ch.Balance())
-	require.NoError(t, ch.Close())
+	require.NoError(t, ch.Close(nil))
 	assert.Equal(t, 0, ch.Balance())
 	_, err = s.Run()
 	require.NoError(t, err)
@@ -437,7 +437,7 @@ func TestBuffered(t *testing.T) {
 	assert.ErrorIs(t, err, channel.ErrNegativeSize)
 	// A closing channel refuses only what would block: see
 	// TestIssue14ClosingBufferedAcceptsSendWithRoom.
-	require.NoError(t, ch.Close())
+	require.NoError(t, ch.Close(main))
 	require.NoError(t, ch.Send(main, 5))
 	require.NoError(t, ch.Send(main, 6))
 	assert.ErrorIs(t, ch.Send(main, 7), channel.ErrClosed)
@@ -457,7 +457,7 @@ func TestBadInput(t *testing.T) {
 	assert.ErrorIs(t, nilCh.Send(main, 1), channel.ErrNilChannel)
 	_, err := nilCh.Receive(main)
 	assert.ErrorIs(t, err, channel.ErrNilChannel)
-	assert.ErrorIs(t, nilCh.Close(), channel.ErrNilChannel)
+	assert.ErrorIs(t, nilCh.Close(main), channel.ErrNilChannel)
 
 	ch := channel.New[int]()
 	idle := spawn(t, s, "idle", func(*tasklet.Tasklet) {})

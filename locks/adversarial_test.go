@@ -129,13 +129,13 @@ func TestAdversarialNotifiedRLockWaiterAtDepthTwoLeaves(t *testing.T) {
 				defer func() { r.Add("A rel1 %v", rl.Release(tk)) }()
 				require.NoError(t, rl.Acquire(tk))
 				defer func() { r.Add("A rel2 %v", rl.Release(tk)) }()
-				ok, err := c.WaitFor(tk, func() bool { return false }, -1)
-				r.Add("A wait %v %v", ok, err)
+				err := c.WaitFor(tk, func() bool { return false }, -1)
+				r.Add("A wait %v %v", err == nil, err)
 			})
 			spawn(t, s, "B", func(tk *tasklet.Tasklet) {
 				require.NoError(t, c.Acquire(tk))
-				ok, err := c.WaitTimeout(tk, -1)
-				r.Add("B wait %v %v", ok, err)
+				err := c.WaitTimeout(tk, -1)
+				r.Add("B wait %v %v", err == nil, err)
 				r.Add("B rel %v", c.Release(tk))
 			})
 			require.NoError(t, main.Schedule())
@@ -303,16 +303,16 @@ func TestAdversarialConditionNoNotificationLostUnderKills(t *testing.T) {
 							if err := c.Acquire(tk); err != nil {
 								return
 							}
-							ok, err := func() (bool, error) {
+							err := func() error {
 								defer func() { _ = c.Release(tk) }() // a killed Wait unwinds holding the lock
-								ok, err := c.WaitFor(tk, func() bool { return count > 0 }, -1)
-								if err == nil && ok {
+								err := c.WaitFor(tk, func() bool { return count > 0 }, -1)
+								if err == nil {
 									count--
 									consumed.Add(1)
 								}
-								return ok, err
+								return err
 							}()
-							if err != nil || !ok {
+							if err != nil {
 								return
 							}
 						}

@@ -79,7 +79,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "abort",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, _ []*tasklet.Tasklet) []string {
-				b.Abort()
+				b.Abort(main)
 				return nil
 			},
 			want: []string{"p1: -1 locks: broken barrier", "p2: -1 locks: broken barrier"},
@@ -87,7 +87,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "reset",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, _ []*tasklet.Tasklet) []string {
-				b.Reset()
+				b.Reset(main)
 				return nil
 			},
 			want: []string{"p1: -1 locks: broken barrier", "p2: -1 locks: broken barrier"},
@@ -177,7 +177,7 @@ func TestBarrierBreaking(t *testing.T) {
 				assert.True(t, b.Broken())
 				_, err = b.Wait(main)
 				assert.ErrorIs(t, err, locks.ErrBrokenBarrier, "every Wait fails until Reset")
-				b.Reset()
+				b.Reset(main)
 				assert.False(t, b.Broken())
 			}
 			// Usable again: a full round passes.
@@ -284,11 +284,11 @@ func TestBarrierResetOrAbortDuringAction(t *testing.T) {
 			s := newSched(t)
 			defer closeSched(t, s)
 			var b *locks.Barrier
-			b, err := locks.NewBarrier(2, func(*tasklet.Tasklet) error {
+			b, err := locks.NewBarrier(2, func(tk *tasklet.Tasklet) error {
 				if abort {
-					b.Abort()
+					b.Abort(tk)
 				} else {
-					b.Reset()
+					b.Reset(tk)
 				}
 				return nil
 			}, -1)

@@ -90,9 +90,7 @@ func TestCrossKindsMutualExclusion(t *testing.T) {
 					bodies = append(bodies, func(tk *tasklet.Tasklet) {
 						for i := range rounds {
 							if i%3 == 0 {
-								ok, err := l.AcquireTimeout(tk, time.Minute)
-								require.NoError(t, err)
-								require.True(t, ok)
+								require.NoError(t, l.AcquireTimeout(tk, time.Minute))
 							} else if !l.TryAcquire(tk) {
 								require.NoError(t, l.Acquire(tk))
 							}
@@ -140,9 +138,9 @@ func TestCrossKindsTimeoutAndKill(t *testing.T) {
 					func(tk *tasklet.Tasklet) { // times out
 						waitFor(t, tk, "held", held.Load)
 						start := time.Now()
-						ok, err := l.AcquireTimeout(tk, 5*time.Millisecond)
-						require.NoError(t, err)
-						r.Add("timed out: got=%v after>=5ms=%v", ok, time.Since(start) >= 5*time.Millisecond)
+						err := l.AcquireTimeout(tk, 5*time.Millisecond)
+						assert.ErrorIs(t, err, tasklet.ErrTimeout)
+						r.Add("timed out: got=%v after>=5ms=%v", err == nil, time.Since(start) >= 5*time.Millisecond)
 						timedOut.Store(true)
 					},
 					func(tk *tasklet.Tasklet) { // the victim
@@ -290,9 +288,7 @@ func TestCrossConditionQueue(t *testing.T) {
 					require.NoError(t, c.Acquire(tk))
 					defer func() { require.NoError(t, c.Release(tk)) }()
 					for {
-						ok, err := c.WaitFor(tk, func() bool { return len(queue) > 0 || done == producers }, -1)
-						require.NoError(t, err)
-						require.True(t, ok)
+						require.NoError(t, c.WaitFor(tk, func() bool { return len(queue) > 0 || done == producers }, -1))
 						if len(queue) == 0 {
 							return
 						}
@@ -357,11 +353,11 @@ func TestCrossEventsAndBarrier(t *testing.T) {
 				for e.Waiting() != parties {
 					time.Sleep(100 * time.Microsecond)
 				}
-				e.Set()
+				e.Set(nil)
 				for v.Waiting() != parties {
 					time.Sleep(100 * time.Microsecond)
 				}
-				assert.NoError(t, v.Set("go"))
+				assert.NoError(t, v.Set(nil, "go"))
 			}()
 			<-setterReady
 			spread(t, n, bodies...)

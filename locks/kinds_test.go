@@ -86,9 +86,9 @@ func TestKindsBarging(t *testing.T) {
 					case "Acquire":
 						got = l.Acquire(tk) == nil
 					default:
-						var err error
-						got, err = l.AcquireTimeout(tk, time.Hour)
-						require.NoError(t, err)
+						err := l.AcquireTimeout(tk, time.Hour)
+						assert.NoError(t, err)
+						got = err == nil
 					}
 					r.Add("newcomer got=%v waiting=%d", got, l.Waiting())
 					require.NoError(t, tk.Schedule()) // w1 runs, loses, queues again
@@ -217,26 +217,18 @@ func TestKindsTimeouts(t *testing.T) {
 			})
 			require.NoError(t, main.Schedule())
 
-			ok, err := l.AcquireTimeout(main, 0)
-			require.NoError(t, err)
-			assert.False(t, ok, "zero does not wait")
+			assert.ErrorIs(t, l.AcquireTimeout(main, 0), tasklet.ErrTimeout, "zero does not wait")
 			assert.Equal(t, epoch, clk.Now())
 
-			ok, err = l.AcquireTimeout(main, 4*time.Millisecond)
-			require.NoError(t, err)
-			assert.False(t, ok)
+			assert.ErrorIs(t, l.AcquireTimeout(main, 4*time.Millisecond), tasklet.ErrTimeout)
 			assert.Equal(t, 4*time.Millisecond, clk.Now().Sub(epoch))
 			assert.Equal(t, 0, l.Waiting(), "the timed-out waiter left")
 
-			ok, err = l.AcquireTimeout(main, time.Hour)
-			require.NoError(t, err)
-			assert.True(t, ok)
+			require.NoError(t, l.AcquireTimeout(main, time.Hour))
 			r.Add("main acquired at %v", clk.Now().Sub(epoch))
 			require.NoError(t, l.Release(main))
 
-			ok, err = l.AcquireTimeout(main, -1)
-			require.NoError(t, err)
-			assert.True(t, ok, "negative waits forever; free now")
+			require.NoError(t, l.AcquireTimeout(main, -1), "negative waits forever; free now")
 			require.NoError(t, l.Release(main))
 			assert.Equal(t, []string{"holder releases at 10ms", "main acquired at 10ms"}, r.Log())
 		})
@@ -263,8 +255,7 @@ func TestKindsDeadlockAndMisuse(t *testing.T) {
 			idle := spawn(t, s, "idle", func(*tasklet.Tasklet) {})
 			assert.ErrorIs(t, l.Acquire(idle), tasklet.ErrNotCurrent)
 			assert.ErrorIs(t, l.Acquire(nil), tasklet.ErrNotCurrent)
-			_, err = l.AcquireTimeout(idle, time.Second)
-			assert.ErrorIs(t, err, tasklet.ErrNotCurrent)
+			assert.ErrorIs(t, l.AcquireTimeout(idle, time.Second), tasklet.ErrNotCurrent)
 
 			main.SetBlockTrap(true)
 			assert.ErrorIs(t, l.Acquire(main), tasklet.ErrWouldBlock)

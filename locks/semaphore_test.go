@@ -180,9 +180,9 @@ func TestSemaphoreTimeoutAcrossRetry(t *testing.T) {
 	require.NoError(t, err)
 	var r recorder
 	spawn(t, s, "waiter", func(tk *tasklet.Tasklet) {
-		ok, err := sem.AcquireTimeout(tk, 10*time.Millisecond)
+		err := sem.AcquireTimeout(tk, 10*time.Millisecond)
 		at := clk.Now().Sub(epoch)
-		r.Add("waiter: %v %v", ok, err)
+		r.Add("waiter: %v", err)
 		assert.GreaterOrEqual(t, at, 10*time.Millisecond, "not before its timeout")
 		assert.Less(t, at, 20*time.Millisecond)
 	})
@@ -193,7 +193,7 @@ func TestSemaphoreTimeoutAcrossRetry(t *testing.T) {
 		r.Add("releaser took it back, %d waiting", sem.Waiting())
 	})
 	require.NoError(t, s.Main().Sleep(time.Second))
-	assert.Equal(t, []string{"releaser took it back, 0 waiting", "waiter: false <nil>"}, r.Log())
+	assert.Equal(t, []string{"releaser took it back, 0 waiting", "waiter: " + tasklet.ErrTimeout.Error()}, r.Log())
 	assert.Equal(t, 0, sem.Waiting())
 	assert.Equal(t, 0, sem.Value())
 }

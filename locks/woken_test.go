@@ -286,7 +286,7 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 			var e locks.Event
 			return waitable{
 				wait: func(tk *tasklet.Tasklet) string { ok, err := e.Wait(tk); return wokenRes(ok, err) },
-				fire: func(*tasklet.Tasklet) { e.Set() },
+				fire: func(main *tasklet.Tasklet) { e.Set(main) },
 				ok:   func(t *testing.T) { assert.Equal(t, 0, e.Waiting()) },
 			}
 		}},
@@ -294,7 +294,7 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 			var v locks.ValueEvent[int]
 			return waitable{
 				wait: func(tk *tasklet.Tasklet) string { n, err := v.Wait(tk); return wokenRes(n, err) },
-				fire: func(*tasklet.Tasklet) { require.NoError(t, v.Set(7)) },
+				fire: func(main *tasklet.Tasklet) { require.NoError(t, v.Set(main, 7)) },
 				ok:   func(t *testing.T) { assert.Equal(t, 0, v.Waiting()) },
 			}
 		}},
