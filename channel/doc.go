@@ -11,12 +11,14 @@
 // different schedulers never switch: the partner is queued on its own
 // scheduler and the caller continues.
 //
-// Every call takes the caller, the running tasklet (nil from outside any
-// tasklet, for the calls that never wait: Close). A tasklet woken by a
-// tasklet of its own scheduler goes to the end of the run queue, unless the
-// preference of a send or receive says it runs next; one woken from
-// another scheduler or a plain goroutine runs next on its own scheduler.
-// The zero Channel is usable: unbuffered, with preference -1.
+// Every operation takes its caller: a send or a receive the running
+// tasklet; Close, which never waits but wakes blocked receivers, the running
+// tasklet or nil from outside any tasklet. A tasklet woken by a tasklet of
+// its own scheduler goes to the end of the run queue, as with every
+// primitive of the module, unless the preference of a send or receive says
+// it runs next; one woken from another scheduler or a plain goroutine runs
+// next on its own scheduler. The zero Channel is usable: unbuffered, with
+// preference -1.
 //
 // SendTimeout and ReceiveTimeout follow the module's timed-wait rule (see
 // tasklet.ErrTimeout): a negative d waits forever, zero does not wait, and
