@@ -36,7 +36,7 @@ func TestBarrierRounds(t *testing.T) {
 		spawn(t, s, name, func(tk *tasklet.Tasklet) {
 			for round := range 2 {
 				for range delay {
-					require.NoError(t, tk.Schedule())
+					assert.NoError(t, tk.Schedule())
 				}
 				idx, err := b.Wait(tk)
 				r.Add("round %d: %s index %d %v", round, name, idx, err)
@@ -103,7 +103,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "timeout",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, _ []*tasklet.Tasklet) []string {
-				require.NoError(t, main.Sleep(time.Second)) // p2 times out meanwhile
+				assert.NoError(t, main.Sleep(time.Second)) // p2 times out meanwhile
 				return nil
 			},
 			want: []string{"p2: -1 locks: broken barrier: stackless: timeout", "p1: -1 locks: broken barrier"},
@@ -111,7 +111,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "a party is killed",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, parties []*tasklet.Tasklet) []string {
-				require.NoError(t, main.KillNow(parties[1]))
+				assert.NoError(t, main.KillNow(parties[1]))
 				return nil
 			},
 			want: []string{"p2 deferred", "p1: -1 locks: broken barrier"},
@@ -119,7 +119,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "a party is thrown into",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, parties []*tasklet.Tasklet) []string {
-				require.NoError(t, parties[1].Throw(errStop))
+				assert.NoError(t, parties[1].Throw(errStop))
 				return nil
 			},
 			want: []string{"p2: -1 stop", "p2 deferred", "p1: -1 locks: broken barrier"},
@@ -227,7 +227,7 @@ func TestBarrierArrivalDuringAction(t *testing.T) {
 	var b *locks.Barrier
 	b, err := locks.NewBarrier(2, func(tk *tasklet.Tasklet) error {
 		r.Add("action starts")
-		require.NoError(t, tk.Sleep(10*time.Millisecond)) // p1's timeout expires meanwhile
+		assert.NoError(t, tk.Sleep(10*time.Millisecond)) // p1's timeout expires meanwhile
 		r.Add("action ends at %v", clk.Now().Sub(epoch))
 		return nil
 	}, -1)

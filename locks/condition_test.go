@@ -29,8 +29,8 @@ var condKinds = []struct {
 // waitOnce returns a body that waits once on c and records the outcome.
 func waitOnce(t *testing.T, c *locks.Condition, r *recorder, name string) func(*tasklet.Tasklet) {
 	return func(tk *tasklet.Tasklet) {
-		require.NoError(t, c.Acquire(tk))
-		defer func() { require.NoError(t, c.Release(tk)) }()
+		assert.NoError(t, c.Acquire(tk))
+		defer func() { assert.NoError(t, c.Release(tk)) }()
 		err := c.Wait(tk)
 		r.Add("%s: %v", name, err)
 	}
@@ -52,7 +52,7 @@ func TestConditionNotifyNFIFO(t *testing.T) {
 				name := fmt.Sprint("w", i+1)
 				spawn(t, s, name, func(tk *tasklet.Tasklet) {
 					for range delay {
-						require.NoError(t, tk.Schedule())
+						assert.NoError(t, tk.Schedule())
 					}
 					waitOnce(t, c, &r, name)(tk)
 				})
@@ -154,20 +154,20 @@ func TestConditionWaitRestoresRLockDepth(t *testing.T) {
 	var r recorder
 	spawn(t, s, "waiter", func(tk *tasklet.Tasklet) {
 		for range 3 {
-			require.NoError(t, l.Acquire(tk))
+			assert.NoError(t, l.Acquire(tk))
 		}
-		require.NoError(t, c.Wait(tk))
+		assert.NoError(t, c.Wait(tk))
 		r.Add("waiter woke, owner=%s", l.Owner().Name())
 		for range 3 {
-			require.NoError(t, l.Release(tk))
+			assert.NoError(t, l.Release(tk))
 		}
 		r.Add("waiter released all: owner=%v", l.Owner())
 	})
 	spawn(t, s, "notifier", func(tk *tasklet.Tasklet) {
-		require.NoError(t, l.Acquire(tk))
+		assert.NoError(t, l.Acquire(tk))
 		r.Add("notifier got the lock")
-		require.NoError(t, c.Notify(tk, 1))
-		require.NoError(t, l.Release(tk))
+		assert.NoError(t, c.Notify(tk, 1))
+		assert.NoError(t, l.Release(tk))
 	})
 	run(t, s)
 	assert.Equal(t, []string{
@@ -200,12 +200,12 @@ func TestConditionWaitFor(t *testing.T) {
 	n, calls = 0, 0
 	spawn(t, s, "incr", func(tk *tasklet.Tasklet) {
 		for range 3 {
-			require.NoError(t, c.Acquire(tk))
+			assert.NoError(t, c.Acquire(tk))
 			n++
 			r.Add("n=%d", n)
-			require.NoError(t, c.Notify(tk, 1))
-			require.NoError(t, c.Release(tk))
-			require.NoError(t, tk.Schedule())
+			assert.NoError(t, c.Notify(tk, 1))
+			assert.NoError(t, c.Release(tk))
+			assert.NoError(t, tk.Schedule())
 		}
 	})
 	require.NoError(t, c.Acquire(main))
@@ -241,10 +241,10 @@ func TestConditionWaitTimeout(t *testing.T) {
 	assert.Equal(t, 0, c.Waiting())
 
 	spawn(t, s, "notifier", func(tk *tasklet.Tasklet) {
-		require.NoError(t, tk.Sleep(time.Millisecond))
-		require.NoError(t, c.Acquire(tk))
-		require.NoError(t, c.Notify(tk, 1))
-		require.NoError(t, c.Release(tk))
+		assert.NoError(t, tk.Sleep(time.Millisecond))
+		assert.NoError(t, c.Acquire(tk))
+		assert.NoError(t, c.Notify(tk, 1))
+		assert.NoError(t, c.Release(tk))
 	})
 	require.NoError(t, c.WaitTimeout(main, time.Hour), "notified")
 	assert.Equal(t, 8*time.Millisecond, clk.Now().Sub(epoch))
@@ -263,10 +263,10 @@ func TestConditionKilledWaiterReacquires(t *testing.T) {
 			c := k.new()
 			var r recorder
 			victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
-				require.NoError(t, c.Acquire(tk))
+				assert.NoError(t, c.Acquire(tk))
 				defer func() {
 					r.Add("victim deferred: locked=%v", c.Lock().Locked())
-					require.NoError(t, c.Release(tk))
+					assert.NoError(t, c.Release(tk))
 				}()
 				_ = c.Wait(tk)
 				r.Add("victim not reached")
@@ -308,10 +308,10 @@ func TestConditionKilledWhileReacquiring(t *testing.T) {
 				c := k.new()
 				var r recorder
 				victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
-					require.NoError(t, c.Acquire(tk))
+					assert.NoError(t, c.Acquire(tk))
 					defer func() {
 						r.Add("victim deferred: locked=%v", c.Lock().Locked())
-						require.NoError(t, c.Release(tk))
+						assert.NoError(t, c.Release(tk))
 					}()
 					_ = c.Wait(tk)
 					r.Add("victim not reached")
@@ -323,10 +323,10 @@ func TestConditionKilledWhileReacquiring(t *testing.T) {
 				require.NoError(t, c.Acquire(main))
 				spawn(t, s, "later", waitOnce(t, c, &r, "later")) // waits after the Notify
 				spawn(t, s, "holder", func(tk *tasklet.Tasklet) {
-					require.NoError(t, c.Acquire(tk))
-					require.NoError(t, tk.Schedule()) // the victim re-acquires: blocks, is killed
+					assert.NoError(t, c.Acquire(tk))
+					assert.NoError(t, tk.Schedule()) // the victim re-acquires: blocks, is killed
 					r.Add("holder releases, %d waiting", c.Waiting())
-					require.NoError(t, c.Release(tk))
+					assert.NoError(t, c.Release(tk))
 				})
 				require.NoError(t, c.Notify(main, 1)) // the victim runs after later and holder
 				require.NoError(t, victim.Kill())     // pending: lands in the re-acquire
@@ -362,11 +362,11 @@ func TestConditionThrow(t *testing.T) {
 	var r recorder
 	body := func(name string) func(*tasklet.Tasklet) {
 		return func(tk *tasklet.Tasklet) {
-			require.NoError(t, c.Acquire(tk))
+			assert.NoError(t, c.Acquire(tk))
 			err := c.Wait(tk)
 			r.Add("%s: wait=%v owner=%v", name, err, c.Lock().(*locks.RLock).Owner() == tk)
 			r.Add("%s: next call=%v", name, tk.Schedule())
-			require.NoError(t, c.Release(tk))
+			assert.NoError(t, c.Release(tk))
 		}
 	}
 	waiting := spawn(t, s, "waiting", body("waiting"))

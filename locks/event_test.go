@@ -30,7 +30,7 @@ func TestEventSetClearWait(t *testing.T) {
 		name := fmt.Sprint("w", i+1)
 		spawn(t, s, name, func(tk *tasklet.Tasklet) {
 			for range delay {
-				require.NoError(t, tk.Schedule())
+				assert.NoError(t, tk.Schedule())
 			}
 			ok, err := e.Wait(tk)
 			r.Add("%s: %v %v", name, ok, err)
@@ -100,7 +100,7 @@ func TestEventTimeoutsAndLeaving(t *testing.T) {
 		r.Add("thrown: %v %v", ok, err)
 	})
 	spawn(t, s, "setter", func(tk *tasklet.Tasklet) {
-		require.NoError(t, tk.Sleep(time.Millisecond))
+		assert.NoError(t, tk.Sleep(time.Millisecond))
 		e.Set(tk)
 	})
 	require.NoError(t, main.Schedule())
