@@ -189,7 +189,7 @@ func TestSemaphoreTimeoutAcrossRetry(t *testing.T) {
 	spawn(t, s, "releaser", func(tk *tasklet.Tasklet) {
 		assert.NoError(t, tk.Sleep(4*time.Millisecond))
 		assert.NoError(t, sem.Release(tk)) // wakes the waiter...
-		assert.True(t, sem.TryAcquire(tk))  // ...and takes the unit back first
+		assert.True(t, sem.TryAcquire(tk)) // ...and takes the unit back first
 		r.Add("releaser took it back, %d waiting", sem.Waiting())
 	})
 	require.NoError(t, s.Main().Sleep(time.Second))
