@@ -34,15 +34,16 @@ var (
 
 // A Channel hands values of type T from sending tasklets to receiving ones.
 //
-// The zero value is not usable; create channels with New or NewBuffered. A
-// Channel must not be copied. It may be shared by tasklets of any number of
-// schedulers.
+// The zero value is an unbuffered channel with the default preference (-1,
+// receiver first), open and empty: the same as New returns. NewBuffered
+// makes a buffered one. A Channel must not be copied after first use. It
+// may be shared by tasklets of any number of schedulers.
 //
 // Ordering: waiting senders and waiting receivers are served first in,
 // first out; the n'th value sent by one tasklet is received before its
 // n+1'th.
 type Channel[T any] struct {
-	id uint64
+	id atomic.Uint64 // set by New, or on first use by String for a zero Channel
 
 	// Invariants (under mu):
 	//   - recvq is non-empty only when the buffer is empty and sendq is empty;
@@ -69,7 +70,7 @@ type Channel[T any] struct {
 	// recycles it itself, through rspare.
 	sspare *waiter[T] // guarded by mu
 
-	pref        atomic.Int32
+	pref        atomic.Int32 // the preference + prefBias: the zero value means -1
 	scheduleAll atomic.Bool
 	rspare      atomic.Pointer[waiter[T]] // a recycled receiver waiter
 }
@@ -82,10 +83,15 @@ type item[T any] struct {
 
 var lastID atomic.Uint64
 
-// New returns an unbuffered channel with preference -1 (receiver first).
+// prefBias is added to the preference stored in Channel.pref, so that the
+// zero Channel has the default preference, -1.
+const prefBias = 1
+
+// New returns an unbuffered channel with preference -1 (receiver first),
+// numbered at once (see String); it is otherwise the zero Channel.
 func New[T any]() *Channel[T] {
-	c := &Channel[T]{id: lastID.Inc()}
-	c.pref.Store(-1)
+	c := &Channel[T]{}
+	c.id.Store(lastID.Inc())
 	return c
 }
 
@@ -107,7 +113,7 @@ func NewBuffered[T any](size int) (*Channel[T], error) {
 	if size > 0 {
 		c.size = size
 		c.buf = make([]item[T], min(size, eagerBuffer))
-		c.pref.Store(0)
+		c.pref.Store(0 + prefBias)
 	}
 	return c, nil
 }
@@ -116,15 +122,26 @@ func NewBuffered[T any](size int) (*Channel[T], error) {
 // when it is created; a larger buffer grows (doubling) as it fills.
 const eagerBuffer = 1 << 12
 
-// String returns "channel ID".
-func (c *Channel[T]) String() string { return fmt.Sprintf("channel %d", c.id) }
+// String returns "channel ID", ID being a process-wide number given by New,
+// or by the first String of a zero Channel.
+func (c *Channel[T]) String() string { return fmt.Sprintf("channel %d", c.ident()) }
+
+// ident returns c's number, giving a zero Channel one on first use.
+func (c *Channel[T]) ident() uint64 {
+	if id := c.id.Load(); id != 0 {
+		return id
+	}
+	c.id.CompareAndSwap(0, lastID.Inc())
+	return c.id.Load()
+}
 
 // Send hands v to a receiver, blocking t until one takes it.
 func (c *Channel[T]) Send(t *tasklet.Tasklet, v T) error { return c.send(t, v, nil, -1) }
 
-// SendTimeout is Send with a timeout on t's scheduler clock: when it runs
-// out, t leaves the queue, v is not delivered and the error is ErrTimeout.
-// A negative d waits forever; zero does not wait.
+// SendTimeout is Send with a timeout d on t's scheduler clock, under the
+// module's timed-wait rule (see tasklet.ErrTimeout): when d runs out, t
+// leaves the queue, v is not delivered and the error matches
+// tasklet.ErrTimeout.
 func (c *Channel[T]) SendTimeout(t *tasklet.Tasklet, v T, d time.Duration) error {
 	return c.send(t, v, nil, d)
 }
@@ -161,8 +178,9 @@ func (c *Channel[T]) SendSeq(t *tasklet.Tasklet, seq iter.Seq[T]) (int, error) {
 // (a thrown error, ErrDeadlock).
 func (c *Channel[T]) Receive(t *tasklet.Tasklet) (T, error) { return c.receive(t, -1) }
 
-// ReceiveTimeout is Receive with a timeout (ErrTimeout); a negative d waits
-// forever, zero does not wait.
+// ReceiveTimeout is Receive with a timeout d on t's scheduler clock, under
+// the module's timed-wait rule (see tasklet.ErrTimeout): when d runs out it
+// returns the zero T and an error matching tasklet.ErrTimeout.
 func (c *Channel[T]) ReceiveTimeout(t *tasklet.Tasklet, d time.Duration) (T, error) {
 	return c.receive(t, d)
 }
@@ -346,7 +364,7 @@ func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) err
 // call t is in. A receive returns its value, and the error comes from t's
 // next call.
 func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
-	p := c.pref.Load()
+	p := c.pref.Load() - prefBias
 	all := c.scheduleAll.Load()
 	favoursPartner := !all && ((sending && p < 0) || (!sending && p > 0))
 	if task(partner).Runtime().Ready(nil, task(t), favoursPartner) && (favoursPartner || all) {
@@ -398,14 +416,14 @@ func (c *Channel[T]) Queue() []*tasklet.Tasklet {
 
 // Preference returns the channel's preference: -1 receiver first (the
 // default), 0 the caller continues, +1 sender first.
-func (c *Channel[T]) Preference() int { return int(c.pref.Load()) }
+func (c *Channel[T]) Preference() int { return int(c.pref.Load() - prefBias) }
 
 // SetPreference sets the preference (-1, 0 or +1).
 func (c *Channel[T]) SetPreference(p int) error {
 	if p < -1 || p > 1 {
 		return ErrBadPreference
 	}
-	c.pref.Store(int32(p))
+	c.pref.Store(int32(p) + prefBias)
 	return nil
 }
 
@@ -422,9 +440,15 @@ func (c *Channel[T]) SetScheduleAll(on bool) { c.scheduleAll.Store(on) }
 // and the buffer has no room for, and a receive with nothing to take;
 // senders already waiting are still received from and buffered values still
 // delivered, so nothing sent is lost. Receivers blocked at Close are
-// woken with ErrClosed (Stackless leaves them asleep). Safe from any
-// goroutine; closing twice returns ErrAlreadyClosed.
-func (c *Channel[T]) Close() error {
+// woken with ErrClosed (Stackless leaves them asleep). Closing twice
+// returns ErrAlreadyClosed.
+//
+// t is the caller: the running tasklet, or nil from outside any tasklet
+// (Close is safe from any goroutine). As for every call that wakes
+// tasklets (see the package doc), a receiver of t's own scheduler goes to
+// the end of its run queue, and one woken from elsewhere runs next on its
+// own scheduler.
+func (c *Channel[T]) Close(t *tasklet.Tasklet) error {
 	if c == nil {
 		return ErrNilChannel
 	}
@@ -439,8 +463,8 @@ func (c *Channel[T]) Close() error {
 		woken = append(woken, r.t)
 	}
 	c.mu.Unlock()
-	for _, t := range woken {
-		task(t).Runtime().Ready(ErrClosed, nil, false)
+	for _, r := range woken {
+		task(r).Runtime().Ready(ErrClosed, task(t), false)
 	}
 	return nil
 }

@@ -57,10 +57,10 @@ func TestPreferenceOrderings(t *testing.T) {
 			spawn(t, s, "P", func(tk *tasklet.Tasklet) {
 				if tt.mainSends {
 					v, err := ch.Receive(tk)
-					require.NoError(t, err)
-					require.Equal(t, 7, v)
+					assert.NoError(t, err)
+					assert.Equal(t, 7, v)
 				} else {
-					require.NoError(t, ch.Send(tk, 7))
+					assert.NoError(t, ch.Send(tk, 7))
 				}
 				r.Add("P")
 			})
@@ -165,8 +165,8 @@ func TestSendErrorAndSequence(t *testing.T) {
 	var sendErr error
 	spawn(t, s, "p", func(tk *tasklet.Tasklet) {
 		n, sendErr = ch.SendSeq(tk, slices.Values([]int{1, 2, 3}))
-		require.NoError(t, ch.SendError(tk, errors.New("bad item")))
-		require.NoError(t, ch.SendError(tk, channel.ErrStopIteration))
+		assert.NoError(t, ch.SendError(tk, errors.New("bad item")))
+		assert.NoError(t, ch.SendError(tk, channel.ErrStopIteration))
 	})
 	main := s.Main()
 	var got []int
@@ -203,9 +203,9 @@ func TestIterationEndsOnClose(t *testing.T) {
 	})
 	spawn(t, s, "producer", func(tk *tasklet.Tasklet) {
 		for i := 1; i <= 3; i++ {
-			require.NoError(t, ch.Send(tk, i))
+			assert.NoError(t, ch.Send(tk, i))
 		}
-		require.NoError(t, ch.Close())
+		assert.NoError(t, ch.Close(tk))
 	})
 	_, err := s.Run()
 	require.NoError(t, err)
@@ -219,13 +219,13 @@ func TestCloseServesWaitingSenders(t *testing.T) {
 	defer closeSched(t, s)
 	ch := channel.New[int]()
 	for i := 1; i <= 2; i++ {
-		spawn(t, s, fmt.Sprint("s", i), func(tk *tasklet.Tasklet) { require.NoError(t, ch.Send(tk, i)) })
+		spawn(t, s, fmt.Sprint("s", i), func(tk *tasklet.Tasklet) { assert.NoError(t, ch.Send(tk, i)) })
 	}
 	main := s.Main()
 	_, err := s.Run()
 	require.NoError(t, err)
-	require.NoError(t, ch.Close())
-	assert.ErrorIs(t, ch.Close(), channel.ErrAlreadyClosed)
+	require.NoError(t, ch.Close(main))
+	assert.ErrorIs(t, ch.Close(main), channel.ErrAlreadyClosed)
 	assert.True(t, ch.Closing())
 	assert.False(t, ch.Closed(), "senders still waiting")
 	for i := 1; i <= 2; i++ {
@@ -256,7 +256,7 @@ func TestCloseWakesBlockedReceivers(t *testing.T) {
 	_, err := s.Run()
 	require.NoError(t, err)
 	assert.Equal(t, -2, ch.Balance())
-	require.NoError(t, ch.Close())
+	require.NoError(t, ch.Close(nil))
 	assert.Equal(t, 0, ch.Balance())
 	_, err = s.Run()
 	require.NoError(t, err)
@@ -338,8 +338,8 @@ func TestTimeouts(t *testing.T) {
 
 	// A partner arriving before the deadline wins; the timer is disarmed.
 	spawn(t, s, "late", func(tk *tasklet.Tasklet) {
-		require.NoError(t, tk.Sleep(time.Millisecond))
-		require.NoError(t, ch.Send(tk, 42))
+		assert.NoError(t, tk.Sleep(time.Millisecond))
+		assert.NoError(t, ch.Send(tk, 42))
 	})
 	v, err := ch.ReceiveTimeout(main, time.Second)
 	require.NoError(t, err)
@@ -392,7 +392,7 @@ func TestBuffered(t *testing.T) {
 	assert.Equal(t, 2, ch.Balance())
 	var r recorder
 	spawn(t, s, "third", func(tk *tasklet.Tasklet) {
-		require.NoError(t, ch.Send(tk, 3))
+		assert.NoError(t, ch.Send(tk, 3))
 		r.Add("third sent")
 	})
 	require.NoError(t, main.Schedule())
@@ -422,7 +422,7 @@ func TestBuffered(t *testing.T) {
 		r.Reset()
 		spawn(t, s, "recv", func(tk *tasklet.Tasklet) {
 			v, err := ch.Receive(tk)
-			require.NoError(t, err)
+			assert.NoError(t, err)
 			r.Add("recv %d", v)
 		})
 		require.NoError(t, main.Schedule())
@@ -437,7 +437,7 @@ func TestBuffered(t *testing.T) {
 	assert.ErrorIs(t, err, channel.ErrNegativeSize)
 	// A closing channel refuses only what would block: see
 	// TestIssue14ClosingBufferedAcceptsSendWithRoom.
-	require.NoError(t, ch.Close())
+	require.NoError(t, ch.Close(main))
 	require.NoError(t, ch.Send(main, 5))
 	require.NoError(t, ch.Send(main, 6))
 	assert.ErrorIs(t, ch.Send(main, 7), channel.ErrClosed)
@@ -457,7 +457,7 @@ func TestBadInput(t *testing.T) {
 	assert.ErrorIs(t, nilCh.Send(main, 1), channel.ErrNilChannel)
 	_, err := nilCh.Receive(main)
 	assert.ErrorIs(t, err, channel.ErrNilChannel)
-	assert.ErrorIs(t, nilCh.Close(), channel.ErrNilChannel)
+	assert.ErrorIs(t, nilCh.Close(main), channel.ErrNilChannel)
 
 	ch := channel.New[int]()
 	idle := spawn(t, s, "idle", func(*tasklet.Tasklet) {})

@@ -35,7 +35,7 @@ func TestInterThreadCommandChannel(t *testing.T) {
 			for _, c := range []string{"load", "start", "tick", "stop"} {
 				assert.NoError(t, cmds.Send(tk, c))
 			}
-			assert.NoError(t, cmds.Close())
+			assert.NoError(t, cmds.Close(tk))
 		})
 		_, err = b.Run(scheduler.ThreadBlock())
 		assert.NoError(t, err)

@@ -25,7 +25,7 @@ func Example() {
 			fmt.Println("sending", v)
 			ch.Send(t, v)
 		}
-		ch.Close()
+		ch.Close(t)
 	})
 	s.Run()
 	// Output:

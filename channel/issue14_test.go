@@ -27,7 +27,7 @@ func TestIssue14ClosingBufferedAcceptsSendWithRoom(t *testing.T) {
 	ch, err := channel.NewBuffered[int](2)
 	require.NoError(t, err)
 	require.NoError(t, ch.Send(main, 1))
-	require.NoError(t, ch.Close())
+	require.NoError(t, ch.Close(main))
 	var got []string
 	for _, v := range []int{2, 3} {
 		got = append(got, fmt.Sprintf("send %d: %v", v, ch.Send(main, v)))

@@ -141,7 +141,7 @@ func closeRacesOtherWakeUpsRound(t *testing.T, round int) bool {
 	var wakers sync.WaitGroup
 	var wakeErrs [8]error
 	for i, wake := range []func() error{
-		func() error { return ve.Set(1) },
+		func() error { return ve.Set(nil, 1) },
 		func() error { return sem.Release(nil) },
 		func() error { return bs.Release(nil) },
 		func() error {
@@ -151,7 +151,7 @@ func closeRacesOtherWakeUpsRound(t *testing.T, round int) bool {
 			defer func() { _ = lk.Release(nil) }()
 			return cond.NotifyAll(nil)
 		},
-		ch.Close,
+		func() error { return ch.Close(nil) },
 		func() error { return tasklets[5].Insert() },
 		func() error { return tasklets[6].Throw(errors.New("thrown")) },
 		func() error { return tasklets[7].Kill() },

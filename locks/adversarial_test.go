@@ -66,7 +66,7 @@ func TestAdversarialWokenMainGetsPanicNotLock(t *testing.T) {
 			l := k.new(t)
 			main := s.Main()
 			spawn(t, s, "A", func(tk *tasklet.Tasklet) {
-				require.NoError(t, l.Acquire(tk))
+				assert.NoError(t, l.Acquire(tk))
 				_ = tk.Schedule()
 				r.Add("A releases %v", l.Release(tk))
 				panic(errAdv)
@@ -125,17 +125,17 @@ func TestAdversarialNotifiedRLockWaiterAtDepthTwoLeaves(t *testing.T) {
 			c := locks.NewCondition(rl)
 			main := s.Main()
 			a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {
-				require.NoError(t, rl.Acquire(tk))
+				assert.NoError(t, rl.Acquire(tk))
 				defer func() { r.Add("A rel1 %v", rl.Release(tk)) }()
-				require.NoError(t, rl.Acquire(tk))
+				assert.NoError(t, rl.Acquire(tk))
 				defer func() { r.Add("A rel2 %v", rl.Release(tk)) }()
-				ok, err := c.WaitFor(tk, func() bool { return false }, -1)
-				r.Add("A wait %v %v", ok, err)
+				err := c.WaitFor(tk, func() bool { return false }, -1)
+				r.Add("A wait %v %v", err == nil, err)
 			})
 			spawn(t, s, "B", func(tk *tasklet.Tasklet) {
-				require.NoError(t, c.Acquire(tk))
-				ok, err := c.WaitTimeout(tk, -1)
-				r.Add("B wait %v %v", ok, err)
+				assert.NoError(t, c.Acquire(tk))
+				err := c.WaitTimeout(tk, -1)
+				r.Add("B wait %v %v", err == nil, err)
 				r.Add("B rel %v", c.Release(tk))
 			})
 			require.NoError(t, main.Schedule())
@@ -303,16 +303,16 @@ func TestAdversarialConditionNoNotificationLostUnderKills(t *testing.T) {
 							if err := c.Acquire(tk); err != nil {
 								return
 							}
-							ok, err := func() (bool, error) {
+							err := func() error {
 								defer func() { _ = c.Release(tk) }() // a killed Wait unwinds holding the lock
-								ok, err := c.WaitFor(tk, func() bool { return count > 0 }, -1)
-								if err == nil && ok {
+								err := c.WaitFor(tk, func() bool { return count > 0 }, -1)
+								if err == nil {
 									count--
 									consumed.Add(1)
 								}
-								return ok, err
+								return err
 							}()
-							if err != nil || !ok {
+							if err != nil {
 								return
 							}
 						}

@@ -77,8 +77,9 @@ const (
 // NewBarrier returns a barrier for parties tasklets (at least one, else
 // ErrBadParties). action, if not nil, is run by the last arriver of each
 // round before the others are released; an error or a panic from it breaks
-// the barrier. timeout is the default for Wait: negative waits forever, zero
-// does not wait (so a Wait that is not the last breaks the barrier at once).
+// the barrier. timeout is the default for Wait, under the timed-wait rule
+// (see tasklet.ErrTimeout): negative waits forever, zero does not wait (so a
+// Wait that is not the last breaks the barrier at once).
 func NewBarrier(parties int, action func(*tasklet.Tasklet) error, timeout time.Duration) (*Barrier, error) {
 	if parties < 1 {
 		return nil, ErrBadParties
@@ -112,11 +113,12 @@ func (b *Barrier) Wait(t *tasklet.Tasklet) (int, error) { return b.WaitTimeout(t
 // WaitTimeout arrives at the barrier and parks t (which must be running)
 // until all parties have arrived; it returns t's arrival index in the round
 // (0 to Parties()-1). The last to arrive runs the action and returns its
-// error, if it fails. When d (on t's scheduler clock) runs out first, the
-// barrier breaks and the error matches both ErrBrokenBarrier and
-// tasklet.ErrTimeout. A negative d waits forever; zero does not wait. A
-// thrown error breaks the barrier too, and is returned; a kill breaks it and
-// unwinds t. On any error the index is -1.
+// error, if it fails. d is a timeout on t's scheduler clock, under the
+// package's timed-wait rule (see tasklet.ErrTimeout): when d runs out
+// first, the barrier breaks and the error matches both tasklet.ErrTimeout
+// and ErrBrokenBarrier. A thrown error breaks the barrier too, and is
+// returned; a kill breaks it and unwinds t. On any error the index is -1
+// (no arrival index; the rule's "zero value" for it).
 func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) {
 	if err := checkCaller(t); err != nil {
 		return -1, err
@@ -287,24 +289,26 @@ func (b *Barrier) breakIf(gen uint64, state barrierState, waker *tasklet.Tasklet
 }
 
 // Abort breaks the barrier: every waiter gets ErrBrokenBarrier, and so does
-// every Wait until Reset. Safe from any goroutine.
-func (b *Barrier) Abort() {
+// every Wait until Reset. t is the caller: the running tasklet, or nil from
+// outside any tasklet (any goroutine); it decides where the woken tasklets
+// run (see the package doc, "The caller").
+func (b *Barrier) Abort(t *tasklet.Tasklet) {
 	b.mu.Lock()
 	wl := b.takeOrphansLocked()
 	b.breakLocked(&wl)
 	b.mu.Unlock()
-	wl.ready(nil, nil)
+	wl.ready(nil, t)
 }
 
 // Reset returns the barrier to its initial state: the tasklets waiting in
 // the current round get ErrBrokenBarrier, a broken barrier is usable again,
-// and the next Wait starts a new round. Safe from any goroutine.
-func (b *Barrier) Reset() {
+// and the next Wait starts a new round. t is the caller, as for Abort.
+func (b *Barrier) Reset(t *tasklet.Tasklet) {
 	b.mu.Lock()
 	wl := b.takeOrphansLocked()
 	b.endRoundLocked(&wl, filling, ErrBrokenBarrier)
 	b.mu.Unlock()
-	wl.ready(nil, nil)
+	wl.ready(nil, t)
 }
 
 // barrierWait is what a tasklet waiting at a Barrier is parked on.

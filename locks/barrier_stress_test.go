@@ -89,7 +89,7 @@ func TestBarrierStressRounds(t *testing.T) {
 							mu.Unlock()
 						case errors.Is(err, locks.ErrBrokenBarrier):
 							if rng.IntN(2) == 0 {
-								b.Reset()
+								b.Reset(tk)
 							}
 							_ = tk.Sleep(time.Duration(rng.IntN(100)) * time.Microsecond)
 						}

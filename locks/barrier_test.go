@@ -36,7 +36,7 @@ func TestBarrierRounds(t *testing.T) {
 		spawn(t, s, name, func(tk *tasklet.Tasklet) {
 			for round := range 2 {
 				for range delay {
-					require.NoError(t, tk.Schedule())
+					assert.NoError(t, tk.Schedule())
 				}
 				idx, err := b.Wait(tk)
 				r.Add("round %d: %s index %d %v", round, name, idx, err)
@@ -79,7 +79,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "abort",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, _ []*tasklet.Tasklet) []string {
-				b.Abort()
+				b.Abort(main)
 				return nil
 			},
 			want: []string{"p1: -1 locks: broken barrier", "p2: -1 locks: broken barrier"},
@@ -87,7 +87,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "reset",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, _ []*tasklet.Tasklet) []string {
-				b.Reset()
+				b.Reset(main)
 				return nil
 			},
 			want: []string{"p1: -1 locks: broken barrier", "p2: -1 locks: broken barrier"},
@@ -103,7 +103,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "timeout",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, _ []*tasklet.Tasklet) []string {
-				require.NoError(t, main.Sleep(time.Second)) // p2 times out meanwhile
+				assert.NoError(t, main.Sleep(time.Second)) // p2 times out meanwhile
 				return nil
 			},
 			want: []string{"p2: -1 locks: broken barrier: stackless: timeout", "p1: -1 locks: broken barrier"},
@@ -111,7 +111,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "a party is killed",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, parties []*tasklet.Tasklet) []string {
-				require.NoError(t, main.KillNow(parties[1]))
+				assert.NoError(t, main.KillNow(parties[1]))
 				return nil
 			},
 			want: []string{"p2 deferred", "p1: -1 locks: broken barrier"},
@@ -119,7 +119,7 @@ func TestBarrierBreaking(t *testing.T) {
 		{
 			name: "a party is thrown into",
 			breakIt: func(t *testing.T, main *tasklet.Tasklet, b *locks.Barrier, parties []*tasklet.Tasklet) []string {
-				require.NoError(t, parties[1].Throw(errStop))
+				assert.NoError(t, parties[1].Throw(errStop))
 				return nil
 			},
 			want: []string{"p2: -1 stop", "p2 deferred", "p1: -1 locks: broken barrier"},
@@ -177,7 +177,7 @@ func TestBarrierBreaking(t *testing.T) {
 				assert.True(t, b.Broken())
 				_, err = b.Wait(main)
 				assert.ErrorIs(t, err, locks.ErrBrokenBarrier, "every Wait fails until Reset")
-				b.Reset()
+				b.Reset(main)
 				assert.False(t, b.Broken())
 			}
 			// Usable again: a full round passes.
@@ -227,7 +227,7 @@ func TestBarrierArrivalDuringAction(t *testing.T) {
 	var b *locks.Barrier
 	b, err := locks.NewBarrier(2, func(tk *tasklet.Tasklet) error {
 		r.Add("action starts")
-		require.NoError(t, tk.Sleep(10*time.Millisecond)) // p1's timeout expires meanwhile
+		assert.NoError(t, tk.Sleep(10*time.Millisecond)) // p1's timeout expires meanwhile
 		r.Add("action ends at %v", clk.Now().Sub(epoch))
 		return nil
 	}, -1)
@@ -284,11 +284,11 @@ func TestBarrierResetOrAbortDuringAction(t *testing.T) {
 			s := newSched(t)
 			defer closeSched(t, s)
 			var b *locks.Barrier
-			b, err := locks.NewBarrier(2, func(*tasklet.Tasklet) error {
+			b, err := locks.NewBarrier(2, func(tk *tasklet.Tasklet) error {
 				if abort {
-					b.Abort()
+					b.Abort(tk)
 				} else {
-					b.Reset()
+					b.Reset(tk)
 				}
 				return nil
 			}, -1)

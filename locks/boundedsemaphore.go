@@ -41,20 +41,19 @@ func (s *BoundedSemaphore) Acquire(t *tasklet.Tasklet) error {
 	if s.s.tryTake(0) {
 		return nil
 	}
-	_, err := s.s.acquire(t, (*boundedWait)(s), 0, -1)
-	return err
+	return s.s.acquire(t, (*boundedWait)(s), 0, -1)
 }
 
 // TryAcquire is Semaphore.TryAcquire.
-func (s *BoundedSemaphore) TryAcquire(*tasklet.Tasklet) bool { return s.s.tryTake(0) }
+func (s *BoundedSemaphore) TryAcquire(t *tasklet.Tasklet) bool { return callerOK(t) && s.s.tryTake(0) }
 
 // AcquireTimeout is Semaphore.AcquireTimeout.
-func (s *BoundedSemaphore) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
+func (s *BoundedSemaphore) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) error {
 	if err := checkCaller(t); err != nil {
-		return false, err
+		return err
 	}
 	if s.s.tryTake(0) {
-		return true, nil
+		return nil
 	}
 	return s.s.acquire(t, (*boundedWait)(s), 0, d)
 }

@@ -10,18 +10,18 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
-// A Mutex is a lock a Condition can be built on. *Lock and *RLock implement
-// it; the interface is sealed.
-type Mutex interface {
+// A Locker is a lock a Condition can be built on, as sync.Locker is for
+// sync.Cond: *Lock and *RLock implement it; the interface is sealed.
+type Locker interface {
 	Acquire(t *tasklet.Tasklet) error
 	TryAcquire(t *tasklet.Tasklet) bool
-	AcquireTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error)
+	AcquireTimeout(t *tasklet.Tasklet, d time.Duration) error
 	Release(t *tasklet.Tasklet) error
 	Locked() bool
 	condLock() condLock
 }
 
-// condLock is what a Condition needs from its lock besides Mutex.
+// condLock is what a Condition needs from its lock besides Locker.
 type condLock interface {
 	// held reports whether t may use the condition: ErrNotLocked or
 	// ErrNotOwner if not.
@@ -73,7 +73,7 @@ type Condition struct {
 	//     except when re-acquiring it deadlocks: nothing could ever give it
 	//     back, and the *tasklet.DeadlockError is returned instead.
 	//   - mu is never held while calling into a scheduler or into the lock.
-	lock Mutex    // nil: own
+	lock Locker   // nil: own
 	clk  condLock // lock's condLock, nil with own
 	own  RLock
 
@@ -86,7 +86,7 @@ type Condition struct {
 
 // NewCondition returns a Condition on lock; a nil lock gives it a new RLock
 // of its own (stacklesslib's default).
-func NewCondition(lock Mutex) *Condition {
+func NewCondition(lock Locker) *Condition {
 	c := &Condition{lock: lock}
 	if lock != nil {
 		c.clk = lock.condLock()
@@ -98,7 +98,7 @@ func NewCondition(lock Mutex) *Condition {
 func (c *Condition) String() string { return c.name("condition") }
 
 // Lock returns the condition's lock.
-func (c *Condition) Lock() Mutex {
+func (c *Condition) Lock() Locker {
 	if c.lock == nil {
 		return &c.own
 	}
@@ -134,70 +134,76 @@ func (c *Condition) Release(t *tasklet.Tasklet) error { return c.Lock().Release(
 // ever release it), Wait returns the *tasklet.DeadlockError, or unwinds,
 // without the lock. A tasklet whose lock is held forever by another
 // scheduler's tasklet cannot be killed out of Wait.
-func (c *Condition) Wait(t *tasklet.Tasklet) error {
-	_, err := c.wait(t, core.NoDeadline)
-	return err
-}
+func (c *Condition) Wait(t *tasklet.Tasklet) error { return c.wait(t, core.NoDeadline) }
 
-// WaitTimeout is Wait with a timeout on t's scheduler clock: it reports
-// true if t was notified, false if d ran out first. A negative d waits
-// forever; zero does not wait (and does not release the lock).
-func (c *Condition) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
+// WaitTimeout is Wait with a timeout d on t's scheduler clock, under the
+// package's timed-wait rule (see tasklet.ErrTimeout): it returns nil if t
+// was notified, and an error matching tasklet.ErrTimeout if d ran out
+// first; either way t holds the lock again. A zero d does not wait (and
+// does not release the lock).
+func (c *Condition) WaitTimeout(t *tasklet.Tasklet, d time.Duration) error {
 	if d == 0 {
 		if err := checkCaller(t); err != nil {
-			return false, err
+			return err
 		}
-		return false, c.cl().held(t)
+		if err := c.cl().held(t); err != nil {
+			return err
+		}
+		return tasklet.ErrTimeout
 	}
 	return c.wait(t, deadline(t, d))
 }
 
 // WaitFor waits until pred, called with the lock held, reports true: it
-// returns at once if pred holds, else waits and re-checks after every
-// wakeup until pred holds or d has run out, and returns the last value of
-// pred. A negative d waits forever; zero does not wait.
-func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duration) (bool, error) {
+// returns nil at once if pred holds, else waits and re-checks after every
+// wakeup until pred holds (nil) or d has run out (an error matching
+// tasklet.ErrTimeout), under the package's timed-wait rule (see
+// tasklet.ErrTimeout). A zero d checks pred once.
+func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duration) error {
 	if pred == nil {
-		return false, tasklet.ErrNilFunc
+		return tasklet.ErrNilFunc
 	}
 	if err := checkCaller(t); err != nil {
-		return false, err
+		return err
 	}
 	if err := c.cl().held(t); err != nil {
-		return false, err
+		return err
 	}
 	if pred() {
-		return true, nil
+		return nil
 	}
 	if d == 0 {
-		return false, nil
+		return tasklet.ErrTimeout
 	}
 	dl := deadline(t, d)
 	for {
-		notified, err := c.wait(t, dl)
-		if err != nil {
-			return false, err
+		err := c.wait(t, dl)
+		timedOut := errors.Is(err, tasklet.ErrTimeout)
+		if err != nil && !timedOut {
+			return err
 		}
 		if pred() {
-			return true, nil
+			return nil
 		}
-		if !notified || passed(t, dl) {
-			return false, nil // the time has run out
+		if timedOut || passed(t, dl) {
+			return tasklet.ErrTimeout // the time has run out
 		}
 	}
 }
 
-func (c *Condition) wait(t *tasklet.Tasklet, dl int64) (notified bool, err error) {
+// wait is Wait with deadline dl: nil when notified, tasklet.ErrTimeout when
+// dl passed first, else the reason the wait was cut.
+func (c *Condition) wait(t *tasklet.Tasklet, dl int64) error {
 	if err := checkCaller(t); err != nil {
-		return false, err
+		return err
 	}
 	rt := task(t).Runtime()
 	cl := c.cl()
 	if err := cl.held(t); err != nil {
-		return false, err
+		return err
 	}
 	if t.BlockTrap() {
-		return false, tasklet.ErrWouldBlock
+		return tasklet.ErrWouldBlock
 	}
 	w := c.newWaiter(t, (*condWait)(c))
 	c.mu.Lock()
@@ -208,7 +214,7 @@ func (c *Condition) wait(t *tasklet.Tasklet, dl int64) (notified bool, err error
 	saved, err := cl.releaseAll(t)
 	if err != nil { // a Lock released by another thread since held()
 		c.leave(w, t)
-		return false, err
+		return err
 	}
 	u := unwinding{c: c, w: w, t: t, cl: cl, saved: saved}
 	defer u.run()
@@ -222,19 +228,13 @@ func (c *Condition) wait(t *tasklet.Tasklet, dl int64) (notified bool, err error
 	u.c = nil // the wait is over: nothing to undo
 	if lockErr != nil {
 		c.leave(w, t) // pass on a notification we cannot act on
-		return false, lockErr
+		return lockErr
 	}
 	c.recycle(w)
 	if throwErr != nil {
 		_ = t.Throw(throwErr) // keep it pending: the wait itself is complete
 	}
-	switch {
-	case perr == nil:
-		return true, nil
-	case errors.Is(perr, tasklet.ErrTimeout):
-		return false, nil
-	}
-	return false, perr
+	return perr // nil (notified), tasklet.ErrTimeout, or why it was cut
 }
 
 // unwinding is the clean-up of a Wait that unwinds (a kill in Park or in

@@ -29,8 +29,8 @@ var condKinds = []struct {
 // waitOnce returns a body that waits once on c and records the outcome.
 func waitOnce(t *testing.T, c *locks.Condition, r *recorder, name string) func(*tasklet.Tasklet) {
 	return func(tk *tasklet.Tasklet) {
-		require.NoError(t, c.Acquire(tk))
-		defer func() { require.NoError(t, c.Release(tk)) }()
+		assert.NoError(t, c.Acquire(tk))
+		defer func() { assert.NoError(t, c.Release(tk)) }()
 		err := c.Wait(tk)
 		r.Add("%s: %v", name, err)
 	}
@@ -52,7 +52,7 @@ func TestConditionNotifyNFIFO(t *testing.T) {
 				name := fmt.Sprint("w", i+1)
 				spawn(t, s, name, func(tk *tasklet.Tasklet) {
 					for range delay {
-						require.NoError(t, tk.Schedule())
+						assert.NoError(t, tk.Schedule())
 					}
 					waitOnce(t, c, &r, name)(tk)
 				})
@@ -120,21 +120,16 @@ func TestConditionRequiresLock(t *testing.T) {
 			main := s.Main()
 			c := k.new()
 			assert.ErrorIs(t, c.Wait(main), k.errFree)
-			_, err := c.WaitTimeout(main, time.Second)
-			assert.ErrorIs(t, err, k.errFree)
-			_, err = c.WaitFor(main, func() bool { return true }, -1)
-			assert.ErrorIs(t, err, k.errFree)
+			assert.ErrorIs(t, c.WaitTimeout(main, time.Second), k.errFree)
+			assert.ErrorIs(t, c.WaitFor(main, func() bool { return true }, -1), k.errFree)
 			assert.ErrorIs(t, c.Notify(main, 1), k.errFree)
 			assert.ErrorIs(t, c.NotifyAll(main), k.errFree)
 			assert.Equal(t, 0, c.Waiting())
 
 			require.NoError(t, c.Acquire(main))
 			assert.ErrorIs(t, c.Notify(main, -1), locks.ErrNegative)
-			_, err = c.WaitFor(main, nil, -1)
-			assert.ErrorIs(t, err, tasklet.ErrNilFunc)
-			ok, err := c.WaitTimeout(main, 0)
-			require.NoError(t, err)
-			assert.False(t, ok, "zero does not wait")
+			assert.ErrorIs(t, c.WaitFor(main, nil, -1), tasklet.ErrNilFunc)
+			assert.ErrorIs(t, c.WaitTimeout(main, 0), tasklet.ErrTimeout, "zero does not wait")
 			idle := spawn(t, s, "idle", func(*tasklet.Tasklet) {})
 			assert.ErrorIs(t, c.Wait(idle), tasklet.ErrNotCurrent)
 			main.SetBlockTrap(true)
@@ -159,20 +154,20 @@ func TestConditionWaitRestoresRLockDepth(t *testing.T) {
 	var r recorder
 	spawn(t, s, "waiter", func(tk *tasklet.Tasklet) {
 		for range 3 {
-			require.NoError(t, l.Acquire(tk))
+			assert.NoError(t, l.Acquire(tk))
 		}
-		require.NoError(t, c.Wait(tk))
+		assert.NoError(t, c.Wait(tk))
 		r.Add("waiter woke, owner=%s", l.Owner().Name())
 		for range 3 {
-			require.NoError(t, l.Release(tk))
+			assert.NoError(t, l.Release(tk))
 		}
 		r.Add("waiter released all: owner=%v", l.Owner())
 	})
 	spawn(t, s, "notifier", func(tk *tasklet.Tasklet) {
-		require.NoError(t, l.Acquire(tk))
+		assert.NoError(t, l.Acquire(tk))
 		r.Add("notifier got the lock")
-		require.NoError(t, c.Notify(tk, 1))
-		require.NoError(t, l.Release(tk))
+		assert.NoError(t, c.Notify(tk, 1))
+		assert.NoError(t, l.Release(tk))
 	})
 	run(t, s)
 	assert.Equal(t, []string{
@@ -195,9 +190,7 @@ func TestConditionWaitFor(t *testing.T) {
 	n = 3
 	spawn(t, s, "other", func(*tasklet.Tasklet) { r.Add("other ran") })
 	require.NoError(t, c.Acquire(main))
-	ok, err := c.WaitFor(main, pred, -1)
-	require.NoError(t, err)
-	assert.True(t, ok)
+	require.NoError(t, c.WaitFor(main, pred, -1))
 	assert.Equal(t, 1, calls)
 	assert.Empty(t, r.Log(), "returned without switching")
 	require.NoError(t, c.Release(main))
@@ -207,34 +200,29 @@ func TestConditionWaitFor(t *testing.T) {
 	n, calls = 0, 0
 	spawn(t, s, "incr", func(tk *tasklet.Tasklet) {
 		for range 3 {
-			require.NoError(t, c.Acquire(tk))
+			assert.NoError(t, c.Acquire(tk))
 			n++
 			r.Add("n=%d", n)
-			require.NoError(t, c.Notify(tk, 1))
-			require.NoError(t, c.Release(tk))
-			require.NoError(t, tk.Schedule())
+			assert.NoError(t, c.Notify(tk, 1))
+			assert.NoError(t, c.Release(tk))
+			assert.NoError(t, tk.Schedule())
 		}
 	})
 	require.NoError(t, c.Acquire(main))
-	ok, err = c.WaitFor(main, pred, -1)
-	require.NoError(t, err)
-	assert.True(t, ok)
+	require.NoError(t, c.WaitFor(main, pred, -1))
 	assert.Equal(t, 4, calls, "once at first, then after each of 3 wakeups")
 	r.Add("main sees n=%d", n)
 	require.NoError(t, c.Release(main))
 	run(t, s)
 
-	// Times out returning the last value of the predicate.
+	// Times out (the timed-wait rule: tasklet.ErrTimeout) once the
+	// predicate, checked a last time, still fails.
 	n, calls = 0, 0
 	require.NoError(t, c.Acquire(main))
-	ok, err = c.WaitFor(main, pred, 5*time.Millisecond)
-	require.NoError(t, err)
-	assert.False(t, ok)
+	assert.ErrorIs(t, c.WaitFor(main, pred, 5*time.Millisecond), tasklet.ErrTimeout)
 	assert.Equal(t, 2, calls, "before the wait and after the timeout")
 	assert.Equal(t, 5*time.Millisecond, clk.Now().Sub(epoch))
-	ok, err = c.WaitFor(main, pred, 0)
-	require.NoError(t, err)
-	assert.False(t, ok, "zero does not wait")
+	assert.ErrorIs(t, c.WaitFor(main, pred, 0), tasklet.ErrTimeout, "zero does not wait")
 	assert.True(t, c.Lock().Locked(), "held again")
 	require.NoError(t, c.Release(main))
 	assert.Equal(t, []string{"other ran", "n=1", "n=2", "n=3", "main sees n=3"}, r.Log())
@@ -247,22 +235,18 @@ func TestConditionWaitTimeout(t *testing.T) {
 	main := s.Main()
 	c := locks.NewCondition(nil)
 	require.NoError(t, c.Acquire(main))
-	ok, err := c.WaitTimeout(main, 7*time.Millisecond)
-	require.NoError(t, err)
-	assert.False(t, ok)
+	assert.ErrorIs(t, c.WaitTimeout(main, 7*time.Millisecond), tasklet.ErrTimeout)
 	assert.Equal(t, 7*time.Millisecond, clk.Now().Sub(epoch))
 	assert.Same(t, main, c.Lock().(*locks.RLock).Owner(), "the lock is held again")
 	assert.Equal(t, 0, c.Waiting())
 
 	spawn(t, s, "notifier", func(tk *tasklet.Tasklet) {
-		require.NoError(t, tk.Sleep(time.Millisecond))
-		require.NoError(t, c.Acquire(tk))
-		require.NoError(t, c.Notify(tk, 1))
-		require.NoError(t, c.Release(tk))
+		assert.NoError(t, tk.Sleep(time.Millisecond))
+		assert.NoError(t, c.Acquire(tk))
+		assert.NoError(t, c.Notify(tk, 1))
+		assert.NoError(t, c.Release(tk))
 	})
-	ok, err = c.WaitTimeout(main, time.Hour)
-	require.NoError(t, err)
-	assert.True(t, ok)
+	require.NoError(t, c.WaitTimeout(main, time.Hour), "notified")
 	assert.Equal(t, 8*time.Millisecond, clk.Now().Sub(epoch))
 	require.NoError(t, c.Release(main))
 }
@@ -279,10 +263,10 @@ func TestConditionKilledWaiterReacquires(t *testing.T) {
 			c := k.new()
 			var r recorder
 			victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
-				require.NoError(t, c.Acquire(tk))
+				assert.NoError(t, c.Acquire(tk))
 				defer func() {
 					r.Add("victim deferred: locked=%v", c.Lock().Locked())
-					require.NoError(t, c.Release(tk))
+					assert.NoError(t, c.Release(tk))
 				}()
 				_ = c.Wait(tk)
 				r.Add("victim not reached")
@@ -324,10 +308,10 @@ func TestConditionKilledWhileReacquiring(t *testing.T) {
 				c := k.new()
 				var r recorder
 				victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
-					require.NoError(t, c.Acquire(tk))
+					assert.NoError(t, c.Acquire(tk))
 					defer func() {
 						r.Add("victim deferred: locked=%v", c.Lock().Locked())
-						require.NoError(t, c.Release(tk))
+						assert.NoError(t, c.Release(tk))
 					}()
 					_ = c.Wait(tk)
 					r.Add("victim not reached")
@@ -339,10 +323,10 @@ func TestConditionKilledWhileReacquiring(t *testing.T) {
 				require.NoError(t, c.Acquire(main))
 				spawn(t, s, "later", waitOnce(t, c, &r, "later")) // waits after the Notify
 				spawn(t, s, "holder", func(tk *tasklet.Tasklet) {
-					require.NoError(t, c.Acquire(tk))
-					require.NoError(t, tk.Schedule()) // the victim re-acquires: blocks, is killed
+					assert.NoError(t, c.Acquire(tk))
+					assert.NoError(t, tk.Schedule()) // the victim re-acquires: blocks, is killed
 					r.Add("holder releases, %d waiting", c.Waiting())
-					require.NoError(t, c.Release(tk))
+					assert.NoError(t, c.Release(tk))
 				})
 				require.NoError(t, c.Notify(main, 1)) // the victim runs after later and holder
 				require.NoError(t, victim.Kill())     // pending: lands in the re-acquire
@@ -378,11 +362,11 @@ func TestConditionThrow(t *testing.T) {
 	var r recorder
 	body := func(name string) func(*tasklet.Tasklet) {
 		return func(tk *tasklet.Tasklet) {
-			require.NoError(t, c.Acquire(tk))
+			assert.NoError(t, c.Acquire(tk))
 			err := c.Wait(tk)
 			r.Add("%s: wait=%v owner=%v", name, err, c.Lock().(*locks.RLock).Owner() == tk)
 			r.Add("%s: next call=%v", name, tk.Schedule())
-			require.NoError(t, c.Release(tk))
+			assert.NoError(t, c.Release(tk))
 		}
 	}
 	waiting := spawn(t, s, "waiting", body("waiting"))

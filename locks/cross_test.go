@@ -52,19 +52,19 @@ func TestCrossKindsFIFO(t *testing.T) {
 				order := []int{3, 1, 4, 2} // waiter order[i] queues i'th
 				var held atomic.Bool
 				bodies := []func(*tasklet.Tasklet){func(tk *tasklet.Tasklet) {
-					require.NoError(t, l.Acquire(tk))
+					assert.NoError(t, l.Acquire(tk))
 					held.Store(true)
 					waitFor(t, tk, "all waiters queued", func() bool { return l.Waiting() == len(order) })
 					r.Add("holder releases")
-					require.NoError(t, l.Release(tk))
+					assert.NoError(t, l.Release(tk))
 				}}
 				for w := 1; w <= len(order); w++ {
 					pos := slices.Index(order, w)
 					bodies = append(bodies, func(tk *tasklet.Tasklet) {
 						waitFor(t, tk, "my turn to queue", func() bool { return held.Load() && l.Waiting() == pos })
-						require.NoError(t, l.Acquire(tk))
+						assert.NoError(t, l.Acquire(tk))
 						r.Add("w%d", w)
-						require.NoError(t, l.Release(tk))
+						assert.NoError(t, l.Release(tk))
 					})
 				}
 				spread(t, n, bodies...)
@@ -90,20 +90,18 @@ func TestCrossKindsMutualExclusion(t *testing.T) {
 					bodies = append(bodies, func(tk *tasklet.Tasklet) {
 						for i := range rounds {
 							if i%3 == 0 {
-								ok, err := l.AcquireTimeout(tk, time.Minute)
-								require.NoError(t, err)
-								require.True(t, ok)
+								assert.NoError(t, l.AcquireTimeout(tk, time.Minute))
 							} else if !l.TryAcquire(tk) {
-								require.NoError(t, l.Acquire(tk))
+								assert.NoError(t, l.Acquire(tk))
 							}
 							in := inside.Inc()
 							if in > most.Load() {
 								most.Store(in)
 							}
 							total.Inc()
-							require.NoError(t, tk.Schedule())
+							assert.NoError(t, tk.Schedule())
 							inside.Dec()
-							require.NoError(t, l.Release(tk))
+							assert.NoError(t, l.Release(tk))
 						}
 					})
 				}
@@ -130,19 +128,19 @@ func TestCrossKindsTimeoutAndKill(t *testing.T) {
 				var victim atomic.Pointer[tasklet.Tasklet]
 				bodies := []func(*tasklet.Tasklet){
 					func(tk *tasklet.Tasklet) { // holder
-						require.NoError(t, l.Acquire(tk))
+						assert.NoError(t, l.Acquire(tk))
 						held.Store(true)
 						waitFor(t, tk, "timed out, victim gone, next waiting", func() bool {
 							return timedOut.Load() && victimGone.Load() && l.Waiting() == 1
 						})
-						require.NoError(t, l.Release(tk))
+						assert.NoError(t, l.Release(tk))
 					},
 					func(tk *tasklet.Tasklet) { // times out
 						waitFor(t, tk, "held", held.Load)
 						start := time.Now()
-						ok, err := l.AcquireTimeout(tk, 5*time.Millisecond)
-						require.NoError(t, err)
-						r.Add("timed out: got=%v after>=5ms=%v", ok, time.Since(start) >= 5*time.Millisecond)
+						err := l.AcquireTimeout(tk, 5*time.Millisecond)
+						assert.ErrorIs(t, err, tasklet.ErrTimeout)
+						r.Add("timed out: got=%v after>=5ms=%v", err == nil, time.Since(start) >= 5*time.Millisecond)
 						timedOut.Store(true)
 					},
 					func(tk *tasklet.Tasklet) { // the victim
@@ -156,16 +154,16 @@ func TestCrossKindsTimeoutAndKill(t *testing.T) {
 						waitFor(t, tk, "victim known", func() bool { return victim.Load() != nil })
 						v := victim.Load()
 						waitFor(t, tk, "victim queued", v.Blocked)
-						require.NoError(t, v.Kill())
+						assert.NoError(t, v.Kill())
 						waitFor(t, tk, "victim dead", func() bool { return v.State() == tasklet.Dead })
 						victimGone.Store(true)
 					},
 				}
 				next := func(tk *tasklet.Tasklet) {
 					waitFor(t, tk, "victim gone", victimGone.Load)
-					require.NoError(t, l.Acquire(tk))
+					assert.NoError(t, l.Acquire(tk))
 					r.Add("next acquired")
-					require.NoError(t, l.Release(tk))
+					assert.NoError(t, l.Release(tk))
 				}
 				if n == 4 {
 					bodies = append(bodies, func(*tasklet.Tasklet) {}, func(*tasklet.Tasklet) {}, func(*tasklet.Tasklet) {}, next)
@@ -194,24 +192,24 @@ func TestCrossConditionNotifyN(t *testing.T) {
 			for w := 1; w <= waiters; w++ {
 				bodies = append(bodies, func(tk *tasklet.Tasklet) {
 					waitFor(t, tk, "my turn", func() bool { return c.Waiting() == w-1 })
-					require.NoError(t, c.Acquire(tk))
-					require.NoError(t, c.Wait(tk))
+					assert.NoError(t, c.Acquire(tk))
+					assert.NoError(t, c.Wait(tk))
 					r.Add("w%d", w)
-					require.NoError(t, c.Release(tk))
+					assert.NoError(t, c.Release(tk))
 				})
 			}
 			var afterFirst []string
 			bodies = append(bodies, func(tk *tasklet.Tasklet) { // notifier
 				waitFor(t, tk, "all waiting", func() bool { return c.Waiting() == waiters })
-				require.NoError(t, c.Acquire(tk))
-				require.NoError(t, c.Notify(tk, 2))
+				assert.NoError(t, c.Acquire(tk))
+				assert.NoError(t, c.Notify(tk, 2))
 				assert.Equal(t, waiters-2, c.Waiting())
-				require.NoError(t, c.Release(tk))
+				assert.NoError(t, c.Release(tk))
 				waitFor(t, tk, "two woke", func() bool { return len(r.Log()) == 2 })
 				afterFirst = r.Log()
-				require.NoError(t, c.Acquire(tk))
-				require.NoError(t, c.NotifyAll(tk))
-				require.NoError(t, c.Release(tk))
+				assert.NoError(t, c.Acquire(tk))
+				assert.NoError(t, c.NotifyAll(tk))
+				assert.NoError(t, c.Release(tk))
 			})
 			spread(t, n, bodies...)
 			assert.ElementsMatch(t, []string{"w1", "w2"}, afterFirst)
@@ -236,17 +234,17 @@ func TestCrossConditionKilledWaiterReacquires(t *testing.T) {
 					waitFor(t, tk, "victim known", func() bool { return victim.Load() != nil })
 					v := victim.Load()
 					waitFor(t, tk, "victim waits", func() bool { return c.Waiting() == 1 })
-					require.NoError(t, l.Acquire(tk))
-					require.NoError(t, v.Kill())
+					assert.NoError(t, l.Acquire(tk))
+					assert.NoError(t, v.Kill())
 					waitFor(t, tk, "victim waits for the lock", func() bool { return l.Waiting() == 1 })
 					r.Add("killer releases")
-					require.NoError(t, l.Release(tk))
+					assert.NoError(t, l.Release(tk))
 				},
 				func(tk *tasklet.Tasklet) { // victim
-					require.NoError(t, l.Acquire(tk))
+					assert.NoError(t, l.Acquire(tk))
 					defer func() {
 						r.Add("victim unwinds owning the lock: %v", l.Owner() == tk)
-						require.NoError(t, l.Release(tk))
+						assert.NoError(t, l.Release(tk))
 					}()
 					victim.Store(tk)
 					_ = c.Wait(tk)
@@ -274,25 +272,23 @@ func TestCrossConditionQueue(t *testing.T) {
 			for p := range producers {
 				bodies = append(bodies, func(tk *tasklet.Tasklet) {
 					for i := range items {
-						require.NoError(t, c.Acquire(tk))
+						assert.NoError(t, c.Acquire(tk))
 						queue = append(queue, p*items+i)
-						require.NoError(t, c.Notify(tk, 1))
-						require.NoError(t, c.Release(tk))
+						assert.NoError(t, c.Notify(tk, 1))
+						assert.NoError(t, c.Release(tk))
 					}
-					require.NoError(t, c.Acquire(tk))
+					assert.NoError(t, c.Acquire(tk))
 					done++
-					require.NoError(t, c.NotifyAll(tk))
-					require.NoError(t, c.Release(tk))
+					assert.NoError(t, c.NotifyAll(tk))
+					assert.NoError(t, c.Release(tk))
 				})
 			}
 			for range consumers {
 				bodies = append(bodies, func(tk *tasklet.Tasklet) {
-					require.NoError(t, c.Acquire(tk))
-					defer func() { require.NoError(t, c.Release(tk)) }()
+					assert.NoError(t, c.Acquire(tk))
+					defer func() { assert.NoError(t, c.Release(tk)) }()
 					for {
-						ok, err := c.WaitFor(tk, func() bool { return len(queue) > 0 || done == producers }, -1)
-						require.NoError(t, err)
-						require.True(t, ok)
+						assert.NoError(t, c.WaitFor(tk, func() bool { return len(queue) > 0 || done == producers }, -1))
 						if len(queue) == 0 {
 							return
 						}
@@ -329,13 +325,13 @@ func TestCrossEventsAndBarrier(t *testing.T) {
 			for p := range parties {
 				bodies = append(bodies, func(tk *tasklet.Tasklet) {
 					ok, err := e.Wait(tk)
-					require.NoError(t, err)
+					assert.NoError(t, err)
 					val, err := v.Wait(tk)
-					require.NoError(t, err)
+					assert.NoError(t, err)
 					r.Add("p%d: %v %s", p, ok, val)
 					for round := range rounds {
 						idx, err := b.Wait(tk)
-						require.NoError(t, err)
+						assert.NoError(t, err)
 						mu.Lock()
 						indexes[round] = append(indexes[round], idx)
 						mu.Unlock()
@@ -357,11 +353,11 @@ func TestCrossEventsAndBarrier(t *testing.T) {
 				for e.Waiting() != parties {
 					time.Sleep(100 * time.Microsecond)
 				}
-				e.Set()
+				e.Set(nil)
 				for v.Waiting() != parties {
 					time.Sleep(100 * time.Microsecond)
 				}
-				assert.NoError(t, v.Set("go"))
+				assert.NoError(t, v.Set(nil, "go"))
 			}()
 			<-setterReady
 			spread(t, n, bodies...)

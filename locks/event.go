@@ -1,7 +1,6 @@
 package locks
 
 import (
-	"errors"
 	"sync"
 	"time"
 
@@ -38,8 +37,10 @@ type Event struct {
 func (e *Event) String() string { return e.name("event") }
 
 // Set raises the flag and wakes every tasklet waiting, first in, first out,
-// without switching. Setting a set Event does nothing.
-func (e *Event) Set() {
+// without switching. Setting a set Event does nothing. t is the caller: the
+// running tasklet, or nil from outside any tasklet; it decides where the
+// woken tasklets run (see the package doc, "The caller").
+func (e *Event) Set(t *tasklet.Tasklet) {
 	var wl wakeList
 	e.mu.Lock()
 	e.flag.Store(true)
@@ -47,7 +48,7 @@ func (e *Event) Set() {
 		wl.add(e.q.pop().t)
 	}
 	e.mu.Unlock()
-	wl.ready(nil, nil)
+	wl.ready(nil, t)
 }
 
 // Clear lowers the flag; tasklets already woken by a Set are not affected,
@@ -63,9 +64,9 @@ func (e *Event) IsSet() bool { return e.flag.Load() }
 // returns the reason the wait was cut, if it was; a kill unwinds t.
 func (e *Event) Wait(t *tasklet.Tasklet) (bool, error) { return e.WaitTimeout(t, -1) }
 
-// WaitTimeout is Wait with a timeout on t's scheduler clock: false (and no
-// error) when d runs out first. A negative d waits forever; zero does not
-// wait.
+// WaitTimeout is Wait with a timeout d on t's scheduler clock, under the
+// package's timed-wait rule (see tasklet.ErrTimeout): when d runs out first
+// it returns false and an error matching tasklet.ErrTimeout.
 func (e *Event) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
 	if err := checkCaller(t); err != nil {
 		return false, err
@@ -80,7 +81,7 @@ func (e *Event) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
 		return true, nil
 	case d == 0:
 		e.mu.Unlock()
-		return false, nil
+		return false, tasklet.ErrTimeout
 	case t.BlockTrap():
 		e.mu.Unlock()
 		return false, tasklet.ErrWouldBlock
@@ -90,13 +91,10 @@ func (e *Event) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
 	e.mu.Unlock()
 	err := park(t, w, d)
 	e.recycle(w) // out of the queue: taken by Set or by Cancel
-	switch {
-	case err == nil:
-		return e.flag.Load(), nil
-	case errors.Is(err, tasklet.ErrTimeout):
-		return false, nil
+	if err != nil {
+		return false, err // tasklet.ErrTimeout, or why the wait was cut
 	}
-	return false, err
+	return e.flag.Load(), nil
 }
 
 // Waiting returns the number of tasklets waiting for the flag.

@@ -30,7 +30,7 @@ func TestEventSetClearWait(t *testing.T) {
 		name := fmt.Sprint("w", i+1)
 		spawn(t, s, name, func(tk *tasklet.Tasklet) {
 			for range delay {
-				require.NoError(t, tk.Schedule())
+				assert.NoError(t, tk.Schedule())
 			}
 			ok, err := e.Wait(tk)
 			r.Add("%s: %v %v", name, ok, err)
@@ -40,7 +40,7 @@ func TestEventSetClearWait(t *testing.T) {
 	require.Equal(t, 3, e.Waiting())
 	e.Clear()
 	assert.Equal(t, 3, e.Waiting(), "Clear touches no waiter")
-	e.Set()
+	e.Set(main)
 	r.Add("set: %d waiting", e.Waiting())
 	run(t, s)
 	assert.Equal(t, []string{"set: 0 waiting", "w2: true <nil>", "w3: true <nil>", "w1: true <nil>"}, r.Log())
@@ -48,7 +48,7 @@ func TestEventSetClearWait(t *testing.T) {
 	ok, err := e.Wait(main)
 	require.NoError(t, err)
 	assert.True(t, ok, "returns at once while set")
-	e.Set()
+	e.Set(main)
 	assert.True(t, e.IsSet())
 	e.Clear()
 	assert.False(t, e.IsSet())
@@ -67,7 +67,7 @@ func TestEventWaitReportsFlagWhenItRuns(t *testing.T) {
 		r.Add("w: %v %v", ok, err)
 	})
 	run(t, s)
-	e.Set()
+	e.Set(nil)
 	e.Clear()
 	run(t, s)
 	assert.Equal(t, []string{"w: false <nil>"}, r.Log())
@@ -80,10 +80,10 @@ func TestEventTimeoutsAndLeaving(t *testing.T) {
 	main := s.Main()
 	var e locks.Event
 	ok, err := e.WaitTimeout(main, 0)
-	require.NoError(t, err)
-	assert.False(t, ok, "zero does not wait")
+	assert.ErrorIs(t, err, tasklet.ErrTimeout, "zero does not wait")
+	assert.False(t, ok)
 	ok, err = e.WaitTimeout(main, 3*time.Millisecond)
-	require.NoError(t, err)
+	assert.ErrorIs(t, err, tasklet.ErrTimeout)
 	assert.False(t, ok)
 	assert.Equal(t, 3*time.Millisecond, clk.Now().Sub(epoch))
 	assert.Equal(t, 0, e.Waiting())
@@ -100,8 +100,8 @@ func TestEventTimeoutsAndLeaving(t *testing.T) {
 		r.Add("thrown: %v %v", ok, err)
 	})
 	spawn(t, s, "setter", func(tk *tasklet.Tasklet) {
-		require.NoError(t, tk.Sleep(time.Millisecond))
-		e.Set()
+		assert.NoError(t, tk.Sleep(time.Millisecond))
+		e.Set(tk)
 	})
 	require.NoError(t, main.Schedule())
 	require.Equal(t, 2, e.Waiting())
@@ -130,12 +130,12 @@ func TestValueEvent(t *testing.T) {
 	errAborted := errors.New("aborted")
 	tests := []struct {
 		name    string
-		fire    func(*locks.ValueEvent[int]) error
+		fire    func(*locks.ValueEvent[int], *tasklet.Tasklet) error
 		wantVal int
 		wantErr error
 	}{
-		{"set", func(v *locks.ValueEvent[int]) error { return v.Set(42) }, 42, nil},
-		{"abort", func(v *locks.ValueEvent[int]) error { return v.Abort(errAborted) }, 0, errAborted},
+		{"set", func(v *locks.ValueEvent[int], c *tasklet.Tasklet) error { return v.Set(c, 42) }, 42, nil},
+		{"abort", func(v *locks.ValueEvent[int], c *tasklet.Tasklet) error { return v.Abort(c, errAborted) }, 0, errAborted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,7 +155,7 @@ func TestValueEvent(t *testing.T) {
 			run(t, s)
 			require.Equal(t, 3, v.Waiting())
 			assert.False(t, v.Fired())
-			require.NoError(t, tt.fire(&v))
+			require.NoError(t, tt.fire(&v, main))
 			r.Add("fired: %d waiting", v.Waiting())
 			run(t, s)
 			want := []string{"fired: 0 waiting"}
@@ -168,8 +168,8 @@ func TestValueEvent(t *testing.T) {
 			val, err := v.Wait(main)
 			assert.Equal(t, tt.wantVal, val, "at once after it fired")
 			assert.Equal(t, tt.wantErr, err)
-			assert.ErrorIs(t, v.Set(7), locks.ErrAlreadySet)
-			assert.ErrorIs(t, v.Abort(errAborted), locks.ErrAlreadySet)
+			assert.ErrorIs(t, v.Set(main, 7), locks.ErrAlreadySet)
+			assert.ErrorIs(t, v.Abort(main, errAborted), locks.ErrAlreadySet)
 			val, err = v.WaitTimeout(main, 0)
 			assert.Equal(t, tt.wantVal, val, "unchanged")
 			assert.Equal(t, tt.wantErr, err)
@@ -183,7 +183,7 @@ func TestValueEventTimeoutsAndMisuse(t *testing.T) {
 	defer closeSched(t, s)
 	main := s.Main()
 	var v locks.ValueEvent[string]
-	assert.ErrorIs(t, v.Abort(nil), tasklet.ErrNilError)
+	assert.ErrorIs(t, v.Abort(main, nil), tasklet.ErrNilError)
 	_, err := v.WaitTimeout(main, 0)
 	assert.ErrorIs(t, err, tasklet.ErrTimeout)
 	_, err = v.WaitTimeout(main, 2*time.Millisecond)
@@ -201,7 +201,7 @@ func TestValueEventTimeoutsAndMisuse(t *testing.T) {
 	run(t, s)
 	require.NoError(t, main.KillNow(k))
 	assert.Equal(t, 0, v.Waiting())
-	require.NoError(t, v.Set("done"))
+	require.NoError(t, v.Set(main, "done"))
 	got, err := v.Wait(main)
 	require.NoError(t, err)
 	assert.Equal(t, "done", got)

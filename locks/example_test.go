@@ -159,7 +159,7 @@ func ExampleEvent() {
 	}
 	s.Run() // both wait
 	fmt.Println("set")
-	ready.Set()
+	ready.Set(s.Main()) // the caller: main, outside the Run
 	s.Run()
 	// Output:
 	// set
@@ -201,14 +201,14 @@ func ExampleValueEvent() {
 		fmt.Println("waiter got", v, err)
 	})
 	s.Run()
-	result.Set(42)
+	result.Set(s.Main(), 42)
 	s.Run()
 	v, err := result.Wait(s.Main()) // fired: returns at once
 	fmt.Println("main got", v, err)
-	fmt.Println("set again:", result.Set(7))
+	fmt.Println("set again:", result.Set(s.Main(), 7))
 
 	var failed locks.ValueEvent[int]
-	failed.Abort(errors.New("no result"))
+	failed.Abort(nil, errors.New("no result")) // nil: no tasklet calls it
 	_, err = failed.Wait(s.Main())
 	fmt.Println("failed:", err)
 	// Output:

@@ -43,7 +43,7 @@ func run(t testing.TB, s *scheduler.Scheduler) {
 type acquirer interface {
 	Acquire(*tasklet.Tasklet) error
 	TryAcquire(*tasklet.Tasklet) bool
-	AcquireTimeout(*tasklet.Tasklet, time.Duration) (bool, error)
+	AcquireTimeout(*tasklet.Tasklet, time.Duration) error
 	Release(*tasklet.Tasklet) error
 	Waiting() int
 	String() string

@@ -160,7 +160,7 @@ func closeRacesWakeUpsRound(t *testing.T, round int) bool {
 	}()
 	<-created
 	var wakers sync.WaitGroup
-	for _, wake := range []func(){ev.Set, func() { _ = lk.Release(nil) }, bar.Abort} {
+	for _, wake := range []func(){func() { ev.Set(nil) }, func() { _ = lk.Release(nil) }, func() { bar.Abort(nil) }} {
 		wakers.Add(1)
 		go func() {
 			defer wakers.Done()

@@ -28,12 +28,12 @@ func TestKindsFIFOWakeOrder(t *testing.T) {
 			l := k.new(t)
 			var r recorder
 			spawn(t, s, "holder", func(tk *tasklet.Tasklet) {
-				require.NoError(t, l.Acquire(tk))
+				assert.NoError(t, l.Acquire(tk))
 				for range 4 { // let the waiters queue up
-					require.NoError(t, tk.Schedule())
+					assert.NoError(t, tk.Schedule())
 				}
 				r.Add("holder releases, %d waiting", l.Waiting())
-				require.NoError(t, l.Release(tk))
+				assert.NoError(t, l.Release(tk))
 				r.Add("holder continues")
 			})
 			// wN yields delay[N] times before acquiring: queue order w2, w3, w1.
@@ -41,11 +41,11 @@ func TestKindsFIFOWakeOrder(t *testing.T) {
 				name := fmt.Sprint("w", i+1)
 				spawn(t, s, name, func(tk *tasklet.Tasklet) {
 					for range delay {
-						require.NoError(t, tk.Schedule())
+						assert.NoError(t, tk.Schedule())
 					}
-					require.NoError(t, l.Acquire(tk))
+					assert.NoError(t, l.Acquire(tk))
 					r.Add("%s acquired", name)
-					require.NoError(t, l.Release(tk))
+					assert.NoError(t, l.Release(tk))
 				})
 			}
 			run(t, s)
@@ -73,9 +73,9 @@ func TestKindsBarging(t *testing.T) {
 				var r recorder
 				waiter := func(name string) func(*tasklet.Tasklet) {
 					return func(tk *tasklet.Tasklet) {
-						require.NoError(t, l.Acquire(tk))
+						assert.NoError(t, l.Acquire(tk))
 						r.Add("%s acquired", name)
-						require.NoError(t, l.Release(tk))
+						assert.NoError(t, l.Release(tk))
 					}
 				}
 				newcomer := func(tk *tasklet.Tasklet) {
@@ -86,20 +86,20 @@ func TestKindsBarging(t *testing.T) {
 					case "Acquire":
 						got = l.Acquire(tk) == nil
 					default:
-						var err error
-						got, err = l.AcquireTimeout(tk, time.Hour)
-						require.NoError(t, err)
+						err := l.AcquireTimeout(tk, time.Hour)
+						assert.NoError(t, err)
+						got = err == nil
 					}
 					r.Add("newcomer got=%v waiting=%d", got, l.Waiting())
-					require.NoError(t, tk.Schedule()) // w1 runs, loses, queues again
+					assert.NoError(t, tk.Schedule()) // w1 runs, loses, queues again
 					r.Add("newcomer releases, waiting=%d", l.Waiting())
-					require.NoError(t, l.Release(tk))
+					assert.NoError(t, l.Release(tk))
 				}
 				spawn(t, s, "holder", func(tk *tasklet.Tasklet) {
-					require.NoError(t, l.Acquire(tk))
-					require.NoError(t, tk.Schedule()) // w1, w2 queue
+					assert.NoError(t, l.Acquire(tk))
+					assert.NoError(t, tk.Schedule()) // w1, w2 queue
 					spawn(t, s, "newcomer", newcomer)
-					require.NoError(t, l.Release(tk)) // wakes w1, behind the newcomer
+					assert.NoError(t, l.Release(tk)) // wakes w1, behind the newcomer
 				})
 				spawn(t, s, "w1", waiter("w1"))
 				spawn(t, s, "w2", waiter("w2"))
@@ -146,9 +146,9 @@ func TestKindsWaiterLeaves(t *testing.T) {
 					r.Add("victim acquired")
 				})
 				spawn(t, s, "next", func(tk *tasklet.Tasklet) {
-					require.NoError(t, l.Acquire(tk))
+					assert.NoError(t, l.Acquire(tk))
 					r.Add("next acquired")
-					require.NoError(t, l.Release(tk))
+					assert.NoError(t, l.Release(tk))
 				})
 				require.NoError(t, main.Schedule())
 				require.Equal(t, 2, l.Waiting())
@@ -182,13 +182,13 @@ func TestKindsKilledAfterWakeup(t *testing.T) {
 			require.NoError(t, l.Acquire(main))
 			victim := spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
 				defer r.Add("victim deferred")
-				require.NoError(t, l.Acquire(tk)) // the pending kill lands here
+				assert.NoError(t, l.Acquire(tk)) // the pending kill lands here
 				r.Add("victim not reached")
 			})
 			spawn(t, s, "next", func(tk *tasklet.Tasklet) {
-				require.NoError(t, l.Acquire(tk))
+				assert.NoError(t, l.Acquire(tk))
 				r.Add("next acquired")
-				require.NoError(t, l.Release(tk))
+				assert.NoError(t, l.Release(tk))
 			})
 			require.NoError(t, main.Schedule())
 			require.NoError(t, l.Release(main)) // wakes the victim
@@ -210,33 +210,25 @@ func TestKindsTimeouts(t *testing.T) {
 			l := k.new(t)
 			var r recorder
 			spawn(t, s, "holder", func(tk *tasklet.Tasklet) {
-				require.NoError(t, l.Acquire(tk))
-				require.NoError(t, tk.Sleep(10*time.Millisecond))
+				assert.NoError(t, l.Acquire(tk))
+				assert.NoError(t, tk.Sleep(10*time.Millisecond))
 				r.Add("holder releases at %v", clk.Now().Sub(epoch))
-				require.NoError(t, l.Release(tk))
+				assert.NoError(t, l.Release(tk))
 			})
 			require.NoError(t, main.Schedule())
 
-			ok, err := l.AcquireTimeout(main, 0)
-			require.NoError(t, err)
-			assert.False(t, ok, "zero does not wait")
+			assert.ErrorIs(t, l.AcquireTimeout(main, 0), tasklet.ErrTimeout, "zero does not wait")
 			assert.Equal(t, epoch, clk.Now())
 
-			ok, err = l.AcquireTimeout(main, 4*time.Millisecond)
-			require.NoError(t, err)
-			assert.False(t, ok)
+			assert.ErrorIs(t, l.AcquireTimeout(main, 4*time.Millisecond), tasklet.ErrTimeout)
 			assert.Equal(t, 4*time.Millisecond, clk.Now().Sub(epoch))
 			assert.Equal(t, 0, l.Waiting(), "the timed-out waiter left")
 
-			ok, err = l.AcquireTimeout(main, time.Hour)
-			require.NoError(t, err)
-			assert.True(t, ok)
+			require.NoError(t, l.AcquireTimeout(main, time.Hour))
 			r.Add("main acquired at %v", clk.Now().Sub(epoch))
 			require.NoError(t, l.Release(main))
 
-			ok, err = l.AcquireTimeout(main, -1)
-			require.NoError(t, err)
-			assert.True(t, ok, "negative waits forever; free now")
+			require.NoError(t, l.AcquireTimeout(main, -1), "negative waits forever; free now")
 			require.NoError(t, l.Release(main))
 			assert.Equal(t, []string{"holder releases at 10ms", "main acquired at 10ms"}, r.Log())
 		})
@@ -251,7 +243,7 @@ func TestKindsDeadlockAndMisuse(t *testing.T) {
 			defer closeSched(t, s)
 			main := s.Main()
 			l := k.new(t)
-			spawn(t, s, "holder", func(tk *tasklet.Tasklet) { require.NoError(t, l.Acquire(tk)) })
+			spawn(t, s, "holder", func(tk *tasklet.Tasklet) { assert.NoError(t, l.Acquire(tk)) })
 			run(t, s) // the holder ends holding the lock
 
 			err := l.Acquire(main)
@@ -263,8 +255,7 @@ func TestKindsDeadlockAndMisuse(t *testing.T) {
 			idle := spawn(t, s, "idle", func(*tasklet.Tasklet) {})
 			assert.ErrorIs(t, l.Acquire(idle), tasklet.ErrNotCurrent)
 			assert.ErrorIs(t, l.Acquire(nil), tasklet.ErrNotCurrent)
-			_, err = l.AcquireTimeout(idle, time.Second)
-			assert.ErrorIs(t, err, tasklet.ErrNotCurrent)
+			assert.ErrorIs(t, l.AcquireTimeout(idle, time.Second), tasklet.ErrNotCurrent)
 
 			main.SetBlockTrap(true)
 			assert.ErrorIs(t, l.Acquire(main), tasklet.ErrWouldBlock)
@@ -295,7 +286,7 @@ func TestKindsPendingThrowAndKillAtEntry(t *testing.T) {
 			var r recorder
 			spawn(t, s, "victim", func(tk *tasklet.Tasklet) {
 				defer r.Add("victim deferred")
-				require.NoError(t, tk.Kill()) // pending on itself
+				assert.NoError(t, tk.Kill()) // pending on itself
 				_ = l.Acquire(tk)
 				r.Add("victim not reached")
 			})

@@ -43,23 +43,27 @@ func (l *Lock) Acquire(t *tasklet.Tasklet) error {
 	if l.s.word.CompareAndSwap(0, 1) {
 		return nil
 	}
-	_, err := l.s.acquire(t, (*lockWait)(l), 1, -1)
-	return err
+	return l.s.acquire(t, (*lockWait)(l), 1, -1)
 }
 
-// TryAcquire locks l if it is unlocked, without waiting. It never parks, so
-// t may be any tasklet, or nil.
-func (l *Lock) TryAcquire(*tasklet.Tasklet) bool { return l.s.word.CompareAndSwap(0, 1) }
+// TryAcquire locks l if it is unlocked, without waiting, and reports
+// whether it did. t is the caller: the running tasklet, or nil from outside
+// any tasklet (a plain goroutine); with any other tasklet TryAcquire is
+// false and changes nothing, as RLock's (see the package doc, "The
+// caller").
+func (l *Lock) TryAcquire(t *tasklet.Tasklet) bool {
+	return callerOK(t) && l.s.word.CompareAndSwap(0, 1)
+}
 
-// AcquireTimeout is Acquire with a timeout on t's scheduler clock: it
-// reports false (and no error) when d runs out first. A negative d waits
-// forever; zero does not wait.
-func (l *Lock) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
+// AcquireTimeout is Acquire with a timeout d on t's scheduler clock, under
+// the package's timed-wait rule (see tasklet.ErrTimeout): when d runs out
+// first the error matches tasklet.ErrTimeout and l is not acquired.
+func (l *Lock) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) error {
 	if err := checkCaller(t); err != nil {
-		return false, err
+		return err
 	}
 	if l.s.word.CompareAndSwap(0, 1) {
-		return true, nil
+		return nil
 	}
 	return l.s.acquire(t, (*lockWait)(l), 1, d)
 }
@@ -116,7 +120,7 @@ func (b *lockWait) cancelWaiter(w *waiter, t *tasklet.Tasklet, reason error) boo
 }
 func (b *lockWait) Describe(*core.Task) string { return "acquiring " + (*Lock)(b).String() }
 
-// condLock implements Mutex.
+// condLock implements Locker.
 func (l *Lock) condLock() condLock { return lockCond{l} }
 
 type lockCond struct{ l *Lock }

@@ -48,7 +48,7 @@ func (l *RLock) Acquire(t *tasklet.Tasklet) error {
 		return nil
 	}
 	if !l.s.word.CompareAndSwap(0, 1) {
-		if _, err := l.s.acquire(t, (*rlockWait)(l), 1, -1); err != nil {
+		if err := l.s.acquire(t, (*rlockWait)(l), 1, -1); err != nil {
 			return err
 		}
 	}
@@ -76,22 +76,22 @@ func (l *RLock) TryAcquire(t *tasklet.Tasklet) bool {
 	return true
 }
 
-// AcquireTimeout is Acquire with a timeout on t's scheduler clock: it
-// reports false (and no error) when d runs out first. A negative d waits
-// forever; zero does not wait.
-func (l *RLock) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
+// AcquireTimeout is Acquire with a timeout d on t's scheduler clock, under
+// the package's timed-wait rule (see tasklet.ErrTimeout): when d runs out
+// first the error matches tasklet.ErrTimeout and l is not acquired.
+func (l *RLock) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) error {
 	if err := checkCaller(t); err != nil {
-		return false, err
+		return err
 	}
 	if l.TryAcquire(t) {
-		return true, nil
+		return nil
 	}
-	ok, err := l.s.acquire(t, (*rlockWait)(l), 1, d)
-	if ok {
-		l.owner.Store(t)
-		l.depth = 1
+	if err := l.s.acquire(t, (*rlockWait)(l), 1, d); err != nil {
+		return err
 	}
-	return ok, err
+	l.owner.Store(t)
+	l.depth = 1
+	return nil
 }
 
 // Release undoes one Acquire by t, the owner; the lock is free when every
@@ -155,7 +155,7 @@ func (b *rlockWait) Describe(*core.Task) string {
 	return "acquiring " + (*RLock)(b).String()
 }
 
-// condLock implements Mutex.
+// condLock implements Locker.
 func (l *RLock) condLock() condLock { return rlockCond{l} }
 
 type rlockCond struct{ l *RLock }

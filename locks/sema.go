@@ -1,7 +1,6 @@
 package locks
 
 import (
-	"errors"
 	"math"
 	"sync"
 	"time"
@@ -111,23 +110,24 @@ func (s *sema) pumpLocked(off int64, wl *wakeList) {
 }
 
 // acquire is the slow path of every blocking or timed acquire: the caller
-// has been checked and its fast-path attempt failed. It reports whether a
-// unit was taken; on timeout it returns false and no error.
-func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.Duration) (bool, error) {
+// has been checked and its fast-path attempt failed. It returns nil once a
+// unit is taken, tasklet.ErrTimeout when timeout runs out first (at once
+// for a zero timeout), else the reason the wait was cut.
+func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.Duration) error {
 	s.mu.Lock()
 	s.nwait.Inc() // announce, then re-check: see the invariants
 	if s.tryTake(off) {
 		s.nwait.Dec()
 		s.mu.Unlock()
-		return true, nil
+		return nil
 	}
 	if timeout == 0 || t.BlockTrap() {
 		s.nwait.Dec()
 		s.mu.Unlock()
 		if timeout == 0 {
-			return false, nil
+			return tasklet.ErrTimeout
 		}
-		return false, tasklet.ErrWouldBlock
+		return tasklet.ErrWouldBlock
 	}
 	dl := deadline(t, timeout)
 	w := s.newWaiter(t, lk)
@@ -154,10 +154,7 @@ func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.
 				s.pump(off, t)
 			}
 			s.recycle(w)
-			if errors.Is(err, tasklet.ErrTimeout) {
-				return false, nil
-			}
-			return false, err
+			return err // tasklet.ErrTimeout when the deadline passed
 		}
 		// A pump woke us: retry. Whatever happens, the wakeup is used.
 		w.state = idle
@@ -166,7 +163,7 @@ func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.
 			left = true
 			s.mu.Unlock()
 			s.recycle(w)
-			return true, nil
+			return nil
 		}
 		// A newcomer was faster: wait again, at the tail.
 		if passed(t, dl) {
@@ -174,7 +171,7 @@ func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.
 			left = true
 			s.mu.Unlock()
 			s.recycle(w)
-			return false, nil
+			return tasklet.ErrTimeout
 		}
 	}
 }

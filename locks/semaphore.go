@@ -51,23 +51,24 @@ func (s *Semaphore) Acquire(t *tasklet.Tasklet) error {
 	if s.s.tryTake(0) {
 		return nil
 	}
-	_, err := s.s.acquire(t, (*semWait)(s), 0, -1)
-	return err
+	return s.s.acquire(t, (*semWait)(s), 0, -1)
 }
 
-// TryAcquire takes one unit if one is available now, without waiting. It
-// never parks, so t may be any tasklet, or nil.
-func (s *Semaphore) TryAcquire(*tasklet.Tasklet) bool { return s.s.tryTake(0) }
+// TryAcquire takes one unit if one is available now, without waiting, and
+// reports whether it did. t is the caller: the running tasklet, or nil from
+// outside any tasklet; with any other tasklet TryAcquire is false and
+// changes nothing.
+func (s *Semaphore) TryAcquire(t *tasklet.Tasklet) bool { return callerOK(t) && s.s.tryTake(0) }
 
-// AcquireTimeout is Acquire with a timeout on t's scheduler clock: it
-// reports false (and no error) when d runs out before a unit was taken. A
-// negative d waits forever; zero does not wait.
-func (s *Semaphore) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
+// AcquireTimeout is Acquire with a timeout d on t's scheduler clock, under
+// the package's timed-wait rule (see tasklet.ErrTimeout): when d runs out
+// before a unit was taken the error matches tasklet.ErrTimeout.
+func (s *Semaphore) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) error {
 	if err := checkCaller(t); err != nil {
-		return false, err
+		return err
 	}
 	if s.s.tryTake(0) {
-		return true, nil
+		return nil
 	}
 	return s.s.acquire(t, (*semWait)(s), 0, d)
 }

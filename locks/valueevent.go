@@ -36,20 +36,23 @@ type ValueEvent[T any] struct {
 func (v *ValueEvent[T]) String() string { return v.name("value event") }
 
 // Set fires the event with val. Firing it a second time (Set or Abort) is
-// ErrAlreadySet and changes nothing.
-func (v *ValueEvent[T]) Set(val T) error { return v.fire(val, nil) }
+// ErrAlreadySet and changes nothing. t is the caller: the running tasklet,
+// or nil from outside any tasklet; it decides where the woken tasklets run
+// (see the package doc, "The caller").
+func (v *ValueEvent[T]) Set(t *tasklet.Tasklet, val T) error { return v.fire(t, val, nil) }
 
 // Abort fires the event with err, which every Wait then returns. Firing it
-// a second time is ErrAlreadySet; a nil err is tasklet.ErrNilError.
-func (v *ValueEvent[T]) Abort(err error) error {
+// a second time is ErrAlreadySet; a nil err is tasklet.ErrNilError. t is
+// the caller, as for Set.
+func (v *ValueEvent[T]) Abort(t *tasklet.Tasklet, err error) error {
 	if err == nil {
 		return tasklet.ErrNilError
 	}
 	var zero T
-	return v.fire(zero, err)
+	return v.fire(t, zero, err)
 }
 
-func (v *ValueEvent[T]) fire(val T, err error) error {
+func (v *ValueEvent[T]) fire(t *tasklet.Tasklet, val T, err error) error {
 	var wl wakeList
 	v.mu.Lock()
 	if v.fired {
@@ -61,7 +64,7 @@ func (v *ValueEvent[T]) fire(val T, err error) error {
 		wl.add(v.q.pop().t)
 	}
 	v.mu.Unlock()
-	wl.ready(nil, nil)
+	wl.ready(nil, t)
 	return nil
 }
 
@@ -77,9 +80,9 @@ func (v *ValueEvent[T]) Fired() bool {
 // cut, if it was; a kill unwinds t.
 func (v *ValueEvent[T]) Wait(t *tasklet.Tasklet) (T, error) { return v.WaitTimeout(t, -1) }
 
-// WaitTimeout is Wait with a timeout on t's scheduler clock: when d runs out
-// first the error is tasklet.ErrTimeout. A negative d waits forever; zero
-// does not wait.
+// WaitTimeout is Wait with a timeout d on t's scheduler clock, under the
+// package's timed-wait rule (see tasklet.ErrTimeout): when d runs out first
+// it returns the zero T and an error matching tasklet.ErrTimeout.
 func (v *ValueEvent[T]) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (T, error) {
 	var zero T
 	if err := checkCaller(t); err != nil {

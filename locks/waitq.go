@@ -207,6 +207,10 @@ func checkCaller(t *tasklet.Tasklet) error {
 	return tasklet.ErrZeroTasklet // a nil or zero Tasklet
 }
 
+// callerOK reports whether t may be the caller of a call that never
+// parks: nil (outside any tasklet) or the running tasklet.
+func callerOK(t *tasklet.Tasklet) bool { return t == nil || t.IsCurrent() }
+
 // ident gives a lock a process-wide number on first use, so that zero
 // values need no constructor, and a waiter cache.
 type ident struct {

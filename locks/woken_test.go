@@ -115,9 +115,9 @@ func TestWokenWaiterKilledOrThrown(t *testing.T) {
 					assert.NoError(t, l.Release(tk))
 				})
 				spawn(t, s, "B", func(tk *tasklet.Tasklet) {
-					require.NoError(t, l.Acquire(tk))
+					assert.NoError(t, l.Acquire(tk))
 					r.Add("B acquired")
-					require.NoError(t, l.Release(tk))
+					assert.NoError(t, l.Release(tk))
 				})
 				require.NoError(t, main.Schedule()) // A, then B, queue
 				require.Equal(t, 2, l.Waiting())
@@ -225,7 +225,7 @@ func TestWokenConditionWaiterKilledOrThrown(t *testing.T) {
 				var r recorder
 				body := func(name string) func(*tasklet.Tasklet) {
 					return func(tk *tasklet.Tasklet) {
-						require.NoError(t, c.Acquire(tk))
+						assert.NoError(t, c.Acquire(tk))
 						defer func() {
 							r.Add("%s deferred holds=%v", name, holds(tk))
 							assert.NoError(t, c.Release(tk))
@@ -286,7 +286,7 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 			var e locks.Event
 			return waitable{
 				wait: func(tk *tasklet.Tasklet) string { ok, err := e.Wait(tk); return wokenRes(ok, err) },
-				fire: func(*tasklet.Tasklet) { e.Set() },
+				fire: func(main *tasklet.Tasklet) { e.Set(main) },
 				ok:   func(t *testing.T) { assert.Equal(t, 0, e.Waiting()) },
 			}
 		}},
@@ -294,7 +294,7 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 			var v locks.ValueEvent[int]
 			return waitable{
 				wait: func(tk *tasklet.Tasklet) string { n, err := v.Wait(tk); return wokenRes(n, err) },
-				fire: func(*tasklet.Tasklet) { require.NoError(t, v.Set(7)) },
+				fire: func(main *tasklet.Tasklet) { assert.NoError(t, v.Set(main, 7)) },
 				ok:   func(t *testing.T) { assert.Equal(t, 0, v.Waiting()) },
 			}
 		}},
@@ -305,8 +305,8 @@ func TestWokenEventWaiterKilledOrThrown(t *testing.T) {
 				wait: func(tk *tasklet.Tasklet) string { i, err := b.Wait(tk); return wokenRes(i, err) },
 				fire: func(main *tasklet.Tasklet) {
 					i, err := b.Wait(main) // the last arriver: trips the round
-					require.NoError(t, err)
-					require.Equal(t, 2, i)
+					assert.NoError(t, err)
+					assert.Equal(t, 2, i)
 				},
 				ok: func(t *testing.T) {
 					assert.False(t, b.Broken(), "the round was complete")

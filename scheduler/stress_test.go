@@ -82,7 +82,7 @@ func TestStressTokensAcrossSchedulers(t *testing.T) {
 	}
 	stop.Store(true)
 	for _, c := range chans {
-		require.NoError(t, c.Close())
+		require.NoError(t, c.Close(nil))
 	}
 	// Senders that were already waiting still hold their tokens: drain them.
 	for _, c := range chans {

@@ -13,5 +13,14 @@
 // (the watchdog's preemption points). How a tasklet and its scheduler work
 // together is private to the module (see DESIGN.md).
 //
+// Two rules hold for every package of the module. A call that can wake a
+// tasklet (a lock's Release, an Event's Set, a Channel's Close...) takes
+// its caller, the running tasklet or nil from outside any tasklet: a
+// tasklet woken by a tasklet of its own scheduler goes to the end of the
+// run queue, whichever primitive woke it, and one woken from another
+// scheduler or a plain goroutine runs next on its own scheduler. A timed
+// wait that runs out returns an error matching ErrTimeout, under the
+// timed-wait rule written in ErrTimeout's doc.
+//
 // What the operations cost is in the README's performance table.
 package tasklet

@@ -28,7 +28,20 @@ var (
 	// ErrDeadlock: the caller would block and nothing can ever wake it.
 	// The error returned is a *DeadlockError naming every blocked tasklet.
 	ErrDeadlock = errors.New("stackless: deadlock")
-	// ErrTimeout: a timed wait ran out.
+	// ErrTimeout: a timed wait ran out. Every timed wait of the module
+	// (the locks' AcquireTimeout and WaitTimeout, Condition.WaitFor,
+	// Barrier's waits, a channel's SendTimeout and ReceiveTimeout) follows
+	// one rule, the timed-wait rule:
+	//
+	//   - it takes d time.Duration: d < 0 waits forever, d == 0 does not
+	//     wait (one try), d > 0 waits up to d on the clock of the caller's
+	//     scheduler (so scheduler.FakeClock makes it instant in tests);
+	//   - when the time runs out, it returns an error matching ErrTimeout
+	//     (errors.Is; it may match a reason of its own too, such as a
+	//     broken barrier) and zero values for its other results (or the
+	//     "none" value a method documents, such as Barrier's index -1);
+	//   - it reports success as a nil error: it has no bool result that
+	//     would only say "it worked".
 	ErrTimeout = errors.New("stackless: timeout")
 	// ErrSchedulerClosed: the owning scheduler has been closed.
 	ErrSchedulerClosed = errors.New("stackless: scheduler closed")

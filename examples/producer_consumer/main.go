@@ -76,7 +76,7 @@ func preferenceTrace(pref int) ([]string, error) {
 			}
 		}
 		trace = append(trace, "close")
-		_ = ch.Close()
+		_ = ch.Close(t)
 	}); err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func throughput(w io.Writer, items int) error {
 	}
 	elapsed := time.Since(start)
 	switches := s.Switches() - before
-	if err := ch.Close(); err != nil { // wakes the consumers: their ranges end
+	if err := ch.Close(s.Main()); err != nil { // wakes the consumers: their ranges end
 		return err
 	}
 	if _, err := s.Run(); err != nil {

@@ -61,7 +61,7 @@ func WakeLatency(n int) func(b *testing.B) {
 					panic(err)
 				}
 			}
-			_ = wakes.Close()
+			_ = wakes.Close(alien.Main())
 		}()
 		b.ResetTimer()
 		_, err = watchdog.Pump(s, nil, scheduler.TimeBudget(time.Millisecond))

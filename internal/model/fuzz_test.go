@@ -193,7 +193,7 @@ func (h *opsHarness) spawn() {
 				_ = tk.Schedule()
 			case 7:
 				if c := h.chans[op.ch]; op.val%2 == 0 {
-					_ = c.Close()
+					_ = c.Close(tk)
 				} else {
 					c.Open()
 				}
@@ -293,7 +293,7 @@ func (h *opsHarness) mainStep() {
 			_ = tg.tk.Remove()
 		}
 	case 12:
-		_ = ch.Close()
+		_ = ch.Close(main.tk)
 	case 13:
 		ch.Open()
 	case 14:

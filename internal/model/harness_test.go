@@ -204,7 +204,7 @@ func (r *rt) exec(t *tasklet.Tasklet, op Op) string {
 		}
 		return FmtSR(vp, errName(err))
 	case KClose:
-		return res(ch.Close())
+		return res(ch.Close(t))
 	case KOpen:
 		ch.Open()
 		return "ok"

@@ -37,7 +37,7 @@ const (
 	KRecv                       // ch.Receive(caller)
 	KSchedule                   // caller.Schedule()
 	KScheduleRemove             // caller.ScheduleRemove()
-	KClose                      // ch.Close()
+	KClose                      // ch.Close(caller)
 	KOpen                       // ch.Open()
 	KInsert                     // T.Insert()
 	KRun                        // caller.Run(T)
@@ -804,14 +804,13 @@ func (m *Model) relock(t *task) bool {
 }
 
 // closeChan marks ch closing and wakes its blocked receivers with ErrClosed,
-// in queue order; waiting senders stay.
+// in queue order, at the end of the ring: Close names its caller, a tasklet
+// of the same scheduler, as every call that wakes a tasklet does (issue 15);
+// waiting senders stay.
 func (m *Model) closeChan(ch int) string {
 	c := m.chans[ch]
 	if c.closing {
 		return ErrAlreadyClosed
-	}
-	if len(c.recvq) > 0 && len(m.ring) > 1 {
-		unspecified("Close wakes receivers while other tasklets are runnable: where they go in the ring")
 	}
 	c.closing = true
 	rs := c.recvq

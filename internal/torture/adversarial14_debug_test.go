@@ -57,7 +57,7 @@ func TestAdversarial14WrongGoroutineEveryParkingCall(t *testing.T) {
 			{"ReceiveTimeout", func() error { _, err := ch.ReceiveTimeout(tk, time.Hour); return err }},
 			{"SendTimeout", func() error { return ch.SendTimeout(tk, 1, time.Hour) }},
 			{"Lock.Acquire", func() error { return held.Acquire(tk) }},
-			{"Lock.AcquireTimeout", func() error { _, err := held.AcquireTimeout(tk, time.Hour); return err }},
+			{"Lock.AcquireTimeout", func() error { return held.AcquireTimeout(tk, time.Hour) }},
 			{"Event.Wait", func() error { _, err := ev.Wait(tk); return err }},
 			{"ValueEvent.Wait", func() error { _, err := ve.Wait(tk); return err }},
 			{"Semaphore.Acquire", func() error { return sem.Acquire(tk) }},

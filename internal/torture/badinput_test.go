@@ -100,7 +100,7 @@ func TestBadInputEverywhere(t *testing.T) {
 		}, tasklet.ErrNotCurrent},
 		{"nil channel Send", func() error { return nilCh.Send(main, 1) }, channel.ErrNilChannel},
 		{"nil channel Receive", func() error { _, err := nilCh.Receive(main); return err }, channel.ErrNilChannel},
-		{"nil channel Close", nilCh.Close, channel.ErrNilChannel},
+		{"nil channel Close", func() error { return nilCh.Close(main) }, channel.ErrNilChannel},
 		{"Send(nil tasklet)", func() error { return ch.Send(nil, 1) }, tasklet.ErrNotCurrent},
 		{"Receive(not current)", func() error { _, err := ch.Receive(idle); return err }, tasklet.ErrNotCurrent},
 		{"SendError(nil)", func() error { return ch.SendError(main, nil) }, tasklet.ErrNilError},
@@ -125,8 +125,8 @@ func TestBadInputEverywhere(t *testing.T) {
 		require.NoError(t, err, tt.name)
 	}
 	// Double close of a channel, then it still serves.
-	require.NoError(t, ch.Close())
-	assert.ErrorIs(t, ch.Close(), channel.ErrAlreadyClosed)
+	require.NoError(t, ch.Close(main))
+	assert.ErrorIs(t, ch.Close(main), channel.ErrAlreadyClosed)
 	_, err = s.Run()
 	require.NoError(t, err)
 	assert.Equal(t, tasklet.Dead, blocked.State(), "woken by Close, ended")

@@ -201,7 +201,7 @@ func runFaultCase(t *testing.T, hook hookKind, fault faultKind) {
 		require.NoError(t, err)
 	}
 	_, err = s.SpawnNamed("producer", func(tk *tasklet.Tasklet) {
-		defer func() { _ = data.Close() }() // however the producer ends
+		defer func() { _ = data.Close(tk) }() // however the producer ends
 		for i := range faultValues {
 			if i == 3 {
 				switch hook {
@@ -343,7 +343,7 @@ func TestFaultInjectionCloseFromHookOfMain(t *testing.T) {
 			for i := range 3 {
 				require.NoError(t, data.Send(s.Main(), i))
 			}
-			require.NoError(t, data.Close())
+			require.NoError(t, data.Close(s.Main()))
 			_, err = s.Run()
 			require.NoError(t, err)
 			assert.False(t, armed, "the fault fired")

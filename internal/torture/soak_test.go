@@ -66,8 +66,7 @@ func TestSoak(t *testing.T) {
 				switch rng.IntN(9) {
 				case 0: // critical section under the Lock
 					func() {
-						ok, err := mu.AcquireTimeout(tk, 5*time.Millisecond)
-						if err != nil || !ok {
+						if err := mu.AcquireTimeout(tk, 5*time.Millisecond); err != nil {
 							timeouts.Inc()
 							return
 						}
@@ -81,8 +80,7 @@ func TestSoak(t *testing.T) {
 					}()
 				case 1: // bounded semaphore
 					func() {
-						ok, err := sem.AcquireTimeout(tk, 5*time.Millisecond)
-						if err != nil || !ok {
+						if err := sem.AcquireTimeout(tk, 5*time.Millisecond); err != nil {
 							return
 						}
 						defer sem.Release(tk)
@@ -109,7 +107,7 @@ func TestSoak(t *testing.T) {
 							return
 						}
 						defer cond.Release(tk)
-						if ok, _ := cond.WaitFor(tk, func() bool { return len(queue) > 0 }, 2*time.Millisecond); ok {
+						if cond.WaitFor(tk, func() bool { return len(queue) > 0 }, 2*time.Millisecond) == nil {
 							v := queue[0]
 							queue = queue[1:]
 							got(v)
