@@ -37,3 +37,8 @@ func BenchmarkAlienUpcall(b *testing.B) { bench.AlienUpcall(b) }
 
 // BenchmarkGoroutineUpcall: a fresh goroutine sends one value on a Go channel.
 func BenchmarkGoroutineUpcall(b *testing.B) { bench.GoroutineUpcall(b) }
+
+// BenchmarkOutsideUpcall: a fresh goroutine hands one value to a tasklet
+// with SendOutside, no scheduler of its own. Baseline:
+// BenchmarkGoroutineUpcall.
+func BenchmarkOutsideUpcall(b *testing.B) { bench.OutsideUpcall(b) }
