@@ -1,7 +1,8 @@
 //go:build cgo
 
-// Command upcall delivers messages from a tiny C messaging library into a
-// tasklet through the library's receive callback, an exported Go function,
+// Command upcall delivers messages from a tiny C messaging library
+// (internal/cmq: a few dozen lines of C with pthreads) into a tasklet
+// through the library's receive callback, an exported Go function,
 // as a program built on a C messaging library would. The callbacks come
 //
 //	(a) on the scheduler's own thread: its main tasklet polls the library,

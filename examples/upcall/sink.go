@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"time"
 
 	"go.uber.org/atomic"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/cmq"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -22,7 +22,7 @@ var errRefused = errors.New("upcall: sink shut")
 
 // A sink is where the callbacks of one measurement deliver: a tasklet's
 // channel (or, for the baseline, a Go channel). The C library knows it by
-// its slot in sinks.
+// its slot (cmq.Register).
 type sink struct {
 	ctx     context.Context // done when the sink shuts: blocked callbacks give up
 	own     bool            // called back on the scheduler's own thread: never block
@@ -33,29 +33,25 @@ type sink struct {
 	shut    atomic.Bool
 }
 
+// register gives k a slot for the C library; unregister frees it.
+func register(k *sink) (int, error) { return cmq.Register(k) }
+
+func unregister(slot int) { cmq.Unregister(slot) }
+
+// Message and Batch are the C library's receive callback (cmq.Receiver).
+func (k *sink) Message(v int64) bool    { return k.message(v) == nil }
+func (k *sink) Batch(vals []int64) bool { return k.batch(vals) == nil }
+
+// The C library's calls.
 var (
-	sinks   [16]atomic.Pointer[sink]
-	sinksMu sync.Mutex
+	poll       = cmq.Poll
+	runThreads = cmq.RunThreads
 )
 
-// register gives k a slot for the C library; unregister frees it.
-func register(k *sink) (int, error) {
-	sinksMu.Lock()
-	defer sinksMu.Unlock()
-	for i := range sinks {
-		if sinks[i].Load() == nil {
-			sinks[i].Store(k)
-			return i, nil
-		}
-	}
-	return 0, errors.New("upcall: too many sinks")
-}
-
-func unregister(slot int) {
-	sinksMu.Lock()
-	sinks[slot].Store(nil)
-	sinksMu.Unlock()
-}
+const (
+	maxBatch    = cmq.MaxBatch
+	threadShift = cmq.ThreadShift
+)
 
 // message delivers one message.
 func (k *sink) message(v int64) error {

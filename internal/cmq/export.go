@@ -1,6 +1,6 @@
 //go:build cgo
 
-package main
+package cmq
 
 /*
 #include <stdint.h>
@@ -10,14 +10,14 @@ import "C"
 import "unsafe"
 
 // goOnMessage is the C library's receive callback for one message: it
-// returns 0 when the sink took it, 1 when it refused it (closed).
+// returns 0 when the receiver took it, 1 when it refused it.
 //
 //export goOnMessage
 func goOnMessage(sink C.uintptr_t, v C.int64_t) C.int {
-	if sinks[sink].Load().message(int64(v)) != nil {
-		return 1
+	if receivers[sink].Load().r.Message(int64(v)) {
+		return 0
 	}
-	return 0
+	return 1
 }
 
 // goOnBatch is the receive callback for a batch of n messages.
@@ -25,8 +25,8 @@ func goOnMessage(sink C.uintptr_t, v C.int64_t) C.int {
 //export goOnBatch
 func goOnBatch(sink C.uintptr_t, v *C.int64_t, n C.int) C.int {
 	vals := unsafe.Slice((*int64)(unsafe.Pointer(v)), int(n))
-	if sinks[sink].Load().batch(vals) != nil {
-		return 1
+	if receivers[sink].Load().r.Batch(vals) {
+		return 0
 	}
-	return 0
+	return 1
 }
