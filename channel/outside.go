@@ -122,9 +122,15 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	c.mu.Unlock()
 	// w now belongs to whoever dequeues it (a receiver, or our Cancel).
 	var err error
+	done := ctx.Done()
+	if done == nil { // a context that never ends: the cheaper receive
+		err = <-o.woke
+		outsiders.Put(o)
+		return err
+	}
 	select {
 	case err = <-o.woke:
-	case <-ctx.Done():
+	case <-done:
 		if w.Cancel(&o.tk, ctx.Err()) {
 			err = ctx.Err()
 		} else {
