@@ -70,3 +70,16 @@ func BenchmarkLockedConditionProdCon(b *testing.B) { bench.LockedConditionProdCo
 
 // BenchmarkLockedSyncCondProdCon: sync.Cond between two locked goroutines.
 func BenchmarkLockedSyncCondProdCon(b *testing.B) { bench.LockedSyncCondProdCon(b) }
+
+// BenchmarkContention: seed-style producer/consumer pairs on two locked
+// threads, with a Condition or a Lock, alone or with a CPU-bound tasklet
+// per thread; reports tx/s. Baselines: the "go" sub-benchmarks.
+func BenchmarkContention(b *testing.B) {
+	for _, cond := range []bool{true, false} {
+		for _, busy := range []bool{false, true} {
+			name := fmt.Sprintf("cond=%v/busy=%v", cond, busy)
+			b.Run(name+"/lib", bench.Contention(cond, busy))
+			b.Run(name+"/go", bench.ContentionGoroutines(cond, busy))
+		}
+	}
+}

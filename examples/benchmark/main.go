@@ -35,6 +35,9 @@ type row struct {
 	// instead of sleeping shows here.
 	CPUNsPerOp         float64 `json:"cpu_ns_per_op,omitempty"`
 	BaselineCPUNsPerOp float64 `json:"baseline_cpu_ns_per_op,omitempty"`
+	// Transactions per second, for the contention rows.
+	TxPerSec         float64 `json:"tx_per_sec,omitempty"`
+	BaselineTxPerSec float64 `json:"baseline_tx_per_sec,omitempty"`
 }
 
 // pair is a library benchmark and its baseline; metric, when set, compares
@@ -144,6 +147,9 @@ func measure(quick bool, only string, progress io.Writer) ([]row, error) {
 			r.BaselineNsPerOp = float64(base.T.Nanoseconds()) / float64(max(base.N, 1))
 			r.Ratio = r.NsPerOp / r.BaselineNsPerOp
 			r.CPUNsPerOp, r.BaselineCPUNsPerOp = lib.Extra[bench.CPUPerOp], base.Extra[bench.CPUPerOp]
+			if tx, ok := lib.Extra[bench.TxPerSec]; ok {
+				r.TxPerSec, r.BaselineTxPerSec = tx, base.Extra[bench.TxPerSec]
+			}
 		}
 		rows = append(rows, r)
 	}
@@ -171,13 +177,16 @@ func writeJSON(w io.Writer, rows []row) error {
 
 func printTable(w io.Writer, rows []row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "operation\tlibrary\tbaseline\tbaseline\tratio\tCPU/op (library / baseline)\t")
+	fmt.Fprintln(tw, "operation\tlibrary\tbaseline\tbaseline\tratio\tCPU/op (library / baseline)\ttx/s (library / baseline)\t")
 	for _, r := range rows {
-		cpu := "-"
+		cpu, tx := "-", "-"
 		if r.CPUNsPerOp > 0 {
 			cpu = fmt.Sprintf("%.1f / %.1f ns", r.CPUNsPerOp, r.BaselineCPUNsPerOp)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2fx\t%s\t\n", r.Name, fmtValue(r.NsPerOp, r.Unit), r.Baseline, fmtValue(r.BaselineNsPerOp, r.Unit), r.Ratio, cpu)
+		if r.TxPerSec > 0 {
+			tx = fmt.Sprintf("%.0f / %.0f", r.TxPerSec, r.BaselineTxPerSec)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2fx\t%s\t%s\t\n", r.Name, fmtValue(r.NsPerOp, r.Unit), r.Baseline, fmtValue(r.BaselineNsPerOp, r.Unit), r.Ratio, cpu, tx)
 	}
 	return tw.Flush()
 }

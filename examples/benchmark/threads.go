@@ -11,6 +11,25 @@ func threadPairs() []pair {
 		{name: "locked-thread ping-pong", baseline: "locked goroutines, Go channels", lib: bench.LockedPingPong, base: bench.LockedPingPongGoroutines},
 		{name: "Condition producer/consumer, locked threads", baseline: "sync.Cond, 2 locked goroutines", lib: bench.LockedConditionProdCon, base: bench.LockedSyncCondProdCon},
 	}
+	for _, kind := range []struct {
+		name string
+		cond bool
+	}{{"Condition", true}, {"Lock (polled)", false}} {
+		for _, busy := range []bool{false, true} {
+			name, base := "contention: "+kind.name+" pair, locked threads", "locked goroutines, sync."
+			if kind.cond {
+				base += "Cond"
+			} else {
+				base += "Mutex polled"
+			}
+			if busy {
+				name += ", CPU-bound tasklet per thread"
+				base += ", CPU-bound goroutines"
+			}
+			ps = append(ps, pair{name: name, baseline: base,
+				lib: bench.Contention(kind.cond, busy), base: bench.ContentionGoroutines(kind.cond, busy)})
+		}
+	}
 	if bench.HaveCThreads {
 		ps = append(ps,
 			pair{name: "C thread upcall (per message)", baseline: "C thread, Go channel", lib: bench.CThreadUpcall(1), base: bench.CThreadGoChannel(1)},
