@@ -76,8 +76,8 @@ func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 			t.Stop()
 		}
 	}
-	if spunAt >= 0 && !drain {
-		s.adaptSpin(time.Duration(monotonic() - spunAt))
+	if spunAt >= 0 {
+		s.adaptSpin(time.Duration(monotonic() - spunAt)) // a timer's wake-up too: a long one halves the budget
 	}
 	awaitAtomic()
 	s.mu.Lock()
