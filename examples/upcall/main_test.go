@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/atomic"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -78,6 +80,9 @@ func startAlien(t *testing.T, ctx context.Context, per int64, threads int) *alie
 	r := &alienRig{s: s, k: k, slot: slot, done: make(chan struct{})}
 	require.NoError(t, s.Go(func() {
 		defer close(r.done)
+		// Closed before s.Go's Waker is released: the consumers then end
+		// (ErrClosed) rather than being left blocked with nothing to wake them.
+		defer k.closeChannel()
 		r.refused = runThreads(slot, threads, per, 1)
 	}))
 	return r
@@ -100,53 +105,67 @@ func (r *alienRig) consumer(stop func(n int64) bool, ended *bool) func(*tasklet.
 }
 
 // Consumers killed (from another goroutine) while alien C threads' callbacks
-// keep arriving: a supervisor respawns them, and every message is received
-// once, in order per thread.
+// keep arriving (blocked on the full buffer meanwhile): at each quarter of
+// the messages the consumer stops, waiting on an Event nobody sets, and is
+// killed there; a supervisor respawns it. Every message is received once,
+// in order per thread, and every kill unwinds exactly one consumer.
 func TestAlienThreadsWithKills(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	const per, threads = 20_000, 2
+	const per, threads, quarter = 20_000, 2, 20_000 * 2 / 4
 	r := startAlien(t, context.Background(), per, threads)
 	defer unregister(r.slot)
 	var cur atomic.Pointer[tasklet.Tasklet]
-	kills := atomic.NewInt64(0)
-	stopKiller := make(chan struct{})
+	var never locks.Event
+	paused := make(chan struct{}) // a consumer waits at a quarter
 	killerDone := make(chan struct{})
-	go func() { // kills the current consumer at every quarter
+	go func() { // kills the consumer at each of the first three quarters
 		defer close(killerDone)
-		for q := int64(1); q <= 3; q++ {
-			for r.received.Load() < q*per*threads/4 {
-				select {
-				case <-stopKiller:
-					return
-				default:
-					runtime.Gosched()
-				}
+		for range 3 {
+			<-paused
+			for never.Waiting() == 0 {
+				runtime.Gosched()
 			}
-			if c := cur.Load(); c != nil && c.Kill() == nil {
-				kills.Inc()
-			}
+			assert.NoError(t, cur.Load().Kill())
 		}
 	}()
-	go func() { <-r.done; r.k.closeChannel() }()
+	var events []string // written by the consumers, on the scheduler's thread
 	ended, spawned := false, 0
 	for !ended {
-		c, err := r.s.Spawn(r.consumer(func(int64) bool { return false }, &ended))
+		k := spawned
+		c, err := r.s.Spawn(func(tk *tasklet.Tasklet) {
+			unwound := true
+			defer func() { events = append(events, fmt.Sprintf("consumer %d unwound=%v at %d", k, unwound, r.tl.n)) }()
+			for {
+				if r.tl.n > 0 && r.tl.n%quarter == 0 && r.tl.n/quarter == int64(k+1) && k < 3 {
+					paused <- struct{}{}
+					_, _ = never.Wait(tk) // until killed
+				}
+				v, err := r.k.single.Receive(tk)
+				if err != nil {
+					ended, unwound = true, false
+					return
+				}
+				r.tl.take(v)
+			}
+		})
 		require.NoError(t, err)
 		spawned++
 		cur.Store(c)
 		_, err = r.s.Run(scheduler.ThreadBlock())
 		require.NoError(t, err)
 	}
-	close(stopKiller)
 	<-killerDone
 	<-r.done
 	require.NoError(t, r.s.Close())
 	assert.Zero(t, r.refused)
 	assert.Zero(t, r.tl.bad, "out of order or duplicated")
 	assert.Equal(t, int64(per*threads), r.tl.n, "every message received once")
-	assert.Equal(t, int(kills.Load())+1, spawned, "one consumer per kill, plus the first")
+	assert.Equal(t, []string{
+		"consumer 0 unwound=true at 10000", "consumer 1 unwound=true at 20000",
+		"consumer 2 unwound=true at 30000", "consumer 3 unwound=false at 40000",
+	}, events)
 }
 
 // Close while alien C threads' callbacks are arriving: the sink shuts and
