@@ -37,3 +37,23 @@ func BenchmarkAlienUpcall(b *testing.B) { bench.AlienUpcall(b) }
 
 // BenchmarkGoroutineUpcall: a fresh goroutine sends one value on a Go channel.
 func BenchmarkGoroutineUpcall(b *testing.B) { bench.GoroutineUpcall(b) }
+
+// BenchmarkOutsideUpcall: a fresh goroutine hands one value to a tasklet
+// with SendOutside, no scheduler of its own. Baseline:
+// BenchmarkGoroutineUpcall.
+func BenchmarkOutsideUpcall(b *testing.B) { bench.OutsideUpcall(b) }
+
+// BenchmarkCThreadUpcall: a C library's own thread (pthreads) calls back
+// into Go for each message, which SendOutside hands to a tasklet on a
+// locked thread; op = one message. Baseline: BenchmarkCThreadGoChannel.
+func BenchmarkCThreadUpcall(b *testing.B) { bench.CThreadUpcall(1)(b) }
+
+// BenchmarkCThreadUpcallBatch64 is BenchmarkCThreadUpcall with 64
+// messages per callback.
+func BenchmarkCThreadUpcallBatch64(b *testing.B) { bench.CThreadUpcall(64)(b) }
+
+// BenchmarkCThreadGoChannel: the same callbacks send on a Go channel.
+func BenchmarkCThreadGoChannel(b *testing.B) { bench.CThreadGoChannel(1)(b) }
+
+// BenchmarkCThreadGoChannelBatch64: the baseline with 64 per callback.
+func BenchmarkCThreadGoChannelBatch64(b *testing.B) { bench.CThreadGoChannel(64)(b) }

@@ -54,3 +54,32 @@ func BenchmarkScale(b *testing.B) {
 // Sleep(16 ms) until the next frame, under Run(ThreadBlock()), for 30
 // frames; reports the mean frame overrun as overrun-ms.
 func BenchmarkGameIdiom(b *testing.B) { bench.GameBench(20_000, 30)(b) }
+
+// BenchmarkLockedPingPong: ping-pong between schedulers on two locked OS
+// threads. Baseline: BenchmarkLockedPingPongGoroutines.
+func BenchmarkLockedPingPong(b *testing.B) { bench.LockedPingPong(b) }
+
+// BenchmarkLockedPingPongGoroutines: Go channels between two locked
+// goroutines.
+func BenchmarkLockedPingPongGoroutines(b *testing.B) { bench.LockedPingPongGoroutines(b) }
+
+// BenchmarkLockedConditionProdCon: Condition producer/consumer between
+// schedulers on two locked OS threads. Baseline:
+// BenchmarkLockedSyncCondProdCon.
+func BenchmarkLockedConditionProdCon(b *testing.B) { bench.LockedConditionProdCon(b) }
+
+// BenchmarkLockedSyncCondProdCon: sync.Cond between two locked goroutines.
+func BenchmarkLockedSyncCondProdCon(b *testing.B) { bench.LockedSyncCondProdCon(b) }
+
+// BenchmarkContention: seed-style producer/consumer pairs on two locked
+// threads, with a Condition or a Lock, alone or with a CPU-bound tasklet
+// per thread; reports tx/s. Baselines: the "go" sub-benchmarks.
+func BenchmarkContention(b *testing.B) {
+	for _, cond := range []bool{true, false} {
+		for _, busy := range []bool{false, true} {
+			name := fmt.Sprintf("cond=%v/busy=%v", cond, busy)
+			b.Run(name+"/lib", bench.Contention(cond, busy))
+			b.Run(name+"/go", bench.ContentionGoroutines(cond, busy))
+		}
+	}
+}

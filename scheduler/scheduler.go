@@ -53,6 +53,7 @@ type Scheduler struct {
 	switches  uint64
 	budget    budget
 
+	lockedSpin time.Duration // owner thread only: the sleeper's spin budget on a locked thread (sleep.go)
 	tickLeft   int64         // owner thread only: see budget
 	sliceTicks int64         // tickLeft at the last charge
 	switchedAt int64         // monotonic ns of the last switch, with accounting

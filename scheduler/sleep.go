@@ -11,8 +11,9 @@ import (
 //   - nap is awake while the scheduler runs. Only the sleeper leaves awake
 //     (to spinning, under mu) and comes back to it (under mu). A waker,
 //     holding mu, moves spinning or parked to woken, once.
-//   - The sleeper first spins: it yields its thread a few times, watching
-//     nap. Only if it then moves spinning to parked itself does it block on
+//   - The sleeper first spins: it yields its thread a few times (on a
+//     locked thread, it spins in place for an adaptive budget: see
+//     spinInPlace), watching nap. Only if it then moves spinning to parked itself does it block on
 //     the wake channel, and only a waker that finds it parked sends the
 //     token. So a partner that answers while the sleeper spins costs no
 //     channel operation on either side.
@@ -41,9 +42,15 @@ const spinWaits = 4
 // idle by then (nobody is left to wake it). Otherwise it reports true.
 func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 	s.nap.Store(spinning)
+	locked := s.lock == lockHeld
 	s.mu.Unlock()
-	for i := 0; i < spinWaits && s.nap.Load() == spinning; i++ {
-		runtime.Gosched()
+	spunAt := int64(-1) // when a sleeper on a locked thread began to spin
+	if locked {
+		spunAt, wait = s.spinInPlace(wait)
+	} else {
+		for i := 0; i < spinWaits && s.nap.Load() == spinning; i++ {
+			runtime.Gosched()
+		}
 	}
 	if idle && s.nap.Load() == spinning {
 		// Count s idle, or report that nobody is left to wake it; a Waker
@@ -69,6 +76,9 @@ func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 			t.Stop()
 		}
 	}
+	if spunAt >= 0 {
+		s.adaptSpin(time.Duration(monotonic() - spunAt)) // a timer's wake-up too: a long one halves the budget
+	}
 	awaitAtomic()
 	s.mu.Lock()
 	if drain && s.nap.Load() == woken { // its token is still there
@@ -77,6 +87,79 @@ func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 	s.nap.Store(awake)
 	s.leaveIdleLocked()
 	return true
+}
+
+// Spinning on a locked thread.
+//
+// A goroutine locked to an OS thread cannot yield its thread cheaply:
+// Gosched hands its P away and puts the thread to sleep in the kernel until
+// the goroutine is picked again, as parking on the wake channel does; either
+// way the wake-up is a futex wake of that thread, tens of microseconds on a
+// loaded machine, and its partner, waiting meanwhile, then parks too. So a
+// sleeper driven by a locked goroutine spins in place instead, watching nap,
+// for at most its spin budget (lockedSpin, owner thread only), and only then
+// parks. The budget adapts to how long the sleeper actually waited for its
+// wake-up (spinning, or parked after spinning): a wait of at most
+// maxLockedSpin sets it to twice that wait, or lets it decay by an eighth,
+// whichever is more, so that a partner that answers within a few
+// microseconds, or within a futex wake-up, is waited for in place; a longer
+// wait (the partner is idle) halves it. It stays within [minLockedSpin,
+// maxLockedSpin]: a sleep burns at most maxLockedSpin of CPU, and a
+// scheduler whose partners have gone quiet soon burns about minLockedSpin
+// per sleep. After yieldAfter it yields its CPU to the OS (sched_yield)
+// between rounds: on a loaded machine the partner's thread may be waiting
+// for that CPU. With GOMAXPROCS 1 it does not spin: the partner could not
+// run meanwhile.
+const (
+	minLockedSpin = 1 * time.Microsecond
+	maxLockedSpin = 200 * time.Microsecond
+	yieldAfter    = 2 * time.Microsecond // then it spins with sched_yield
+)
+
+// spinInPlace spins, for a sleeper on a locked thread, until it is woken
+// or its budget (or wait, if shorter and not negative) has passed. It
+// returns when it began (monotonic ns; -1 if it did not spin) and what is
+// left of wait (negative: forever).
+func (s *Scheduler) spinInPlace(wait time.Duration) (int64, time.Duration) {
+	budget := s.lockedSpin
+	if budget == 0 {
+		budget = maxLockedSpin
+	}
+	if wait >= 0 && wait < budget {
+		budget = wait
+	}
+	if budget <= 0 || runtime.GOMAXPROCS(0) == 1 {
+		return -1, wait
+	}
+	start := monotonic()
+	spent := time.Duration(0)
+	for s.nap.Load() == spinning && spent < budget {
+		for i := 0; i < 64 && s.nap.Load() == spinning; i++ {
+		}
+		if spent > yieldAfter {
+			osYield() // the partner may be waiting for this CPU
+		}
+		spent = time.Duration(monotonic() - start)
+	}
+	if wait >= 0 {
+		wait = max(wait-spent, 0)
+	}
+	return start, wait
+}
+
+// adaptSpin sets the spin budget from how long the sleeper waited for its
+// wake-up: see spinInPlace.
+func (s *Scheduler) adaptSpin(waited time.Duration) {
+	b := s.lockedSpin
+	if b == 0 {
+		b = maxLockedSpin
+	}
+	if waited <= maxLockedSpin {
+		b = max(2*waited, b-b/8)
+	} else {
+		b /= 2
+	}
+	s.lockedSpin = min(max(b, minLockedSpin), maxLockedSpin)
 }
 
 // wakeLocked wakes s if it sleeps.

@@ -40,3 +40,27 @@ func (w *Waker) Release() {
 		s.mu.Unlock()
 	})
 }
+
+// Go runs fn on a new goroutine that counts as a possible waker of s (it
+// holds a Waker) until fn returns: a plain helper goroutine that will Set an
+// Event, send with channel.Offer or SendOutside, or Insert a tasklet of s
+// later, so that s waits for it instead of reporting a false deadlock. The
+// Waker is released when fn returns, panics or calls runtime.Goexit; if
+// that leaves s with nothing that could wake its blocked tasklets, the
+// deadlock is reported then. It returns tasklet.ErrNilFunc for a nil fn and
+// ErrSchedulerClosed once Close has started (fn does not run). Safe from any
+// goroutine.
+func (s *Scheduler) Go(fn func()) error {
+	if fn == nil {
+		return tasklet.ErrNilFunc
+	}
+	w, err := s.Waker()
+	if err != nil {
+		return err
+	}
+	go func() {
+		defer w.Release()
+		fn()
+	}()
+	return nil
+}

@@ -115,8 +115,14 @@ func (e *DeadlockError) Error() string {
 			fmt.Fprintf(&b, " [%v: %s]", w.Tasklet, w.On)
 		}
 	}
+	b.WriteString(deadlockHint)
 	return b.String()
 }
+
+// deadlockHint ends every DeadlockError message: a plain goroutine that
+// will wake a tasklet later is invisible to deadlock detection unless it is
+// declared.
+const deadlockHint = " (if a goroutine that is no tasklet will wake it, declare that goroutine: start it with the scheduler's Go method, or hold a Waker from its Waker method while it may)"
 
 // Is reports whether target is ErrDeadlock.
 func (e *DeadlockError) Is(target error) bool { return target == ErrDeadlock }

@@ -31,6 +31,13 @@ type row struct {
 	Unit            string  `json:"unit"`
 	Metric          string  `json:"metric,omitempty"`
 	Note            string  `json:"note,omitempty"`
+	// CPU time of the whole process per op, for the thread rows: spinning
+	// instead of sleeping shows here.
+	CPUNsPerOp         float64 `json:"cpu_ns_per_op,omitempty"`
+	BaselineCPUNsPerOp float64 `json:"baseline_cpu_ns_per_op,omitempty"`
+	// Transactions per second, for the contention rows.
+	TxPerSec         float64 `json:"tx_per_sec,omitempty"`
+	BaselineTxPerSec float64 `json:"baseline_tx_per_sec,omitempty"`
 }
 
 // pair is a library benchmark and its baseline; metric, when set, compares
@@ -50,10 +57,11 @@ func pairs() []pair {
 		{name: "Tick", baseline: "sync.Mutex Lock+Unlock", lib: bench.Tick, base: bench.MutexLockUnlock},
 		{name: "channel ping-pong (round trip)", baseline: "goroutines, Go channels", lib: bench.PingPong, base: bench.PingPongGoroutines},
 		{name: "buffered stream (1024)", baseline: "Go buffered channel", lib: bench.Buffered, base: bench.BufferedGoroutines},
-		{name: "cross-thread ping-pong", baseline: "goroutines, Go channels", lib: bench.CrossPingPong, base: bench.PingPongGoroutines},
-		{name: "cross-thread stream (upcalls)", baseline: "Go buffered channel", lib: bench.CrossStream, base: bench.BufferedGoroutines},
+		{name: "cross-scheduler ping-pong", baseline: "goroutines, Go channels", lib: bench.CrossPingPong, base: bench.PingPongGoroutines},
+		{name: "cross-scheduler stream (upcalls)", baseline: "Go buffered channel", lib: bench.CrossStream, base: bench.BufferedGoroutines},
 		{name: "alien upcall (own scheduler)", baseline: "fresh goroutine, Go channel", lib: bench.AlienUpcall, base: bench.GoroutineUpcall},
 	}
+	ps = append(ps, threadPairs()...)
 	ps = append(ps, lockPairs()...)
 	for _, n := range []int{1, 4, 16} {
 		ps = append(ps, pair{
@@ -138,6 +146,10 @@ func measure(quick bool, only string, progress io.Writer) ([]row, error) {
 			r.NsPerOp = float64(lib.T.Nanoseconds()) / float64(max(lib.N, 1))
 			r.BaselineNsPerOp = float64(base.T.Nanoseconds()) / float64(max(base.N, 1))
 			r.Ratio = r.NsPerOp / r.BaselineNsPerOp
+			r.CPUNsPerOp, r.BaselineCPUNsPerOp = lib.Extra[bench.CPUPerOp], base.Extra[bench.CPUPerOp]
+			if tx, ok := lib.Extra[bench.TxPerSec]; ok {
+				r.TxPerSec, r.BaselineTxPerSec = tx, base.Extra[bench.TxPerSec]
+			}
 		}
 		rows = append(rows, r)
 	}
@@ -165,9 +177,16 @@ func writeJSON(w io.Writer, rows []row) error {
 
 func printTable(w io.Writer, rows []row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "operation\tlibrary\tbaseline\tbaseline\tratio\t")
+	fmt.Fprintln(tw, "operation\tlibrary\tbaseline\tbaseline\tratio\tCPU/op (library / baseline)\ttx/s (library / baseline)\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2fx\t\n", r.Name, fmtValue(r.NsPerOp, r.Unit), r.Baseline, fmtValue(r.BaselineNsPerOp, r.Unit), r.Ratio)
+		cpu, tx := "-", "-"
+		if r.CPUNsPerOp > 0 {
+			cpu = fmt.Sprintf("%.1f / %.1f ns", r.CPUNsPerOp, r.BaselineCPUNsPerOp)
+		}
+		if r.TxPerSec > 0 {
+			tx = fmt.Sprintf("%.0f / %.0f", r.TxPerSec, r.BaselineTxPerSec)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2fx\t%s\t%s\t\n", r.Name, fmtValue(r.NsPerOp, r.Unit), r.Baseline, fmtValue(r.BaselineNsPerOp, r.Unit), r.Ratio, cpu, tx)
 	}
 	return tw.Flush()
 }

@@ -43,8 +43,10 @@ func TestEveryOperationListed(t *testing.T) {
 		names = append(names, p.name)
 	}
 	all := strings.Join(names, "\n")
-	for _, want := range []string{"switch", "spawn", "parked", "ping-pong", "buffered stream", "cross-thread stream",
-		"cross-thread ping-pong", "lock", "Condition producer/consumer", "Condition producer/consumer, cross-thread",
+	for _, want := range []string{"switch", "spawn", "parked", "ping-pong", "buffered stream", "cross-scheduler stream",
+		"cross-scheduler ping-pong", "lock", "Condition producer/consumer", "Condition producer/consumer, cross-scheduler",
+		"locked-thread ping-pong", "Condition producer/consumer, locked threads", "goroutine upcall",
+		"contention: Condition pair, locked threads", "contention: Lock (polled) pair, locked threads, CPU-bound tasklet per thread",
 		"wake latency p99, 1 ", "wake latency p99, 4 ", "wake latency p99, 16 "} {
 		assert.Contains(t, all, want)
 	}

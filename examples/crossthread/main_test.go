@@ -15,4 +15,5 @@ func TestRun(t *testing.T) {
 	require.NoError(t, run(&out, 5000))
 	assert.Contains(t, out.String(), "5000 messages from an alien goroutine to 8 consumers on 2 locked threads")
 	assert.Contains(t, out.String(), "every message consumed exactly once")
+	assert.Contains(t, out.String(), "the split is not even")
 }

@@ -1,0 +1,183 @@
+package channel
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Sending from outside any tasklet.
+//
+// Code that is not a tasklet (a plain goroutine, a cgo callback on a thread
+// that C created) hands values to tasklets with Offer, which never blocks,
+// or SendOutside, which blocks the calling goroutine (never a scheduler)
+// like a send on a Go channel. Neither creates a scheduler: a value that a
+// waiting receiver or the buffer takes costs one lock of the channel and, for
+// a waiting receiver, one Ready of its scheduler.
+//
+// A goroutine blocked in SendOutside waits in the channel's send queue as an
+// outsider: a Tasklet of its own, taken from a pool (so a cgo thread that
+// calls in repeatedly reuses one), whose Ready wakes the goroutine instead of
+// a scheduler. Receivers take it like any sender, and never switch to it.
+//
+// Invariants:
+//   - An outsider is in at most one send queue, and is back in the pool only
+//     after its goroutine knows that nobody will call its Ready: it received
+//     the wake-up, or it took its waiter out of the queue itself (Cancel).
+//   - A receiver's scheduler is not told that an outsider may send: a
+//     scheduler waiting for outside senders holds a Waker (or started them
+//     with its Go method), or its tasklets are reported deadlocked.
+
+// ErrOutsider is returned by the operations of a Tasklet that stands for a
+// goroutine blocked in SendOutside (as found in Queue): it is not a tasklet
+// of any scheduler, so it cannot be switched to, killed or thrown into.
+var ErrOutsider = errors.New("channel: the tasklet is a goroutine sending from outside any scheduler")
+
+// ErrNilContext: SendOutside with a nil context.
+var ErrNilContext = errors.New("channel: nil context")
+
+// Offer hands v to a waiting receiver, or buffers it, without blocking, and
+// returns nil; it returns tasklet.ErrWouldBlock, delivering nothing, when
+// neither can take v (ErrClosed on a closing channel). It may be called
+// from any goroutine, tasklet or not, and never switches: a receiver it
+// hands v to runs when its scheduler next picks (next, if it is a tasklet of
+// another scheduler). The channel callback is not called.
+func (c *Channel[T]) Offer(v T) error {
+	if c == nil {
+		return ErrNilChannel
+	}
+	c.mu.Lock()
+	if r := c.recvq.dequeue(); r != nil {
+		r.val, r.err = v, nil
+		partner := r.t
+		c.mu.Unlock()
+		partner.Runtime().Ready(nil, nil, false)
+		return nil
+	}
+	if c.count < c.size {
+		c.putLocked(item[T]{val: v})
+		c.mu.Unlock()
+		return nil
+	}
+	closing := c.closing
+	c.mu.Unlock()
+	if closing {
+		return ErrClosed
+	}
+	return tasklet.ErrWouldBlock
+}
+
+// SendOutside hands v to a receiver from a goroutine that is not a tasklet,
+// blocking that goroutine (and no scheduler) until a receiver takes v or the
+// buffer has room for it, as a send on a Go channel would. The goroutine
+// waits in the send queue in turn with the tasklets sending (Queue lists it
+// as a Tasklet whose operations fail with ErrOutsider). It returns nil once
+// v is delivered; ErrClosed, delivering nothing, when it would block on a
+// closing channel; ErrNilContext for a nil ctx; ctx's error, delivering nothing, when ctx is done before
+// a receiver took v. A tasklet must use Send instead: SendOutside would block
+// its scheduler's thread.
+func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
+	if c == nil {
+		return ErrNilChannel
+	}
+	if ctx == nil {
+		return ErrNilContext
+	}
+	if c.Offer(v) == nil {
+		return nil
+	}
+	c.mu.Lock()
+	// Again under mu: a receiver or room may have come since Offer.
+	if r := c.recvq.dequeue(); r != nil {
+		r.val, r.err = v, nil
+		partner := r.t
+		c.mu.Unlock()
+		partner.Runtime().Ready(nil, nil, false)
+		return nil
+	}
+	if c.count < c.size {
+		c.putLocked(item[T]{val: v})
+		c.mu.Unlock()
+		return nil
+	}
+	if c.closing {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	o := outsiders.Get().(*outsider)
+	w := c.sspare
+	if w == nil {
+		w = c.newWaiter()
+	}
+	c.sspare = nil
+	w.t, w.val, w.err = &o.tk, v, nil
+	c.sendq.enqueue(w)
+	c.mu.Unlock()
+	// w now belongs to whoever dequeues it (a receiver, or our Cancel).
+	var err error
+	done := ctx.Done()
+	if done == nil { // a context that never ends: the cheaper receive
+		err = <-o.woke
+		outsiders.Put(o)
+		return err
+	}
+	select {
+	case err = <-o.woke:
+	case <-done:
+		if w.Cancel(&o.tk, ctx.Err()) {
+			err = ctx.Err()
+		} else {
+			// A receiver took v before we could leave: it is delivered,
+			// and the receiver's Ready is coming.
+			err = <-o.woke
+		}
+	}
+	outsiders.Put(o)
+	return err
+}
+
+// outsiders are reused: a thread that calls in again and again (a cgo
+// callback thread) finds one in its P's pool without allocating.
+var outsiders = sync.Pool{New: func() any { return newOutsider() }}
+
+// outsider is the Tasklet of a goroutine blocked in SendOutside: its
+// runtime's Ready wakes the goroutine. It implements tasklet.Runtime only
+// for what a partner does with a waiting sender (Ready) and what a caller of
+// Queue may query; everything else fails with ErrOutsider.
+type outsider struct {
+	tk   tasklet.Tasklet
+	woke chan error // one token per wait: sent by Ready
+}
+
+func newOutsider() *outsider {
+	o := &outsider{woke: make(chan error, 1)}
+	tasklet.Init(&o.tk, o, nil, "outside goroutine")
+	return o
+}
+
+func (o *outsider) Owner() any                                { return o }
+func (o *outsider) SameOwner(other tasklet.Runtime) bool      { return other == tasklet.Runtime(o) }
+func (o *outsider) State() tasklet.State                      { return tasklet.Blocked }
+func (o *outsider) IsMain() bool                              { return false }
+func (o *outsider) Enter() error                              { return ErrOutsider }
+func (o *outsider) Schedule(bool) (any, error)                { return nil, ErrOutsider }
+func (o *outsider) Yield(bool) error                          { return ErrOutsider }
+func (o *outsider) Run(*tasklet.Tasklet, bool) error          { return ErrOutsider }
+func (o *outsider) Insert(any, bool) error                    { return ErrOutsider }
+func (o *outsider) Remove() error                             { return ErrOutsider }
+func (o *outsider) Raise(error, *tasklet.Tasklet) error       { return ErrOutsider }
+func (o *outsider) Sleep(time.Duration) error                 { return ErrOutsider }
+func (o *outsider) Tick()                                     {}
+func (o *outsider) Park(tasklet.Blocker, time.Duration) error { return ErrOutsider }
+func (o *outsider) Atomic(bool)                               {}
+func (o *outsider) Ready(err error, _ *tasklet.Tasklet, _ bool) bool {
+	o.woke <- err // never blocks: one token per wait
+	return false
+}
