@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -54,7 +55,7 @@ func (c *Channel[T]) Offer(v T) error {
 		r.val, r.err = v, nil
 		partner := r.t
 		c.mu.Unlock()
-		partner.Runtime().Ready(nil, nil, false)
+		task(partner).Runtime().Ready(nil, nil, false)
 		return nil
 	}
 	if c.count < c.size {
@@ -95,7 +96,7 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 		r.val, r.err = v, nil
 		partner := r.t
 		c.mu.Unlock()
-		partner.Runtime().Ready(nil, nil, false)
+		task(partner).Runtime().Ready(nil, nil, false)
 		return nil
 	}
 	if c.count < c.size {
@@ -117,7 +118,7 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 		w = c.newWaiter()
 	}
 	c.sspare = nil
-	w.t, w.val, w.err = &o.tk, v, nil
+	w.t, w.val, w.err = (*tasklet.Tasklet)(&o.tk), v, nil
 	c.sendq.enqueue(w)
 	c.mu.Unlock()
 	// w now belongs to whoever dequeues it (a receiver, or our Cancel).
@@ -148,36 +149,36 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 var outsiders = sync.Pool{New: func() any { return newOutsider() }}
 
 // outsider is the Tasklet of a goroutine blocked in SendOutside: its
-// runtime's Ready wakes the goroutine. It implements tasklet.Runtime only
+// runtime's Ready wakes the goroutine. It implements core.Runtime only
 // for what a partner does with a waiting sender (Ready) and what a caller of
 // Queue may query; everything else fails with ErrOutsider.
 type outsider struct {
-	tk   tasklet.Tasklet
+	tk   core.Task
 	woke chan error // one token per wait: sent by Ready
 }
 
 func newOutsider() *outsider {
 	o := &outsider{woke: make(chan error, 1)}
-	tasklet.Init(&o.tk, o, nil, "outside goroutine")
+	core.Init(&o.tk, o, "outside goroutine")
 	return o
 }
 
-func (o *outsider) Owner() any                                { return o }
-func (o *outsider) SameOwner(other tasklet.Runtime) bool      { return other == tasklet.Runtime(o) }
-func (o *outsider) State() tasklet.State                      { return tasklet.Blocked }
-func (o *outsider) IsMain() bool                              { return false }
-func (o *outsider) Enter() error                              { return ErrOutsider }
-func (o *outsider) Schedule(bool) (any, error)                { return nil, ErrOutsider }
-func (o *outsider) Yield(bool) error                          { return ErrOutsider }
-func (o *outsider) Run(*tasklet.Tasklet, bool) error          { return ErrOutsider }
-func (o *outsider) Insert(any, bool) error                    { return ErrOutsider }
-func (o *outsider) Remove() error                             { return ErrOutsider }
-func (o *outsider) Raise(error, *tasklet.Tasklet) error       { return ErrOutsider }
-func (o *outsider) Sleep(time.Duration) error                 { return ErrOutsider }
-func (o *outsider) Tick()                                     {}
-func (o *outsider) Park(tasklet.Blocker, time.Duration) error { return ErrOutsider }
-func (o *outsider) Atomic(bool)                               {}
-func (o *outsider) Ready(err error, _ *tasklet.Tasklet, _ bool) bool {
+func (o *outsider) State() int32                   { return int32(tasklet.Blocked) }
+func (o *outsider) IsMain() bool                   { return false }
+func (o *outsider) Enter() error                   { return ErrOutsider }
+func (o *outsider) Schedule() error                { return ErrOutsider }
+func (o *outsider) ScheduleRemove() (any, error)   { return nil, ErrOutsider }
+func (o *outsider) Yield(bool) error               { return ErrOutsider }
+func (o *outsider) Run(*core.Task, bool) error     { return ErrOutsider }
+func (o *outsider) Insert(any, bool) error         { return ErrOutsider }
+func (o *outsider) Remove() error                  { return ErrOutsider }
+func (o *outsider) Raise(error, *core.Task) error  { return ErrOutsider }
+func (o *outsider) Sleep(time.Duration) error      { return ErrOutsider }
+func (o *outsider) Tick()                          {}
+func (o *outsider) Deadline(time.Duration) int64   { return core.NoDeadline }
+func (o *outsider) Park(core.Blocker, int64) error { return ErrOutsider }
+func (o *outsider) Atomic(bool)                    {}
+func (o *outsider) Ready(err error, _ *core.Task, _ bool) bool {
 	o.woke <- err // never blocks: one token per wait
 	return false
 }

@@ -54,7 +54,7 @@ func TestOfferFromOutside(t *testing.T) {
 				require.Equal(t, -1, ch.Balance())
 			}
 			if tc.closing {
-				require.NoError(t, ch.Close())
+				require.NoError(t, ch.Close(nil))
 			}
 			done := make(chan error)
 			go func() { done <- ch.Offer(7) }() // a plain goroutine
@@ -140,7 +140,7 @@ func TestSendOutsideCancelAndClose(t *testing.T) {
 	assert.Equal(t, 1, ch.Balance())
 	assert.ErrorIs(t, ch.SendOutside(ctx, 3), context.Canceled) // done before it queues
 
-	require.NoError(t, ch.Close())
+	require.NoError(t, ch.Close(nil))
 	assert.ErrorIs(t, ch.SendOutside(context.Background(), 4), channel.ErrClosed)
 	v, err := ch.Receive(s.Main())
 	require.NoError(t, err)

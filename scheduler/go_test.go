@@ -46,7 +46,7 @@ func TestGoDeclaresWakerNoFalseDeadlock(t *testing.T) {
 					runtime.Gosched()
 				}
 				record("helper sets")
-				ev.Set()
+				ev.Set(nil)
 			}
 			if tc.declared {
 				require.NoError(t, s.Go(helper))

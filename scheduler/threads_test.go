@@ -101,7 +101,7 @@ func TestStartThreadsWithKills(t *testing.T) {
 	for ev.Waiting() > (threads-1)*each {
 		runtime.Gosched()
 	}
-	ev.Set()
+	ev.Set(nil)
 	require.NoError(t, g.Wait())
 	slices.Sort(events)
 	assert.Equal(t, []string{"0/0 woken=false", "0/1 woken=false",

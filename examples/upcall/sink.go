@@ -220,9 +220,9 @@ func newSink(ctx context.Context, batch int, own bool) (*sink, error) {
 
 func (k *sink) closeChannel() {
 	if k.single != nil {
-		_ = k.single.Close()
+		_ = k.single.Close(nil)
 	} else {
-		_ = k.batches.Close()
+		_ = k.batches.Close(nil)
 	}
 }
 
