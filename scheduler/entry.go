@@ -652,8 +652,8 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 
 // park is Park; yieldOnly marks a zero timeout (see armLocked).
 func (e *entry) park(b core.Blocker, deadline int64, yieldOnly bool) error {
-	s := e.s.Load() // lockOwner, written out: once per channel message
-	s.mu.Lock()
+	s := e.s.Load() // lockOwner's fast path, written out: as a call it costs
+	s.mu.Lock()     // about 3% more instructions per channel message
 	if e.s.Load() != s {
 		s = e.relockOwner(s)
 	}
@@ -699,7 +699,7 @@ func (e *entry) park(b core.Blocker, deadline int64, yieldOnly bool) error {
 	if deadline != core.NoDeadline {
 		s.armLocked(e, deadline, yieldOnly)
 	}
-	// switchLocked, written out with transfer's two common hops: see
+	// switchLocked, with transfer's two common hops taken here: see
 	// transfer. It returns when e runs again.
 	if h := s.leaveLocked(e); h != leaveStay {
 		if h == leavePick {
@@ -707,19 +707,15 @@ func (e *entry) park(b core.Blocker, deadline int64, yieldOnly bool) error {
 		}
 		for y := s.target; y != e; y = s.target {
 			switch {
-			case y != nil && y.started && !y.main && y.child == nil && e.depth < maxDepth && !e.t.Atomic():
-				e.child = y // down to the leaf y, which yields back
-				y.depth = e.depth + 1
-				y.w.next()
-				e.child = nil
-				if y.w.exited {
+			case y == nil || !y.started || e.t.Atomic():
+				s.transfer(e) // picking, starting, atomic
+				s = e.s.Load()
+			case e.canNest(y):
+				if e.nest(y) { // down to the leaf y, which yields back
 					s.finish(y)
 				}
-			case y != nil && (y.main || y.child != nil) && !e.t.Atomic():
-				e.w.suspend() // up the chain
-				s = e.s.Load()
 			default:
-				s.transfer(e) // picking, starting, a deep chain, atomic
+				e.w.suspend() // up the chain
 				s = e.s.Load()
 			}
 		}
@@ -763,8 +759,8 @@ func (e *entry) wokenPending(b core.Blocker, err error, cancelled bool) error {
 
 // Ready implements Ready.
 func (e *entry) Ready(err error, waker *core.Task, next bool) bool {
-	s := e.s.Load() // lockOwner, written out: once per channel message
-	s.mu.Lock()
+	s := e.s.Load() // lockOwner's fast path, written out: as a call it costs
+	s.mu.Lock()     // about 3% more instructions per channel message
 	if e.s.Load() != s {
 		s = e.relockOwner(s)
 	}
@@ -777,25 +773,15 @@ func (e *entry) Ready(err error, waker *core.Task, next bool) bool {
 		s.mu.Unlock()
 		return local
 	}
-	if e.tidx < 0 {
-		// readyLocked and makeRunnableLocked, written out for their common
-		// cases: once per channel message or wake-up.
-		switch {
-		case local && !next: // atEnd
-			s.appendReadyLocked(e, err)
-			if s.cur != we { // not called by the running waker: s may sleep
-				s.wakeLocked()
-			}
-			s.mu.Unlock()
-			return true
-		case !local: // wakeLane
-			e.wakeErr, e.blockedOn = err, nil
-			s.ring.pushLane(e, s.cur)
-			e.setState(tasklet.Scheduled)
+	if local && !next && e.tidx < 0 {
+		// The common case, once per channel message: appended by the
+		// running tasklet, no timer to disarm.
+		s.appendReadyLocked(e, err)
+		if s.cur != we { // not called by the running waker: s may sleep
 			s.wakeLocked()
-			s.mu.Unlock()
-			return false
 		}
+		s.mu.Unlock()
+		return true
 	}
 	place := wakeLane // woken from outside the scheduler
 	if local {

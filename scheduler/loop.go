@@ -64,35 +64,15 @@ const (
 // and transfer themselves, so that fewer frames are live across the switch
 // or the sleep.
 func (s *Scheduler) leaveLocked(e *entry) leave {
-	// fastNextLocked, written out: this is the path of every switch.
 	var next *entry
 	if s.ring.n == 0 || (len(s.timers) > 0 && s.timerDueLocked()) || s.budgetDueLocked() {
-		s.cur = nil
+		s.cur = nil // the root decides
 		if e.main && !e.t.Atomic() {
 			return leavePick
 		}
 	} else {
-		// makeCurrentLocked, written out: this is the path of every switch.
 		next = s.ring.front()
-		prev := s.last
-		if s.accounting {
-			s.accountLocked(prev)
-		}
-		left := int64(checkInterval)
-		if s.budget.armed {
-			left = s.budgetSliceLocked()
-		}
-		s.chargeLocked(prev, left)
-		s.cur = next
-		s.last = next
-		next.setState(tasklet.Current)
-		s.switches++
-		if next.inLane {
-			s.ring.leaveLane(next)
-		}
-		if s.stallAfter > 0 {
-			s.progress.Inc()
-		}
+		s.makeCurrentLocked(next)
 	}
 	s.mu.Unlock()
 	if next == e {
@@ -105,27 +85,15 @@ func (s *Scheduler) leaveLocked(e *entry) leave {
 	return leaveSwitch
 }
 
-// fastNextLocked makes the ring's front current and returns it, or returns
-// nil when the root must decide.
-func (s *Scheduler) fastNextLocked() *entry {
-	if s.ring.n == 0 || (len(s.timers) > 0 && s.timerDueLocked()) || s.budgetDueLocked() {
-		s.cur = nil
-		return nil
-	}
-	next := s.ring.front()
-	s.makeCurrentLocked(next)
-	return next
-}
-
 // makeCurrentLocked makes e, the ring's front, the running tasklet and
-// charges the one that ran. leaveLocked has a written-out copy: change both.
+// charges the one that ran.
 func (s *Scheduler) makeCurrentLocked(e *entry) {
 	prev := s.last
 	if s.accounting {
 		s.accountLocked(prev)
 	}
-	left := int64(checkInterval) // startSliceLocked, written out
-	if s.budget.armed {
+	left := int64(checkInterval) // startSliceLocked, written out: a call
+	if s.budget.armed {          // costs 2-3% more instructions per switch
 		left = s.budgetSliceLocked()
 	}
 	s.chargeLocked(prev, left)
@@ -154,10 +122,11 @@ func (s *Scheduler) accountLocked(prev *entry) {
 // target again. x holds no lock. The atomic exclusion is released while x
 // is not running its own code.
 //
-// Park writes out its two common hops, down to a leaf and up the chain:
-// every frame live across a coroutine switch costs a mispredicted return
-// each time the switch comes back, and Park is on the path of every
-// blocking channel or lock operation.
+// Park takes its two common hops (nest, and suspend up the chain) itself and calls transfer
+// only for the others: every frame live across a coroutine switch costs a
+// mispredicted return each time the switch comes back, and Park is on the
+// path of every blocking channel or lock operation. The hops are the
+// helpers below, inlined in both (see inline_test.go).
 func (s *Scheduler) transfer(x *entry) {
 	atomicOn := x.t.Atomic()
 	if atomicOn {
@@ -173,16 +142,11 @@ func (s *Scheduler) transfer(x *entry) {
 			return
 		case y == nil && x.main:
 			s.target = s.pick()
-		case y != nil && !y.main && y.child == nil && x.depth < maxDepth:
-			// Resume the leaf y until it yields back (or ends).
+		case y != nil && x.canNest(y):
 			if !y.started && !s.start(y) {
 				continue
 			}
-			x.child = y
-			y.depth = x.depth + 1
-			y.w.next()
-			x.child = nil
-			if y.w.exited {
+			if x.nest(y) {
 				s.finish(y)
 			}
 		default:
@@ -190,6 +154,23 @@ func (s *Scheduler) transfer(x *entry) {
 			s = x.s.Load() // x may have been adopted by another scheduler meanwhile
 		}
 	}
+}
+
+// canNest reports whether the running x may resume y directly, nesting it
+// in the chain: y is a leaf (not main, no child) and the chain has room.
+func (x *entry) canNest(y *entry) bool {
+	return !y.main && y.child == nil && x.depth < maxDepth
+}
+
+// nest resumes the started leaf y from the running x, down the chain, until
+// y yields back, and reports whether y's body has ended (the caller then
+// retires it with finish).
+func (x *entry) nest(y *entry) (exited bool) {
+	x.child = y
+	y.depth = x.depth + 1
+	y.w.next()
+	x.child = nil
+	return y.w.exited
 }
 
 // start gives e a coroutine, or ends it unrun if a kill came first. A throw
@@ -267,12 +248,7 @@ func (s *Scheduler) finish(e *entry) {
 		s.log.Error().Err(err).Stringer("tasklet", e.t).Msg("uncaught error in tasklet")
 		s.deliverLocked(err)
 	}
-	next := s.fastNextLocked()
-	s.mu.Unlock()
-	if next != nil {
-		s.callback(e, next)
-	}
-	s.target = next
+	s.leaveLocked(e) // e is dead and not main: it leaves for the ring's front, or the root
 	if e.t.Atomic() {
 		e.t.SetAtomic(false) // the lock was released by resume; Atomic on a dead entry is a no-op
 	}
@@ -372,10 +348,7 @@ func (s *Scheduler) pickLocked() *entry {
 			s.main.setState(tasklet.Scheduled)
 			continue
 		}
-		// napLocked(wait, false), written out: one frame less live
-		// across the sleep, on the path of every cross-thread wake-up.
-		onlyOthers := wait < 0 && s.blocking == 0 && s.wakers == 0
-		if (!onlyOthers || othersAwake(registry.counts.Load())) && s.sleepLocked(wait, onlyOthers) {
+		if s.napLocked(wait, false) {
 			continue
 		}
 		s.deadlockLocked()
