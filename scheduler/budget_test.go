@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -17,9 +16,7 @@ import (
 // atomic sections, nested timed Runs, wall-time budgets.
 
 func TestSoftRunRemovesNothing(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var log []string
 	for _, n := range []string{"a", "b"} {
 		_, err := s.SpawnNamed(n, func(t *tasklet.Tasklet) {
@@ -45,9 +42,7 @@ func TestSoftRunRemovesNothing(t *testing.T) {
 // Atomic defers an interrupt but does not cancel it: the tasklet is returned
 // at its first tick after leaving atomic.
 func TestAtomicDefersInterrupt(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var log []string
 	v, err := s.SpawnNamed("v", func(t *tasklet.Tasklet) {
 		t.Atomically(func() {
@@ -74,9 +69,7 @@ func TestAtomicDefersInterrupt(t *testing.T) {
 // that Run that returns, with the victim (SPEC 5); the Run nested in it
 // returns too, with no victim, when its caller runs again.
 func TestOutermostTimedRunWins(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var log []string
 	var inner *tasklet.Tasklet
 	_, err := s.SpawnNamed("outer-caller", func(tk *tasklet.Tasklet) {
@@ -107,9 +100,7 @@ func TestOutermostTimedRunWins(t *testing.T) {
 
 // A wall-time budget interrupts a ticking loop within about one slice.
 func TestTimeBudget(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	spin, err := s.SpawnNamed("spin", func(t *tasklet.Tasklet) {
 		for {
 			t.Tick()

@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
 	"github.com/stackless-go/stackless/scheduler"
@@ -16,9 +15,7 @@ import (
 // Tests of Snapshot, Stats and Dump (snapshot.go).
 
 func TestSnapshotAndDump(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t, scheduler.WithRunTimeAccounting())
-	defer closeSched(t, s)
+	s := start(t, scheduler.WithRunTimeAccounting())
 	ch := channel.New[int]()
 	_, err := s.SpawnNamed("waiter", func(t *tasklet.Tasklet) { _, _ = ch.Receive(t) })
 	require.NoError(t, err)
