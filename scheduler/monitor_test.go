@@ -18,14 +18,20 @@ import (
 
 // Tests of the monitor goroutine (monitor.go): stall reports.
 
-// A tasklet that runs without ticking is reported once.
+// A tasklet that runs without ticking is reported once. It runs until the
+// report is counted (at most 10 s: on a loaded machine the monitor may
+// take long to get a thread), then as long again as the stall took, so
+// that a second report would have had time to come.
 func TestStallReportedOnce(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	var buf syncBuffer
 	s := newSched(t, scheduler.WithStallReport(5*time.Millisecond), scheduler.WithLogger(zerolog.New(&buf)))
 	defer closeSched(t, s)
 	_, err := s.SpawnNamed("busy", func(t *tasklet.Tasklet) {
-		for start := time.Now(); time.Since(start) < 60*time.Millisecond; {
+		start := time.Now()
+		for s.Stats().Stalls == 0 && time.Since(start) < 10*time.Second {
+		}
+		for d := max(time.Since(start), 60*time.Millisecond); time.Since(start) < 2*d; {
 		}
 	})
 	require.NoError(t, err)
