@@ -74,7 +74,13 @@ func (e *entry) Enter() error {
 	if !e.sig.Load() {
 		return nil
 	}
-	s = e.lockOwner()
+	return e.enterPendingLocked(e.lockOwner())
+}
+
+// enterPendingLocked is Enter's slow path, something being pending: with
+// the owner s locked, it checks e again and takes what is pending. It
+// returns with s.mu released.
+func (e *entry) enterPendingLocked(s *Scheduler) error {
 	if err := s.checkCurrentLocked(e); err != nil {
 		s.mu.Unlock()
 		return err

@@ -18,6 +18,18 @@ func ringNames(r *ring, names map[*entry]string) []string {
 	return out
 }
 
+// newPlacementSched returns a bare scheduler (no driver, nothing
+// registered) and a maker of paused records named for ringNames.
+func newPlacementSched() (*Scheduler, map[*entry]string, func(string) *entry) {
+	s := &Scheduler{wake: make(chan struct{}, 1)}
+	names := map[*entry]string{}
+	return s, names, func(name string) *entry {
+		e := &entry{tidx: -1, st: tasklet.Paused}
+		names[e] = name
+		return e
+	}
+}
+
 // TestPlacement places tasklets that become runnable with each placement
 // (makeRunnableLocked), directly on a bare scheduler: atEnd appends,
 // runNext goes right after the running tasklet (first when none runs),
@@ -42,13 +54,7 @@ func TestPlacement(t *testing.T) {
 		{"runNext ahead of the lane", true, []step{{"x", wakeLane}, {"y", runNext}, {"z", wakeLane}}, []string{"cur", "y", "x", "z", "a", "b"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &Scheduler{wake: make(chan struct{}, 1)}
-			names := map[*entry]string{}
-			mk := func(name string) *entry {
-				e := &entry{tidx: -1, st: tasklet.Paused}
-				names[e] = name
-				return e
-			}
+			s, names, mk := newPlacementSched()
 			cur := mk("cur")
 			cur.st = tasklet.Current
 			s.ring.pushBack(cur)
@@ -75,13 +81,7 @@ func TestPlacement(t *testing.T) {
 // running tasklet again, not behind a member that has run.
 func TestPlacementLaneEndsWhenRun(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	s := &Scheduler{wake: make(chan struct{}, 1)}
-	names := map[*entry]string{}
-	mk := func(name string) *entry {
-		e := &entry{tidx: -1, st: tasklet.Paused}
-		names[e] = name
-		return e
-	}
+	s, names, mk := newPlacementSched()
 	cur, a, x, y := mk("cur"), mk("a"), mk("x"), mk("y")
 	s.ring.pushBack(cur)
 	s.ring.pushBack(a)

@@ -4,6 +4,9 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
+// The run queue (ring) and where a tasklet that becomes runnable joins it
+// (placement, makeRunnableLocked).
+
 // ring is a scheduler's run queue: a circular doubly linked list of
 // tasklets, linked through the entries themselves (rnext, rprev), whose
 // head (the front) is the current tasklet while one is running. Every
@@ -60,15 +63,11 @@ func (r *ring) pushBack(e *entry) {
 // ring, whose appends needed room; a linked ring always has some).
 func (r *ring) appendRoom(e *entry) { r.pushBack(e) }
 
-// pushFront makes e the front.
+// pushFront makes e the front: appended at the end of the cycle, it is
+// just before the head.
 func (r *ring) pushFront(e *entry) {
-	if h := r.head; h != nil {
-		linkBefore(e, h)
-	} else {
-		e.rnext, e.rprev = e, e
-	}
+	r.pushBack(e)
 	r.head = e
-	r.n++
 }
 
 // insertAfter puts e, which is in no ring, right after at, which is.

@@ -10,6 +10,9 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
+// The Scheduler type (its fields grouped by who may touch them), New, the
+// queries, Spawn and the list of live tasklets.
+
 // A Scheduler runs tasklets, one at a time, on the goroutine that drives it.
 //
 // The goroutine that calls New becomes the scheduler's main tasklet (Main):
