@@ -30,9 +30,7 @@ var (
 // own throw. It was replaced by the context's throw, and stop withdrew that,
 // so the tasklet got no throw at all.
 func TestAdversarialThrowOnDoneKeepsPendingThrow(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -70,9 +68,7 @@ func TestAdversarialKillAndThrowPendingTogether(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {
 				defer r.Add("A deferred")
@@ -111,9 +107,7 @@ func TestAdversarialImmediateFormOnScheduledTargetRunsInPlace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			var ts []*tasklet.Tasklet
 			for _, n := range []string{"A", "B", "C"} {
@@ -189,9 +183,7 @@ func TestAdversarialKillAfterChannelHandoff(t *testing.T) {
 		for _, now := range []bool{false, true} {
 			name := map[int]string{-1: "pref-1", 0: "pref0", 1: "pref1"}[pref] + map[bool]string{false: "/Kill", true: "/KillNow"}[now]
 			t.Run(name, func(t *testing.T) {
-				defer goleak.VerifyNone(t)
-				s := newSched(t)
-				defer closeSched(t, s)
+				s := start(t)
 				var r recorder
 				ch := channel.New[int]()
 				require.NoError(t, ch.SetPreference(pref))
@@ -238,9 +230,7 @@ func TestAdversarialRaiseAfterCrossSchedulerHandoff(t *testing.T) {
 					map[bool]string{false: "/sender", true: "/receiver"}[recvSide] +
 					map[bool]string{false: "/Throw", true: "/Kill"}[kill]
 				t.Run(name, func(t *testing.T) {
-					defer goleak.VerifyNone(t)
-					s := newSched(t)
-					defer closeSched(t, s)
+					s := start(t)
 					var r recorder
 					ch := channel.New[int]()
 					if buffered {
@@ -318,9 +308,7 @@ func TestAdversarialNestedRunTakenAlongThenRaised(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			var spin *tasklet.Tasklet
 			w := spawn(t, s, "w", func(tk *tasklet.Tasklet) {
@@ -360,9 +348,7 @@ func TestAdversarialDeferredCleanupOfKillFails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {
 				defer tt.cleanup()
@@ -446,9 +432,7 @@ func TestAdversarialRaiseDuringKillCleanup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {
 				defer r.Add("A outer deferred")
@@ -505,9 +489,7 @@ func TestAdversarialThrowOnDoneCutsEveryWait(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -555,9 +537,7 @@ func TestAdversarialForeignRaiseOnRunningGoesOffAtNextCall(t *testing.T) {
 	for _, o := range ops {
 		for _, kill := range []bool{true, false} {
 			t.Run(o.name+map[bool]string{true: "/Kill", false: "/Throw"}[kill], func(t *testing.T) {
-				defer goleak.VerifyNone(t)
-				s := newSched(t)
-				defer closeSched(t, s)
+				s := start(t)
 				var r recorder
 				var a *tasklet.Tasklet
 				other := spawn(t, s, "O", func(tk *tasklet.Tasklet) { _, _ = tk.ScheduleRemove() })
@@ -571,7 +551,7 @@ func TestAdversarialForeignRaiseOnRunningGoesOffAtNextCall(t *testing.T) {
 							done <- a.Throw(errAdv1)
 						}
 					}()
-					require.NoError(t, <-done)
+					assert.NoError(t, <-done)
 					r.Add("A: op returned %v", o.op(s, tk, other))
 					r.Add("A: Schedule returned %v", tk.Schedule())
 				})

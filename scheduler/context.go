@@ -8,6 +8,9 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
+// Tasklet contexts: the context.Context a tasklet gets, cancelled as it
+// is killed or ends.
+
 // ErrKilled is the cause of a tasklet's context when the tasklet was killed.
 var ErrKilled = errors.New("scheduler: tasklet killed")
 

@@ -169,9 +169,7 @@ func TestCloseKillsBlockedAcrossSchedulers(t *testing.T) {
 }
 
 func TestBlockingKeepsOthersRunning(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	release := make(chan int)
 	done := channel.New[bool]()
 	var log []string
@@ -222,9 +220,7 @@ func TestKillDuringBlockingCancelsTheCall(t *testing.T) {
 }
 
 func TestPendingKillFromAnotherGoroutineAtTick(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	started := make(chan struct{})
 	var ticks int
 	var cleaned bool
@@ -249,9 +245,7 @@ func TestPendingKillFromAnotherGoroutineAtTick(t *testing.T) {
 }
 
 func TestContextBridge(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	v := spawn(t, s, "v", func(tk *tasklet.Tasklet) { _, _ = tk.ScheduleRemove() })
 	ctx := scheduler.Context(v)
 	require.NoError(t, s.Main().Schedule())
@@ -325,9 +319,7 @@ func TestAtomicExcludesAcrossSchedulers(t *testing.T) {
 // A held Waker keeps a scheduler waiting across the gaps between short-lived
 // alien schedulers; released, the scheduler reports the deadlock.
 func TestWakerBridgesAlienUpcalls(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	ch := channel.New[int]()
 	w, err := s.Waker()
 	require.NoError(t, err)

@@ -51,13 +51,7 @@ func (e *entry) enterDebug() error {
 		s.mu.Unlock()
 		return nil
 	}
-	if err := s.checkCurrentLocked(e); err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	err := e.takePendingLocked()
-	s.mu.Unlock()
-	return err
+	return e.enterPendingLocked(s)
 }
 
 // tickDebug is Tick in the debug mode: tickLeft is written under the

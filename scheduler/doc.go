@@ -9,10 +9,8 @@
 // which tasklets run is fully determined. Use several schedulers on several
 // goroutines for parallelism; channels and locks work across them.
 //
-// Costs, measured on the 2-core development machines: a switch between two
-// tasklets costs about 1.1-1.2x an iter.Pull round trip (a switch to a
-// tasklet that is not an ancestor of the running one is a single coroutine
-// switch); spawning and finishing a tasklet reuses a finished coroutine and
-// costs 0.6-0.9x a go statement with a WaitGroup; a parked tasklet takes
-// about 2.5 KB.
+// How it is built (direct switching on iter.Pull coroutines, the locking
+// rules, the invariants): DESIGN.md at the repository root. What it costs:
+// the Performance table of the README (go run ./examples/benchmark), the
+// one place the figures are kept.
 package scheduler

@@ -173,3 +173,26 @@ func (e *entry) CallChannelHook(fn func(any, *tasklet.Tasklet, bool, bool), ch a
 	}
 	return s.callInline(e.t, func() { fn(ch, e.t, sending, willBlock) })
 }
+
+// callback calls the schedule callback for a switch from prev to next, on
+// the hook coroutine: a panic or a runtime.Goexit in it is logged and
+// ignored, and the switch goes on.
+func (s *Scheduler) callback(prev, next *entry) {
+	if s.onSchedule == nil || prev == next {
+		return
+	}
+	var p *tasklet.Tasklet
+	if prev != nil {
+		p = prev.t
+	}
+	var err error
+	if h := s.hookFor(); h != nil {
+		h.onSchedule, h.prev, h.nxt, h.fn = s.onSchedule, p, next.t, h.callSchedule
+		err = s.callHook(h, next.t)
+	} else {
+		err = s.callInline(next.t, func() { s.onSchedule(p, next.t) })
+	}
+	if err != nil {
+		s.log.Error().Err(err).Msg("schedule callback failed; ignored")
+	}
+}

@@ -72,9 +72,7 @@ func TestIssue13_RunCallerIsPaused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			w := spawn(t, s, "w", func(tk *tasklet.Tasklet) {
 				defer r.Add("w: deferred")
@@ -100,9 +98,7 @@ func TestIssue13_RunCallerIsPaused(t *testing.T) {
 // Item 4: a Run that returns before the Runs nested in it takes them along:
 // their callers are appended, innermost first, and their Run returns nil.
 func TestIssue13_OuterRunCallerResumedTakesNestedRuns(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	var outer *tasklet.Tasklet
 	level := func(name string, next func(*tasklet.Tasklet)) func(*tasklet.Tasklet) {
@@ -116,7 +112,7 @@ func TestIssue13_OuterRunCallerResumedTakesNestedRuns(t *testing.T) {
 	}
 	waker := func(tk *tasklet.Tasklet) {
 		r.Add("waker: inserts outer")
-		require.NoError(t, outer.Insert())
+		assert.NoError(t, outer.Insert())
 		_ = tk.Schedule()
 		r.Add("waker: ends")
 	}
@@ -155,9 +151,7 @@ func TestIssue13_NestedTimedRunsOutermostReturns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			var spin *tasklet.Tasklet
 			level := func(name string, next func(*tasklet.Tasklet)) func(*tasklet.Tasklet) {
@@ -225,9 +219,7 @@ func TestIssue13_ForeignImmediateKillThrowIsPending(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			ch := channel.New[int]()
 			tk := spawn(t, s, "t", func(tk *tasklet.Tasklet) {
@@ -300,9 +292,7 @@ func TestIssue13_SendErrorIntoPanickingReceiver(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			ch := channel.New[int]()
 			require.NoError(t, ch.SetPreference(tt.pref))
@@ -352,9 +342,7 @@ func TestIssue13_SendErrorIntoPanickingReceiver(t *testing.T) {
 // one that would leave nothing to run, and gets ErrDeadlock; the tasklet
 // runs on. When it then ends, main's receive fails as before.
 func TestIssue13_ScheduleRemoveOfLastRunnableDeadlocks(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	var srErr error
 	tk := spawn(t, s, "t", func(tk *tasklet.Tasklet) {
@@ -409,7 +397,7 @@ func TestIssue13_ThrowIntoNeverRunTasklet(t *testing.T) {
 				opts = append(opts, scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
 					var pe *tasklet.PanicError
 					r.Add("handler: %s, PanicError %v, Is X %v, current %v", tk.Name(), errors.As(err, &pe), errors.Is(err, errX), tk.IsCurrent())
-					require.NoError(t, tk.Schedule())
+					assert.NoError(t, tk.Schedule())
 					r.Add("handler: after yielding")
 					return err
 				}))
@@ -461,9 +449,7 @@ func TestIssue13_ThrowIntoNeverRunTasklet(t *testing.T) {
 // running) is ErrScheduled and changes nothing: the value is never silently
 // dropped. On a paused tasklet it is returned by its ScheduleRemove.
 func TestIssue13_InsertValueOnScheduledIsError(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	tk := spawn(t, s, "t", func(tk *tasklet.Tasklet) {
 		v, err := tk.ScheduleRemove()
@@ -492,9 +478,7 @@ func TestIssue13_InsertValueOnScheduledIsError(t *testing.T) {
 func TestIssue13_ThrowOnDoneStop(t *testing.T) {
 	errStop := errors.New("stop")
 	t.Run("never fired", func(t *testing.T) {
-		defer goleak.VerifyNone(t)
-		s := newSched(t)
-		defer closeSched(t, s)
+		s := start(t)
 		ctx, cancel := context.WithCancelCause(context.Background())
 		stop := scheduler.ThrowOnDone(ctx, s.Main())
 		assert.False(t, stop())
@@ -503,9 +487,7 @@ func TestIssue13_ThrowOnDoneStop(t *testing.T) {
 		assert.NoError(t, s.Main().Schedule())
 	})
 	t.Run("fired after the operation: withdrawn", func(t *testing.T) {
-		defer goleak.VerifyNone(t)
-		s := newSched(t)
-		defer closeSched(t, s)
+		s := start(t)
 		main := s.Main()
 		ctx, cancel := context.WithCancelCause(context.Background())
 		stop := scheduler.ThrowOnDone(ctx, main)
@@ -518,9 +500,7 @@ func TestIssue13_ThrowOnDoneStop(t *testing.T) {
 		assert.NoError(t, main.Schedule(), "no stray throw")
 	})
 	t.Run("fired during the operation: delivered", func(t *testing.T) {
-		defer goleak.VerifyNone(t)
-		s := newSched(t)
-		defer closeSched(t, s)
+		s := start(t)
 		main := s.Main()
 		ctx, cancel := context.WithCancelCause(context.Background())
 		stop := scheduler.ThrowOnDone(ctx, main)
@@ -531,9 +511,7 @@ func TestIssue13_ThrowOnDoneStop(t *testing.T) {
 		assert.NoError(t, main.Schedule())
 	})
 	t.Run("blocked target: its wait is cut at once", func(t *testing.T) {
-		defer goleak.VerifyNone(t)
-		s := newSched(t)
-		defer closeSched(t, s)
+		s := start(t)
 		var r recorder
 		ch := channel.New[int]()
 		w := spawn(t, s, "w", func(tk *tasklet.Tasklet) {
@@ -625,9 +603,7 @@ func TestIssue13_ContextAfterDeathSaysHow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			tk := spawn(t, s, "t", tt.body)
 			if tt.do != nil {
 				if tt.name != "killed before it ran" && tt.name != "thrown into before it ran" {
@@ -652,9 +628,7 @@ func TestIssue13_ContextAfterDeathSaysHow(t *testing.T) {
 // Item 15 (SPEC 5): thread-block Run with a paused tasklet sleeps, as it
 // would for a blocked one, until another goroutine inserts it.
 func TestIssue13_ThreadBlockRunWaitsForPausedTasklet(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	p := spawn(t, s, "p", func(tk *tasklet.Tasklet) {
 		r.Add("p: pauses")

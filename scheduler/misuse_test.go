@@ -42,12 +42,10 @@ func TestLockOSThreadInTaskletIsFatal(t *testing.T) {
 
 // WithProfilerLabels labels each tasklet's goroutine for pprof.
 func TestProfilerLabels(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t, scheduler.WithProfilerLabels())
-	defer closeSched(t, s)
+	s := start(t, scheduler.WithProfilerLabels())
 	var profile bytes.Buffer
 	spawn(t, s, "labelled", func(tk *tasklet.Tasklet) {
-		require.NoError(t, pprof.Lookup("goroutine").WriteTo(&profile, 1))
+		assert.NoError(t, pprof.Lookup("goroutine").WriteTo(&profile, 1))
 	})
 	_, err := s.Run()
 	require.NoError(t, err)

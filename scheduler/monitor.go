@@ -1,10 +1,6 @@
 package scheduler
 
 import (
-	"bytes"
-	"fmt"
-	"runtime"
-	"strconv"
 	"time"
 )
 
@@ -122,47 +118,4 @@ func (s *Scheduler) reportStall(d time.Duration) bool {
 		Str("stack", goroutineStacks()[gid]).
 		Msg("stall: tasklet runs without reaching a tick or a switch")
 	return true
-}
-
-// lockedToThread reports whether the calling goroutine is locked to an OS
-// thread (runtime.LockOSThread), read from its stack header.
-func lockedToThread() bool {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	i := bytes.IndexByte(b, ']')
-	return i > 0 && bytes.Contains(b[:i], []byte("locked to thread"))
-}
-
-// goroutineID returns the calling goroutine's id, read from its stack header.
-func goroutineID() int64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		id, _ := strconv.ParseInt(string(b[:i]), 10, 64)
-		return id
-	}
-	return 0
-}
-
-// goroutineStacks returns every goroutine's stack, by id. Parked coroutines
-// appear like any goroutine.
-func goroutineStacks() map[int64]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := make(map[int64]string)
-	for _, block := range bytes.Split(buf, []byte("\n\n")) {
-		var id int64
-		if _, err := fmt.Sscanf(string(block), "goroutine %d ", &id); err == nil {
-			out[id] = string(block)
-		}
-	}
-	return out
 }

@@ -9,14 +9,64 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
+// The options of New: each Option fills one field of a config value, which
+// New validates in one place (config.validate) before the Scheduler exists.
+
 // Option configures a Scheduler in New.
 type Option interface {
-	apply(*Scheduler) error
+	apply(*config)
 }
 
-type optionFunc func(*Scheduler) error
+type optionFunc func(*config)
 
-func (f optionFunc) apply(s *Scheduler) error { return f(s) }
+func (f optionFunc) apply(c *config) { f(c) }
+
+// config is a scheduler's options, immutable after New (Scheduler embeds
+// it).
+type config struct {
+	name       string
+	clock      Clock
+	log        zerolog.Logger
+	onSchedule func(prev, next *tasklet.Tasklet) // WithScheduleCallback
+	onError    func(t *tasklet.Tasklet, err error) error
+	stallAfter time.Duration // WithStallReport
+	accounting bool          // WithRunTimeAccounting
+	labels     bool          // WithProfilerLabels
+
+	// An option was given an invalid value (validate reports it, whatever
+	// options follow).
+	nilClock, nilCallback, nilHandler, badStall bool
+}
+
+// defaultConfig is the configuration of New without options.
+func defaultConfig() config {
+	return config{clock: realClock{}, log: zerolog.Nop()}
+}
+
+// newConfig applies opts over the defaults and validates the result.
+func newConfig(opts []Option) (config, error) {
+	c := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			return config{}, ErrNilOption
+		}
+		o.apply(&c)
+	}
+	return c, c.validate()
+}
+
+// validate reports the first invalid option.
+func (c *config) validate() error {
+	switch {
+	case c.nilClock:
+		return ErrNilClock
+	case c.nilCallback, c.nilHandler:
+		return tasklet.ErrNilFunc
+	case c.badStall:
+		return ErrBadBudget
+	}
+	return nil
+}
 
 // ErrNilClock is returned by New when WithClock is given nil.
 var ErrNilClock = errors.New("scheduler: nil clock")
@@ -27,23 +77,17 @@ var ErrNilOption = errors.New("scheduler: nil option")
 // WithLogger sets the logger for uncaught panics, deadlocks, watchdog
 // interrupts and stalls. The default logs nothing.
 func WithLogger(l zerolog.Logger) Option {
-	return optionFunc(func(s *Scheduler) error { s.log = l; return nil })
+	return optionFunc(func(c *config) { c.log = l })
 }
 
 // WithClock sets the clock for Sleep and timeouts (default: the real clock).
 func WithClock(c Clock) Option {
-	return optionFunc(func(s *Scheduler) error {
-		if c == nil {
-			return ErrNilClock
-		}
-		s.clock = c
-		return nil
-	})
+	return optionFunc(func(cfg *config) { cfg.clock, cfg.nilClock = c, cfg.nilClock || c == nil })
 }
 
 // WithName names the scheduler in logs and snapshots.
 func WithName(name string) Option {
-	return optionFunc(func(s *Scheduler) error { s.name = name; return nil })
+	return optionFunc(func(c *config) { c.name = name })
 }
 
 // WithScheduleCallback installs fn, called before every switch between two
@@ -53,13 +97,7 @@ func WithName(name string) Option {
 // ignored and never ends the switching tasklet or the driver. fn must not
 // switch tasklets (such calls fail with ErrInCallback).
 func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
-	return optionFunc(func(s *Scheduler) error {
-		if fn == nil {
-			return tasklet.ErrNilFunc
-		}
-		s.onSchedule = fn
-		return nil
-	})
+	return optionFunc(func(c *config) { c.onSchedule, c.nilCallback = fn, c.nilCallback || fn == nil })
 }
 
 // WithErrorHandler installs fn, called in the dying tasklet's context with
@@ -76,13 +114,7 @@ func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
 // error is dropped); a panic or a runtime.Goexit in fn replaces the error
 // with a *tasklet.PanicError (Value: the panic value, or tasklet.ErrGoexit).
 func WithErrorHandler(fn func(t *tasklet.Tasklet, err error) error) Option {
-	return optionFunc(func(s *Scheduler) error {
-		if fn == nil {
-			return tasklet.ErrNilFunc
-		}
-		s.onError = fn
-		return nil
-	})
+	return optionFunc(func(c *config) { c.onError, c.nilHandler = fn, c.nilHandler || fn == nil })
 }
 
 // WithStallReport starts the scheduler's monitor goroutine, which reports
@@ -90,24 +122,18 @@ func WithErrorHandler(fn func(t *tasklet.Tasklet, err error) error) Option {
 // that runs longer than d without reaching a tick or a switch, and counts it
 // in Stats().Stalls.
 func WithStallReport(d time.Duration) Option {
-	return optionFunc(func(s *Scheduler) error {
-		if d <= 0 {
-			return ErrBadBudget
-		}
-		s.stallAfter = d
-		return nil
-	})
+	return optionFunc(func(c *config) { c.stallAfter, c.badStall = d, c.badStall || d <= 0 })
 }
 
 // WithRunTimeAccounting makes the scheduler measure how long each tasklet
 // runs (TaskletInfo.RunTime), at the cost of a clock read per switch.
 func WithRunTimeAccounting() Option {
-	return optionFunc(func(s *Scheduler) error { s.accounting = true; return nil })
+	return optionFunc(func(c *config) { c.accounting = true })
 }
 
 // WithProfilerLabels labels each tasklet's goroutine with pprof labels
 // (scheduler, tasklet id, name), so CPU and goroutine profiles attribute work
 // to tasklets. It costs an allocation each time a tasklet starts.
 func WithProfilerLabels() Option {
-	return optionFunc(func(s *Scheduler) error { s.labels = true; return nil })
+	return optionFunc(func(c *config) { c.labels = true })
 }

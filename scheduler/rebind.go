@@ -7,6 +7,8 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
+// Adopt: moving a tasklet to another scheduler, with both locked.
+
 // ErrThreadBound is returned by Adopt for a tasklet that has already run
 // when either scheduler's driver is locked to an OS thread: the tasklet's
 // coroutine can only ever be resumed from the thread it was created on.

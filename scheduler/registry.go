@@ -50,11 +50,7 @@ func unregisterScheduler(s *Scheduler) {
 		}
 	}
 	registry.mu.Unlock()
-	for _, o := range wake {
-		o.mu.Lock()
-		o.wakeLocked()
-		o.mu.Unlock()
-	}
+	wakeEach(wake)
 }
 
 // wakeAllBut wakes every live scheduler but s, so that each re-checks
@@ -68,11 +64,7 @@ func wakeAllBut(s *Scheduler) {
 		}
 	}
 	registry.mu.Unlock()
-	for _, o := range wake {
-		o.mu.Lock()
-		o.wakeLocked()
-		o.mu.Unlock()
-	}
+	wakeEach(wake)
 }
 
 // othersAwake reports whether, by the counts c, some live scheduler other
@@ -102,5 +94,15 @@ func (s *Scheduler) leaveIdleLocked() {
 	if s.idle {
 		registry.counts.Dec()
 		s.idle = false
+	}
+}
+
+// wakeEach wakes each of the schedulers ss (see wakeLocked). Called
+// without any scheduler's lock held.
+func wakeEach(ss []*Scheduler) {
+	for _, o := range ss {
+		o.mu.Lock()
+		o.wakeLocked()
+		o.mu.Unlock()
 	}
 }

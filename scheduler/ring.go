@@ -1,5 +1,12 @@
 package scheduler
 
+import (
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// The run queue (ring) and where a tasklet that becomes runnable joins it
+// (placement, makeRunnableLocked).
+
 // ring is a scheduler's run queue: a circular doubly linked list of
 // tasklets, linked through the entries themselves (rnext, rprev), whose
 // head (the front) is the current tasklet while one is running. Every
@@ -56,15 +63,11 @@ func (r *ring) pushBack(e *entry) {
 // ring, whose appends needed room; a linked ring always has some).
 func (r *ring) appendRoom(e *entry) { r.pushBack(e) }
 
-// pushFront makes e the front.
+// pushFront makes e the front: appended at the end of the cycle, it is
+// just before the head.
 func (r *ring) pushFront(e *entry) {
-	if h := r.head; h != nil {
-		linkBefore(e, h)
-	} else {
-		e.rnext, e.rprev = e, e
-	}
+	r.pushBack(e)
 	r.head = e
-	r.n++
 }
 
 // insertAfter puts e, which is in no ring, right after at, which is.
@@ -173,4 +176,46 @@ func (r *ring) remove(e *entry) bool {
 	}
 	r.unlink(e)
 	return true
+}
+
+// placement says where a tasklet that becomes runnable joins the ring.
+type placement int
+
+const (
+	// atEnd appends it: it runs after every runnable tasklet (Stackless's
+	// order for Insert, same-scheduler handoffs, Sleep(0)).
+	atEnd placement = iota
+	// runNext puts it right after the running tasklet, or first if none
+	// runs (Run from another thread, a preferred channel partner).
+	runNext
+	// wakeLane puts it after the running tasklet and the tasklets woken
+	// from outside before it that have not run yet, FIFO (ring.pushLane):
+	// a tasklet woken by another scheduler, a timer or a Blocking call runs
+	// within one slice, however many CPU-bound tasklets the watchdog keeps
+	// reinserting at the end, and never after one woken later.
+	wakeLane
+)
+
+// makeRunnableLocked puts a paused, new or just-unblocked e in the ring.
+func (s *Scheduler) makeRunnableLocked(e *entry, place placement) {
+	switch place {
+	case atEnd:
+		s.ring.pushBack(e)
+	case runNext:
+		s.placeNextLocked(e)
+	default:
+		s.ring.pushLane(e, s.cur)
+	}
+	e.setState(tasklet.Scheduled)
+	s.wakeLocked()
+}
+
+// placeNextLocked puts e right after the running tasklet, or first if none
+// runs.
+func (s *Scheduler) placeNextLocked(e *entry) {
+	if s.cur != nil && s.ring.front() == s.cur {
+		s.ring.insertSecond(e)
+	} else {
+		s.ring.pushFront(e)
+	}
 }

@@ -2,6 +2,10 @@ package scheduler
 
 import "github.com/stackless-go/stackless/tasklet"
 
+// Run and RunFrom: running the scheduler from its main tasklet (or a
+// nested caller) until the run queue empties, a budget runs out, or an
+// uncaught error is delivered; the Run frames.
+
 // runFrame is one Run call in progress.
 type runFrame struct {
 	caller      *entry

@@ -15,9 +15,7 @@ import (
 )
 
 func TestSpawnRunsInCreationOrder(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	for _, n := range []string{"a", "b", "c"} {
 		spawn(t, s, n, r.Looper(n, 2))
@@ -32,9 +30,7 @@ func TestSpawnRunsInCreationOrder(t *testing.T) {
 }
 
 func TestScheduleOrderingAndMain(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	spawn(t, s, "a", r.Looper("a", 2))
 	spawn(t, s, "b", r.Looper("b", 2))
@@ -54,9 +50,7 @@ func TestScheduleOrderingAndMain(t *testing.T) {
 // Run(t2) from main with three looping tasklets runs t2, t3, then main: the
 // caller keeps its place in the ring.
 func TestRunInPlace(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	spawn(t, s, "t1", r.Looper("t1", -1))
 	t2 := spawn(t, s, "t2", r.Looper("t2", -1))
@@ -71,9 +65,7 @@ func TestRunInPlace(t *testing.T) {
 }
 
 func TestRunPausedTargetAppendsIt(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	spawn(t, s, "a", r.Looper("a", -1))
 	p, err := s.NewTasklet("p", r.Looper("p", -1))
@@ -88,20 +80,18 @@ func TestRunPausedTargetAppendsIt(t *testing.T) {
 }
 
 func TestSwitchPausesCaller(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	var a *tasklet.Tasklet
 	b, err := s.NewTasklet("b", func(tk *tasklet.Tasklet) {
 		r.Add("b sees a %v", a.State())
-		require.NoError(t, a.Insert())
+		assert.NoError(t, a.Insert())
 		r.Add("b inserted a")
 	})
 	require.NoError(t, err)
 	a = spawn(t, s, "a", func(tk *tasklet.Tasklet) {
 		r.Add("a")
-		require.NoError(t, tk.Switch(b))
+		assert.NoError(t, tk.Switch(b))
 		r.Add("a resumed")
 	})
 	_, err = s.Run()
@@ -110,9 +100,7 @@ func TestSwitchPausesCaller(t *testing.T) {
 }
 
 func TestSwitchToSelfIsNoop(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	main := s.Main()
 	require.NoError(t, main.Switch(main))
 	require.NoError(t, main.Run(main))
@@ -120,9 +108,7 @@ func TestSwitchToSelfIsNoop(t *testing.T) {
 }
 
 func TestInsertScheduledIsNoop(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	a := spawn(t, s, "a", r.Looper("a", 1))
 	spawn(t, s, "b", r.Looper("b", 1))
@@ -134,9 +120,7 @@ func TestInsertScheduledIsNoop(t *testing.T) {
 }
 
 func TestRemoveAndInsert(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	a := spawn(t, s, "a", r.Looper("a", 1))
 	spawn(t, s, "b", r.Looper("b", 1))
@@ -153,13 +137,11 @@ func TestRemoveAndInsert(t *testing.T) {
 }
 
 func TestScheduleRemoveCarriesValue(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var got any
 	w := spawn(t, s, "w", func(tk *tasklet.Tasklet) {
 		v, err := tk.ScheduleRemove()
-		require.NoError(t, err)
+		assert.NoError(t, err)
 		got = v
 	})
 	main := s.Main()
@@ -217,9 +199,7 @@ func TestKillOrdering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			s := newSched(t)
-			defer closeSched(t, s)
+			s := start(t)
 			var r recorder
 			v := tt.setup(t, s, &r)
 			require.NoError(t, s.Main().KillNow(v))
@@ -233,9 +213,7 @@ func TestKillOrdering(t *testing.T) {
 }
 
 func TestPendingKillRunsAtTurn(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
 		defer r.Add("v deferred")
@@ -255,9 +233,7 @@ func TestPendingKillRunsAtTurn(t *testing.T) {
 }
 
 func TestSelfKillUnwindsSilently(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {
 		defer r.Add("deferred")
@@ -271,9 +247,7 @@ func TestSelfKillUnwindsSilently(t *testing.T) {
 }
 
 func TestKillCanBeRecovered(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	spawn(t, s, "v", func(tk *tasklet.Tasklet) {
 		func() {
@@ -295,9 +269,7 @@ var errBoom = errors.New("boom")
 
 func TestThrow(t *testing.T) {
 	t.Run("never run: its uncaught error, body never runs", func(t *testing.T) {
-		defer goleak.VerifyNone(t)
-		s := newSched(t)
-		defer closeSched(t, s)
+		s := start(t)
 		ran := false
 		v := spawn(t, s, "v", func(*tasklet.Tasklet) { ran = true })
 		require.NoError(t, v.Throw(errBoom))
@@ -307,9 +279,7 @@ func TestThrow(t *testing.T) {
 		assert.Equal(t, tasklet.Dead, v.State())
 	})
 	t.Run("paused: its pending call returns the error", func(t *testing.T) {
-		defer goleak.VerifyNone(t)
-		s := newSched(t)
-		defer closeSched(t, s)
+		s := start(t)
 		var got error
 		v := spawn(t, s, "v", func(tk *tasklet.Tasklet) { _, got = tk.ScheduleRemove() })
 		require.NoError(t, s.Main().Schedule())
@@ -318,9 +288,7 @@ func TestThrow(t *testing.T) {
 		assert.Equal(t, tasklet.Dead, v.State())
 	})
 	t.Run("self: returned at once", func(t *testing.T) {
-		defer goleak.VerifyNone(t)
-		s := newSched(t)
-		defer closeSched(t, s)
+		s := start(t)
 		main := s.Main()
 		assert.ErrorIs(t, main.ThrowNow(main, errBoom), errBoom)
 		assert.ErrorIs(t, main.Throw(nil), tasklet.ErrNilError)
@@ -328,9 +296,7 @@ func TestThrow(t *testing.T) {
 }
 
 func TestPanicPropagatesSkippingRunnables(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	bad := spawn(t, s, "bad", func(*tasklet.Tasklet) { panic(errBoom) })
 	spawn(t, s, "t2", r.Looper("t2", 1))
@@ -349,9 +315,7 @@ func TestPanicPropagatesSkippingRunnables(t *testing.T) {
 }
 
 func TestPanicDeliveredToMainOutsideRun(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	spawn(t, s, "bad", func(*tasklet.Tasklet) { panic("oops") })
 	err := s.Main().Schedule()
 	var pe *tasklet.PanicError
@@ -395,9 +359,7 @@ func TestErrorHandler(t *testing.T) {
 }
 
 func TestGoexitEndsOnlyTheTasklet(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	g := spawn(t, s, "g", func(*tasklet.Tasklet) {
 		defer r.Add("g deferred")
@@ -433,15 +395,13 @@ func TestScheduleCallback(t *testing.T) {
 }
 
 func TestNestedRunFromTasklet(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	spawn(t, s, "outer", func(tk *tasklet.Tasklet) {
 		r.Add("outer runs")
 		spawn(t, s, "inner", r.Looper("inner", 2))
 		_, err := s.RunFrom(tk)
-		require.NoError(t, err)
+		assert.NoError(t, err)
 		r.Add("outer's Run returned")
 	})
 	spawn(t, s, "other", r.Looper("other", 2))
@@ -453,9 +413,7 @@ func TestNestedRunFromTasklet(t *testing.T) {
 }
 
 func TestMainPausedIsResumedWhenRingEmpties(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	spawn(t, s, "a", r.Looper("a", 2))
 	v, err := s.Main().ScheduleRemove()
@@ -474,7 +432,7 @@ func TestSleepOrderingFakeClock(t *testing.T) {
 	var r recorder
 	sleeper := func(name string, d time.Duration) {
 		spawn(t, s, name, func(tk *tasklet.Tasklet) {
-			require.NoError(t, tk.Sleep(d))
+			assert.NoError(t, tk.Sleep(d))
 			r.Add("%s@%v", name, clk.Now().Sub(start))
 		})
 	}
@@ -484,7 +442,7 @@ func TestSleepOrderingFakeClock(t *testing.T) {
 	sleeper("d", 10*time.Millisecond)
 	spawn(t, s, "zero", func(tk *tasklet.Tasklet) {
 		r.Add("zero before")
-		require.NoError(t, tk.Sleep(0))
+		assert.NoError(t, tk.Sleep(0))
 		r.Add("zero after")
 	})
 	spawn(t, s, "runnable", r.Looper("runnable", 1))
@@ -497,9 +455,7 @@ func TestSleepOrderingFakeClock(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	other := newSched(t)
 	defer closeSched(t, other)
 	main := s.Main()

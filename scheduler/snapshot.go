@@ -10,6 +10,8 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
+// Introspection: Snapshot, Stats and Dump.
+
 // TaskletInfo describes one tasklet in a Snapshot.
 type TaskletInfo struct {
 	Tasklet   *tasklet.Tasklet

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -16,9 +15,7 @@ import (
 // tasklet, a second is refused with ErrThrowPending instead of replacing
 // it; once the first has been raised, the tasklet can be thrown into again.
 func TestSecondPendingThrowIsRefused(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	first, second, third := errors.New("first"), errors.New("second"), errors.New("third")
 	var log []string
 	v := spawn(t, s, "v", func(tk *tasklet.Tasklet) {

@@ -69,7 +69,7 @@ func TestTimerWakeOrderAcrossSwitches(t *testing.T) {
 			var r recorder
 			waiter := func(name string, d time.Duration, then func(tk *tasklet.Tasklet)) {
 				spawn(t, s, name, func(tk *tasklet.Tasklet) {
-					require.NoError(t, tw.wait(tk, d))
+					assert.NoError(t, tw.wait(tk, d))
 					r.Add("%s@%v", name, clk.Now().Sub(start))
 					if then != nil {
 						then(tk)
@@ -78,7 +78,7 @@ func TestTimerWakeOrderAcrossSwitches(t *testing.T) {
 			}
 			waiter("a", 10*time.Millisecond, func(tk *tasklet.Tasklet) {
 				clk.Advance(5 * time.Millisecond) // b is due now
-				require.NoError(t, tk.Schedule())
+				assert.NoError(t, tk.Schedule())
 				r.Add("a again")
 			})
 			waiter("c", 10*time.Millisecond, nil)
@@ -94,9 +94,7 @@ func TestTimerWakeOrderAcrossSwitches(t *testing.T) {
 // from outside run in the order they were woken, although the running
 // tasklet changes between the wake-ups.
 func TestOutsideWakeOrderAcrossSwitches(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
+	s := start(t)
 	var r recorder
 	chans := map[string]*channel.Channel[int]{}
 	for _, n := range []string{"w1", "w2", "w3"} {
@@ -104,7 +102,7 @@ func TestOutsideWakeOrderAcrossSwitches(t *testing.T) {
 		chans[n] = ch
 		spawn(t, s, n, func(tk *tasklet.Tasklet) {
 			_, err := ch.Receive(tk)
-			require.NoError(t, err)
+			assert.NoError(t, err)
 			r.Add("%s", n)
 		})
 	}
@@ -125,7 +123,7 @@ func TestOutsideWakeOrderAcrossSwitches(t *testing.T) {
 		wake("w1")
 		wake("w2")
 		r.Add("x")
-		require.NoError(t, tk.Run(s.Main())) // the running tasklet changes; w1, w2 still wait their turn
+		assert.NoError(t, tk.Run(s.Main())) // the running tasklet changes; w1, w2 still wait their turn
 		r.Add("x again")
 	})
 	require.NoError(t, s.Main().Schedule()) // the three block, x runs and switches back here
@@ -168,7 +166,7 @@ func TestHugeTimeoutSaturates(t *testing.T) {
 				for _, w := range waits {
 					spawn(t, s, w.name, func(tk *tasklet.Tasklet) {
 						defer r.Add("%s cleanup", w.name)
-						require.NoError(t, tw.wait(tk, w.d))
+						assert.NoError(t, tw.wait(tk, w.d))
 						r.Add("%s", w.name)
 					})
 				}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -46,9 +45,7 @@ func TestWokenSleeperOrYielderKilled(t *testing.T) {
 	for _, o := range ops {
 		for _, rz := range raisers {
 			t.Run(o.name+"/"+rz.name, func(t *testing.T) {
-				defer goleak.VerifyNone(t)
-				s := newSched(t)
-				defer closeSched(t, s)
+				s := start(t)
 				main := s.Main()
 				var r recorder
 				a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {

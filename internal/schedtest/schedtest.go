@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -22,6 +24,20 @@ func New(t testing.TB, opts ...scheduler.Option) *scheduler.Scheduler {
 	t.Helper()
 	s, err := scheduler.New(opts...)
 	require.NoError(t, err)
+	return s
+}
+
+// Start returns a scheduler driven by the calling (test) goroutine and
+// registers, with t.Cleanup, its Close (which must succeed) and then a
+// goroutine-leak check (goleak.VerifyNone): cleanups run last registered
+// first, so the leak check runs after Close and after any cleanup the test
+// registers later. A test that uses it needs no defer of its own for
+// either; it must not close s itself.
+func Start(t testing.TB, opts ...scheduler.Option) *scheduler.Scheduler {
+	t.Helper()
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	s := New(t, opts...)
+	t.Cleanup(func() { assert.NoError(t, s.Close(), "Close") })
 	return s
 }
 

@@ -1,0 +1,231 @@
+package scheduler
+
+import (
+	"github.com/stackless-go/stackless/internal/core"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Pending signals: what waits for a tasklet until its next switch point.
+//
+// Invariants:
+//   - A kill (kill), a throw (throwErr, with the ThrowOnDone token in
+//     cold.tok), an uncaught error delivered to a main tasklet or a
+//     ScheduleRemove (cold.deliver) and a value given by InsertValue
+//     (value) are written under the owner's mu; sig is their union, stored
+//     atomically (updateSigLocked) so that the running tasklet tests it
+//     lock-free after every switch and takes the lock only when it is set.
+//   - At most one throw is pending: raise refuses another
+//     (tasklet.ErrThrowPending), so none is ever replaced or lost.
+//   - A pending kill is taken by panicking with core.Killed after
+//     unlocking (takePendingLocked); it unwinds the tasklet so its
+//     deferred cleanup runs.
+
+// begin starts a switching operation of the running tasklet e: it locks the
+// owner and checks that e is current and not inside a schedule callback.
+// A pending throw is returned as the operation's error; a pending kill
+// panics. On success the owner stays locked.
+func (e *entry) begin() (*Scheduler, error) {
+	s := e.lockOwner()
+	if err := s.checkCurrentLocked(e); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	s.countTickLocked(e)
+	if e.sig.Load() {
+		if err := e.takePendingLocked(); err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// takePendingLocked takes what is pending for the running tasklet e: it
+// panics (after unlocking) for a kill and returns a throw or a delivered
+// error.
+func (e *entry) takePendingLocked() error {
+	if e.kill {
+		e.kill = false
+		e.updateSigLocked()
+		e.s.Load().mu.Unlock()
+		panic(core.Killed)
+	}
+	err := e.delivered()
+	if err != nil {
+		e.c.deliver = nil
+	} else {
+		err, e.throwErr = e.throwErr, nil
+		if err != nil && e.c != nil && e.c.tok != nil {
+			e.c.tok.delivered = true
+			e.c.tok = nil
+		}
+	}
+	e.updateSigLocked()
+	return err
+}
+
+// takeDelivered returns, and clears, an uncaught error delivered to e (a
+// main tasklet) while it was suspended; kills and throws stay pending.
+func (e *entry) takeDelivered() error {
+	s := e.lockOwner()
+	err := e.delivered()
+	if err != nil {
+		e.c.deliver = nil
+		e.updateSigLocked()
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// raiseBeforeStart runs on the coroutine of a tasklet about to run its first
+// instruction, when something was raised into it before it ever ran: a throw
+// becomes its uncaught error, raised here so that it reaches Run and the
+// error handler as a *tasklet.PanicError, in the tasklet's own context (it
+// wins over a kill that came with it: the tasklet dies either way); a kill
+// ends it silently. Its body never runs.
+func (e *entry) raiseBeforeStart() {
+	s := e.lockOwner()
+	err := e.throwErr
+	if err == nil {
+		if e.kill {
+			e.takePendingLocked() // unlocks and panics
+		}
+		s.mu.Unlock()
+		return
+	}
+	e.kill = false
+	e.throwErr = nil
+	if e.c != nil && e.c.tok != nil {
+		e.c.tok.delivered = true
+		e.c.tok = nil
+	}
+	e.updateSigLocked()
+	s.mu.Unlock()
+	panic(err)
+}
+
+// updateSigLocked recomputes sig from what is pending.
+func (e *entry) updateSigLocked() {
+	e.sig.Store(e.kill || e.throwErr != nil || e.delivered() != nil || e.value != nil)
+}
+
+// resumed is called by e right after it was switched back to. It returns a
+// pending throw or delivered error, panics for a pending kill, and hands
+// over the value given by InsertValue.
+func (e *entry) resumed() (any, error) {
+	if !e.sig.Load() {
+		return nil, nil
+	}
+	s := e.lockOwner()
+	v := e.value
+	e.value = nil
+	err := e.takePendingLocked()
+	e.updateSigLocked()
+	s.mu.Unlock()
+	return v, err
+}
+
+// Raise implements Kill (err nil) and Throw, pending (by nil) or immediate.
+func (e *entry) Raise(err error, by *core.Task) error { return e.raise(err, by, nil) }
+
+// raise is Raise; tok, if set, tracks a throw of ThrowOnDone.
+func (e *entry) raise(err error, by *core.Task, tok *doneThrow) error {
+	var be *entry
+	var s *Scheduler
+	if by != nil {
+		var ok bool
+		if be, ok = taskEntry(by); !ok {
+			return tasklet.ErrDead
+		}
+		var berr error
+		if s, berr = be.begin(); berr != nil {
+			return berr
+		}
+		if be == e {
+			s.mu.Unlock()
+			if err == nil {
+				panic(core.Killed)
+			}
+			return err
+		}
+		if e.s.Load() != s {
+			// A tasklet of another scheduler: the immediate form takes
+			// the pending form there (SPEC 2), as Run of a foreign
+			// tasklet takes the remote path; the caller continues.
+			s.mu.Unlock()
+			be = nil
+			s = e.lockOwner()
+		}
+	} else {
+		s = e.lockOwner()
+	}
+	if err == nil && e.c != nil && e.c.cancelCtx != nil && e.st != tasklet.Dead {
+		e.c.cancelCtx(ErrKilled)
+	}
+	switch e.st {
+	case tasklet.Dead:
+		s.mu.Unlock()
+		if err == nil {
+			return nil
+		}
+		return tasklet.ErrDead
+	}
+	if s.closed {
+		// A survivor of Close (see CloseError): nothing runs it any more.
+		s.mu.Unlock()
+		return tasklet.ErrSchedulerClosed
+	}
+	if err != nil && e.throwErr != nil {
+		// One throw waits already: replacing it would drop it.
+		s.mu.Unlock()
+		return tasklet.ErrThrowPending
+	}
+	switch e.st {
+	case tasklet.Blocked:
+		reason := err
+		if reason == nil {
+			reason = errKilled
+		}
+		if e.blockedOn.Cancel(&e.tk, reason) {
+			s.readyLocked(e, reason, atEnd)
+			if tok != nil && err != nil {
+				tok.delivered = true // its wait returns err
+			}
+			break
+		}
+		e.setPendingLocked(err, tok)
+	case tasklet.New, tasklet.Paused:
+		e.setPendingLocked(err, tok)
+		s.makeRunnableLocked(e, atEnd)
+		s.cutRunLocked(e) // a tasklet waiting in Run returns from it, or unwinds
+	default: // Scheduled, Current
+		e.setPendingLocked(err, tok)
+	}
+	if be == nil {
+		s.mu.Unlock()
+		return nil
+	}
+	// The immediate form: switch to the target in place.
+	if e.st != tasklet.Scheduled {
+		s.mu.Unlock() // blocked, taken by a partner that is about to ready it
+		return nil
+	}
+	s.switchToLocked(be, e, false)
+	_, rerr := be.resumed()
+	return rerr
+}
+
+// setPendingLocked makes a kill (err nil) or the throw of err pending for e;
+// tok is the ThrowOnDone throw it is, if any. raise refuses a throw while
+// another is pending (ErrThrowPending), so none is ever replaced.
+func (e *entry) setPendingLocked(err error, tok *doneThrow) {
+	if err == nil {
+		e.kill = true
+	} else {
+		e.throwErr = err
+		if tok != nil || e.c != nil {
+			e.cold().tok = tok
+		}
+	}
+	e.sig.Store(true)
+}
