@@ -1,5 +1,6 @@
 // Adversarial tests of raises that land during cleanup, contexts and
 // ThrowOnDone, and errors delivered to Run callers.
+
 package scheduler_test
 
 import (

@@ -1,5 +1,6 @@
 // Issue 13 regression tests: ThrowOnDone and contexts, thread-blocked Runs,
 // an error handler killed while it waits.
+
 package scheduler_test
 
 import (

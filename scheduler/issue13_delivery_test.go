@@ -1,5 +1,6 @@
 // Issue 13 regression tests: errors delivered to a panicking receiver,
 // deadlock of the last runnable, throws into never-run tasklets, InsertValue.
+
 package scheduler_test
 
 import (

@@ -1,5 +1,6 @@
 // Tests of kills, throws, panics and the error handler: how pending signals
 // reach a tasklet and what its death delivers.
+
 package scheduler_test
 
 import (
