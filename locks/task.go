@@ -1,3 +1,6 @@
+// The locks' side of the tasklet contract: the caller checks every call
+// starts with, deadlines on the scheduler's clock, and parking.
+
 package locks
 
 import (
@@ -28,3 +31,19 @@ func passed(t *tasklet.Tasklet, dl int64) bool {
 func park(t *tasklet.Tasklet, w core.Blocker, timeout time.Duration) error {
 	return task(t).Runtime().Park(w, deadline(t, timeout))
 }
+
+// checkCaller starts every call that may park its caller: t must be
+// running (else ErrNotCurrent); a pending throw is returned, and a pending
+// kill unwinds t, before the call changes anything.
+func checkCaller(t *tasklet.Tasklet) error {
+	if t != nil {
+		if rt := (*core.Task)(t).Runtime(); rt != nil {
+			return rt.Enter()
+		}
+	}
+	return tasklet.ErrZeroTasklet // a nil or zero Tasklet
+}
+
+// callerOK reports whether t may be the caller of a call that never
+// parks: nil (outside any tasklet) or the running tasklet.
+func callerOK(t *tasklet.Tasklet) bool { return t == nil || t.IsCurrent() }
