@@ -2,7 +2,7 @@ package scheduler
 
 import "time"
 
-// AdaptSpin runs the locked-thread sleeper's budget adaptation (sleep.go)
+// AdaptSpin runs the locked-thread sleeper's budget adaptation (idle.go)
 // from budget (0: not set yet) for a wait of waited, and returns the new
 // budget.
 func AdaptSpin(budget, waited time.Duration) time.Duration {

@@ -9,7 +9,7 @@ import (
 // Pick, nap and deadlock: what the root (main's goroutine) does when the
 // switch cannot simply go to the front of the ring: it fires due timers,
 // applies the budget, resumes Run callers or a paused main, sleeps
-// (sleep.go) while something may still wake the scheduler, and otherwise
+// (idle.go) while something may still wake the scheduler, and otherwise
 // fails the wait of the tasklet that blocked last with a DeadlockError.
 
 // pick chooses the next tasklet to run when the running one could not:

@@ -62,11 +62,11 @@ type Scheduler struct {
 	tickLeft   int64         // see budget
 	sliceTicks int64         // tickLeft at the last charge
 	target     *entry        // who runs next
-	lockedSpin time.Duration // the sleeper's spin budget on a locked thread (sleep.go)
+	lockedSpin time.Duration // the sleeper's spin budget on a locked thread (idle.go)
 	hook       *hook         // user hooks' coroutine
 
 	// Lock-free: atomics, read and written by any goroutine.
-	nap        atomic.Uint32  // see sleep.go
+	nap        atomic.Uint32  // see idle.go
 	alarm      atomic.Bool    // the wall-time budget ran out: set by the monitor
 	progress   atomic.Uint64  // switches and slow ticks: the stall monitor's sign of life
 	sliceStart atomic.Int64   // monotonic ns at the current slice's start (under a time budget)
@@ -80,7 +80,7 @@ type Scheduler struct {
 	// Immutable after New: read by any goroutine without a lock.
 	id      uint64
 	main    *entry
-	wake    chan struct{} // see sleep.go
+	wake    chan struct{} // see idle.go
 	driverG uintptr       // currentG of main's goroutine: see debug.go and rebind.go
 	config                // the options (options.go)
 }

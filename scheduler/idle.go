@@ -5,7 +5,9 @@ import (
 	"time"
 )
 
-// Sleeping and waking.
+// Idle: the scheduler's nap when nothing is runnable, and its wake-up by
+// another scheduler, a goroutine or a timer. (A tasklet's Sleep is in
+// ops.go: it parks on a timer.)
 //
 // Invariants:
 //   - nap is awake while the scheduler runs. Only the sleeper leaves awake
@@ -13,8 +15,8 @@ import (
 //     holding mu, moves spinning or parked to woken, once.
 //   - The sleeper first spins: it yields its thread a few times (on a
 //     locked thread, it spins in place for an adaptive budget: see
-//     spinInPlace), watching nap. Only if it then moves spinning to parked itself does it block on
-//     the wake channel, and only a waker that finds it parked sends the
+//     spinInPlace), watching nap. Only if it then moves spinning to parked
+//     itself does it block on the wake channel, and only a waker that finds it parked sends the
 //     token. So a partner that answers while the sleeper spins costs no
 //     channel operation on either side.
 //   - A sleeper that only another scheduler can wake counts itself idle
