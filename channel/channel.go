@@ -201,9 +201,12 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 	c.mu.Lock()
 	if r := c.recvq.dequeue(); r != nil {
 		r.val, r.err = v, err
-		partner := r.t
+		partner, psel := r.t, r.sel
 		c.mu.Unlock()
 		notify(c, t, true, false)
+		if psel != nil {
+			psel.withdraw(r.idx)
+		}
 		return c.handoff(t, partner, true)
 	}
 	if c.count < c.size { // a closing channel still takes a send with room
@@ -240,25 +243,33 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	if c.count > 0 {
 		it := c.takeLocked()
 		var partner *tasklet.Tasklet
+		var psel *selector
+		var pidx int
 		if s := c.sendq.dequeue(); s != nil {
 			// The buffer was full: the first waiting sender's value
 			// takes the freed place.
 			c.putLocked(item[T]{s.val, s.err})
-			partner = s.t
+			partner, psel, pidx = s.t, s.sel, s.idx
 			c.recycleSenderLocked(s)
 		}
 		c.mu.Unlock()
 		notify(c, t, false, false)
+		if psel != nil {
+			psel.withdraw(pidx)
+		}
 		if partner != nil {
 			c.handoff(t, partner, false)
 		}
 		return it.val, it.err
 	}
 	if s := c.sendq.dequeue(); s != nil {
-		v, err, partner := s.val, s.err, s.t
+		v, err, partner, psel, pidx := s.val, s.err, s.t, s.sel, s.idx
 		c.recycleSenderLocked(s)
 		c.mu.Unlock()
 		notify(c, t, false, false)
+		if psel != nil {
+			psel.withdraw(pidx)
+		}
 		c.handoff(t, partner, false)
 		return v, err
 	}
@@ -347,8 +358,12 @@ func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
 }
 
 // recycleSenderLocked keeps a sender's waiter that has left sendq for the
-// next sender to block.
+// next sender to block. A select's node belongs to its case: it is left
+// alone.
 func (c *Channel[T]) recycleSenderLocked(w *waiter[T]) {
+	if w.sel != nil {
+		return
+	}
 	var zero T
 	w.t, w.val, w.err = nil, zero, nil
 	c.sspare = w
@@ -426,12 +441,23 @@ func (c *Channel[T]) Close() error {
 	}
 	c.closing = true
 	var woken []*tasklet.Tasklet
+	var sels []selectWake // blocked selects: Close completes their receive case
 	for r := c.recvq.dequeue(); r != nil; r = c.recvq.dequeue() {
+		if r.sel != nil {
+			var zero T
+			r.val, r.err = zero, ErrClosed
+			sels = append(sels, selectWake{r.t, r.sel, r.idx})
+			continue
+		}
 		woken = append(woken, r.t)
 	}
 	c.mu.Unlock()
 	for _, t := range woken {
 		task(t).Runtime().Ready(ErrClosed, nil, false)
+	}
+	for _, w := range sels {
+		w.sel.withdraw(w.idx)
+		task(w.t).Runtime().Ready(nil, nil, false)
 	}
 	return nil
 }

@@ -1,0 +1,30 @@
+package core
+
+import "context"
+
+// WakeHolder is implemented by a Runtime whose scheduler reports deadlocks
+// (package scheduler's): HoldWaker promises that something outside the
+// scheduler (a context's cancellation) may still wake the tasklet, so that
+// the scheduler waits instead of reporting a deadlock while the promise is
+// held. release gives the promise up; it is idempotent.
+type WakeHolder interface {
+	HoldWaker() (release func())
+}
+
+// WatchDone arranges for wake to run, on a goroutine of its own, when ctx
+// is done, and keeps rt's scheduler from reporting a deadlock meanwhile: a
+// wait that a context can end is never a deadlock. Call stop once the wait
+// is over (whoever ended it); after stop, wake has either run or never will
+// start. ctx.Done() must not be nil: a context that cannot be cancelled
+// needs no watching.
+func WatchDone(rt Runtime, ctx context.Context, wake func()) (stop func()) {
+	release := func() {}
+	if h, ok := rt.(WakeHolder); ok {
+		release = h.HoldWaker()
+	}
+	stopAfter := context.AfterFunc(ctx, wake)
+	return func() {
+		stopAfter()
+		release()
+	}
+}
