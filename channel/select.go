@@ -392,7 +392,10 @@ func Select(t *tasklet.Tasklet, cases ...Case) (int, error) {
 
 // selectBlock is Select's blocking path: see the invariants.
 func selectBlock(t *tasklet.Tasklet, cases []Case) (int, error) {
-	sel := &selector{t: t, cases: cases}
+	// A copy, so that the caller's cases (a variadic argument) do not
+	// escape: the poll path allocates nothing.
+	sel := &selector{t: t, cases: append([]Case(nil), cases...)}
+	cases = sel.cases
 	var lbuf [8]lockRef
 	locks := sortedLocks(lbuf[:0], cases)
 	for _, l := range locks {

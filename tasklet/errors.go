@@ -28,7 +28,12 @@ var (
 	// ErrDeadlock: the caller would block and nothing can ever wake it.
 	// The error returned is a *DeadlockError naming every blocked tasklet.
 	ErrDeadlock = errors.New("stackless: deadlock")
-	// ErrTimeout: a timed wait ran out.
+	// ErrTimeout: a timed wait ran out. The one rule for a timed wait, in
+	// every package: a timeout d < 0 waits forever, d == 0 does not wait
+	// (the operation completes only if it can at once), d > 0 waits up to d
+	// on the scheduler's clock; running out returns an error matching
+	// ErrTimeout (errors.Is) with the zero value for every other result,
+	// and the operation has had no effect.
 	ErrTimeout = errors.New("stackless: timeout")
 	// ErrSchedulerClosed: the owning scheduler has been closed.
 	ErrSchedulerClosed = errors.New("stackless: scheduler closed")
