@@ -28,21 +28,27 @@ func (e *entry) HoldWaker() (release func()) {
 }
 
 // SleepContext is Sleep that ctx can cut short: it suspends t, which must
-// be running, for d on its scheduler's clock (d <= 0 only yields, as Sleep)
-// and returns nil, or ctx.Err() as soon as ctx is done
-// (context.Cause(ctx) tells why), whichever comes first. A ctx that is
-// already done returns ctx.Err() without sleeping. The cancellation may come
-// from any goroutine: it wakes t on its own scheduler. A context that can
-// never be cancelled (ctx.Done() == nil, as context.Background()) costs
-// nothing over Sleep. While t sleeps on a context that can be cancelled,
-// its scheduler does not report a deadlock (see Waker).
+// be running, for d on its scheduler's clock and returns nil, or ctx.Err()
+// as soon as ctx is done (context.Cause(ctx) tells why), whichever comes
+// first. It follows the timed-wait rule (see tasklet.ErrTimeout): d < 0
+// sleeps until ctx is done (with a context that can never be done, until
+// the wait is cut: a deadlock is reported as for any wait), d == 0 only
+// yields, as Sleep(0). A ctx that is already done returns ctx.Err()
+// without sleeping. The cancellation may come from any goroutine: it wakes
+// t on its own scheduler. A context that can never be cancelled
+// (ctx.Done() == nil, as context.Background()) costs nothing over Sleep.
+// While t sleeps on a context that can be cancelled, its scheduler does
+// not report a deadlock (see Waker).
 func SleepContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) error {
-	if ctx.Done() == nil {
-		return t.Sleep(d)
-	}
 	e, ok := entryOf(t)
 	if !ok {
 		return t.Sleep(d) // its error
+	}
+	if ctx.Done() == nil {
+		if d >= 0 {
+			return t.Sleep(d)
+		}
+		return e.park(sleeper{}, core.NoDeadline, false)
 	}
 	if err := e.Enter(); err != nil { // t must be running before Ready may come
 		return err
@@ -56,7 +62,7 @@ func SleepContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) erro
 			e.Ready(ctx.Err(), nil, false)
 		}
 	})
-	err := e.park(b, e.s.Load().deadline(max(d, 0)), d <= 0)
+	err := e.park(b, e.Deadline(d), d == 0)
 	stop()
 	if errors.Is(err, tasklet.ErrTimeout) && b.state.Load() == 2 {
 		return nil // slept for d
