@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -118,6 +119,12 @@ func (b *Barrier) Wait(t *tasklet.Tasklet) (int, error) { return b.WaitTimeout(t
 // thrown error breaks the barrier too, and is returned; a kill breaks it and
 // unwinds t. On any error the index is -1.
 func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) {
+	return b.waitContext(nil, t, d)
+}
+
+// waitContext is WaitTimeout that ctx (nil: none) may also end, as a throw
+// does.
+func (b *Barrier) waitContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) (int, error) {
 	if err := checkCaller(t); err != nil {
 		return -1, err
 	}
@@ -161,7 +168,7 @@ func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) 
 			b.abandon(gen, t)
 		}
 	}()
-	err := park(t, w, d)
+	err := parkContext(ctx, t, w, deadline(t, d))
 	left = true
 	if err == nil {
 		res := w.err

@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"context"
 	"errors"
 	"math"
 	"sync"
@@ -188,10 +189,15 @@ func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duratio
 }
 
 func (c *Condition) wait(t *tasklet.Tasklet, dl int64) (notified bool, err error) {
+	return c.waitContext(nil, t, dl)
+}
+
+// waitContext is wait that ctx (nil: none) may also end (see parkContext);
+// the lock is re-acquired whatever ended the wait.
+func (c *Condition) waitContext(ctx context.Context, t *tasklet.Tasklet, dl int64) (notified bool, err error) {
 	if err := checkCaller(t); err != nil {
 		return false, err
 	}
-	rt := task(t).Runtime()
 	cl := c.cl()
 	if err := cl.held(t); err != nil {
 		return false, err
@@ -212,7 +218,7 @@ func (c *Condition) wait(t *tasklet.Tasklet, dl int64) (notified bool, err error
 	}
 	u := unwinding{c: c, w: w, t: t, cl: cl, saved: saved}
 	defer u.run()
-	perr := rt.Park(w, dl)
+	perr := parkContext(ctx, t, w, dl)
 	if perr != nil {
 		// Cut (timeout, throw, deadlock): a notification received first
 		// passes on, as when unwinding.

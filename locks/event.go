@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"time"
@@ -67,6 +68,11 @@ func (e *Event) Wait(t *tasklet.Tasklet) (bool, error) { return e.WaitTimeout(t,
 // error) when d runs out first. A negative d waits forever; zero does not
 // wait.
 func (e *Event) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
+	return e.waitContext(nil, t, d)
+}
+
+// waitContext is WaitTimeout that ctx (nil: none) may also end.
+func (e *Event) waitContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) (bool, error) {
 	if err := checkCaller(t); err != nil {
 		return false, err
 	}
@@ -88,7 +94,7 @@ func (e *Event) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
 	w := e.newWaiter(t, (*eventWait)(e))
 	e.q.push(w)
 	e.mu.Unlock()
-	err := park(t, w, d)
+	err := parkContext(ctx, t, w, deadline(t, d))
 	e.recycle(w) // out of the queue: taken by Set or by Cancel
 	switch {
 	case err == nil:
