@@ -440,22 +440,20 @@ func (c *Channel[T]) Close() error {
 		return ErrAlreadyClosed
 	}
 	c.closing = true
-	var woken []*tasklet.Tasklet
-	var sels []selectWake // blocked selects: Close completes their receive case
+	var woken []selectWake // in queue order; sel is set for a blocked select
 	for r := c.recvq.dequeue(); r != nil; r = c.recvq.dequeue() {
-		if r.sel != nil {
+		if r.sel != nil { // Close completes the select's receive case
 			var zero T
 			r.val, r.err = zero, ErrClosed
-			sels = append(sels, selectWake{r.t, r.sel, r.idx})
-			continue
 		}
-		woken = append(woken, r.t)
+		woken = append(woken, selectWake{r.t, r.sel, r.idx})
 	}
 	c.mu.Unlock()
-	for _, t := range woken {
-		task(t).Runtime().Ready(ErrClosed, nil, false)
-	}
-	for _, w := range sels {
+	for _, w := range woken {
+		if w.sel == nil {
+			task(w.t).Runtime().Ready(ErrClosed, nil, false)
+			continue
+		}
 		w.sel.withdraw(w.idx)
 		task(w.t).Runtime().Ready(nil, nil, false)
 	}
