@@ -36,7 +36,9 @@ func ctxKinds() []ctxKind {
 			var l locks.RLock
 			require.NoError(t, l.Acquire(main))
 			return l.AcquireContext, l.Waiting, func() { require.NoError(t, l.Release(main)) },
-				func(tk *tasklet.Tasklet) string { return map[bool]string{true: "owned", false: "not owned"}[l.Owner() == tk] }
+				func(tk *tasklet.Tasklet) string {
+					return map[bool]string{true: "owned", false: "not owned"}[l.Owner() == tk]
+				}
 		}, "owned", "not owned"},
 		{"Semaphore", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			s, err := locks.NewSemaphore(0)
@@ -65,7 +67,9 @@ func ctxKinds() []ctxKind {
 				require.NoError(t, c.Release(main))
 			}
 			return wait, c.Waiting, notify,
-				func(*tasklet.Tasklet) string { return map[bool]string{true: "locked", false: "unlocked"}[c.Lock().Locked()] }
+				func(*tasklet.Tasklet) string {
+					return map[bool]string{true: "locked", false: "unlocked"}[c.Lock().Locked()]
+				}
 		}, "unlocked", "unlocked"},
 		{"Event", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			var e locks.Event
