@@ -50,7 +50,10 @@ var (
 // Done or Default. A RecvCase or SendCase may be used again (in a loop) once
 // the Select it was given to has returned, but by one Select at a time.
 type Case interface {
-	selectCase()
+	// poll completes the case if it can complete at once (for a channel
+	// case, taking and releasing the channel's lock) and returns its
+	// error; ready is false if it cannot (a nil channel, a Default case).
+	poll(t *tasklet.Tasklet) (ready bool, err error)
 }
 
 // chanCase is a RecvCase or a SendCase: the operations of one Select on one
@@ -122,13 +125,25 @@ func (r *RecvCase[T]) Value() T { return r.w.val }
 // channel was closing with nothing left to receive.
 func (r *RecvCase[T]) Closed() bool { return r.w.err == ErrClosed }
 
-func (*RecvCase[T]) selectCase() {}
-
 func (r *RecvCase[T]) lockRef() (*sync.Mutex, uint64, bool) {
 	if r.c == nil {
 		return nil, 0, false
 	}
 	return &r.c.mu, r.c.id, true
+}
+
+func (r *RecvCase[T]) poll(t *tasklet.Tasklet) (bool, error) {
+	c := r.c
+	if c == nil {
+		return false, nil
+	}
+	c.mu.Lock()
+	p, ok := r.tryLocked()
+	c.mu.Unlock()
+	if !ok {
+		return false, nil
+	}
+	return true, r.finish(t, p)
 }
 
 func (r *RecvCase[T]) tryLocked() (completion, bool) {
@@ -212,13 +227,25 @@ func Send[T any](c *Channel[T], v T) *SendCase[T] {
 // Set changes the value s sends, for a case used again.
 func (s *SendCase[T]) Set(v T) { s.w.val = v }
 
-func (*SendCase[T]) selectCase() {}
-
 func (s *SendCase[T]) lockRef() (*sync.Mutex, uint64, bool) {
 	if s.c == nil {
 		return nil, 0, false
 	}
 	return &s.c.mu, s.c.id, true
+}
+
+func (s *SendCase[T]) poll(t *tasklet.Tasklet) (bool, error) {
+	c := s.c
+	if c == nil {
+		return false, nil
+	}
+	c.mu.Lock()
+	p, ok := s.tryLocked()
+	c.mu.Unlock()
+	if !ok {
+		return false, nil
+	}
+	return true, s.finish(t, p)
 }
 
 func (s *SendCase[T]) tryLocked() (completion, bool) {
@@ -273,7 +300,12 @@ func (s *SendCase[T]) describe() string { return fmt.Sprintf("send on %v", s.c) 
 // timeoutCase is Timeout's case.
 type timeoutCase struct{ d time.Duration }
 
-func (*timeoutCase) selectCase() {}
+func (k *timeoutCase) poll(*tasklet.Tasklet) (bool, error) {
+	if k.d == 0 {
+		return true, tasklet.ErrTimeout
+	}
+	return false, nil
+}
 
 // Timeout returns a case that is chosen when d has passed on the scheduler's
 // clock with no other case ready; Select then returns tasklet.ErrTimeout (the
@@ -284,7 +316,16 @@ func Timeout(d time.Duration) Case { return &timeoutCase{d} }
 // doneCase is Done's case.
 type doneCase struct{ ctx context.Context }
 
-func (*doneCase) selectCase() {}
+func (k *doneCase) poll(*tasklet.Tasklet) (bool, error) {
+	if done := k.ctx.Done(); done != nil {
+		select {
+		case <-done:
+			return true, k.ctx.Err()
+		default:
+		}
+	}
+	return false, nil
+}
 
 // Done returns a case that is chosen when ctx is done; Select then returns
 // ctx.Err() (context.Cause(ctx) tells why). A context that can never be
@@ -298,7 +339,7 @@ func Done(ctx context.Context) Case { return &doneCase{ctx} }
 // defaultCase is Default's case.
 type defaultCase struct{}
 
-func (defaultCase) selectCase() {}
+func (defaultCase) poll(*tasklet.Tasklet) (bool, error) { return false, nil }
 
 // Default returns a case that makes Select non-blocking: it is chosen, with a
 // nil error, when no other case is ready at once, wherever it stands in the
@@ -355,30 +396,8 @@ func Select(t *tasklet.Tasklet, cases ...Case) (int, error) {
 	}
 	// Poll each case in order, one channel lock at a time.
 	for i, k := range cases {
-		switch k := k.(type) {
-		case chanCase:
-			mu, _, ok := k.lockRef()
-			if !ok {
-				continue
-			}
-			mu.Lock()
-			p, ready := k.tryLocked()
-			mu.Unlock()
-			if ready {
-				return i, k.finish(t, p)
-			}
-		case *timeoutCase:
-			if k.d == 0 {
-				return i, tasklet.ErrTimeout
-			}
-		case *doneCase:
-			if done := k.ctx.Done(); done != nil {
-				select {
-				case <-done:
-					return i, k.ctx.Err()
-				default:
-				}
-			}
+		if ready, err := k.poll(t); ready {
+			return i, err
 		}
 	}
 	if def >= 0 {
