@@ -371,7 +371,8 @@ func (c *Channel[T]) recycleSenderLocked(w *waiter[T]) {
 
 // Balance returns the number of values that can be received without
 // blocking (waiting senders, plus buffered values), or minus the number of
-// waiting receivers.
+// waiting receivers. A tasklet blocked in a Select counts on every channel
+// it waits on (see Select).
 func (c *Channel[T]) Balance() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -392,7 +393,8 @@ func (c *Channel[T]) Len() int {
 func (c *Channel[T]) Cap() int { return c.size }
 
 // Queue returns the waiting tasklets in the order they will be served:
-// the senders if any wait, else the receivers.
+// the senders if any wait, else the receivers. A tasklet blocked in a
+// Select is listed on every channel it waits on (see Select).
 func (c *Channel[T]) Queue() []*tasklet.Tasklet {
 	c.mu.Lock()
 	defer c.mu.Unlock()
