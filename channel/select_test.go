@@ -64,6 +64,26 @@ func TestSelectEachCaseKind(t *testing.T) {
 			i, err := channel.Select(s.Main(), channel.Recv(ch), channel.Timeout(time.Second))
 			r.Add("select %d %v balance %d", i, errors.Is(err, tasklet.ErrTimeout), ch.Balance())
 		}, []string{"select 1 true balance 0"}},
+		{"a partner before the timeout wins; the timer is disarmed", func(t *testing.T, s *scheduler.Scheduler, r *recorder) {
+			ch := channel.New[int]()
+			spawn(t, s, "late", func(tk *tasklet.Tasklet) {
+				require.NoError(t, tk.Sleep(time.Millisecond))
+				require.NoError(t, ch.Send(tk, 42))
+			})
+			rc := channel.Recv(ch)
+			i, err := channel.Select(s.Main(), channel.Timeout(time.Second), rc, channel.Timeout(time.Hour))
+			r.Add("select %d %v %d", i, err, rc.Value())
+			require.NoError(t, s.Main().Sleep(2*time.Second)) // no late timeout
+			r.Add("slept")
+		}, []string{"select 1 <nil> 42", "slept"}},
+		{"the earliest of two timeouts", func(t *testing.T, s *scheduler.Scheduler, r *recorder) {
+			i, err := channel.Select(s.Main(), channel.Timeout(time.Hour), channel.Timeout(time.Second), channel.Timeout(-1))
+			r.Add("select %d %v", i, errors.Is(err, tasklet.ErrTimeout))
+		}, []string{"select 1 true"}},
+		{"a context that cannot be cancelled is never ready", func(t *testing.T, s *scheduler.Scheduler, r *recorder) {
+			i, err := channel.Select(s.Main(), channel.Done(context.Background()), channel.Default())
+			r.Add("select %d %v", i, err)
+		}, []string{"select 1 <nil>"}},
 		{"zero timeout does not wait", func(t *testing.T, s *scheduler.Scheduler, r *recorder) {
 			ch := channel.New[int]()
 			i, err := channel.Select(s.Main(), channel.Recv(ch), channel.Timeout(0))
