@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,7 +43,8 @@ import (
 
 // Errors of Select, besides those of the cases and of the tasklet package.
 var (
-	// ErrBadCase: a nil Case, or more than one Default case.
+	// ErrBadCase: a nil Case, more than one Default case, or one
+	// RecvCase or SendCase given twice to a Select that has to wait.
 	ErrBadCase = errors.New("channel: bad select case")
 )
 
@@ -376,7 +378,8 @@ func Default() Case { return defaultCase{} }
 //
 // When the wait is cut rather than a case chosen, Select returns -1 and the
 // reason (a thrown error, *tasklet.DeadlockError, tasklet.ErrNotCurrent...).
-// A nil Case or a second Default is ErrBadCase. With no case that can ever
+// A nil Case, a second Default, or one RecvCase or SendCase given twice (to
+// a select that has to wait) is ErrBadCase. With no case that can ever
 // be ready, Select blocks until its wait is cut.
 func Select(t *tasklet.Tasklet, cases ...Case) (int, error) {
 	def := -1
@@ -411,6 +414,11 @@ func Select(t *tasklet.Tasklet, cases ...Case) (int, error) {
 
 // selectBlock is Select's blocking path: see the invariants.
 func selectBlock(t *tasklet.Tasklet, cases []Case) (int, error) {
+	for i, k := range cases {
+		if _, ok := k.(chanCase); ok && slices.Contains(cases[:i], k) {
+			return -1, ErrBadCase // one node cannot wait in a queue twice
+		}
+	}
 	// A copy, so that the caller's cases (a variadic argument) do not
 	// escape: the poll path allocates nothing.
 	sel := &selector{t: t, cases: append([]Case(nil), cases...)}

@@ -546,6 +546,7 @@ func TestSelectBadInput(t *testing.T) {
 	defer closeSched(t, s)
 	main := s.Main()
 	var nilCh *channel.Channel[int]
+	dup := channel.Recv(channel.New[int]())
 	tests := []struct {
 		name  string
 		cases []channel.Case
@@ -555,6 +556,7 @@ func TestSelectBadInput(t *testing.T) {
 		{"nil case", []channel.Case{nil}, -1, channel.ErrBadCase},
 		{"two defaults", []channel.Case{channel.Default(), channel.Default()}, -1, channel.ErrBadCase},
 		{"nil channel never ready", []channel.Case{channel.Recv(nilCh), channel.Default()}, 1, nil},
+		{"one case twice", []channel.Case{dup, dup}, -1, channel.ErrBadCase},
 		{"no caller", nil, -1, tasklet.ErrZeroTasklet},
 	}
 	for _, tt := range tests { // main's goroutine: no subtests
