@@ -18,6 +18,12 @@ func (c *Channel[T]) SendContext(t *tasklet.Tasklet, ctx context.Context, v T) e
 	if ctx.Done() == nil {
 		return c.send(t, v, nil, -1)
 	}
+	return c.sendContext(t, ctx, v)
+}
+
+// sendContext is SendContext's path for a context that can be cancelled:
+// outlined, so that SendContext can be inlined.
+func (c *Channel[T]) sendContext(t *tasklet.Tasklet, ctx context.Context, v T) error {
 	if c == nil {
 		return ErrNilChannel
 	}
@@ -37,6 +43,12 @@ func (c *Channel[T]) ReceiveContext(t *tasklet.Tasklet, ctx context.Context) (T,
 	if ctx.Done() == nil {
 		return c.receive(t, -1)
 	}
+	return c.receiveContext(t, ctx)
+}
+
+// receiveContext is ReceiveContext's path for a context that can be
+// cancelled: outlined, so that ReceiveContext can be inlined.
+func (c *Channel[T]) receiveContext(t *tasklet.Tasklet, ctx context.Context) (T, error) {
 	if c == nil {
 		var zero T
 		return zero, ErrNilChannel
