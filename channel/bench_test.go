@@ -57,3 +57,17 @@ func BenchmarkCThreadGoChannel(b *testing.B) { bench.CThreadGoChannel(1)(b) }
 
 // BenchmarkCThreadGoChannelBatch64: the baseline with 64 per callback.
 func BenchmarkCThreadGoChannelBatch64(b *testing.B) { bench.CThreadGoChannel(64)(b) }
+
+// BenchmarkSelectPingPong: two tasklets ping-pong, each side selecting over
+// its receive channel and a quit channel; op = one round trip. Baseline:
+// BenchmarkSelectPingPongGoroutines (target: at most 0.8x).
+func BenchmarkSelectPingPong(b *testing.B) { bench.SelectPingPong(b) }
+
+// BenchmarkSelectPingPongGoroutines is the baseline of
+// BenchmarkSelectPingPong: two goroutines with Go's select.
+func BenchmarkSelectPingPongGoroutines(b *testing.B) { bench.SelectPingPongGoroutines(b) }
+
+// BenchmarkReceiveContext: BenchmarkPingPong with ReceiveContext and a
+// context that is never cancelled; op = one round trip. Baseline:
+// BenchmarkPingPong (target: at most 1.1x).
+func BenchmarkReceiveContext(b *testing.B) { bench.ReceiveContext(b) }

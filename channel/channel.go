@@ -220,9 +220,12 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 	c.mu.Lock()
 	if r := c.recvq.dequeue(); r != nil {
 		r.val, r.err = v, err
-		partner := r.t
+		partner, psel := r.t, r.sel
 		c.mu.Unlock()
 		notify(c, t, true, false)
+		if psel != nil {
+			psel.withdraw(r.idx)
+		}
 		return c.handoff(t, partner, true)
 	}
 	if c.count < c.size { // a closing channel still takes a send with room
@@ -263,25 +266,33 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	if c.count > 0 {
 		it := c.takeLocked()
 		var partner *tasklet.Tasklet
+		var psel *selector
+		var pidx int
 		if s := c.sendq.dequeue(); s != nil {
 			// The buffer was full: the first waiting sender's value
 			// takes the freed place.
 			c.putLocked(item[T]{s.val, s.err})
-			partner = s.t
+			partner, psel, pidx = s.t, s.sel, s.idx
 			c.recycleSenderLocked(s)
 		}
 		c.mu.Unlock()
 		notify(c, t, false, false)
+		if psel != nil {
+			psel.withdraw(pidx)
+		}
 		if partner != nil {
 			c.handoff(t, partner, false)
 		}
 		return it.val, it.err
 	}
 	if s := c.sendq.dequeue(); s != nil {
-		v, err, partner := s.val, s.err, s.t
+		v, err, partner, psel, pidx := s.val, s.err, s.t, s.sel, s.idx
 		c.recycleSenderLocked(s)
 		c.mu.Unlock()
 		notify(c, t, false, false)
+		if psel != nil {
+			psel.withdraw(pidx)
+		}
 		c.handoff(t, partner, false)
 		return v, err
 	}
@@ -374,8 +385,12 @@ func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
 }
 
 // recycleSenderLocked keeps a sender's waiter that has left sendq for the
-// next sender to block.
+// next sender to block. A select's node belongs to its case: it is left
+// alone.
 func (c *Channel[T]) recycleSenderLocked(w *waiter[T]) {
+	if w.sel != nil {
+		return
+	}
 	var zero T
 	w.t, w.val, w.err = nil, zero, nil
 	c.sspare = w
@@ -383,7 +398,8 @@ func (c *Channel[T]) recycleSenderLocked(w *waiter[T]) {
 
 // Balance returns the number of values that can be received without
 // blocking (waiting senders, plus buffered values), or minus the number of
-// waiting receivers.
+// waiting receivers. A tasklet blocked in a Select counts on every channel
+// it waits on (see Select).
 func (c *Channel[T]) Balance() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -404,7 +420,8 @@ func (c *Channel[T]) Len() int {
 func (c *Channel[T]) Cap() int { return c.size }
 
 // Queue returns the waiting tasklets in the order they will be served:
-// the senders if any wait, else the receivers.
+// the senders if any wait, else the receivers. A tasklet blocked in a
+// Select is listed on every channel it waits on (see Select).
 func (c *Channel[T]) Queue() []*tasklet.Tasklet {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -458,13 +475,22 @@ func (c *Channel[T]) Close(t *tasklet.Tasklet) error {
 		return ErrAlreadyClosed
 	}
 	c.closing = true
-	var woken []*tasklet.Tasklet
+	var woken []selectWake // in queue order; sel is set for a blocked select
 	for r := c.recvq.dequeue(); r != nil; r = c.recvq.dequeue() {
-		woken = append(woken, r.t)
+		if r.sel != nil { // Close completes the select's receive case
+			var zero T
+			r.val, r.err = zero, ErrClosed
+		}
+		woken = append(woken, selectWake{r.t, r.sel, r.idx})
 	}
 	c.mu.Unlock()
-	for _, r := range woken {
-		task(r).Runtime().Ready(ErrClosed, task(t), false)
+	for _, w := range woken {
+		if w.sel == nil {
+			task(w.t).Runtime().Ready(ErrClosed, task(t), false)
+			continue
+		}
+		w.sel.withdraw(w.idx)
+		task(w.t).Runtime().Ready(nil, task(t), false)
 	}
 	return nil
 }

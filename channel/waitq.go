@@ -22,6 +22,12 @@ type waiter[T any] struct {
 	next, prev *waiter[T]
 	c          *Channel[T]
 	q          *waitq[T] // the queue it is in, nil when in none; under c.mu
+
+	// A select's node (select.go): sel is the select it belongs to, idx
+	// its case's index; nil for a plain Send or Receive. Set under c.mu as
+	// the node is queued.
+	sel *selector
+	idx int
 }
 
 // newWaiter returns a new waiter of c, in no queue.
@@ -76,12 +82,32 @@ func (q *waitq[T]) enqueue(w *waiter[T]) {
 	w.q = q
 }
 
+// dequeue takes out the first waiter a partner may complete: a plain
+// waiter, or a select's node whose select it claims (see selector.claim);
+// nodes of selects already completed or cancelled are unlinked on the way.
+// A claimed node's select no longer belongs to anybody else: the caller
+// withdraws its other nodes (selector.withdraw) and readies it.
 func (q *waitq[T]) dequeue() *waiter[T] {
 	w := q.first
 	if w != nil {
 		q.unlink(w)
+		if w.sel != nil && !w.sel.claim(w.idx) {
+			return q.dequeueSlow()
+		}
 	}
 	return w
+}
+
+// dequeueSlow is dequeue past a dead select node: outlined, so that the
+// common case stays small.
+func (q *waitq[T]) dequeueSlow() *waiter[T] {
+	for w := q.first; w != nil; w = q.first {
+		q.unlink(w)
+		if w.sel == nil || w.sel.claim(w.idx) {
+			return w
+		}
+	}
+	return nil
 }
 
 func (q *waitq[T]) unlink(w *waiter[T]) {

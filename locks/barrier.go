@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -120,6 +121,12 @@ func (b *Barrier) Wait(t *tasklet.Tasklet) (int, error) { return b.WaitTimeout(t
 // returned; a kill breaks it and unwinds t. On any error the index is -1
 // (no arrival index; the rule's "zero value" for it).
 func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) {
+	return b.waitContext(nil, t, d)
+}
+
+// waitContext is WaitTimeout that ctx (nil: none) may also end, as a throw
+// does.
+func (b *Barrier) waitContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) (int, error) {
 	if err := checkCaller(t); err != nil {
 		return -1, err
 	}
@@ -163,7 +170,7 @@ func (b *Barrier) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (int, error) 
 			b.abandon(gen, t)
 		}
 	}()
-	err := park(t, w, d)
+	err := parkContext(ctx, t, w, deadline(t, d))
 	left = true
 	if err == nil {
 		res := w.err

@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"context"
 	"errors"
 	"math"
 	"sync"
@@ -194,10 +195,15 @@ func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duratio
 // wait is Wait with deadline dl: nil when notified, tasklet.ErrTimeout when
 // dl passed first, else the reason the wait was cut.
 func (c *Condition) wait(t *tasklet.Tasklet, dl int64) error {
+	return c.waitContext(nil, t, dl)
+}
+
+// waitContext is wait that ctx (nil: none) may also end (see parkContext);
+// the lock is re-acquired whatever ended the wait.
+func (c *Condition) waitContext(ctx context.Context, t *tasklet.Tasklet, dl int64) error {
 	if err := checkCaller(t); err != nil {
 		return err
 	}
-	rt := task(t).Runtime()
 	cl := c.cl()
 	if err := cl.held(t); err != nil {
 		return err
@@ -218,7 +224,7 @@ func (c *Condition) wait(t *tasklet.Tasklet, dl int64) error {
 	}
 	u := unwinding{c: c, w: w, t: t, cl: cl, saved: saved}
 	defer u.run()
-	perr := rt.Park(w, dl)
+	perr := parkContext(ctx, t, w, dl)
 	if perr != nil {
 		// Cut (timeout, throw, deadlock): a notification received first
 		// passes on, as when unwinding.

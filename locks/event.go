@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -68,6 +69,11 @@ func (e *Event) Wait(t *tasklet.Tasklet) (bool, error) { return e.WaitTimeout(t,
 // package's timed-wait rule (see tasklet.ErrTimeout): when d runs out first
 // it returns false and an error matching tasklet.ErrTimeout.
 func (e *Event) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
+	return e.waitContext(nil, t, d)
+}
+
+// waitContext is WaitTimeout that ctx (nil: none) may also end.
+func (e *Event) waitContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) (bool, error) {
 	if err := checkCaller(t); err != nil {
 		return false, err
 	}
@@ -89,7 +95,7 @@ func (e *Event) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (bool, error) {
 	w := e.newWaiter(t, (*eventWait)(e))
 	e.q.push(w)
 	e.mu.Unlock()
-	err := park(t, w, d)
+	err := parkContext(ctx, t, w, deadline(t, d))
 	e.recycle(w) // out of the queue: taken by Set or by Cancel
 	if err != nil {
 		return false, err // tasklet.ErrTimeout, or why the wait was cut

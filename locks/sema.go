@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"context"
 	"math"
 	"sync"
 	"time"
@@ -114,6 +115,12 @@ func (s *sema) pumpLocked(off int64, wl *wakeList) {
 // unit is taken, tasklet.ErrTimeout when timeout runs out first (at once
 // for a zero timeout), else the reason the wait was cut.
 func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.Duration) error {
+	return s.acquireContext(nil, t, lk, off, timeout)
+}
+
+// acquireContext is acquire that ctx (nil: none) may also end (see
+// parkContext).
+func (s *sema) acquireContext(ctx context.Context, t *tasklet.Tasklet, lk waitLock, off int64, timeout time.Duration) error {
 	s.mu.Lock()
 	s.nwait.Inc() // announce, then re-check: see the invariants
 	if s.tryTake(off) {
@@ -140,7 +147,7 @@ func (s *sema) acquire(t *tasklet.Tasklet, lk waitLock, off int64, timeout time.
 	for {
 		s.q.push(w)
 		s.mu.Unlock()
-		err := task(t).Runtime().Park(w, dl)
+		err := parkContext(ctx, t, w, dl)
 		s.mu.Lock()
 		if err != nil || w.state != woken {
 			// Cancel took w out of the queue (timeout, throw, deadlock,

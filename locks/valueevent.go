@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -84,6 +85,11 @@ func (v *ValueEvent[T]) Wait(t *tasklet.Tasklet) (T, error) { return v.WaitTimeo
 // package's timed-wait rule (see tasklet.ErrTimeout): when d runs out first
 // it returns the zero T and an error matching tasklet.ErrTimeout.
 func (v *ValueEvent[T]) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (T, error) {
+	return v.waitContext(nil, t, d)
+}
+
+// waitContext is WaitTimeout that ctx (nil: none) may also end.
+func (v *ValueEvent[T]) waitContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) (T, error) {
 	var zero T
 	if err := checkCaller(t); err != nil {
 		return zero, err
@@ -104,7 +110,7 @@ func (v *ValueEvent[T]) WaitTimeout(t *tasklet.Tasklet, d time.Duration) (T, err
 	w := v.newWaiter(t, (*valueWait[T])(v))
 	v.q.push(w)
 	v.mu.Unlock()
-	if err := park(t, w, d); err != nil {
+	if err := parkContext(ctx, t, w, deadline(t, d)); err != nil {
 		v.recycle(w)
 		return zero, err
 	}

@@ -40,8 +40,14 @@ var (
 	//     (errors.Is; it may match a reason of its own too, such as a
 	//     broken barrier) and zero values for its other results (or the
 	//     "none" value a method documents, such as Barrier's index -1);
+	//   - a wait that ran out has had no effect (nothing taken, nothing
+	//     sent);
 	//   - it reports success as a nil error: it has no bool result that
 	//     would only say "it worked".
+	//
+	// The context forms (AcquireContext, WaitContext, SendContext,
+	// ReceiveContext, scheduler.SleepContext) return ctx.Err() when the
+	// context ends the wait (context.Cause gives the cause).
 	ErrTimeout = errors.New("stackless: timeout")
 	// ErrSchedulerClosed: the owning scheduler has been closed.
 	ErrSchedulerClosed = errors.New("stackless: scheduler closed")

@@ -77,12 +77,13 @@ var mainWeights = []opWeight{
 	{KSend, 4}, {KSendErr, 1}, {KRecv, 4}, {KInsert, 2}, {KInsertValue, 1}, {KRemove, 2},
 	{KKill, 2}, {KKillNow, 2}, {KThrow, 2}, {KThrowNow, 2}, {KClose, 2}, {KOpen, 1},
 	{KSetPref, 1}, {KSetScheduleAll, 1}, {KRunAll, 3}, {KTrap, 1}, {KAcquire, 3}, {KRelease, 3},
+	{KSelect, 3},
 }
 
 var scriptWeights = []opWeight{
 	{KSend, 8}, {KRecv, 8}, {KSendErr, 1}, {KSchedule, 6}, {KScheduleRemove, 2},
 	{KClose, 1}, {KOpen, 1}, {KInsert, 3}, {KRun, 2}, {KSwitch, 1}, {KPanic, 1},
-	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4},
+	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4}, {KSelect, 4},
 }
 
 func (g *gen) pick(ws []opWeight) Kind {
@@ -111,10 +112,23 @@ func (g *gen) script(self, nch int) []Op {
 			op.Val = 1 - g.c.Intn(2)
 		case KInsert, KRun, KSwitch:
 			op.T = g.c.Intn(self + 1)
+		case KSelect:
+			op = g.selectOp(op, nch)
 		}
 		s = append(s, op)
 	}
 	return s
+}
+
+// selectOp completes a KSelect on op.Ch with a second, distinct channel;
+// with one channel it becomes a receive.
+func (g *gen) selectOp(op Op, nch int) Op {
+	if nch < 2 {
+		op.Kind = KRecv
+		return op
+	}
+	op.Val = (op.Ch + 1 + g.c.Intn(nch-1)) % nch
+	return op
 }
 
 // mainOp generates an operation for main given the model's current state.
@@ -131,7 +145,7 @@ func (g *gen) mainOp(m *Model) Op {
 		return op
 	}
 	k := g.pick(mainWeights)
-	if n == 1 && k != KSend && k != KSendErr && k != KRecv && k != KClose && k != KOpen &&
+	if n == 1 && k != KSend && k != KSendErr && k != KRecv && k != KSelect && k != KClose && k != KOpen &&
 		k != KSetPref && k != KSetScheduleAll && k != KRunAll && k != KTrap && k != KSchedule && k != KScheduleRemove &&
 		k != KAcquire && k != KRelease {
 		k = KSpawn
@@ -172,6 +186,8 @@ func (g *gen) mainOp(m *Model) Op {
 	case KThrow, KThrowNow:
 		op.T = target(false)
 		op.Val = g.c.Intn(NumErrs)
+	case KSelect:
+		op = g.selectOp(op, nch)
 	case KSetPref:
 		op.Val = g.c.Intn(3) - 1
 	case KSetScheduleAll, KTrap:

@@ -190,6 +190,13 @@ func (r *rt) exec(t *tasklet.Tasklet, op Op) string {
 	case KRecv:
 		v, err := ch.Receive(t)
 		return FmtRecv(v, errName(err))
+	case KSelect:
+		r0, r1 := channel.Recv(ch), channel.Recv(r.chans[op.Val])
+		i, err := channel.Select(t, r0, r1)
+		if i < 0 {
+			return res(err)
+		}
+		return fmt.Sprintf("%d:%s", i, FmtRecv([]int{r0.Value(), r1.Value()}[i], errName(err)))
 	case KSchedule:
 		return res(t.Schedule())
 	case KScheduleRemove:

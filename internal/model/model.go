@@ -58,6 +58,12 @@ const (
 	KThrowNow       // caller.ThrowNow(T, Throw Val)
 	KSetPref        // ch.SetPreference(Val)
 	KSetScheduleAll // ch.SetScheduleAll(Val == 1)
+
+	// KSelect may appear in a script too (listed last, to keep the others'
+	// numbers): channel.Select(caller, Recv(c[Ch]), Recv(c[Val])), two
+	// distinct channels. Its result is "i:" and what case i's Receive
+	// returned ("0:5", "1:closed", "0:S1"), or the error that cut it.
+	KSelect
 )
 
 // Error names. Thrown errors are X0.., errors sent with SendError S0..,
@@ -145,6 +151,8 @@ func (o Op) String() string {
 		return "acquire"
 	case KRelease:
 		return "release"
+	case KSelect:
+		return fmt.Sprintf("select %s c%d", c, o.Val)
 	}
 	return fmt.Sprintf("op%d", o.Kind)
 }
@@ -241,6 +249,7 @@ type task struct {
 	ch         int    // park: the channel
 	wake       string // park, lock: the result ("" or an error name; "killed")
 	got        wval   // park: what a completed receive got
+	selIdx     int    // park, in a select: the case a partner or Close completed
 	handoffRes string // handoff: the result of the completed operation
 	runErr     string // runAll: the error Run returns
 }
@@ -522,6 +531,17 @@ func (m *Model) cancel(t *task) {
 		m.lock.q = slices.Delete(m.lock.q, i, i+1)
 		return
 	}
+	if t.op.Kind == KSelect {
+		for _, ch := range []int{t.op.Ch, t.op.Val} {
+			c := m.chans[ch]
+			i := slices.Index(c.recvq, t.id)
+			if i < 0 {
+				panic(fmt.Sprintf("model: selecting %s not queued on c%d", t.name, ch))
+			}
+			c.recvq = slices.Delete(c.recvq, i, i+1)
+		}
+		return
+	}
 	c := m.chans[t.ch]
 	if i := slices.Index(c.recvq, t.id); i >= 0 {
 		c.recvq = slices.Delete(c.recvq, i, i+1)
@@ -544,7 +564,7 @@ func (m *Model) cancel(t *task) {
 func entering(k Kind) bool {
 	switch k {
 	case KSend, KSendErr, KRecv, KSchedule, KScheduleRemove, KRun, KSwitch, KKillNow, KThrowNow, KRunAll,
-		KAcquire:
+		KAcquire, KSelect:
 		return true
 	}
 	return false
@@ -590,6 +610,8 @@ func (m *Model) do(t *task, op Op) status {
 		return suspended(m.send(t, op.Ch, wval{Err: SendErrName(op.Val)}))
 	case KRecv:
 		return suspended(m.recv(t, op.Ch))
+	case KSelect:
+		return suspended(m.sel(t, op.Ch, op.Val))
 	case KSchedule:
 		if len(m.ring) == 1 { // alone: a no-op
 			m.done(t, "ok")
@@ -662,8 +684,7 @@ func (m *Model) do(t *task, op Op) status {
 func (m *Model) send(t *task, ch int, v wval) bool {
 	c := m.chans[ch]
 	if len(c.recvq) > 0 {
-		r := c.recvq[0]
-		c.recvq = c.recvq[1:]
+		r := m.takeRecv(ch)
 		m.ts[r].got = v
 		return m.handoff(t, r, ch, true, "ok")
 	}
@@ -689,6 +710,56 @@ func (m *Model) recv(t *task, ch int) bool {
 	}
 	c.recvq = append(c.recvq, t.id)
 	m.park(t, ch)
+	return true
+}
+
+// takeRecv takes the first receiver waiting on ch out of its queue. A
+// selecting receiver is completed by its case on ch and leaves its other
+// channel's queue at once (package channel's Select).
+func (m *Model) takeRecv(ch int) int {
+	c := m.chans[ch]
+	r := c.recvq[0]
+	c.recvq = c.recvq[1:]
+	if t := m.ts[r]; t.op.Kind == KSelect {
+		t.selIdx = 0
+		other := t.op.Val
+		if ch == t.op.Val {
+			t.selIdx, other = 1, t.op.Ch
+		}
+		oc := m.chans[other]
+		i := slices.Index(oc.recvq, r)
+		if i < 0 {
+			panic(fmt.Sprintf("model: selecting %s not queued on c%d", t.name, other))
+		}
+		oc.recvq = slices.Delete(oc.recvq, i, i+1)
+	}
+	return r
+}
+
+// sel is Select over receives on channels a and b (distinct): the first
+// ready case in argument order completes as that channel's Receive would
+// (a waiting sender, or ErrClosed from a closing channel); else the caller
+// waits on both queues.
+func (m *Model) sel(t *task, a, b int) bool {
+	for i, ch := range []int{a, b} {
+		c := m.chans[ch]
+		if len(c.sendq) > 0 {
+			w := c.sendq[0]
+			c.sendq = c.sendq[1:]
+			return m.handoff(t, w.id, ch, false, fmt.Sprintf("%d:%s", i, FmtRecv(w.val.V, w.val.Err)))
+		}
+		if c.closing {
+			m.done(t, fmt.Sprintf("%d:%s", i, ErrClosed))
+			return false
+		}
+	}
+	if t.trap {
+		m.done(t, ErrWouldBlock)
+		return false
+	}
+	m.chans[a].recvq = append(m.chans[a].recvq, t.id)
+	m.chans[b].recvq = append(m.chans[b].recvq, t.id)
+	m.park(t, a)
 	return true
 }
 
@@ -813,10 +884,8 @@ func (m *Model) closeChan(ch int) string {
 		return ErrAlreadyClosed
 	}
 	c.closing = true
-	rs := c.recvq
-	c.recvq = nil
-	for _, r := range rs {
-		m.ready(r, ErrClosed, false)
+	for len(c.recvq) > 0 {
+		m.ready(m.takeRecv(ch), ErrClosed, false)
 	}
 	return "ok"
 }
@@ -1088,9 +1157,14 @@ func (m *Model) complete(t *task) bool {
 			m.die(t)
 			return false
 		}
-		if w == "" && t.op.Kind == KRecv {
+		switch {
+		case t.op.Kind == KSelect && w == "":
+			res = fmt.Sprintf("%d:%s", t.selIdx, FmtRecv(t.got.V, t.got.Err))
+		case t.op.Kind == KSelect && w == ErrClosed: // Close completed a case
+			res = fmt.Sprintf("%d:%s", t.selIdx, ErrClosed)
+		case w == "" && t.op.Kind == KRecv:
 			res = FmtRecv(t.got.V, t.got.Err)
-		} else {
+		default:
 			res = ErrOr(w)
 		}
 	case suspHandoff:
@@ -1099,7 +1173,7 @@ func (m *Model) complete(t *task) bool {
 		// error delivered to main meanwhile is returned at once by a send
 		// (SPEC 3); a receive returns its value, the error comes next.
 		res = t.handoffRes
-		if t.deliver != "" && t.op.Kind != KRecv {
+		if t.deliver != "" && t.op.Kind != KRecv && t.op.Kind != KSelect {
 			res = t.deliver
 			t.deliver = ""
 		}

@@ -1,0 +1,59 @@
+package channel
+
+import (
+	"context"
+
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// SendContext is Send that also ends when ctx is done: it returns ctx.Err()
+// (context.Cause(ctx) tells why) and v is not delivered. A send that can
+// complete at once completes even if ctx is done already. The cancellation
+// may come from any goroutine: it wakes t on its own scheduler and takes it
+// out of the channel's queue. A context that can never be cancelled
+// (ctx.Done() == nil, as context.Background()) costs nothing over Send.
+// While t waits on a context that can be cancelled, its scheduler does not
+// report a deadlock (see scheduler.Waker).
+func (c *Channel[T]) SendContext(t *tasklet.Tasklet, ctx context.Context, v T) error {
+	if ctx.Done() == nil {
+		return c.send(t, v, nil, -1)
+	}
+	return c.sendContext(t, ctx, v)
+}
+
+// sendContext is SendContext's path for a context that can be cancelled:
+// outlined, so that SendContext can be inlined.
+func (c *Channel[T]) sendContext(t *tasklet.Tasklet, ctx context.Context, v T) error {
+	if c == nil {
+		return ErrNilChannel
+	}
+	_, err := Select(t, Send(c, v), Done(ctx))
+	return err
+}
+
+// ReceiveContext is Receive that also ends when ctx is done: it returns the
+// zero value and ctx.Err() (context.Cause(ctx) tells why). A receive that
+// can complete at once completes even if ctx is done already. The
+// cancellation may come from any goroutine: it wakes t on its own scheduler
+// and takes it out of the channel's queue. A context that can never be
+// cancelled (ctx.Done() == nil, as context.Background()) costs nothing over
+// Receive. While t waits on a context that can be cancelled, its scheduler
+// does not report a deadlock (see scheduler.Waker).
+func (c *Channel[T]) ReceiveContext(t *tasklet.Tasklet, ctx context.Context) (T, error) {
+	if ctx.Done() == nil {
+		return c.receive(t, -1)
+	}
+	return c.receiveContext(t, ctx)
+}
+
+// receiveContext is ReceiveContext's path for a context that can be
+// cancelled: outlined, so that ReceiveContext can be inlined.
+func (c *Channel[T]) receiveContext(t *tasklet.Tasklet, ctx context.Context) (T, error) {
+	if c == nil {
+		var zero T
+		return zero, ErrNilChannel
+	}
+	r := Recv(c)
+	_, err := Select(t, r, Done(ctx))
+	return r.Value(), err
+}
