@@ -14,16 +14,16 @@ import (
 // (ctx.Done() == nil, as context.Background()) costs nothing over Send.
 // While t waits on a context that can be cancelled, its scheduler does not
 // report a deadlock (see scheduler.Waker).
-func (c *Channel[T]) SendContext(t *tasklet.Tasklet, ctx context.Context, v T) error {
+func (c *Channel[T]) SendContext(ctx context.Context, t *tasklet.Tasklet, v T) error {
 	if ctx.Done() == nil {
 		return c.send(t, v, nil, -1)
 	}
-	return c.sendContext(t, ctx, v)
+	return c.sendContext(ctx, t, v)
 }
 
 // sendContext is SendContext's path for a context that can be cancelled:
 // outlined, so that SendContext can be inlined.
-func (c *Channel[T]) sendContext(t *tasklet.Tasklet, ctx context.Context, v T) error {
+func (c *Channel[T]) sendContext(ctx context.Context, t *tasklet.Tasklet, v T) error {
 	if c == nil {
 		return ErrNilChannel
 	}
@@ -39,16 +39,16 @@ func (c *Channel[T]) sendContext(t *tasklet.Tasklet, ctx context.Context, v T) e
 // cancelled (ctx.Done() == nil, as context.Background()) costs nothing over
 // Receive. While t waits on a context that can be cancelled, its scheduler
 // does not report a deadlock (see scheduler.Waker).
-func (c *Channel[T]) ReceiveContext(t *tasklet.Tasklet, ctx context.Context) (T, error) {
+func (c *Channel[T]) ReceiveContext(ctx context.Context, t *tasklet.Tasklet) (T, error) {
 	if ctx.Done() == nil {
 		return c.receive(t, -1)
 	}
-	return c.receiveContext(t, ctx)
+	return c.receiveContext(ctx, t)
 }
 
 // receiveContext is ReceiveContext's path for a context that can be
 // cancelled: outlined, so that ReceiveContext can be inlined.
-func (c *Channel[T]) receiveContext(t *tasklet.Tasklet, ctx context.Context) (T, error) {
+func (c *Channel[T]) receiveContext(ctx context.Context, t *tasklet.Tasklet) (T, error) {
 	if c == nil {
 		var zero T
 		return zero, ErrNilChannel

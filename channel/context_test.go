@@ -55,14 +55,14 @@ func TestSendReceiveContext(t *testing.T) {
 			main := s.Main()
 			require.NoError(t, main.Schedule())
 			if tt.send {
-				err := ch.SendContext(main, tt.ctx, 7)
+				err := ch.SendContext(tt.ctx, main, 7)
 				if tt.partner {
 					r.Add("main %v", err)
 				} else {
 					r.Add("main %v %v balance %d", err, context.Cause(tt.ctx), ch.Balance())
 				}
 			} else {
-				v, err := ch.ReceiveContext(main, tt.ctx)
+				v, err := ch.ReceiveContext(tt.ctx, main)
 				if tt.partner {
 					r.Add("main %d %v", v, err)
 				} else {
@@ -91,12 +91,12 @@ func TestSendContextCancelledFromGoroutine(t *testing.T) {
 		}
 		cancel()
 	}()
-	err := ch.SendContext(s.Main(), ctx, 1)
+	err := ch.SendContext(ctx, s.Main(), 1)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 0, ch.Balance())
 	assert.Empty(t, ch.Queue())
-	assert.ErrorIs(t, ch.SendContext(s.Main(), ctx, 1), context.Canceled)
+	assert.ErrorIs(t, ch.SendContext(ctx, s.Main(), 1), context.Canceled)
 	var nilCh *channel.Channel[int]
-	_, err = nilCh.ReceiveContext(s.Main(), ctx)
+	_, err = nilCh.ReceiveContext(ctx, s.Main())
 	assert.ErrorIs(t, err, channel.ErrNilChannel)
 }

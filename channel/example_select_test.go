@@ -70,7 +70,7 @@ func ExampleChannel_ReceiveContext() {
 	ch := channel.New[int]()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	s.Spawn(func(t *tasklet.Tasklet) {
-		_, err := ch.ReceiveContext(t, ctx)
+		_, err := ch.ReceiveContext(ctx, t)
 		fmt.Println(err, "/", context.Cause(ctx), "/ balance", ch.Balance())
 	})
 	s.Main().Schedule() // the receiver blocks

@@ -66,7 +66,7 @@ func TestSelectRandomizedFourSchedulers(t *testing.T) {
 					err = ch.SendTimeout(tk, v, short(rng))
 				case 1:
 					ctx, cancel := context.WithTimeout(context.Background(), short(rng))
-					err = ch.SendContext(tk, ctx, v)
+					err = ch.SendContext(ctx, tk, v)
 					cancel()
 				default:
 					i, serr := channel.Select(tk, channel.Send(ch, v), channel.Send(chans[rng.IntN(len(chans))], v),
@@ -91,7 +91,7 @@ func TestSelectRandomizedFourSchedulers(t *testing.T) {
 				}
 				if rng.IntN(4) == 0 {
 					ctx, cancel := context.WithTimeout(context.Background(), short(rng))
-					v, err := chans[rng.IntN(len(chans))].ReceiveContext(tk, ctx)
+					v, err := chans[rng.IntN(len(chans))].ReceiveContext(ctx, tk)
 					cancel()
 					if err == nil {
 						led.recv(v)

@@ -44,7 +44,7 @@ func parkContext(ctx context.Context, t *tasklet.Tasklet, w *waiter, dl int64) e
 }
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
-func (l *Lock) AcquireContext(t *tasklet.Tasklet, ctx context.Context) error {
+func (l *Lock) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
 	if err := checkCaller(t); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (l *Lock) AcquireContext(t *tasklet.Tasklet, ctx context.Context) error {
 }
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
-func (l *RLock) AcquireContext(t *tasklet.Tasklet, ctx context.Context) error {
+func (l *RLock) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
 	if err := checkCaller(t); err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (l *RLock) AcquireContext(t *tasklet.Tasklet, ctx context.Context) error {
 }
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
-func (s *Semaphore) AcquireContext(t *tasklet.Tasklet, ctx context.Context) error {
+func (s *Semaphore) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
 	if err := checkCaller(t); err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (s *Semaphore) AcquireContext(t *tasklet.Tasklet, ctx context.Context) erro
 }
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
-func (s *BoundedSemaphore) AcquireContext(t *tasklet.Tasklet, ctx context.Context) error {
+func (s *BoundedSemaphore) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
 	if err := checkCaller(t); err != nil {
 		return err
 	}
@@ -96,13 +96,13 @@ func (s *BoundedSemaphore) AcquireContext(t *tasklet.Tasklet, ctx context.Contex
 // every way a Wait ends, t holds the lock again when it returns, ctx.Err()
 // included; a notification t received before ctx ended the wait passes on
 // to the next waiter.
-func (c *Condition) WaitContext(t *tasklet.Tasklet, ctx context.Context) error {
+func (c *Condition) WaitContext(ctx context.Context, t *tasklet.Tasklet) error {
 	return c.waitContext(ctx, t, core.NoDeadline)
 }
 
 // WaitContext is Wait that ctx may also end (see the rules above): it
 // returns false and ctx.Err().
-func (e *Event) WaitContext(t *tasklet.Tasklet, ctx context.Context) (bool, error) {
+func (e *Event) WaitContext(ctx context.Context, t *tasklet.Tasklet) (bool, error) {
 	return e.waitContext(ctx, t, -1)
 }
 
@@ -110,12 +110,12 @@ func (e *Event) WaitContext(t *tasklet.Tasklet, ctx context.Context) (bool, erro
 // also end (see the rules above). A cancelled wait breaks the barrier, as a
 // thrown error does, and returns -1 and ctx.Err(). The short wait for a
 // running action to end, before t arrives, is not cut by ctx.
-func (b *Barrier) WaitContext(t *tasklet.Tasklet, ctx context.Context) (int, error) {
+func (b *Barrier) WaitContext(ctx context.Context, t *tasklet.Tasklet) (int, error) {
 	return b.waitContext(ctx, t, b.timeout)
 }
 
 // WaitContext is Wait that ctx may also end (see the rules above): it
 // returns the zero value and ctx.Err().
-func (v *ValueEvent[T]) WaitContext(t *tasklet.Tasklet, ctx context.Context) (T, error) {
+func (v *ValueEvent[T]) WaitContext(ctx context.Context, t *tasklet.Tasklet) (T, error) {
 	return v.waitContext(ctx, t, -1)
 }

@@ -19,20 +19,20 @@ import (
 // lock's state once the wait has ended (by ctx or by free).
 type ctxKind struct {
 	name    string
-	setup   func(t *testing.T, main *tasklet.Tasklet) (wait func(*tasklet.Tasklet, context.Context) error, waiting func() int, free func(), after func(*tasklet.Tasklet) string)
+	setup   func(t *testing.T, main *tasklet.Tasklet) (wait func(context.Context, *tasklet.Tasklet) error, waiting func() int, free func(), after func(*tasklet.Tasklet) string)
 	afterOK string // after, for a wait that completed
 	afterCx string // after, for a wait that ctx ended
 }
 
 func ctxKinds() []ctxKind {
 	return []ctxKind{
-		{"Lock", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
+		{"Lock", func(t *testing.T, main *tasklet.Tasklet) (func(context.Context, *tasklet.Tasklet) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			var l locks.Lock
 			require.NoError(t, l.Acquire(main))
 			return l.AcquireContext, l.Waiting, func() { require.NoError(t, l.Release(main)) },
 				func(*tasklet.Tasklet) string { return map[bool]string{true: "locked", false: "unlocked"}[l.Locked()] }
 		}, "locked", "locked"},
-		{"RLock", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
+		{"RLock", func(t *testing.T, main *tasklet.Tasklet) (func(context.Context, *tasklet.Tasklet) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			var l locks.RLock
 			require.NoError(t, l.Acquire(main))
 			return l.AcquireContext, l.Waiting, func() { require.NoError(t, l.Release(main)) },
@@ -40,24 +40,24 @@ func ctxKinds() []ctxKind {
 					return map[bool]string{true: "owned", false: "not owned"}[l.Owner() == tk]
 				}
 		}, "owned", "not owned"},
-		{"Semaphore", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
+		{"Semaphore", func(t *testing.T, main *tasklet.Tasklet) (func(context.Context, *tasklet.Tasklet) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			s, err := locks.NewSemaphore(0)
 			require.NoError(t, err)
 			return s.AcquireContext, s.Waiting, func() { require.NoError(t, s.Release(main)) },
 				func(*tasklet.Tasklet) string { return map[int]string{0: "value 0", 1: "value 1"}[s.Value()] }
 		}, "value 0", "value 0"},
-		{"BoundedSemaphore", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
+		{"BoundedSemaphore", func(t *testing.T, main *tasklet.Tasklet) (func(context.Context, *tasklet.Tasklet) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			s, err := locks.NewBoundedSemaphore(1)
 			require.NoError(t, err)
 			require.NoError(t, s.Acquire(main))
 			return s.AcquireContext, s.Waiting, func() { require.NoError(t, s.Release(main)) },
 				func(*tasklet.Tasklet) string { return map[int]string{0: "value 0", 1: "value 1"}[s.Value()] }
 		}, "value 0", "value 0"},
-		{"Condition", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
+		{"Condition", func(t *testing.T, main *tasklet.Tasklet) (func(context.Context, *tasklet.Tasklet) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			c := locks.NewCondition(nil)
-			wait := func(tk *tasklet.Tasklet, ctx context.Context) error {
+			wait := func(ctx context.Context, tk *tasklet.Tasklet) error {
 				require.NoError(t, c.Acquire(tk))
-				err := c.WaitContext(tk, ctx)
+				err := c.WaitContext(ctx, tk)
 				require.NoError(t, c.Release(tk), "the lock is held again")
 				return err
 			}
@@ -71,10 +71,10 @@ func ctxKinds() []ctxKind {
 					return map[bool]string{true: "locked", false: "unlocked"}[c.Lock().Locked()]
 				}
 		}, "unlocked", "unlocked"},
-		{"Event", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
+		{"Event", func(t *testing.T, main *tasklet.Tasklet) (func(context.Context, *tasklet.Tasklet) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			var e locks.Event
-			wait := func(tk *tasklet.Tasklet, ctx context.Context) error {
-				set, err := e.WaitContext(tk, ctx)
+			wait := func(ctx context.Context, tk *tasklet.Tasklet) error {
+				set, err := e.WaitContext(ctx, tk)
 				if err == nil && !set {
 					return errors.New("not set")
 				}
@@ -82,16 +82,16 @@ func ctxKinds() []ctxKind {
 			}
 			return wait, e.Waiting, func() { e.Set(nil) }, func(*tasklet.Tasklet) string { return map[bool]string{true: "set", false: "clear"}[e.IsSet()] }
 		}, "set", "clear"},
-		{"Barrier", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
+		{"Barrier", func(t *testing.T, main *tasklet.Tasklet) (func(context.Context, *tasklet.Tasklet) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			b, err := locks.NewBarrier(2, nil, -1)
 			require.NoError(t, err)
-			wait := func(tk *tasklet.Tasklet, ctx context.Context) error { _, err := b.WaitContext(tk, ctx); return err }
+			wait := func(ctx context.Context, tk *tasklet.Tasklet) error { _, err := b.WaitContext(ctx, tk); return err }
 			return wait, b.Waiting, func() { _, err := b.Wait(main); require.NoError(t, err) },
 				func(*tasklet.Tasklet) string { return map[bool]string{true: "broken", false: "whole"}[b.Broken()] }
 		}, "whole", "broken"},
-		{"ValueEvent", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet, context.Context) error, func() int, func(), func(*tasklet.Tasklet) string) {
+		{"ValueEvent", func(t *testing.T, main *tasklet.Tasklet) (func(context.Context, *tasklet.Tasklet) error, func() int, func(), func(*tasklet.Tasklet) string) {
 			var v locks.ValueEvent[int]
-			wait := func(tk *tasklet.Tasklet, ctx context.Context) error { _, err := v.WaitContext(tk, ctx); return err }
+			wait := func(ctx context.Context, tk *tasklet.Tasklet) error { _, err := v.WaitContext(ctx, tk); return err }
 			return wait, v.Waiting, func() { require.NoError(t, v.Set(nil, 1)) },
 				func(*tasklet.Tasklet) string { return map[bool]string{true: "fired", false: "waiting"}[v.Fired()] }
 		}, "fired", "waiting"},
@@ -119,7 +119,7 @@ func TestLocksContextForms(t *testing.T) {
 				}
 				var r recorder
 				w := spawn(t, s, "W", func(tk *tasklet.Tasklet) {
-					err := wait(tk, ctx)
+					err := wait(ctx, tk)
 					r.Add("W: %v %v, %s", err, context.Cause(ctx), after(tk))
 				})
 				require.NoError(t, main.Schedule())
@@ -163,15 +163,15 @@ func TestLocksContextAlreadyDone(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var l locks.Lock
-	require.NoError(t, l.AcquireContext(main, ctx), "free: taken")
-	assert.ErrorIs(t, l.AcquireContext(main, ctx), context.Canceled)
+	require.NoError(t, l.AcquireContext(ctx, main), "free: taken")
+	assert.ErrorIs(t, l.AcquireContext(ctx, main), context.Canceled)
 	assert.Equal(t, 0, l.Waiting())
 	var e locks.Event
-	set, err := e.WaitContext(main, ctx)
+	set, err := e.WaitContext(ctx, main)
 	assert.False(t, set)
 	assert.ErrorIs(t, err, context.Canceled)
 	e.Set(nil)
-	set, err = e.WaitContext(main, ctx)
+	set, err = e.WaitContext(ctx, main)
 	assert.True(t, set)
 	assert.NoError(t, err)
 	assert.Equal(t, epoch, clk.Now(), "no time passed")

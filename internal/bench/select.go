@@ -74,13 +74,13 @@ func ReceiveContext(b *testing.B) {
 	n := b.N
 	timeRun(b, func(t *tasklet.Tasklet) {
 		for i := 0; i < n; i++ {
-			v, _ := ping.ReceiveContext(t, ctx)
+			v, _ := ping.ReceiveContext(ctx, t)
 			_ = pong.Send(t, v+1)
 		}
 	}, func(t *tasklet.Tasklet) {
 		for i := 0; i < n; i++ {
 			_ = ping.Send(t, i)
-			_, _ = pong.ReceiveContext(t, ctx)
+			_, _ = pong.ReceiveContext(ctx, t)
 		}
 	})
 }
