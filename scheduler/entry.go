@@ -309,8 +309,8 @@ func (s *Scheduler) yieldLocked(e *entry) bool {
 	return true
 }
 
-// Enter implements Enter: a state load and a flag load when nothing is
-// pending.
+// Enter implements Enter: a countdown and two flag loads when nothing is
+// due, as Tick; its slow path (enterSlow) is an interruption point.
 func (e *entry) Enter() error {
 	if debugChecks {
 		return e.enterDebug()
@@ -322,17 +322,10 @@ func (e *entry) Enter() error {
 		return tasklet.ErrNotCurrent
 	}
 	s.tickLeft--
-	if !e.sig.Load() {
+	if s.tickLeft > 0 && !e.sig.Load() && !s.alarm.Load() {
 		return nil
 	}
-	s = e.lockOwner()
-	if err := s.checkCurrentLocked(e); err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	err := e.takePendingLocked()
-	s.mu.Unlock()
-	return err
+	return e.enterSlow(s)
 }
 
 // Yield implements Yield: with report, it returns an uncaught error

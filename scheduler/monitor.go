@@ -55,7 +55,7 @@ func (s *Scheduler) watch(m *monitor) {
 	reported := false
 	for {
 		s.mu.Lock()
-		cfg, timed := s.budget.cfg, s.budget.armed && s.budget.cfg.time > 0
+		cfg, timed := s.budget.cfg, s.budget.armed && (s.budget.cfg.time > 0 || s.budget.cfg.deadline)
 		stallAfter := s.stallAfter
 		s.mu.Unlock()
 		if !timed && stallAfter == 0 {
@@ -67,8 +67,11 @@ func (s *Scheduler) watch(m *monitor) {
 			}
 		}
 		period := time.Duration(1<<63 - 1)
-		if timed {
+		if timed && cfg.time > 0 {
 			period = max(cfg.time/8, 20*time.Microsecond)
+		}
+		if timed && cfg.deadline {
+			period = min(period, max(time.Duration(cfg.until-monotonic()), 20*time.Microsecond))
 		}
 		if stallAfter > 0 {
 			period = min(period, max(stallAfter/4, time.Millisecond))
@@ -81,7 +84,7 @@ func (s *Scheduler) watch(m *monitor) {
 		case <-timer.C:
 		}
 		now := monotonic()
-		if timed {
+		if timed && cfg.time > 0 {
 			start := s.sliceStart.Load()
 			if cfg.total {
 				start = s.runStart.Load()
@@ -89,6 +92,9 @@ func (s *Scheduler) watch(m *monitor) {
 			if time.Duration(now-start) >= cfg.time {
 				s.alarm.Store(true)
 			}
+		}
+		if timed && cfg.deadline && now >= cfg.until {
+			s.alarm.Store(true)
 		}
 		if stallAfter > 0 {
 			if p := s.progress.Load(); p != lastProgress {
