@@ -14,7 +14,8 @@ func TestRun(t *testing.T) {
 	var out strings.Builder
 	require.NoError(t, run(&out, 30, 50))
 	got := out.String()
-	assert.Contains(t, got, "(runaway) ran past its 1ms slice 3 times: killing it")
-	assert.Contains(t, got, "30 frames, 50 NPCs")
+	assert.Contains(t, got, "(runaway) ran past its 1ms slice 3 times: killed it")
+	assert.Contains(t, got, "30 frames, 50 NPCs: scheduler time per frame p50 ")
+	assert.Contains(t, got, "slice overruns: 3; runaway: first overrun to death ")
 	assert.Contains(t, got, "watchdog interrupts: ")
 }
