@@ -109,6 +109,7 @@ type budget struct {
 
 	checkedAt int64 // monotonic ns of the last clock read (clocked budgets)
 	frozen    int64 // ticks counted while the clock did not move
+	switches  int64 // slices started (clocked budgets): see dueEvery
 }
 
 // checkInterval is how many ticks run between slow checks when no tick
@@ -186,6 +187,9 @@ func (s *Scheduler) startSliceLocked(prev *entry) {
 // tick countdown.
 func (s *Scheduler) budgetSliceLocked() int64 {
 	b := &s.budget
+	if b.cfg.clocked() {
+		return s.clockedSliceLocked()
+	}
 	if b.cfg.time > 0 || b.cfg.deadline {
 		now := monotonic()
 		if b.cfg.time > 0 && !b.cfg.total {
@@ -198,8 +202,6 @@ func (s *Scheduler) budgetSliceLocked() int64 {
 		b.checkedAt, b.frozen = now, 0
 	}
 	switch {
-	case b.cfg.clocked():
-		return firstCheck
 	case b.cfg.ticks == 0:
 		return checkInterval
 	case b.cfg.total:
@@ -208,13 +210,50 @@ func (s *Scheduler) budgetSliceLocked() int64 {
 	return b.cfg.ticks
 }
 
+// unknownStart is sliceStart (and checkedAt) before the first clock read of
+// a slice under a clocked budget: see clockedSliceLocked.
+const unknownStart = -1 << 63
+
+// dueEvery is how many switches apart a clocked budget reads the clock at a
+// switch, for the deadline.
+const dueEvery = 16
+
+// clockedSliceLocked is budgetSliceLocked under a clocked budget. A switch
+// does not read the clock (it costs as much as a switch on some machines):
+// the slice's start is taken at its first clock read, firstCheck ticks in,
+// or when the monitor first looks at it, whichever comes first; so a slice
+// is longer than the budget by at most that much. The deadline is read
+// every dueEvery switches, and by the monitor.
+func (s *Scheduler) clockedSliceLocked() int64 {
+	b := &s.budget
+	if b.cfg.time > 0 && !b.cfg.total {
+		s.sliceStart.Store(unknownStart)
+		if s.alarm.Load() {
+			s.alarm.Store(false) // budgetDueLocked has seen it: this slice's is new
+		}
+	}
+	b.checkedAt, b.frozen = unknownStart, 0
+	if b.cfg.deadline {
+		if b.switches++; b.switches%dueEvery == 0 && monotonic() >= b.cfg.until {
+			s.alarm.Store(true) // the next tick or switch ends the Run
+		}
+	}
+	return firstCheck
+}
+
 // budgetDueLocked reports whether the armed Run must return now, at a
 // switch: an interrupt is due, or a total budget is spent.
 func (s *Scheduler) budgetDueLocked() bool {
-	b := &s.budget
-	if !b.armed {
+	if !s.budget.armed {
 		return false
 	}
+	return s.armedDueLocked()
+}
+
+// armedDueLocked is budgetDueLocked under an armed budget, outlined so that
+// every switch, which inlines budgetDueLocked, stays small.
+func (s *Scheduler) armedDueLocked() bool {
+	b := &s.budget
 	if !b.due && b.cfg.total {
 		spent := b.cfg.ticks > 0 && b.runTicks+s.sliceTicks-s.tickLeft >= b.cfg.ticks
 		if spent || s.alarm.Load() {
@@ -228,14 +267,16 @@ func (s *Scheduler) budgetDueLocked() bool {
 }
 
 // budgetEndLocked returns when the armed time budget or deadline runs out,
-// in monotonic ns (the latest time if neither applies).
-func (s *Scheduler) budgetEndLocked() int64 {
+// in monotonic ns (the latest time if neither applies); now, the time just
+// read, becomes the slice's start if it was unknown.
+func (s *Scheduler) budgetEndLocked(now int64) int64 {
 	b := &s.budget
 	end := int64(1<<63 - 1)
 	switch {
 	case b.cfg.time > 0 && b.cfg.total:
 		end = s.runStart.Load() + int64(b.cfg.time)
 	case b.cfg.time > 0:
+		s.sliceStart.CompareAndSwap(unknownStart, now) // or the monitor's
 		end = s.sliceStart.Load() + int64(b.cfg.time)
 	}
 	if b.cfg.deadline {
@@ -252,12 +293,16 @@ func (s *Scheduler) budgetEndLocked() int64 {
 func (s *Scheduler) clockCheckLocked() (left int64, sleep time.Duration) {
 	b := &s.budget
 	now := monotonic()
-	end := s.budgetEndLocked()
+	end := s.budgetEndLocked(now)
 	if now >= end {
 		s.alarm.Store(true)
 		return checkInterval, 0
 	}
 	used := max(s.sliceTicks-s.tickLeft, 1)
+	if b.checkedAt == unknownStart { // the slice's first read: no rate yet
+		b.checkedAt = now
+		return used, 0
+	}
 	dt := now - b.checkedAt
 	b.checkedAt = now
 	if dt <= 0 {
@@ -278,6 +323,13 @@ func (s *Scheduler) clockCheckLocked() (left int64, sleep time.Duration) {
 	rest := min(end-now, int64(time.Hour)) // no overflow below
 	left = min(used*period/dt, used*rest/dt+1, 4*used, checkInterval)
 	return max(left, 1), 0
+}
+
+// clockBeforeEndLocked reports whether the armed time budget and deadline
+// have not run out yet.
+func (s *Scheduler) clockBeforeEndLocked() bool {
+	now := monotonic()
+	return now < s.budgetEndLocked(now)
 }
 
 // returnFromRunLocked ends the armed Run, the outermost timed one, because
@@ -318,7 +370,7 @@ func (e *entry) tickSlow(s *Scheduler) {
 		}
 	}
 	over := b.armed && !b.due && ((b.cfg.ticks > 0 && s.tickLeft <= 0) || s.alarm.Load())
-	if over && (b.cfg.time > 0 || b.cfg.deadline) && !(b.cfg.ticks > 0 && s.tickLeft <= 0) && monotonic() < s.budgetEndLocked() {
+	if over && (b.cfg.time > 0 || b.cfg.deadline) && !(b.cfg.ticks > 0 && s.tickLeft <= 0) && s.clockBeforeEndLocked() {
 		// A stale alarm: the monitor measured the slice before this one.
 		s.alarm.Store(false)
 		over = false

@@ -88,6 +88,10 @@ func (s *Scheduler) watch(m *monitor) {
 			start := s.sliceStart.Load()
 			if cfg.total {
 				start = s.runStart.Load()
+			} else if start == unknownStart {
+				// The slice has not read the clock yet: see clockedSliceLocked.
+				s.sliceStart.CompareAndSwap(unknownStart, now)
+				start = s.sliceStart.Load()
 			}
 			if time.Duration(now-start) >= cfg.time {
 				s.alarm.Store(true)
