@@ -52,10 +52,12 @@ var ErrFrameClosed = errors.New("watchdog: frame closed")
 // the end of the run queue, behind the mark), and a tasklet that overran
 // its slice. A tasklet woken from outside the scheduler during the frame (a
 // message from another scheduler or goroutine, a Blocking call's result)
-// joins the queue right after the running tasklet, so it runs in this frame
-// unless the frame's deadline comes first; a timer that fires during the
-// frame wakes its sleeper in this frame too. A channel handoff that switches
-// to the receiver (channel preference) ends the sender's step.
+// joins the queue right after the running tasklet, ahead of the mark: it
+// runs in this frame if the wake-up arrives before the mark is reached (and
+// before the deadline), else first thing in the next one. A timer that has
+// fallen due is fired at the next switch, the same way. A channel handoff
+// that switches to the receiver (channel preference) ends the sender's
+// step.
 //
 // The mark is a tasklet of the scheduler, named "watchdog.Frame": it shows
 // in Snapshot, and is killed by Close (or by the scheduler's Close).

@@ -360,3 +360,86 @@ func TestFrameLoop60HzUnderSynctest(t *testing.T) {
 		assert.Equal(t, 10*(frames-1), steps)
 	})
 }
+
+// scheduler.Deadline ends Run at the first tick past it: the tasklet it cuts
+// is no victim and stays first in the run queue, scheduled.
+func TestDeadlineCutsAndKeepsTheTaskletFirst(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    func(start time.Time) []scheduler.RunOption
+		elapsed time.Duration
+		victim  string // "" for none
+		log     []string
+	}{
+		{"deadline alone", func(st time.Time) []scheduler.RunOption {
+			return []scheduler.RunOption{scheduler.Deadline(st.Add(3 * time.Millisecond))}
+		}, 3 * time.Millisecond, "", []string{"a"}},
+		{"deadline before the slice's end", func(st time.Time) []scheduler.RunOption {
+			return []scheduler.RunOption{scheduler.Deadline(st.Add(3 * time.Millisecond)), scheduler.TimeBudget(5 * time.Millisecond)}
+		}, 3 * time.Millisecond, "", []string{"a"}},
+		{"slice before the deadline", func(st time.Time) []scheduler.RunOption {
+			return []scheduler.RunOption{scheduler.Deadline(st.Add(8 * time.Millisecond)), scheduler.TimeBudget(5 * time.Millisecond)}
+		}, 5 * time.Millisecond, "bad", []string{"a"}},
+		{"deadline already past", func(st time.Time) []scheduler.RunOption {
+			return []scheduler.RunOption{scheduler.Deadline(st.Add(-time.Second))}
+		}, 0, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			synctest.Test(t, func(t *testing.T) {
+				s := newSched(t)
+				defer closeSched(t, s)
+				var rec schedtest.Recorder
+				schedtest.Spawn(t, s, "a", rec.Looper("a", 1))
+				bad := schedtest.Spawn(t, s, "bad", runaway(&rec, "bad"))
+				start := time.Now()
+				victim, err := s.Run(tt.opts(start)...)
+				require.NoError(t, err)
+				assert.Equal(t, tt.elapsed, time.Since(start))
+				if tt.victim == "" {
+					assert.Nil(t, victim)
+					assert.Equal(t, tasklet.Scheduled, bad.State(), "cut, it stays runnable")
+				} else {
+					require.NotNil(t, victim)
+					assert.Equal(t, tt.victim, victim.Name())
+					assert.Equal(t, tasklet.Paused, bad.State())
+				}
+				assert.Equal(t, tt.log, rec.Log())
+				require.NoError(t, s.Main().KillNow(bad))
+			})
+		})
+	}
+}
+
+func TestFrameBadInput(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	tests := []struct {
+		name string
+		s    *scheduler.Scheduler
+		cfg  watchdog.FrameConfig
+		err  error
+	}{
+		{"nil scheduler", nil, watchdog.FrameConfig{}, watchdog.ErrNilScheduler},
+		{"negative budget", s, watchdog.FrameConfig{Budget: -1}, watchdog.ErrBadFrame},
+		{"negative slice", s, watchdog.FrameConfig{Slice: -1}, watchdog.ErrBadFrame},
+		{"negative slice ticks", s, watchdog.FrameConfig{SliceTicks: -1}, watchdog.ErrBadFrame},
+		{"negative strikes", s, watchdog.FrameConfig{Strikes: -1}, watchdog.ErrBadFrame},
+		{"negative window", s, watchdog.FrameConfig{Window: -1}, watchdog.ErrBadFrame},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := watchdog.NewFrame(tt.s, tt.cfg)
+			assert.ErrorIs(t, err, tt.err)
+			assert.Nil(t, f)
+		})
+	}
+	f, err := watchdog.NewFrame(s, watchdog.FrameConfig{})
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.NoError(t, f.Close(), "twice: nothing")
+	_, err = f.Run()
+	assert.ErrorIs(t, err, watchdog.ErrFrameClosed)
+}
