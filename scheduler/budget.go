@@ -19,8 +19,11 @@ func TickBudget(n int64) RunOption {
 }
 
 // TimeBudget limits Run to d of wall time per slice (Total: for the whole
-// Run). A monitor goroutine raises a flag that the running tasklet's next
-// tick reads; ticks never read the clock. d == 0 means no budget.
+// Run). Without a tick budget, the running tasklet's slow ticks read the
+// clock, every few microseconds of its run and right at the slice's end
+// (see firstCheck), so that it is interrupted within about a tick of it; a
+// monitor goroutine also raises a flag that the next tick reads, for
+// tasklets that tick seldom. d == 0 means no budget.
 func TimeBudget(d time.Duration) RunOption {
 	return runOptionFunc(func(c *runConfig) { c.budget.time = d })
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // monitor is a scheduler's watchdog goroutine. It raises the alarm when a
-// wall-time budget runs out (ticks read the flag; they never read the clock)
+// wall-time budget or a deadline runs out (ticks read the flag; their slow
+// path reads the clock too, see clockCheckLocked)
 // and reports, once, a tasklet that runs longer than the stall threshold
 // without reaching a tick or a switch: such a tasklet cannot be preempted,
 // but it must not go unseen.
