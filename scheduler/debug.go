@@ -47,6 +47,11 @@ func (e *entry) enterDebug() error {
 		return tasklet.ErrNotCurrent
 	}
 	s.tickLeft--
+	if s.tickLeft <= 0 || s.alarm.Load() {
+		s.mu.Unlock()
+		e.tickSlow(s) // an interruption point, as Tick (see enterSlow)
+		s = e.lockOwner()
+	}
 	if !e.sig.Load() {
 		s.mu.Unlock()
 		return nil

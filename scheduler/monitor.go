@@ -5,7 +5,8 @@ import (
 )
 
 // monitor is a scheduler's watchdog goroutine. It raises the alarm when a
-// wall-time budget runs out (ticks read the flag; they never read the clock)
+// wall-time budget or a deadline runs out (ticks read the flag; their slow
+// path reads the clock too, see clockCheckLocked)
 // and reports, once, a tasklet that runs longer than the stall threshold
 // without reaching a tick or a switch: such a tasklet cannot be preempted,
 // but it must not go unseen.
@@ -51,7 +52,7 @@ func (s *Scheduler) watch(m *monitor) {
 	reported := false
 	for {
 		s.mu.Lock()
-		cfg, timed := s.budget.cfg, s.budget.armed && s.budget.cfg.time > 0
+		cfg, timed := s.budget.cfg, s.budget.armed && (s.budget.cfg.time > 0 || s.budget.cfg.deadline)
 		stallAfter := s.stallAfter
 		s.mu.Unlock()
 		if !timed && stallAfter == 0 {
@@ -63,8 +64,11 @@ func (s *Scheduler) watch(m *monitor) {
 			}
 		}
 		period := time.Duration(1<<63 - 1)
-		if timed {
+		if timed && cfg.time > 0 {
 			period = max(cfg.time/8, 20*time.Microsecond)
+		}
+		if timed && cfg.deadline {
+			period = min(period, max(time.Duration(cfg.until-monotonic()), 20*time.Microsecond))
 		}
 		if stallAfter > 0 {
 			period = min(period, max(stallAfter/4, time.Millisecond))
@@ -77,14 +81,21 @@ func (s *Scheduler) watch(m *monitor) {
 		case <-timer.C:
 		}
 		now := monotonic()
-		if timed {
+		if timed && cfg.time > 0 {
 			start := s.sliceStart.Load()
 			if cfg.total {
 				start = s.runStart.Load()
+			} else if start == unknownStart {
+				// The slice has not read the clock yet: see clockedSliceLocked.
+				s.sliceStart.CompareAndSwap(unknownStart, now)
+				start = s.sliceStart.Load()
 			}
 			if time.Duration(now-start) >= cfg.time {
 				s.alarm.Store(true)
 			}
+		}
+		if timed && cfg.deadline && now >= cfg.until {
+			s.alarm.Store(true)
 		}
 		if stallAfter > 0 {
 			if p := s.progress.Load(); p != lastProgress {

@@ -58,8 +58,8 @@ func (s *Scheduler) yieldLocked(e *entry) bool {
 	return true
 }
 
-// Enter implements Enter: a state load and a flag load when nothing is
-// pending.
+// Enter implements Enter: a countdown and two flag loads when nothing is
+// due, as Tick; its slow path (enterSlow) is an interruption point.
 func (e *entry) Enter() error {
 	if debugChecks {
 		return e.enterDebug()
@@ -71,10 +71,10 @@ func (e *entry) Enter() error {
 		return tasklet.ErrNotCurrent
 	}
 	s.tickLeft--
-	if !e.sig.Load() {
+	if s.tickLeft > 0 && !e.sig.Load() && !s.alarm.Load() {
 		return nil
 	}
-	return e.enterPendingLocked(e.lockOwner())
+	return e.enterSlow(s)
 }
 
 // enterPendingLocked is Enter's slow path, something being pending: with

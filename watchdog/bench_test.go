@@ -15,3 +15,18 @@ func BenchmarkWakeLatency(b *testing.B) {
 		b.Run(fmt.Sprint("N", n), bench.WakeLatency(n))
 	}
 }
+
+// BenchmarkFrame: 10,000 entity tasklets stepped once per frame by a
+// watchdog.Frame, interleaved with 10,000 goroutines stepped once per frame;
+// op = one frame. Reports ns/step, goroutine-ns/step and x-goroutines.
+func BenchmarkFrame(b *testing.B) { bench.FrameSteps(b) }
+
+// BenchmarkSliceOvershoot: a tasklet ticking in a tight loop under 1 ms
+// slices; op = one slice. Reports p50-overshoot and p99-overshoot as
+// fractions of the slice.
+func BenchmarkSliceOvershoot(b *testing.B) { bench.SliceOvershoot(b) }
+
+// BenchmarkFrameRunaway: frames of a 16 ms budget over 1,000 busy entities
+// and one runaway; op = one frame. Reports p50-budget, p99-budget and
+// max-budget (frame time / budget).
+func BenchmarkFrameRunaway(b *testing.B) { bench.FrameRunaway(b) }

@@ -1,7 +1,11 @@
 // Package watchdog runs a scheduler on a budget, the way a game server runs
-// its tasklets inside a frame: Pump calls the scheduler's budgeted Run again
-// and again, and decides what happens to each tasklet the budget interrupted
-// (reinsert it at the end of the run queue, or kill a runaway).
+// its tasklets inside a frame. Frame is the frame loop: each Frame.Run steps
+// every runnable tasklet at most once under a deadline for the whole frame
+// and a slice per tasklet, and kills a tasklet that overruns its slice too
+// often, counting strikes from one frame to the next. Pump is the simpler
+// loop under it: it calls the scheduler's budgeted Run again and again until
+// the run queue is empty, and decides what happens to each tasklet the
+// budget interrupted (reinsert it at the end of the run queue, or kill it).
 //
 // The budget itself is enforced by the scheduler (scheduler.TickBudget,
 // scheduler.TimeBudget, scheduler.Total, scheduler.Soft), at the ticks of
@@ -69,6 +73,11 @@ var ErrNilScheduler = errors.New("watchdog: nil scheduler")
 // total or soft budget ran out), applying policy (nil: always Reinsert) to
 // every interrupted tasklet. It returns the first uncaught error a Run
 // returns, with the report so far.
+//
+// Pump does not cap a frame: every option applies to each Run it makes, so
+// scheduler.Total restarts at every interrupt, and the interrupt counts the
+// policy sees start again at every Pump call. A frame loop uses Frame (or
+// passes scheduler.Deadline, which successive Runs share).
 //
 //	for {
 //		t, err := s.Run(scheduler.TickBudget(1000))

@@ -1,9 +1,11 @@
 // Command gameloop embeds a scheduler in a 60 Hz frame loop, the way a game
-// server runs its NPCs: every frame gives the scheduler a time budget, cut
-// into 1 ms slices. Hundreds of NPC tasklets sleep, talk over channels and
-// compute; one deliberately runaway tasklet is interrupted at every slice,
-// reported, and killed after three strikes. At the end it prints frame-time
-// statistics and how many frames overran.
+// server runs its NPCs, with a watchdog.Frame: every frame steps each
+// runnable NPC tasklet at most once, under a 6 ms budget for the whole frame
+// and 1 ms slices per tasklet. Hundreds of NPC tasklets sleep, talk over
+// channels and compute; one deliberately runaway tasklet overruns its slice
+// in every frame it runs, and is killed after three strikes within a second.
+// At the end it prints the frame-time percentiles, the overruns, and how
+// long the runaway lived from its first overrun to its death.
 //
 //	go run ./examples/gameloop
 package main
@@ -20,13 +22,14 @@ import (
 	"github.com/stackless-go/stackless/channel"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
+	"github.com/stackless-go/stackless/watchdog"
 )
 
 const (
 	frameTime   = time.Second / 60
 	frameBudget = 6 * time.Millisecond // the scheduler's share of a frame
 	slice       = time.Millisecond     // the most one tasklet may run without switching
-	strikes     = 3                    // interrupts before a tasklet is killed as a runaway
+	strikes     = 3                    // overruns, within a second, before a tasklet is killed as a runaway
 )
 
 func main() {
@@ -84,10 +87,10 @@ func run(out io.Writer, frames, npcs int) error {
 			return err
 		}
 	}
-	runawayDone := false
+	var died time.Time
 	runaway, err := s.SpawnNamed("runaway", func(t *tasklet.Tasklet) {
-		defer func() { runawayDone = true }()
-		for { // a bug: computes forever and never yields
+		defer func() { died = time.Now() }() // its cleanup runs when it is killed
+		for {                                // a bug: computes forever and never yields
 			t.Tick()
 		}
 	})
@@ -95,41 +98,38 @@ func run(out io.Writer, frames, npcs int) error {
 		return err
 	}
 
-	strikesOf := map[*tasklet.Tasklet]int{}
+	f, err := watchdog.NewFrame(s, watchdog.FrameConfig{
+		Budget: frameBudget, Slice: slice, Strikes: strikes, Window: 60,
+	})
+	if err != nil {
+		return err
+	}
+	defer f.Close()
 	var frameWork []time.Duration
-	overran := 0
+	late, overruns := 0, 0
+	var firstOverrun time.Time
 	next := time.Now()
-	for f := 0; f < frames; f++ {
+	for range frames {
 		start := time.Now()
-		for time.Since(start) < frameBudget {
-			victim, err := s.Run(scheduler.TimeBudget(slice))
-			if err != nil {
-				return err
-			}
-			if victim == nil {
-				break // nothing runnable until a timer fires
-			}
-			strikesOf[victim]++
-			if strikesOf[victim] < strikes {
-				if err := victim.Insert(); err != nil {
-					return err
-				}
-				continue
-			}
-			fmt.Fprintf(out, "frame %d: %v ran past its %v slice %d times: killing it\n", f, victim, slice, strikes)
-			if err := s.Main().KillNow(victim); err != nil {
-				return err
-			}
+		r, err := f.Run()
+		if err != nil {
+			return err
 		}
-		work := time.Since(start)
-		frameWork = append(frameWork, work)
-		if work > frameTime {
-			overran++
+		frameWork = append(frameWork, r.Elapsed)
+		overruns += len(r.Overran)
+		if r.Elapsed > frameBudget {
+			late++
+		}
+		if firstOverrun.IsZero() && slices.Contains(r.Overran, runaway) {
+			firstOverrun = start
+		}
+		for _, k := range r.Killed {
+			fmt.Fprintf(out, "frame %d: %v ran past its %v slice %d times: killed it\n", r.Frame, k, slice, strikes)
 		}
 		next = next.Add(frameTime)
 		time.Sleep(time.Until(next)) // the rest of the frame: physics, rendering, network
 	}
-	if !runawayDone || runaway.Alive() {
+	if died.IsZero() || runaway.Alive() {
 		return fmt.Errorf("the runaway tasklet survived")
 	}
 	slices.Sort(frameWork)
@@ -138,7 +138,9 @@ func run(out io.Writer, frames, npcs int) error {
 	fmt.Fprintf(out, "%d frames, %d NPCs: scheduler time per frame p50 %v, p99 %v, max %v (budget %v)\n",
 		frames, npcs, pct(0.5).Round(time.Microsecond), pct(0.99).Round(time.Microsecond),
 		frameWork[len(frameWork)-1].Round(time.Microsecond), frameBudget)
-	fmt.Fprintf(out, "frames over %v: %d; watchdog interrupts: %d; switches: %d; NPC messages: %d\n",
-		frameTime.Round(100*time.Microsecond), overran, st.Interrupts, st.Switches, w.talks)
+	fmt.Fprintf(out, "frames over budget: %d; slice overruns: %d; runaway: first overrun to death %v\n",
+		late, overruns, died.Sub(firstOverrun).Round(time.Microsecond))
+	fmt.Fprintf(out, "watchdog interrupts: %d; switches: %d; NPC messages: %d\n",
+		st.Interrupts, st.Switches, w.talks)
 	return nil
 }

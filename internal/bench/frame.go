@@ -1,0 +1,233 @@
+package bench
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+	"github.com/stackless-go/stackless/watchdog"
+)
+
+// FrameEntities is the entity count of FrameSteps.
+const FrameEntities = 10_000
+
+// step is an entity's fixed work per frame: a few dozen multiply-adds.
+func step(x uint64) uint64 {
+	for range 32 {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	return x
+}
+
+// FrameSteps steps FrameEntities entity tasklets once per frame with a
+// watchdog.Frame (1 ms slices, a 100 ms frame budget, hit only when the OS
+// takes the CPU away);
+// each entity does step's work and yields. Interleaved with it, frame by
+// frame, the baseline: FrameEntities goroutines released once per frame by
+// closing a channel, each doing the same work, and a sync.WaitGroup to wait
+// for them. op = one tasklet frame (the baseline's frames are timed apart).
+// It reports ns/step (per entity) for both and x-goroutines, the ratio of
+// the two frame times.
+func FrameSteps(b *testing.B) {
+	s := newScheduler(b)
+	defer s.Close()
+	var sink uint64
+	for i := range FrameEntities {
+		_, err := s.Spawn(func(t *tasklet.Tasklet) {
+			x := uint64(i)
+			for {
+				x = step(x)
+				sink += x & 1
+				if t.Schedule() != nil {
+					return
+				}
+			}
+		})
+		must(b, err)
+	}
+	f, err := watchdog.NewFrame(s, watchdog.FrameConfig{Budget: 100 * time.Millisecond, Slice: time.Millisecond})
+	must(b, err)
+	defer f.Close()
+	g := newGoroutineFrames(FrameEntities)
+	defer g.stop()
+	_, err = f.Run() // the first frame starts the coroutines
+	must(b, err)
+	g.frame()
+	var lib, base time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		r, err := f.Run()
+		lib += time.Since(start)
+		must(b, err)
+		if r.Runnable != FrameEntities && !r.Late {
+			b.Fatalf("frame %d: %d runnable, not %d", r.Frame, r.Runnable, FrameEntities)
+		}
+		b.StopTimer()
+		start = time.Now()
+		g.frame()
+		base += time.Since(start)
+		b.StartTimer()
+	}
+	b.StopTimer()
+	n := float64(b.N) * FrameEntities
+	b.ReportMetric(float64(lib.Nanoseconds())/n, "ns/step")
+	b.ReportMetric(float64(base.Nanoseconds())/n, "goroutine-ns/step")
+	b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
+}
+
+// goroutineFrames is FrameSteps' baseline: n goroutines stepped once per frame,
+// each released by a send on its own channel.
+type goroutineFrames struct {
+	start []chan struct{} // closed to stop
+	wg    sync.WaitGroup
+	done  sync.WaitGroup
+	sink  []uint64
+}
+
+func newGoroutineFrames(n int) *goroutineFrames {
+	g := &goroutineFrames{start: make([]chan struct{}, n), sink: make([]uint64, n)}
+	g.done.Add(n)
+	for i := range n {
+		g.start[i] = make(chan struct{}, 1)
+		go func() {
+			defer g.done.Done()
+			x := uint64(i)
+			for range g.start[i] {
+				x = step(x)
+				g.sink[i] += x & 1
+				g.wg.Done()
+			}
+		}()
+	}
+	return g
+}
+
+// frame releases every goroutine once and waits until all have stepped.
+func (g *goroutineFrames) frame() {
+	g.wg.Add(len(g.start))
+	for _, c := range g.start {
+		c <- struct{}{}
+	}
+	g.wg.Wait()
+}
+
+func (g *goroutineFrames) stop() {
+	for _, c := range g.start {
+		close(c)
+	}
+	g.done.Wait()
+}
+
+// SliceOvershoot runs one CPU-bound tasklet calling Tick in a tight loop
+// under 1 ms slices, with the reinsert idiom; op = one slice. It reports
+// p50-overshoot and p99-overshoot: how long Run took past the slice, as a
+// fraction of the slice (the switch into the tasklet and back included).
+// On a loaded machine the OS takes the CPU away for milliseconds at a time:
+// on Linux the driver is locked to its thread, and p99-overshoot-unpreempted
+// is the p99 over the slices during which the thread was not preempted
+// (preempted-frac: the fraction that were).
+func SliceOvershoot(b *testing.B) {
+	const slice = time.Millisecond
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	s := newScheduler(b)
+	defer s.Close()
+	var stop bool
+	_, err := s.Spawn(func(t *tasklet.Tasklet) {
+		for !stop {
+			t.Tick()
+		}
+	})
+	must(b, err)
+	over := make([]time.Duration, 0, b.N)
+	var calm []time.Duration // slices the OS did not preempt
+	b.ResetTimer()
+	for range b.N {
+		pre := threadPreemptions()
+		start := time.Now()
+		victim, err := s.Run(scheduler.TimeBudget(slice))
+		d := time.Since(start) - slice
+		over = append(over, d)
+		if pre >= 0 && threadPreemptions() == pre {
+			calm = append(calm, d)
+		}
+		must(b, err)
+		if victim == nil {
+			b.Fatal("not interrupted")
+		}
+		must(b, victim.Insert())
+	}
+	b.StopTimer()
+	stop = true
+	_, err = s.Run()
+	must(b, err)
+	frac := func(xs []time.Duration, p float64) float64 {
+		slices.Sort(xs)
+		return float64(xs[int(p*float64(len(xs)-1))]) / float64(slice)
+	}
+	b.ReportMetric(frac(over, 0.50), "p50-overshoot")
+	b.ReportMetric(frac(over, 0.99), "p99-overshoot")
+	if len(calm) > 0 {
+		b.ReportMetric(frac(calm, 0.99), "p99-overshoot-unpreempted")
+		b.ReportMetric(1-float64(len(calm))/float64(len(over)), "preempted-frac")
+	}
+}
+
+// FrameRunaway runs frames of a 16 ms budget over 1,000 entity tasklets that
+// each compute about 20 µs per step (ticking), so that every frame is cut by
+// its deadline, and one runaway that never yields, interrupted at every 2 ms
+// slice and never killed. op = one frame. It reports the frame time's p50,
+// p99 and max as fractions of the budget (p50-budget, p99-budget,
+// max-budget).
+func FrameRunaway(b *testing.B) {
+	const (
+		budget   = 16 * time.Millisecond
+		entities = 1000
+	)
+	s := newScheduler(b)
+	defer s.Close()
+	const work = 20 * time.Microsecond
+	for i := range entities {
+		_, err := s.Spawn(func(t *tasklet.Tasklet) {
+			for {
+				for end := time.Now().Add(work); time.Now().Before(end); {
+					t.Tick()
+				}
+				if t.Schedule() != nil {
+					return
+				}
+			}
+		})
+		must(b, err)
+		if i == entities/2 {
+			_, err := s.SpawnNamed("runaway", func(t *tasklet.Tasklet) {
+				for {
+					t.Tick()
+				}
+			})
+			must(b, err)
+		}
+	}
+	f, err := watchdog.NewFrame(s, watchdog.FrameConfig{Budget: budget, Slice: 2 * time.Millisecond})
+	must(b, err)
+	defer f.Close()
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		r, err := f.Run()
+		must(b, err)
+		times = append(times, r.Elapsed)
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	frac := func(p float64) float64 { return float64(times[int(p*float64(len(times)-1))]) / float64(budget) }
+	b.ReportMetric(frac(0.50), "p50-budget")
+	b.ReportMetric(frac(0.99), "p99-budget")
+	b.ReportMetric(frac(1), "max-budget")
+}
