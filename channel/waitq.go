@@ -88,18 +88,25 @@ func (q *waitq[T]) enqueue(w *waiter[T]) {
 // A claimed node's select no longer belongs to anybody else: the caller
 // withdraws its other nodes (selector.withdraw) and readies it.
 func (q *waitq[T]) dequeue() *waiter[T] {
-	w := q.first
-	if w != nil {
-		q.unlink(w)
-		if w.sel != nil && !w.sel.claim(w.idx) {
-			return q.dequeueSlow()
-		}
+	if q.first == nil { // inlined: an empty queue costs a load
+		return nil
 	}
+	return q.take()
+}
+
+// take is dequeue of a queue that has a waiter.
+func (q *waitq[T]) take() *waiter[T] {
+	w := q.first
+	if w.sel != nil {
+		return q.dequeueSlow()
+	}
+	q.unlink(w)
 	return w
 }
 
-// dequeueSlow is dequeue past a dead select node: outlined, so that the
-// common case stays small.
+// dequeueSlow is dequeue when the first waiter is a select's node: it
+// takes the first node whose select it can claim, dropping those of
+// selects already completed. Outlined, so that dequeue stays inlinable.
 func (q *waitq[T]) dequeueSlow() *waiter[T] {
 	for w := q.first; w != nil; w = q.first {
 		q.unlink(w)

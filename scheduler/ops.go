@@ -58,8 +58,11 @@ func (s *Scheduler) yieldLocked(e *entry) bool {
 	return true
 }
 
-// Enter implements Enter: a countdown and two flag loads when nothing is
-// due, as Tick; its slow path (enterSlow) is an interruption point.
+// Enter implements Enter: a countdown and a flag load when nothing is due;
+// its slow path (enterSlow) is an interruption point when the countdown
+// runs out. It does not read the watchdog's alarm, as Tick does: under a
+// time budget the countdown is set to run out every few microseconds
+// (see budget.go), which bounds how late Enter notices the alarm.
 func (e *entry) Enter() error {
 	if debugChecks {
 		return e.enterDebug()
@@ -71,7 +74,7 @@ func (e *entry) Enter() error {
 		return tasklet.ErrNotCurrent
 	}
 	s.tickLeft--
-	if s.tickLeft > 0 && !e.sig.Load() && !s.alarm.Load() {
+	if s.tickLeft > 0 && !e.sig.Load() {
 		return nil
 	}
 	return e.enterSlow(s)
