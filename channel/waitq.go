@@ -1,3 +1,6 @@
+// A channel's wait queues: the waiter a blocked send or receive parks on,
+// and the FIFO queue of waiters, which skips a select's withdrawn nodes.
+
 package channel
 
 import (

@@ -1,3 +1,6 @@
+// Condition: waiting for a notification while releasing a lock, and
+// re-acquiring it on the way out, whatever ends the wait.
+
 package locks
 
 import (
