@@ -26,7 +26,7 @@ type waiter[T any] struct {
 	c          *Channel[T]
 	q          *waitq[T] // the queue it is in, nil when in none; under c.mu
 
-	// A select's node (select.go): sel is the select it belongs to, idx
+	// A select's node (select_case.go): sel is the select it belongs to, idx
 	// its case's index; nil for a plain Send or Receive. Set under c.mu as
 	// the node is queued.
 	sel *selector
