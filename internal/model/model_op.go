@@ -68,11 +68,9 @@ const (
 )
 
 // ThrowName, SendErrName and PanicName name the i'th error of each family.
-func ThrowName(i int) string { return "X" + strconv.Itoa(i) }
-
+func ThrowName(i int) string   { return "X" + strconv.Itoa(i) }
 func SendErrName(i int) string { return "S" + strconv.Itoa(i) }
-
-func PanicName(i int) string { return "P" + strconv.Itoa(i) }
+func PanicName(i int) string   { return "P" + strconv.Itoa(i) }
 
 // Op is one operation of a script or of main.
 type Op struct {
