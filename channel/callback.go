@@ -1,3 +1,6 @@
+// The channel callback: a hook called for every channel operation (Stackless's
+// channel_callback), and how it runs without re-entering the channel.
+
 package channel
 
 import (

@@ -1,3 +1,7 @@
+// The Channel type: its state and invariants, its constructors, and the
+// send and receive operations (blocking, with a timeout, with an error,
+// over a sequence).
+
 package channel
 
 import (
@@ -75,17 +79,7 @@ type Channel[T any] struct {
 	rspare      atomic.Pointer[waiter[T]] // a recycled receiver waiter
 }
 
-// item is a buffered value, or a buffered error sent with SendError.
-type item[T any] struct {
-	val T
-	err error
-}
-
 var lastID atomic.Uint64
-
-// prefBias is added to the preference stored in Channel.pref, so that the
-// zero Channel has the default preference, -1.
-const prefBias = 1
 
 // New returns an unbuffered channel with preference -1 (receiver first),
 // numbered at once (see String); it is otherwise the zero Channel.
@@ -117,10 +111,6 @@ func NewBuffered[T any](size int) (*Channel[T], error) {
 	}
 	return c, nil
 }
-
-// eagerBuffer is the most values of a buffered channel's buffer allocated
-// when it is created; a larger buffer grows (doubling) as it fills.
-const eagerBuffer = 1 << 12
 
 // String returns "channel ID", ID being a process-wide number given by New,
 // or by the first String of a zero Channel.
@@ -321,34 +311,6 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	return v, err
 }
 
-// putLocked appends it to the buffer, which must have room (count < size).
-func (c *Channel[T]) putLocked(it item[T]) {
-	if c.count == len(c.buf) {
-		c.growLocked()
-	}
-	c.buf[(c.head+c.count)%len(c.buf)] = it
-	c.count++
-}
-
-// growLocked doubles the full buffer's storage, up to size, keeping the
-// order of the buffered items.
-func (c *Channel[T]) growLocked() {
-	n := len(c.buf)
-	grown := make([]item[T], min(max(2*n, 16), c.size))
-	k := copy(grown, c.buf[c.head:])
-	copy(grown[k:], c.buf[:c.head])
-	c.buf, c.head = grown, 0
-}
-
-// takeLocked removes the buffer's first item, which must exist.
-func (c *Channel[T]) takeLocked() item[T] {
-	it := c.buf[c.head]
-	c.buf[c.head] = item[T]{}
-	c.head = (c.head + 1) % len(c.buf)
-	c.count--
-	return it
-}
-
 // refuseLocked returns why an operation that would block must not.
 func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) error {
 	switch {
@@ -358,28 +320,6 @@ func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) err
 		return tasklet.ErrTimeout
 	case t.BlockTrap():
 		return tasklet.ErrWouldBlock
-	}
-	return nil
-}
-
-// handoff wakes partner, whose operation the caller t has just completed,
-// and applies the preference: the tasklet it favours runs first. A partner
-// on another scheduler is queued there and t continues.
-//
-// The caller's operation is complete whatever happens here: a kill or throw
-// that reaches t during the switch stays pending for its next call, so that
-// a delivered value is never reported as failed nor a received one lost.
-// For a send, an uncaught error delivered to t (main, in no Run) during the
-// switch, such as the panic of a receiver that did not handle an error sent
-// with SendError, is returned: SPEC section 3 delivers it at once to the
-// call t is in. A receive returns its value, and the error comes from t's
-// next call.
-func (c *Channel[T]) handoff(t, partner *tasklet.Tasklet, sending bool) error {
-	p := c.pref.Load() - prefBias
-	all := c.scheduleAll.Load()
-	favoursPartner := !all && ((sending && p < 0) || (!sending && p > 0))
-	if task(partner).Runtime().Ready(nil, task(t), favoursPartner) && (favoursPartner || all) {
-		return task(t).Runtime().Yield(sending)
 	}
 	return nil
 }
@@ -394,125 +334,4 @@ func (c *Channel[T]) recycleSenderLocked(w *waiter[T]) {
 	var zero T
 	w.t, w.val, w.err = nil, zero, nil
 	c.sspare = w
-}
-
-// Balance returns the number of values that can be received without
-// blocking (waiting senders, plus buffered values), or minus the number of
-// waiting receivers. A tasklet blocked in a Select counts on every channel
-// it waits on (see Select).
-func (c *Channel[T]) Balance() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.balanceLocked()
-}
-
-// balanceLocked is Balance with mu held: see the invariants.
-func (c *Channel[T]) balanceLocked() int { return c.count + c.sendq.n - c.recvq.n }
-
-// Len returns the number of buffered values.
-func (c *Channel[T]) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.count
-}
-
-// Cap returns the buffer size (0 for an unbuffered channel).
-func (c *Channel[T]) Cap() int { return c.size }
-
-// Queue returns the waiting tasklets in the order they will be served:
-// the senders if any wait, else the receivers. A tasklet blocked in a
-// Select is listed on every channel it waits on (see Select).
-func (c *Channel[T]) Queue() []*tasklet.Tasklet {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sendq.n > 0 {
-		return c.sendq.tasklets()
-	}
-	return c.recvq.tasklets()
-}
-
-// Preference returns the channel's preference: -1 receiver first (the
-// default), 0 the caller continues, +1 sender first.
-func (c *Channel[T]) Preference() int { return int(c.pref.Load() - prefBias) }
-
-// SetPreference sets the preference (-1, 0 or +1).
-func (c *Channel[T]) SetPreference(p int) error {
-	if p < -1 || p > 1 {
-		return ErrBadPreference
-	}
-	c.pref.Store(int32(p) + prefBias)
-	return nil
-}
-
-// ScheduleAll reports whether schedule-all is set.
-func (c *Channel[T]) ScheduleAll() bool { return c.scheduleAll.Load() }
-
-// SetScheduleAll sets schedule-all: after every handoff the partner is
-// queued at the end and the caller yields to the next runnable tasklet,
-// whatever the preference.
-func (c *Channel[T]) SetScheduleAll(on bool) { c.scheduleAll.Store(on) }
-
-// Close marks the channel closing. A closing channel refuses (ErrClosed)
-// only operations that would block: a send that no waiting receiver takes
-// and the buffer has no room for, and a receive with nothing to take;
-// senders already waiting are still received from and buffered values still
-// delivered, so nothing sent is lost. Receivers blocked at Close are
-// woken with ErrClosed (Stackless leaves them asleep). Closing twice
-// returns ErrAlreadyClosed.
-//
-// t is the caller: the running tasklet, or nil from outside any tasklet
-// (Close is safe from any goroutine). As for every call that wakes
-// tasklets (see the package doc), a receiver of t's own scheduler goes to
-// the end of its run queue, and one woken from elsewhere runs next on its
-// own scheduler.
-func (c *Channel[T]) Close(t *tasklet.Tasklet) error {
-	if c == nil {
-		return ErrNilChannel
-	}
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return ErrAlreadyClosed
-	}
-	c.closing = true
-	var woken []selectWake // in queue order; sel is set for a blocked select
-	for r := c.recvq.dequeue(); r != nil; r = c.recvq.dequeue() {
-		if r.sel != nil { // Close completes the select's receive case
-			var zero T
-			r.val, r.err = zero, ErrClosed
-		}
-		woken = append(woken, selectWake{r.t, r.sel, r.idx})
-	}
-	c.mu.Unlock()
-	for _, w := range woken {
-		if w.sel == nil {
-			task(w.t).Runtime().Ready(ErrClosed, task(t), false)
-			continue
-		}
-		w.sel.withdraw(w.idx)
-		task(w.t).Runtime().Ready(nil, task(t), false)
-	}
-	return nil
-}
-
-// Open clears closing: the channel works normally again.
-func (c *Channel[T]) Open() {
-	c.mu.Lock()
-	c.closing = false
-	c.mu.Unlock()
-}
-
-// Closing reports whether Close has been called (and Open not since).
-func (c *Channel[T]) Closing() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closing
-}
-
-// Closed reports whether the channel is closing and has nothing left to
-// receive (balance 0).
-func (c *Channel[T]) Closed() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closing && c.balanceLocked() == 0
 }

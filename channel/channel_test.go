@@ -1,3 +1,5 @@
+// Tests of unbuffered channel operations: preference, balance, FIFO, errors, timeouts, kills.
+
 package channel_test
 
 import (
@@ -189,83 +191,6 @@ func TestSendErrorAndSequence(t *testing.T) {
 	assert.ErrorIs(t, ch.SendError(main, nil), tasklet.ErrNilError)
 }
 
-func TestIterationEndsOnClose(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
-	ch := channel.New[int]()
-	var got []int
-	spawn(t, s, "consumer", func(tk *tasklet.Tasklet) {
-		for v := range ch.All(tk) {
-			got = append(got, v)
-		}
-		got = append(got, -1)
-	})
-	spawn(t, s, "producer", func(tk *tasklet.Tasklet) {
-		for i := 1; i <= 3; i++ {
-			assert.NoError(t, ch.Send(tk, i))
-		}
-		assert.NoError(t, ch.Close(tk))
-	})
-	_, err := s.Run()
-	require.NoError(t, err)
-	assert.Equal(t, []int{1, 2, 3, -1}, got)
-	assert.True(t, ch.Closed())
-}
-
-func TestCloseServesWaitingSenders(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
-	ch := channel.New[int]()
-	for i := 1; i <= 2; i++ {
-		spawn(t, s, fmt.Sprint("s", i), func(tk *tasklet.Tasklet) { assert.NoError(t, ch.Send(tk, i)) })
-	}
-	main := s.Main()
-	_, err := s.Run()
-	require.NoError(t, err)
-	require.NoError(t, ch.Close(main))
-	assert.ErrorIs(t, ch.Close(main), channel.ErrAlreadyClosed)
-	assert.True(t, ch.Closing())
-	assert.False(t, ch.Closed(), "senders still waiting")
-	for i := 1; i <= 2; i++ {
-		v, err := ch.Receive(main)
-		require.NoError(t, err)
-		assert.Equal(t, i, v)
-	}
-	assert.True(t, ch.Closed())
-	_, err = ch.Receive(main)
-	assert.ErrorIs(t, err, channel.ErrClosed)
-	assert.ErrorIs(t, ch.Send(main, 3), channel.ErrClosed)
-	ch.Open()
-	assert.False(t, ch.Closing())
-}
-
-func TestCloseWakesBlockedReceivers(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
-	ch := channel.New[int]()
-	var errs []error
-	for range 2 {
-		spawn(t, s, "r", func(tk *tasklet.Tasklet) {
-			_, err := ch.Receive(tk)
-			errs = append(errs, err)
-		})
-	}
-	_, err := s.Run()
-	require.NoError(t, err)
-	assert.Equal(t, -2, ch.Balance())
-	require.NoError(t, ch.Close(nil))
-	assert.Equal(t, 0, ch.Balance())
-	_, err = s.Run()
-	require.NoError(t, err)
-	require.Len(t, errs, 2)
-	for _, e := range errs {
-		assert.ErrorIs(t, e, channel.ErrClosed)
-	}
-}
-
 func TestMainDeadlocks(t *testing.T) {
 	t.Run("main receives with nothing runnable", func(t *testing.T) {
 		defer goleak.VerifyNone(t)
@@ -377,76 +302,6 @@ func TestKillAndThrowBlocked(t *testing.T) {
 }
 
 var errBoom = errors.New("boom")
-
-func TestBuffered(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	s := newSched(t)
-	defer closeSched(t, s)
-	ch, err := channel.NewBuffered[int](2)
-	require.NoError(t, err)
-	assert.Equal(t, 2, ch.Cap())
-	main := s.Main()
-	require.NoError(t, ch.Send(main, 1))
-	require.NoError(t, ch.Send(main, 2))
-	assert.Equal(t, 2, ch.Len())
-	assert.Equal(t, 2, ch.Balance())
-	var r recorder
-	spawn(t, s, "third", func(tk *tasklet.Tasklet) {
-		assert.NoError(t, ch.Send(tk, 3))
-		r.Add("third sent")
-	})
-	require.NoError(t, main.Schedule())
-	assert.Equal(t, 3, ch.Balance(), "two buffered and one sender waiting")
-	for i := 1; i <= 3; i++ {
-		v, err := ch.Receive(main)
-		require.NoError(t, err)
-		assert.Equal(t, i, v)
-		r.Add("got %d", v)
-	}
-	_, err = s.Run()
-	require.NoError(t, err)
-	assert.Equal(t, []string{"got 1", "got 2", "got 3", "third sent"}, r.Log())
-
-	// A receiver waiting on an empty buffered channel is handed the value
-	// with the preference rules: 0 (the caller continues) by default for a
-	// buffered channel, -1 switches to the receiver.
-	assert.Equal(t, 0, ch.Preference())
-	for _, tc := range []struct {
-		pref int
-		want []string
-	}{
-		{0, []string{"main", "recv 4"}},
-		{-1, []string{"recv 4", "main"}},
-	} {
-		require.NoError(t, ch.SetPreference(tc.pref))
-		r.Reset()
-		spawn(t, s, "recv", func(tk *tasklet.Tasklet) {
-			v, err := ch.Receive(tk)
-			assert.NoError(t, err)
-			r.Add("recv %d", v)
-		})
-		require.NoError(t, main.Schedule())
-		require.NoError(t, ch.Send(main, 4))
-		r.Add("main")
-		_, err = s.Run()
-		require.NoError(t, err)
-		assert.Equal(t, tc.want, r.Log(), "preference %d", tc.pref)
-	}
-
-	_, err = channel.NewBuffered[int](-1)
-	assert.ErrorIs(t, err, channel.ErrNegativeSize)
-	// A closing channel refuses only what would block: see
-	// TestIssue14ClosingBufferedAcceptsSendWithRoom.
-	require.NoError(t, ch.Close(main))
-	require.NoError(t, ch.Send(main, 5))
-	require.NoError(t, ch.Send(main, 6))
-	assert.ErrorIs(t, ch.Send(main, 7), channel.ErrClosed)
-	for _, want := range []int{5, 6} {
-		v, err := ch.Receive(main)
-		require.NoError(t, err)
-		assert.Equal(t, want, v)
-	}
-}
 
 func TestBadInput(t *testing.T) {
 	defer goleak.VerifyNone(t)

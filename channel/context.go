@@ -1,3 +1,6 @@
+// The context forms of Send and Receive: a wait that a context's
+// cancellation ends, from any goroutine.
+
 package channel
 
 import (

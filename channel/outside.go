@@ -1,3 +1,6 @@
+// Sending from outside any tasklet: Offer and SendOutside, for goroutines
+// and C threads that are not tasklets.
+
 package channel
 
 import (

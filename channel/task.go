@@ -1,3 +1,6 @@
+// The record a tasklet is defined over, through which a channel parks and
+// wakes it.
+
 package channel
 
 import (

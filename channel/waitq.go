@@ -1,3 +1,6 @@
+// A channel's wait queues: the waiter a blocked send or receive parks on,
+// and the FIFO queue of waiters, which skips a select's withdrawn nodes.
+
 package channel
 
 import (
@@ -23,7 +26,7 @@ type waiter[T any] struct {
 	c          *Channel[T]
 	q          *waitq[T] // the queue it is in, nil when in none; under c.mu
 
-	// A select's node (select.go): sel is the select it belongs to, idx
+	// A select's node (select_case.go): sel is the select it belongs to, idx
 	// its case's index; nil for a plain Send or Receive. Set under c.mu as
 	// the node is queued.
 	sel *selector

@@ -1,3 +1,6 @@
+// Barrier: a fixed number of parties meet, the last runs an action, and all
+// are released together; a round is broken by a timeout, a kill or a throw.
+
 package locks
 
 import (

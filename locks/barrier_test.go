@@ -306,3 +306,59 @@ func TestBarrierResetOrAbortDuringAction(t *testing.T) {
 		})
 	}
 }
+
+// TestBarrierPartyLeftBreaksAtOnce (issue 13, item 13): A and B wait at a
+// barrier of three; A is killed or thrown into while it waits. A party has
+// left: the round is broken at once, so main, arriving third before A runs
+// again, gets ErrBrokenBarrier instead of tripping the round (the action
+// never runs), and so does B.
+func TestBarrierPartyLeftBreaksAtOnce(t *testing.T) {
+	for _, rz := range wokenRaisers {
+		t.Run(rz.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			main := s.Main()
+			var r recorder
+			b, err := locks.NewBarrier(3, func(*tasklet.Tasklet) error { r.Add("action"); return nil }, -1)
+			require.NoError(t, err)
+			wait := func(name string, tk *tasklet.Tasklet) {
+				i, err := b.Wait(tk)
+				switch {
+				case errors.Is(err, locks.ErrBrokenBarrier):
+					r.Add("%s: %d broken", name, i)
+				case err != nil:
+					r.Add("%s: %d %v", name, i, err)
+				default:
+					r.Add("%s: %d", name, i)
+				}
+			}
+			a := spawn(t, s, "A", func(tk *tasklet.Tasklet) {
+				defer r.Add("A deferred")
+				wait("A", tk)
+			})
+			spawn(t, s, "B", func(tk *tasklet.Tasklet) { wait("B", tk) })
+			run(t, s)
+			require.Equal(t, 2, b.Waiting())
+			r.Add("main raises")
+			require.NoError(t, rz.raise(t, main, a))
+			assert.True(t, b.Broken(), "broken as soon as A left")
+			assert.Equal(t, 0, b.Waiting())
+			wait("main", main)
+			run(t, s)
+
+			victim := []string{"A deferred"}
+			if !rz.kill {
+				victim = []string{"A: -1 stop", "A deferred"}
+			}
+			var want []string
+			if rz.now {
+				want = append(append([]string{"main raises"}, victim...), "main: -1 broken", "B: -1 broken")
+			} else {
+				want = append(append([]string{"main raises", "main: -1 broken"}, victim...), "B: -1 broken")
+			}
+			assert.Equal(t, want, r.Log())
+			assert.Equal(t, tasklet.Dead, a.State())
+		})
+	}
+}

@@ -1,3 +1,6 @@
+// BoundedSemaphore: a Semaphore that refuses to be released above its
+// initial value.
+
 package locks
 
 import (

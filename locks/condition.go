@@ -1,3 +1,6 @@
+// Condition: waiting for a notification while releasing a lock, and
+// re-acquiring it on the way out, whatever ends the wait.
+
 package locks
 
 import (
@@ -243,23 +246,6 @@ func (c *Condition) waitContext(ctx context.Context, t *tasklet.Tasklet, dl int6
 	return perr // nil (notified), tasklet.ErrTimeout, or why it was cut
 }
 
-// unwinding is the clean-up of a Wait that unwinds (a kill in Park or in
-// the re-acquire): it leaves the condition and re-acquires the lock.
-type unwinding struct {
-	c     *Condition // nil once the wait is over
-	w     *waiter
-	t     *tasklet.Tasklet
-	cl    condLock
-	saved int
-}
-
-func (u *unwinding) run() {
-	if u.c != nil {
-		u.c.leave(u.w, u.t)
-		reacquireUnwinding(u.t, u.cl, u.saved)
-	}
-}
-
 // leave takes w out for good: out of the queue if it is still there, and a
 // notification it received passes on to the next waiter that was already
 // waiting when it was given.
@@ -284,53 +270,6 @@ func (c *Condition) popLocked(limit uint64) *waiter {
 	w := c.q.pop()
 	w.notified, w.limit = true, limit
 	return w
-}
-
-// restore re-acquires the lock after a wait. A thrown error that cuts the
-// re-acquire is remembered and the re-acquire retried; a kill unwinds. It
-// gives up only when nothing could ever give the lock back.
-func restore(t *tasklet.Tasklet, cl condLock, saved int) (throwErr, lockErr error) {
-	for {
-		err := cl.restore(t, saved)
-		switch {
-		case err == nil:
-			return throwErr, nil
-		case hopeless(err):
-			return throwErr, err
-		case throwErr == nil:
-			throwErr = err
-		}
-	}
-}
-
-// reacquireUnwinding re-acquires the lock for a Wait that unwinds: further
-// kills and throws are absorbed (t is dying already) until it holds the lock
-// or nothing could ever give it back.
-func reacquireUnwinding(t *tasklet.Tasklet, cl condLock, saved int) {
-	for {
-		killed, err := restoreRecovering(t, cl, saved)
-		if (err == nil && !killed) || hopeless(err) {
-			return
-		}
-	}
-}
-
-func restoreRecovering(t *tasklet.Tasklet, cl condLock, saved int) (killed bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if !core.IsKill(r) {
-				panic(r)
-			}
-			killed = true
-		}
-	}()
-	return false, cl.restore(t, saved)
-}
-
-// hopeless reports whether a failed re-acquire must not be retried.
-func hopeless(err error) bool {
-	return errors.Is(err, tasklet.ErrDeadlock) || errors.Is(err, tasklet.ErrSchedulerClosed) ||
-		errors.Is(err, tasklet.ErrNotCurrent)
 }
 
 // Notify wakes up to n of the tasklets waiting now, first in, first out,

@@ -1,3 +1,6 @@
+// The context forms of the locks' waits: AcquireContext and WaitContext,
+// ended by a context's cancellation from any goroutine.
+
 package locks
 
 import (

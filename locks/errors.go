@@ -1,3 +1,5 @@
+// The errors of the locks package.
+
 package locks
 
 import "errors"

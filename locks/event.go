@@ -1,3 +1,5 @@
+// Event: a flag that tasklets wait to be set.
+
 package locks
 
 import (

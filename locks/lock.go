@@ -1,3 +1,6 @@
+// Lock: a non-reentrant lock without owner, and the Locker and condition
+// lock it gives a Condition.
+
 package locks
 
 import (

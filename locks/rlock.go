@@ -1,3 +1,6 @@
+// RLock: a reentrant lock owned by a tasklet, and the Locker and condition
+// lock it gives a Condition.
+
 package locks
 
 import (

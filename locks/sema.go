@@ -1,3 +1,6 @@
+// sema: the counting core shared by Lock, Semaphore and BoundedSemaphore:
+// taking, giving and pumping its count to FIFO waiters.
+
 package locks
 
 import (

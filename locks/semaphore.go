@@ -1,3 +1,6 @@
+// Semaphore: a counter that Acquire takes from, blocking at zero, and
+// Release adds to.
+
 package locks
 
 import (

@@ -1,3 +1,5 @@
+// ValueEvent: an event that wakes its waiters once with a value or an error.
+
 package locks
 
 import (

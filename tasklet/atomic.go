@@ -1,3 +1,6 @@
+// Atomic: the flag that defers the watchdog's interrupts and keeps code
+// inside atomic from interleaving across schedulers.
+
 package tasklet
 
 import "github.com/stackless-go/stackless/internal/core"

@@ -1,3 +1,6 @@
+// The errors shared by every package of the module: sentinels, a tasklet's
+// panic, and the deadlock report.
+
 package tasklet
 
 import (

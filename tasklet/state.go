@@ -1,3 +1,5 @@
+// A tasklet's state: new, scheduled, current, paused, blocked or dead.
+
 package tasklet
 
 // State is where a tasklet is in its life. The states follow Stackless:

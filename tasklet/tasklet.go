@@ -1,3 +1,6 @@
+// Tasklet: a coroutine owned by one scheduler, its queries, and the
+// operations that switch it or act on it.
+
 package tasklet
 
 import (

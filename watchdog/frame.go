@@ -1,3 +1,6 @@
+// Frame: running every runnable tasklet once per frame under a frame
+// budget, with strikes against runaways across frames.
+
 package watchdog
 
 import (

@@ -1,3 +1,6 @@
+// Channel benchmarks: ping-pong and buffered streams on one scheduler and
+// across schedulers, and upcalls, each beside its goroutine baseline.
+
 package bench
 
 import (

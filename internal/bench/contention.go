@@ -1,3 +1,7 @@
+// Contention benchmarks: a producer and a consumer on two locked OS threads
+// handing items over through a Condition or a Lock, beside the goroutine
+// baseline.
+
 package bench
 
 import (

@@ -1,5 +1,7 @@
 //go:build !unix
 
+// The process's CPU time where it is not available: the wall clock.
+
 package bench
 
 import "time"

@@ -1,5 +1,7 @@
 //go:build unix
 
+// The process's CPU time (user plus system), on Unix.
+
 package bench
 
 import (

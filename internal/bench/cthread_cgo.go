@@ -1,5 +1,8 @@
 //go:build cgo
 
+// C-thread benchmarks (built with cgo): values sent to tasklets from threads
+// that C created, beside Go channels.
+
 package bench
 
 import (

@@ -1,5 +1,7 @@
 //go:build !cgo
 
+// C-thread benchmarks without cgo: skipped.
+
 package bench
 
 import "testing"

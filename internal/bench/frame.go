@@ -1,3 +1,7 @@
+// Frame benchmarks: entity tasklets stepped once per frame by a
+// watchdog.Frame, slice overshoot, and a runaway tasklet cut by the frame's
+// budget, beside goroutine baselines.
+
 package bench
 
 import (

@@ -1,3 +1,6 @@
+// Lock benchmarks: an uncontended Lock and producer-consumer handovers with
+// a Condition, beside sync.Mutex and sync.Cond.
+
 package bench
 
 import (

@@ -1,5 +1,7 @@
 //go:build linux
 
+// Involuntary context switches of the calling thread, on Linux.
+
 package bench
 
 import "syscall"

@@ -1,5 +1,7 @@
 //go:build !linux
 
+// Involuntary context switches where they are not known.
+
 package bench
 
 // threadPreemptions is not known here: -1.

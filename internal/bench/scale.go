@@ -1,3 +1,7 @@
+// Scale benchmarks: how costs grow with the number of tasklets (spawn and
+// park, close, sleep and wake, a receive with a timeout, game frames),
+// beside goroutines and bare coroutines.
+
 package bench
 
 import (

@@ -1,3 +1,6 @@
+// Select benchmarks: ping-pong through Select, beside Go's select, and a
+// receive with a context.
+
 package bench
 
 import (

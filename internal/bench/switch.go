@@ -1,3 +1,7 @@
+// Switch benchmarks: Schedule, Tick, Spawn and parked tasklets, beside the
+// iter.Pull round trip, sync.Mutex and goroutines; and the helpers that
+// time one Run.
+
 package bench
 
 import (

@@ -1,3 +1,6 @@
+// Thread benchmarks: schedulers on locked OS threads, against Go channels and
+// sync.Cond between locked goroutines, and upcalls from plain goroutines.
+
 package bench
 
 import (

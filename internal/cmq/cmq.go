@@ -1,5 +1,8 @@
 //go:build cgo
 
+// A C message queue (built with cgo): C threads deliver messages to
+// registered Go receivers, polled or on threads of their own.
+
 package cmq
 
 /*

@@ -1,5 +1,7 @@
 //go:build cgo
 
+// The Go callbacks that the C message queue calls to deliver messages.
+
 package cmq
 
 /*

@@ -1,3 +1,6 @@
+// Context waits: the promise that a context's cancellation may still wake
+// a tasklet, and the goroutine that watches the context.
+
 package core
 
 import (

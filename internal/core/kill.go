@@ -1,3 +1,5 @@
+// The kill signal: the value a kill panics with inside its victim.
+
 package core
 
 // KillSignal is the type of the value a kill panics with inside its victim

@@ -1,3 +1,6 @@
+// The contract between a tasklet and its scheduler: Runtime, the Blocker a
+// wait parks on, and deadlines.
+
 package core
 
 import (

@@ -1,3 +1,5 @@
+// Task: the record of one tasklet that every package of the module shares.
+
 package core
 
 import "go.uber.org/atomic"

@@ -2,7 +2,7 @@
 // Lock, section 9) for one scheduler, and the randomized tests that hold
 // the runtime (packages scheduler, channel and locks) to it.
 //
-// The model (model.go) is a plain simulation: a run queue as a slice whose
+// The model (model*.go) is a plain simulation: a run queue as a slice whose
 // front is the running tasklet, tasklet states (new, scheduled, current,
 // paused, blocked, dead), and unbuffered channels with FIFO sender and
 // receiver queues, preference -1/0/+1, schedule-all, balance and

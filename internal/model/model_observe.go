@@ -1,0 +1,105 @@
+// Observing the model: its trace, tasklet states, the ring, channel queues
+// and balances, the Lock, and what closing the scheduler would report.
+
+package model
+
+import "slices"
+
+// Trace returns the events so far.
+func (m *Model) Trace() []string { return m.trace }
+
+// NumTasklets counts the tasklets ever created, main included.
+func (m *Model) NumTasklets() int { return len(m.ts) }
+
+// NumChans counts the channels.
+func (m *Model) NumChans() int { return len(m.chans) }
+
+// StateOf returns tasklet id's state.
+func (m *Model) StateOf(id int) State { return m.ts[id].state }
+
+// Started reports whether tasklet id's body has begun.
+func (m *Model) Started(id int) bool { return m.ts[id].started }
+
+// RunCount is the ring size, current included.
+func (m *Model) RunCount() int { return len(m.ring) }
+
+// Live counts the tasklets that are not dead, main excluded.
+func (m *Model) Live() int {
+	n := 0
+	for _, t := range m.ts[1:] {
+		if t.state != Dead {
+			n++
+		}
+	}
+	return n
+}
+
+// Balance is waiting senders minus waiting receivers on channel ch.
+func (m *Model) Balance(ch int) int { return len(m.chans[ch].sendq) - len(m.chans[ch].recvq) }
+
+// Closing reports whether channel ch is closing.
+func (m *Model) Closing(ch int) bool { return m.chans[ch].closing }
+
+// RunWaiters counts the Run calls in progress (tasklets or main waiting in Run).
+func (m *Model) RunWaiters() int { return len(m.frames) }
+
+// LockHeld reports whether the program's Lock is held.
+func (m *Model) LockHeld() bool { return m.lock.held }
+
+// LockWaiting counts the tasklets waiting for the Lock and not yet woken.
+func (m *Model) LockWaiting() int { return len(m.lock.q) }
+
+// WokenLockWaiters lists the tasklets (main excluded) that a Release woke
+// and that have not run since, with nothing pending.
+func (m *Model) WokenLockWaiters() []int {
+	var out []int
+	for _, t := range m.ts[1:] {
+		if t.state == Scheduled && t.susp == suspLock && t.wake == "" && !t.kill && t.throw == "" {
+			out = append(out, t.id)
+		}
+	}
+	return out
+}
+
+// Queue returns the ids waiting on ch in serving order: senders if any, else receivers.
+func (m *Model) Queue(ch int) []int {
+	c := m.chans[ch]
+	if len(c.sendq) > 0 {
+		out := make([]int, len(c.sendq))
+		for i, w := range c.sendq {
+			out[i] = w.id
+		}
+		return out
+	}
+	return slices.Clone(c.recvq)
+}
+
+// CleanAtClose reports whether closing the scheduler now must show tasklet
+// id being killed exactly once and nothing else: it is suspended in a call
+// that a kill unwinds at once. Other live tasklets (whose channel operation
+// has completed but who have not run since) run on until their next
+// operation, which the kills of Close, in an unspecified order, may affect.
+func (m *Model) CleanAtClose(id int) bool {
+	t := m.ts[id]
+	if t.state == Dead || !t.started {
+		return false
+	}
+	// A woken lock waiter has completed nothing: the kill unwinds it at
+	// Acquire, like a blocked one.
+	return t.state == Blocked || (t.susp != suspPark && t.susp != suspHandoff)
+}
+
+// UncaughtAtClose reports whether closing the scheduler now reports an
+// error: an error delivered to main that no operation has returned yet, or
+// a pending throw for a live, never-run tasklet (its uncaught error).
+func (m *Model) UncaughtAtClose() bool {
+	if m.ts[0].deliver != "" {
+		return true
+	}
+	for _, t := range m.ts[1:] {
+		if t.state != Dead && !t.started && t.throw != "" {
+			return true
+		}
+	}
+	return false
+}
