@@ -3,6 +3,7 @@ package scheduler
 import (
 	"errors"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"github.com/stackless-go/stackless/tasklet"
@@ -21,8 +22,13 @@ type Threads struct {
 	done   sync.WaitGroup
 }
 
-// ErrBadThreadCount is returned by StartThreads for n < 1.
-var ErrBadThreadCount = errors.New("scheduler: StartThreads needs at least one thread")
+// ErrBadThreadCount is returned by StartThreads for n < 1 or n > 10000
+// (Go's default limit on OS threads, past which the process dies).
+var ErrBadThreadCount = errors.New("scheduler: StartThreads needs at least one thread, and at most 10000")
+
+// maxThreads is the most threads StartThreads starts: Go's default limit on
+// OS threads (runtime/debug.SetMaxThreads).
+const maxThreads = 10000
 
 // StartThreads starts n goroutines, each locked to an OS thread of its own
 // (runtime.LockOSThread) with a scheduler created on it with opts; setup(i,
@@ -42,11 +48,13 @@ var ErrBadThreadCount = errors.New("scheduler: StartThreads needs at least one t
 // work to its tasklets keeps them waiting instead of deadlocked until it
 // calls Release.
 //
-// A nil setup is tasklet.ErrNilFunc, n < 1 ErrBadThreadCount. If a New or a
-// setup fails, no thread runs: every scheduler is closed, and the errors
-// (joined) are returned with a nil *Threads.
+// A nil setup is tasklet.ErrNilFunc, n < 1 or n > 10000 ErrBadThreadCount.
+// If a New or a setup fails, no thread runs: every scheduler is closed, and
+// the errors (joined) are returned with a nil *Threads. A setup that panics
+// or calls runtime.Goexit fails with a *tasklet.PanicError (its Value: the
+// panic value, or tasklet.ErrGoexit).
 func StartThreads(n int, setup func(i int, s *Scheduler) error, opts ...Option) (*Threads, error) {
-	if n < 1 {
+	if n < 1 || n > maxThreads {
 		return nil, ErrBadThreadCount
 	}
 	if setup == nil {
@@ -99,7 +107,27 @@ func (g *Threads) thread(i int, setup func(int, *Scheduler) error, opts []Option
 		return
 	}
 	g.scheds[i] = s
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		// setup panicked or called runtime.Goexit: the other threads are
+		// waiting at the barrier for this one. Report the fault as a
+		// *tasklet.PanicError, which makes every thread abort, and close s
+		// (its tasklets are killed). A panic is recovered; a Goexit goes
+		// on once this returns, and ends only this goroutine.
+		v := recover()
+		if v == nil {
+			v = tasklet.ErrGoexit
+		}
+		g.errs[i] = &tasklet.PanicError{Tasklet: s.Main(), Value: v, Stack: debug.Stack()}
+		ready <- i
+		<-start
+		_ = s.Close() // main's goroutine, which runs no tasklet: it cannot fail
+	}()
 	g.errs[i] = setup(i, s)
+	returned = true
 	ready <- i
 	run := <-start
 	var errs []error

@@ -1,0 +1,119 @@
+package scheduler_test
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Adversarial 18: a setup that panics or calls runtime.Goexit in one of N
+// threads used to crash the process (the panic escaped the thread's
+// goroutine) or hang StartThreads for ever (the thread never reached the
+// barrier); a huge n panicked in make. Now the fault is a
+// *tasklet.PanicError, no thread runs, every scheduler is closed (the
+// tasklets the setups spawned are killed: their cleanup runs), and a count
+// past Go's thread limit is ErrBadThreadCount.
+func TestAdversarial18StartThreadsSetupFaults(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cases := []struct {
+		name      string
+		n         int
+		fault     func() // run by thread 1's setup, after it spawned a tasklet
+		wantValue any    // the PanicError's Value; nil: want ErrBadThreadCount
+	}{
+		{name: "panic", n: 3, fault: func() { panic("boom") }, wantValue: "boom"},
+		{name: "goexit", n: 3, fault: runtime.Goexit, wantValue: tasklet.ErrGoexit},
+		{name: "panic with an error", n: 2, fault: func() { panic(tasklet.ErrDead) }, wantValue: tasklet.ErrDead},
+		{name: "huge n", n: math.MaxInt},
+		{name: "past the thread limit", n: 10001},
+		{name: "negative huge n", n: math.MinInt},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			var mu sync.Mutex
+			var ran []string // no thread runs a tasklet
+			g, err := scheduler.StartThreads(tc.n, func(i int, s *scheduler.Scheduler) error {
+				_, err := s.Spawn(func(*tasklet.Tasklet) {
+					mu.Lock()
+					ran = append(ran, fmt.Sprint("ran ", i)) // never: no thread runs
+					mu.Unlock()
+				})
+				if err != nil {
+					return err
+				}
+				_, err = s.Spawn(func(tk *tasklet.Tasklet) {})
+				if i == 1 {
+					tc.fault()
+				}
+				return err
+			})
+			assert.Nil(t, g)
+			if tc.wantValue == nil {
+				require.ErrorIs(t, err, scheduler.ErrBadThreadCount)
+				return
+			}
+			var pe *tasklet.PanicError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.wantValue, pe.Value)
+			if e, ok := tc.wantValue.(error); ok {
+				assert.ErrorIs(t, err, e)
+			}
+			sort.Strings(ran)
+			assert.Empty(t, ran)
+		})
+	}
+}
+
+// A killed tasklet's cleanup runs when a faulty setup makes the group
+// abort: the scheduler whose setup called runtime.Goexit is closed too.
+func TestAdversarial18StartThreadsGoexitClosesItsScheduler(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var mu sync.Mutex
+	var got []string
+	g, err := scheduler.StartThreads(2, func(i int, s *scheduler.Scheduler) error {
+		tk, err := s.Spawn(func(tk *tasklet.Tasklet) {
+			defer func() { mu.Lock(); got = append(got, fmt.Sprint("cleanup ", i)); mu.Unlock() }()
+			_, _ = tk.ScheduleRemove()
+		})
+		if err != nil {
+			return err
+		}
+		require.NoError(t, s.Main().Run(tk)) // it runs to ScheduleRemove: paused, alive
+		if i == 0 {
+			runtime.Goexit()
+		}
+		return nil
+	})
+	assert.Nil(t, g)
+	require.ErrorIs(t, err, tasklet.ErrGoexit)
+	sort.Strings(got)
+	assert.Equal(t, []string{"cleanup 0", "cleanup 1"}, got)
+}
+
+// Wait and Release are idempotent; Go after the group ended is
+// ErrSchedulerClosed and fn does not run.
+func TestAdversarial18ThreadsWaitTwiceGoAfterClose(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	g, err := scheduler.StartThreads(2, func(int, *scheduler.Scheduler) error { return nil })
+	require.NoError(t, err)
+	g.Release()
+	g.Release()
+	require.NoError(t, g.Wait())
+	require.NoError(t, g.Wait())
+	ran := false
+	for i := range g.Len() {
+		assert.ErrorIs(t, g.Scheduler(i).Go(func() { ran = true }), tasklet.ErrSchedulerClosed)
+	}
+	assert.False(t, ran)
+}
