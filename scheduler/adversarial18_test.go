@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/channel"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -116,4 +118,86 @@ func TestAdversarial18ThreadsWaitTwiceGoAfterClose(t *testing.T) {
 		assert.ErrorIs(t, g.Scheduler(i).Go(func() { ran = true }), tasklet.ErrSchedulerClosed)
 	}
 	assert.False(t, ran)
+}
+
+// A goroutine started with Go that ends without waking anyone (returns,
+// or calls runtime.Goexit) gives its Waker back: main, blocked on what it
+// never sent, gets the deadlock report then, not a hang. Its wake-ups
+// meanwhile are honoured.
+func TestAdversarial18GoEndsWithoutWaking(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cases := []struct {
+		name string
+		end  func()
+	}{
+		{"returns", func() {}},
+		{"runtime.Goexit", runtime.Goexit},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			ch := channel.New[int]()
+			release := make(chan struct{})
+			done := make(chan struct{})
+			require.NoError(t, s.Go(func() {
+				defer close(done)
+				for ch.Balance() != -1 {
+					runtime.Gosched()
+				}
+				require.NoError(t, ch.Offer(1)) // main's first receive
+				<-release
+				tc.end()
+			}))
+			var log []string
+			v, err := ch.Receive(s.Main())
+			log = append(log, fmt.Sprint("got ", v, " ", err))
+			close(release)
+			_, err = ch.Receive(s.Main())
+			log = append(log, fmt.Sprint("deadlock ", errors.Is(err, tasklet.ErrDeadlock)))
+			<-done
+			assert.Equal(t, []string{"got 1 <nil>", "deadlock true"}, log)
+			assert.Equal(t, 0, ch.Balance())
+		})
+	}
+}
+
+// Close while a Go goroutine is still running: Close kills the tasklets
+// as usual (their cleanup runs, and a Go call from a cleanup, during
+// Close, is refused); the goroutine's later calls on the closed scheduler
+// fail cleanly, and its Waker's release after Close is harmless.
+func TestAdversarial18CloseWhileGoRuns(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s, err := scheduler.New()
+	require.NoError(t, err)
+	ch := channel.New[int]()
+	var mu sync.Mutex
+	var log []string
+	record := func(e string) { mu.Lock(); log = append(log, e); mu.Unlock() }
+	r := spawn(t, s, "r", func(tk *tasklet.Tasklet) {
+		defer func() {
+			record(fmt.Sprint("cleanup: Go ", errors.Is(s.Go(func() { record("never") }), tasklet.ErrSchedulerClosed)))
+		}()
+		_, _ = ch.Receive(tk)
+		record("never received")
+	})
+	release := make(chan struct{})
+	done := make(chan struct{})
+	require.NoError(t, s.Go(func() {
+		defer close(done)
+		<-release
+		record(fmt.Sprint("offer ", ch.Offer(1)))
+		record(fmt.Sprint("insert ", errors.Is(r.Insert(), tasklet.ErrDead)))
+		_, err := s.Spawn(func(*tasklet.Tasklet) {})
+		record(fmt.Sprint("spawn ", errors.Is(err, tasklet.ErrSchedulerClosed)))
+	}))
+	_, err = s.Run() // r blocks; the Go goroutine keeps s from a deadlock, Run returns
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	record("closed")
+	close(release)
+	<-done
+	assert.Equal(t, []string{"cleanup: Go true", "closed", "offer stackless: operation would block (block trap)",
+		"insert true", "spawn true"}, log)
 }
