@@ -402,3 +402,92 @@ func TestAdversarial18OfferFromATasklet(t *testing.T) {
 		})
 	}
 }
+
+// A context that is already done does not stop a send that needs no wait:
+// like x/sync's semaphore, SendOutside hands v to a waiting receiver, or
+// buffers it, and returns nil; only a send that would wait returns ctx's
+// error, delivering nothing.
+func TestAdversarial18SendOutsideDoneContext(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cases := []struct {
+		name     string
+		size     int
+		receiver bool
+		want     error
+		got      []int
+	}{
+		{name: "a receiver waits", receiver: true, got: []int{7}},
+		{name: "the buffer has room", size: 1, got: []int{7}},
+		{name: "it would wait", want: context.Canceled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			ch, err := channel.NewBuffered[int](tc.size)
+			require.NoError(t, err)
+			var got []int
+			if tc.receiver {
+				spawn(t, s, "r", func(tk *tasklet.Tasklet) {
+					v, err := ch.Receive(tk)
+					assert.NoError(t, err)
+					got = append(got, v)
+				})
+				require.NoError(t, s.Main().Schedule())
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			require.ErrorIs(t, ch.SendOutside(ctx, 7), tc.want)
+			_, err = s.Run()
+			require.NoError(t, err)
+			for ch.Len() > 0 {
+				v, err := ch.Receive(s.Main())
+				require.NoError(t, err)
+				got = append(got, v)
+			}
+			assert.Equal(t, tc.got, got)
+			assert.Equal(t, 0, ch.Balance())
+		})
+	}
+}
+
+// Many goroutines waiting in SendOutside at once: each is one entry of
+// the send queue, with a Tasklet of its own, served first in, first out.
+func TestAdversarial18ManyOutsidersFIFO(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const n = 1000
+	s := newSched(t)
+	defer closeSched(t, s)
+	ch := channel.New[int]()
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- ch.SendOutside(context.Background(), i) }()
+		awaitBalance(ch, i+1) // queued in this order
+	}
+	q := ch.Queue()
+	require.Len(t, q, n)
+	ids := make(map[uint64]bool, n)
+	for _, o := range q {
+		assert.Equal(t, tasklet.Blocked, o.State())
+		ids[o.ID()] = true
+	}
+	assert.Len(t, ids, n)
+	got := make([]int, 0, n)
+	for range n {
+		v, err := ch.Receive(s.Main())
+		require.NoError(t, err)
+		got = append(got, v)
+	}
+	want := make([]int, n)
+	for i := range want {
+		want[i] = i
+	}
+	assert.Equal(t, want, got)
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	for _, o := range q {
+		assert.Equal(t, tasklet.Dead, o.State())
+	}
+}

@@ -84,11 +84,14 @@ func (c *Channel[T]) Offer(v T) error {
 // blocking that goroutine (and no scheduler) until a receiver takes v or the
 // buffer has room for it, as a send on a Go channel would. The goroutine
 // waits in the send queue in turn with the tasklets sending (Queue lists it
-// as a Tasklet whose operations fail with ErrOutsider). It returns nil once
-// v is delivered; ErrClosed, delivering nothing, when it would block on a
-// closing channel; ErrNilContext for a nil ctx; ctx's error, delivering nothing, when ctx is done before
-// a receiver took v. A tasklet must use Send instead: SendOutside would block
-// its scheduler's thread.
+// as a Tasklet whose operations fail with ErrOutsider: Blocked while it
+// waits, Dead once SendOutside has returned). It returns nil once v is
+// delivered; ErrClosed, delivering nothing, when it would block on a
+// closing channel; ErrNilContext for a nil ctx; ctx's error, delivering
+// nothing, when ctx is done before a receiver took v. A ctx that is done
+// already does not stop a send that needs no wait (a receiver waits, or the
+// buffer has room): v is delivered and SendOutside returns nil. A tasklet
+// must use Send instead: SendOutside would block its scheduler's thread.
 func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	if c == nil {
 		return ErrNilChannel
