@@ -201,3 +201,89 @@ func TestAdversarial18CloseWhileGoRuns(t *testing.T) {
 	assert.Equal(t, []string{"cleanup: Go true", "closed", "offer stackless: operation would block (block trap)",
 		"insert true", "spawn true"}, log)
 }
+
+// Kills across threads: a tasklet of thread 0 kills (KillNow, the immediate
+// form) a tasklet of thread 1 waiting on a channel, and throws into
+// another; both take the pending form on their own thread (no error, the
+// killer continues), the victim unwinds, and every thread ends cleanly.
+// An uncaught panic on a thread ends that thread's Run: Wait reports it.
+func TestAdversarial18ThreadsCrossKillsAndPanics(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	boom := errors.New("boom")
+	cases := []struct {
+		name    string
+		panics  bool
+		want    []string
+		wantErr bool
+	}{
+		{name: "kill and throw", want: []string{
+			"0: KillNow <nil>", "0: ThrowNow <nil>", "0: continues", "1/a unwound", "1/b got boom"}}, // thread 1's sorted
+		{name: "a tasklet panics", panics: true, want: []string{"1/c panics"}, wantErr: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			var mu sync.Mutex
+			var log0, log1 []string // by thread
+			record := func(e string) {
+				mu.Lock()
+				defer mu.Unlock()
+				if e[0] == '0' {
+					log0 = append(log0, e)
+				} else {
+					log1 = append(log1, e)
+				}
+			}
+			ch := channel.New[int]()
+			victims := make(chan *tasklet.Tasklet, 2)
+			g, err := scheduler.StartThreads(2, func(i int, s *scheduler.Scheduler) error {
+				if i == 1 {
+					if tc.panics {
+						_, err := s.Spawn(func(*tasklet.Tasklet) { record("1/c panics"); panic("boom") })
+						return err
+					}
+					a, err := s.Spawn(func(tk *tasklet.Tasklet) {
+						defer func() { record("1/a unwound") }()
+						_, _ = ch.Receive(tk)
+					})
+					if err != nil {
+						return err
+					}
+					b, err := s.Spawn(func(tk *tasklet.Tasklet) {
+						_, err := ch.Receive(tk)
+						record(fmt.Sprint("1/b got ", err))
+					})
+					victims <- a
+					victims <- b
+					return err
+				}
+				if tc.panics {
+					return nil
+				}
+				_, err := s.Spawn(func(tk *tasklet.Tasklet) {
+					a, b := <-victims, <-victims
+					for ch.Balance() != -2 { // both wait on thread 1
+						require.NoError(t, tk.Sleep(0))
+					}
+					record(fmt.Sprint("0: KillNow ", tk.KillNow(a)))
+					record(fmt.Sprint("0: ThrowNow ", tk.ThrowNow(b, boom)))
+					record("0: continues")
+				})
+				return err
+			})
+			require.NoError(t, err)
+			err = g.Wait()
+			if tc.wantErr {
+				var pe *tasklet.PanicError
+				require.ErrorAs(t, err, &pe)
+				assert.Equal(t, "boom", pe.Value)
+			} else {
+				require.NoError(t, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			sort.Strings(log1) // thread 1's two victims end in either order
+			assert.Equal(t, tc.want, append(log0, log1...))
+		})
+	}
+}

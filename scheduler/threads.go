@@ -41,7 +41,10 @@ const maxThreads = 10000
 // at once, its tasklets still blocked, or report a false deadlock. Each
 // thread then runs its scheduler with Run(ThreadBlock()) until nothing can
 // wake it any more, and closes it (its tasklets are killed; their cleanup
-// runs).
+// runs). An uncaught error that reaches a thread's Run (a tasklet's panic,
+// unless an error handler given in opts swallows it) ends that Run at once:
+// the thread closes its scheduler, killing the tasklets left, and Wait
+// returns the error.
 //
 // The group holds a Waker of every scheduler until Release (or Wait): code
 // outside the group (a plain goroutine, a cgo callback) that will hand
