@@ -251,45 +251,71 @@ func TestAdversarial18TimedWaitEdges(t *testing.T) {
 // The caller rule across threads: a waiter woken by the running tasklet of
 // another scheduler (another locked thread) runs next on its own
 // scheduler, before B which was already runnable there, whichever
-// primitive woke it.
+// primitive woke it; woken from that thread with a dead tasklet of its own
+// scheduler as the caller, it goes to the end of its run queue (after B),
+// and its sleeping-or-busy scheduler still runs it: no hang.
 func TestAdversarial18CallerRuleAcrossThreads(t *testing.T) {
 	defer goleak.VerifyNone(t)
+	callers := []struct {
+		name string
+		dead bool // the caller passed is a dead tasklet of the waiter's thread
+		want []string
+	}{
+		{"the running tasklet of the other thread", false, []string{"A saw the wake-up", "W", "B", "A again"}},
+		{"a dead tasklet of the waiter's thread", true, []string{"A saw the wake-up", "B", "W", "A again"}},
+	}
 	for _, wk := range wakers18 {
-		t.Run(wk.name, func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			var wait func(*tasklet.Tasklet)
-			var wake func(a, c *tasklet.Tasklet)
-			armed := make(chan struct{}) // W waits
-			woken := make(chan struct{}) // X has woken it
-			var log []string             // thread 0's
-			g, err := scheduler.StartThreads(2, func(i int, s *scheduler.Scheduler) error {
-				if i == 1 {
-					_, err := s.Spawn(func(x *tasklet.Tasklet) {
-						<-armed // thread 1 has nothing else to run
-						wake(x, x)
-						close(woken)
-					})
+		for _, cl := range callers {
+			t.Run(wk.name+"/"+cl.name, func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				var wait func(*tasklet.Tasklet)
+				var wake func(a, c *tasklet.Tasklet)
+				armed := make(chan struct{}) // W waits
+				woken := make(chan struct{}) // X has woken it
+				var log []string             // thread 0's
+				var dead *tasklet.Tasklet    // of thread 0
+				g, err := scheduler.StartThreads(2, func(i int, s *scheduler.Scheduler) error {
+					if i == 1 {
+						_, err := s.Spawn(func(x *tasklet.Tasklet) {
+							<-armed // thread 1 has nothing else to run
+							if cl.dead {
+								wake(x, dead)
+							} else {
+								wake(x, x)
+							}
+							close(woken)
+						})
+						return err
+					}
+					wait, wake = wk.new(t, s.Main())
+					d, err := s.Spawn(func(*tasklet.Tasklet) {})
+					if err != nil {
+						return err
+					}
+					if err := s.Main().Run(d); err != nil { // d ends
+						return err
+					}
+					dead = d
+					if _, err := s.Spawn(func(w *tasklet.Tasklet) { wait(w); log = append(log, "W") }); err != nil {
+						return err
+					}
+					if _, err := s.Spawn(func(a *tasklet.Tasklet) {
+						close(armed)
+						<-woken // A keeps running meanwhile: no switch on thread 0
+						log = append(log, "A saw the wake-up")
+						assert.NoError(t, a.Schedule())
+						log = append(log, "A again")
+					}); err != nil {
+						return err
+					}
+					_, err = s.Spawn(func(*tasklet.Tasklet) { log = append(log, "B") })
 					return err
-				}
-				wait, wake = wk.new(t, s.Main())
-				if _, err := s.Spawn(func(w *tasklet.Tasklet) { wait(w); log = append(log, "W") }); err != nil {
-					return err
-				}
-				if _, err := s.Spawn(func(a *tasklet.Tasklet) {
-					close(armed)
-					<-woken // A keeps running meanwhile: no switch on thread 0
-					log = append(log, "A saw the wake-up")
-					assert.NoError(t, a.Schedule())
-					log = append(log, "A again")
-				}); err != nil {
-					return err
-				}
-				_, err := s.Spawn(func(*tasklet.Tasklet) { log = append(log, "B") })
-				return err
+				})
+				require.NoError(t, err)
+				require.NoError(t, g.Wait())
+				assert.Equal(t, tasklet.Dead, dead.State())
+				assert.Equal(t, cl.want, log)
 			})
-			require.NoError(t, err)
-			require.NoError(t, g.Wait())
-			assert.Equal(t, []string{"A saw the wake-up", "W", "B", "A again"}, log)
-		})
+		}
 	}
 }
