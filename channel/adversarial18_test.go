@@ -251,8 +251,8 @@ func TestAdversarial18ChannelTimedWaitEdges(t *testing.T) {
 }
 
 // Outside senders (SendOutside with contexts cancelled at random moments,
-// Offer) race with receivers on three locked threads, kills of receivers
-// and Close of the channel, under every preference and schedule-all:
+// Offer) race with receivers (some of them timed) on three locked threads,
+// kills of receivers and Close of the channel, under every preference and schedule-all:
 // every value whose send returned nil is received exactly once, and no
 // other value is.
 func TestAdversarial18OutsideSendersConserveValues(t *testing.T) {
@@ -284,7 +284,16 @@ func TestAdversarial18OutsideSendersConserveValues(t *testing.T) {
 				for j := range 3 {
 					tk, err := s.Spawn(func(tk *tasklet.Tasklet) {
 						for {
-							v, err := ch.Receive(tk)
+							var v int
+							var err error
+							if j == 2 { // a timed receive races the senders' wake-ups
+								v, err = ch.ReceiveTimeout(tk, time.Duration(1+rand.IntN(100))*time.Microsecond)
+								if errors.Is(err, tasklet.ErrTimeout) {
+									continue
+								}
+							} else {
+								v, err = ch.Receive(tk)
+							}
 							if err != nil {
 								return
 							}
