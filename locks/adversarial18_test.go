@@ -63,6 +63,30 @@ var wakers18 = []waker18{
 		require.NoError(t, err)
 		return func(w *tasklet.Tasklet) { assert.NoError(t, sem.Acquire(w)) }, func(_, c *tasklet.Tasklet) { assert.NoError(t, sem.Release(c)) }
 	}},
+	{"Semaphore.ReleaseN", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		sem, err := locks.NewSemaphore(0)
+		require.NoError(t, err)
+		return func(w *tasklet.Tasklet) { assert.NoError(t, sem.Acquire(w)) }, func(_, c *tasklet.Tasklet) { assert.NoError(t, sem.ReleaseN(c, 1)) }
+	}},
+	{"BoundedSemaphore.Release", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		sem, err := locks.NewBoundedSemaphore(1)
+		require.NoError(t, err)
+		require.NoError(t, sem.Acquire(main))
+		return func(w *tasklet.Tasklet) { assert.NoError(t, sem.Acquire(w)) }, func(_, c *tasklet.Tasklet) { assert.NoError(t, sem.Release(c)) }
+	}},
+	{"Condition.NotifyAll", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		cond := locks.NewCondition(&locks.Lock{})
+		return func(w *tasklet.Tasklet) {
+				if assert.NoError(t, cond.Acquire(w)) {
+					assert.NoError(t, cond.Wait(w))
+					assert.NoError(t, cond.Release(w))
+				}
+			}, func(a, c *tasklet.Tasklet) {
+				require.NoError(t, cond.Acquire(a))
+				assert.NoError(t, cond.NotifyAll(c))
+				assert.NoError(t, cond.Release(a))
+			}
+	}},
 	{"Condition.Notify", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
 		cond := locks.NewCondition(&locks.Lock{})
 		return func(w *tasklet.Tasklet) {
