@@ -124,10 +124,13 @@ func (g *Threads) thread(i int, setup func(int, *Scheduler) error, opts []Option
 		if v == nil {
 			v = tasklet.ErrGoexit
 		}
-		g.errs[i] = &tasklet.PanicError{Tasklet: s.Main(), Value: v, Stack: debug.Stack()}
+		pe := &tasklet.PanicError{Tasklet: s.Main(), Value: v, Stack: debug.Stack()}
+		g.errs[i] = pe
 		ready <- i
 		<-start
-		_ = s.Close() // main's goroutine, which runs no tasklet: it cannot fail
+		if err := s.Close(); err != nil { // a tasklet that survived its kill
+			g.errs[i] = errors.Join(pe, err)
+		}
 	}()
 	g.errs[i] = setup(i, s)
 	returned = true
