@@ -343,3 +343,87 @@ func TestAdversarial18CallerRuleAcrossThreads(t *testing.T) {
 		}
 	}
 }
+
+// Calls that wake as a side effect follow the caller rule too: the last
+// arriver at a Barrier, a Condition.Wait releasing its lock, and an RLock's
+// owner releasing it send a waiter of their own scheduler to the end of
+// the run queue, after B which was runnable already.
+func TestAdversarial18ImplicitWakersGoToTheEnd(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	// Each case's act runs in A: it takes what W will wait for, if
+	// anything, starts W (start returns once W waits), starts B, then wakes
+	// W as a side effect.
+	cases := []struct {
+		name string
+		act  func(t *testing.T, a *tasklet.Tasklet, start func(wait func(*tasklet.Tasklet), waiting func() int), startB func(then func(*tasklet.Tasklet)))
+		want []string
+	}{
+		{"Barrier.Wait, the last arriver", func(t *testing.T, a *tasklet.Tasklet, start func(func(*tasklet.Tasklet), func() int), startB func(func(*tasklet.Tasklet))) {
+			b, err := locks.NewBarrier(2, nil, -1)
+			require.NoError(t, err)
+			start(func(w *tasklet.Tasklet) { _, err := b.Wait(w); assert.NoError(t, err) }, b.Waiting)
+			startB(nil)
+			i, err := b.Wait(a)
+			assert.NoError(t, err)
+			assert.Equal(t, 1, i)
+		}, []string{"A acted", "B", "W", "A again"}},
+		{"Condition.Wait, releasing its lock", func(t *testing.T, a *tasklet.Tasklet, start func(func(*tasklet.Tasklet), func() int), startB func(func(*tasklet.Tasklet))) {
+			var l locks.Lock
+			cond := locks.NewCondition(&l)
+			require.NoError(t, cond.Acquire(a))
+			start(func(w *tasklet.Tasklet) {
+				if assert.NoError(t, l.Acquire(w)) {
+					assert.NoError(t, l.Release(w))
+				}
+			}, l.Waiting)
+			startB(func(b *tasklet.Tasklet) { // W runs after B: B finds the lock free
+				require.NoError(t, cond.Acquire(b))
+				assert.NoError(t, cond.Notify(b, 1))
+				assert.NoError(t, cond.Release(b))
+			})
+			assert.NoError(t, cond.Wait(a)) // releases the lock: W is woken
+			assert.NoError(t, cond.Release(a))
+		}, []string{"B", "W", "A acted", "A again"}},
+		{"RLock.Release by its owner", func(t *testing.T, a *tasklet.Tasklet, start func(func(*tasklet.Tasklet), func() int), startB func(func(*tasklet.Tasklet))) {
+			var l locks.RLock
+			require.NoError(t, l.Acquire(a))
+			start(func(w *tasklet.Tasklet) {
+				if assert.NoError(t, l.Acquire(w)) {
+					assert.NoError(t, l.Release(w))
+				}
+			}, l.Waiting)
+			startB(nil)
+			assert.NoError(t, l.Release(a))
+		}, []string{"A acted", "B", "W", "A again"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var log []string
+			spawn(t, s, "A", func(a *tasklet.Tasklet) {
+				start := func(wait func(*tasklet.Tasklet), waiting func() int) {
+					spawn(t, s, "W", func(w *tasklet.Tasklet) { wait(w); log = append(log, "W") })
+					for waiting() == 0 {
+						require.NoError(t, a.Schedule())
+					}
+				}
+				startB := func(then func(*tasklet.Tasklet)) {
+					spawn(t, s, "B", func(b *tasklet.Tasklet) {
+						log = append(log, "B")
+						if then != nil {
+							then(b)
+						}
+					})
+				}
+				tc.act(t, a, start, startB)
+				log = append(log, "A acted")
+				assert.NoError(t, a.Schedule())
+				log = append(log, "A again")
+			})
+			run(t, s)
+			assert.Equal(t, tc.want, log)
+		})
+	}
+}
