@@ -500,3 +500,56 @@ func TestAdversarial18ManyOutsidersFIFO(t *testing.T) {
 		assert.Equal(t, tasklet.Dead, o.State())
 	}
 }
+
+// A receiver that an outside sender has handed a value to, killed or
+// thrown into before it runs again, keeps the value (the transfer is
+// complete: SPEC 2's exception); the kill or throw goes off at its next
+// switch point, and the sender's call returns nil.
+func TestAdversarial18ReceiverKilledAfterOutsideHandoff(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	boom := errors.New("boom")
+	cases := []struct {
+		name  string
+		send  func(ch *channel.Channel[int]) error
+		throw bool
+		want  []string
+	}{
+		{"Offer, kill", func(ch *channel.Channel[int]) error { return ch.Offer(1) }, false,
+			[]string{"sender <nil>", "R got 1 <nil>", "R unwound"}},
+		{"SendOutside, kill", func(ch *channel.Channel[int]) error { return ch.SendOutside(context.Background(), 1) }, false,
+			[]string{"sender <nil>", "R got 1 <nil>", "R unwound"}},
+		{"Offer, throw", func(ch *channel.Channel[int]) error { return ch.Offer(1) }, true,
+			[]string{"sender <nil>", "R got 1 <nil>", "R next call boom", "R unwound"}},
+		{"SendOutside, throw", func(ch *channel.Channel[int]) error { return ch.SendOutside(context.Background(), 1) }, true,
+			[]string{"sender <nil>", "R got 1 <nil>", "R next call boom", "R unwound"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			ch := channel.New[int]()
+			var log []string
+			r := spawn(t, s, "R", func(tk *tasklet.Tasklet) {
+				defer func() { log = append(log, "R unwound") }()
+				v, err := ch.Receive(tk)
+				log = append(log, fmt.Sprint("R got ", v, " ", err))
+				err = tk.Schedule()
+				log = append(log, fmt.Sprint("R next call ", err))
+			})
+			require.NoError(t, s.Main().Schedule()) // R waits
+			done := make(chan error)
+			go func() { done <- tc.send(ch) }()
+			log = append(log, fmt.Sprint("sender ", <-done)) // R has the value, and has not run
+			if tc.throw {
+				require.NoError(t, r.Throw(boom))
+			} else {
+				require.NoError(t, r.Kill())
+			}
+			_, err := s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, log)
+			assert.Equal(t, tasklet.Dead, r.State())
+		})
+	}
+}
