@@ -17,8 +17,11 @@
 // its own scheduler goes to the end of the run queue, as with every
 // primitive of the module, unless the preference of a send or receive says
 // it runs next; one woken from another scheduler or a plain goroutine runs
-// next on its own scheduler. The zero Channel is usable: unbuffered, with
-// preference -1.
+// next on its own scheduler. Close given a tasklet that is not running is
+// not an error: that tasklet's scheduler decides all the same, and a zero
+// Tasklet counts as nil. Offer and SendOutside, for code outside any
+// tasklet, take no caller: they wake as from outside. The zero Channel is
+// usable: unbuffered, with preference -1.
 //
 // SendTimeout and ReceiveTimeout follow the module's timed-wait rule (see
 // tasklet.ErrTimeout): a negative d waits forever, zero does not wait, and

@@ -32,12 +32,17 @@ func (c *Channel[T]) Cap() int { return c.size }
 
 // Queue returns the waiting tasklets in the order they will be served:
 // the senders if any wait, else the receivers. A tasklet blocked in a
-// Select is listed on every channel it waits on (see Select).
+// Select is listed on every channel it waits on (see Select). A goroutine
+// waiting in SendOutside is listed as a Tasklet of its own (see
+// ErrOutsider): Blocked while it waits, Dead once its SendOutside has
+// returned.
 func (c *Channel[T]) Queue() []*tasklet.Tasklet {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sendq.n > 0 {
-		return c.sendq.tasklets()
+		q := c.sendq.tasklets()
+		keepOutsiders(q)
+		return q
 	}
 	return c.recvq.tasklets()
 }

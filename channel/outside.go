@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"go.uber.org/atomic"
+
 	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -31,6 +33,10 @@ import (
 //   - An outsider is in at most one send queue, and is back in the pool only
 //     after its goroutine knows that nobody will call its Ready: it received
 //     the wake-up, or it took its waiter out of the queue itself (Cancel).
+//   - Its state is Blocked from the moment it queues until its SendOutside
+//     returns, then Dead. An outsider that Queue has handed out (kept) is
+//     never reused: the Tasklet a caller holds stays Dead, instead of
+//     coming back to life as another goroutine's send.
 //   - A receiver's scheduler is not told that an outsider may send: a
 //     scheduler waiting for outside senders holds a Waker (or started them
 //     with its Go method), or its tasklets are reported deadlocked.
@@ -46,9 +52,12 @@ var ErrNilContext = errors.New("channel: nil context")
 // Offer hands v to a waiting receiver, or buffers it, without blocking, and
 // returns nil; it returns tasklet.ErrWouldBlock, delivering nothing, when
 // neither can take v (ErrClosed on a closing channel). It may be called
-// from any goroutine, tasklet or not, and never switches: a receiver it
-// hands v to runs when its scheduler next picks (next, if it is a tasklet of
-// another scheduler). The channel callback is not called.
+// from any goroutine, tasklet or not, and never switches. Offer takes no
+// caller: a receiver it hands v to is woken as from outside any tasklet and
+// runs next on its own scheduler, even when a tasklet of that scheduler
+// calls Offer. A tasklet that wants the caller rule (the receiver at the end
+// of the run queue) sends with SendTimeout(t, v, 0) under preference 0
+// instead. The channel callback is not called.
 func (c *Channel[T]) Offer(v T) error {
 	if c == nil {
 		return ErrNilChannel
@@ -78,11 +87,14 @@ func (c *Channel[T]) Offer(v T) error {
 // blocking that goroutine (and no scheduler) until a receiver takes v or the
 // buffer has room for it, as a send on a Go channel would. The goroutine
 // waits in the send queue in turn with the tasklets sending (Queue lists it
-// as a Tasklet whose operations fail with ErrOutsider). It returns nil once
-// v is delivered; ErrClosed, delivering nothing, when it would block on a
-// closing channel; ErrNilContext for a nil ctx; ctx's error, delivering nothing, when ctx is done before
-// a receiver took v. A tasklet must use Send instead: SendOutside would block
-// its scheduler's thread.
+// as a Tasklet whose operations fail with ErrOutsider: Blocked while it
+// waits, Dead once SendOutside has returned). It returns nil once v is
+// delivered; ErrClosed, delivering nothing, when it would block on a
+// closing channel; ErrNilContext for a nil ctx; ctx's error, delivering
+// nothing, when ctx is done before a receiver took v. A ctx that is done
+// already does not stop a send that needs no wait (a receiver waits, or the
+// buffer has room): v is delivered and SendOutside returns nil. A tasklet
+// must use Send instead: SendOutside would block its scheduler's thread.
 func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	if c == nil {
 		return ErrNilChannel
@@ -122,6 +134,7 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	}
 	c.sspare = nil
 	w.t, w.val, w.err = (*tasklet.Tasklet)(&o.tk), v, nil
+	o.st.Store(int32(tasklet.Blocked))
 	c.sendq.enqueue(w)
 	c.mu.Unlock()
 	// w now belongs to whoever dequeues it (a receiver, or our Cancel).
@@ -129,7 +142,7 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	done := ctx.Done()
 	if done == nil { // a context that never ends: the cheaper receive
 		err = <-o.woke
-		outsiders.Put(o)
+		o.release()
 		return err
 	}
 	select {
@@ -143,7 +156,7 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 			err = <-o.woke
 		}
 	}
-	outsiders.Put(o)
+	o.release()
 	return err
 }
 
@@ -157,16 +170,38 @@ var outsiders = sync.Pool{New: func() any { return newOutsider() }}
 // Queue may query; everything else fails with ErrOutsider.
 type outsider struct {
 	tk   core.Task
-	woke chan error // one token per wait: sent by Ready
+	woke chan error   // one token per wait: sent by Ready
+	st   atomic.Int32 // a tasklet.State: Blocked while its goroutine waits, else Dead
+	kept atomic.Bool  // Queue handed it out: never reused
+}
+
+// release ends the outsider's wait: it is Dead, and back in the pool unless
+// Queue handed it out.
+func (o *outsider) release() {
+	o.st.Store(int32(tasklet.Dead))
+	if !o.kept.Load() {
+		outsiders.Put(o)
+	}
+}
+
+// keepOutsiders marks the outsiders among q, a copy of the send queue made
+// under c.mu, as handed out.
+func keepOutsiders(q []*tasklet.Tasklet) {
+	for _, t := range q {
+		if o, ok := task(t).Runtime().(*outsider); ok {
+			o.kept.Store(true)
+		}
+	}
 }
 
 func newOutsider() *outsider {
 	o := &outsider{woke: make(chan error, 1)}
+	o.st.Store(int32(tasklet.Dead))
 	core.Init(&o.tk, o, "outside goroutine")
 	return o
 }
 
-func (o *outsider) State() int32                   { return int32(tasklet.Blocked) }
+func (o *outsider) State() int32                   { return o.st.Load() }
 func (o *outsider) IsMain() bool                   { return false }
 func (o *outsider) Enter() error                   { return ErrOutsider }
 func (o *outsider) Schedule() error                { return ErrOutsider }

@@ -30,6 +30,10 @@
 // the end of the run queue, after the tasklets already runnable; one woken
 // by a tasklet of another scheduler, or from outside any tasklet, runs
 // next on its own scheduler (after those woken from outside before it).
+// A waking call given a tasklet that is not running is not an error: the
+// tasklet's scheduler decides all the same (a dead or paused tasklet of the
+// woken tasklet's scheduler sends it to the end of the run queue), and a
+// zero Tasklet counts as nil.
 //
 // # Waiting and waking
 //

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"errors"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"github.com/stackless-go/stackless/tasklet"
@@ -21,8 +22,13 @@ type Threads struct {
 	done   sync.WaitGroup
 }
 
-// ErrBadThreadCount is returned by StartThreads for n < 1.
-var ErrBadThreadCount = errors.New("scheduler: StartThreads needs at least one thread")
+// ErrBadThreadCount is returned by StartThreads for n < 1 or n > 10000
+// (Go's default limit on OS threads, past which the process dies).
+var ErrBadThreadCount = errors.New("scheduler: StartThreads needs at least one thread, and at most 10000")
+
+// maxThreads is the most threads StartThreads starts: Go's default limit on
+// OS threads (runtime/debug.SetMaxThreads).
+const maxThreads = 10000
 
 // StartThreads starts n goroutines, each locked to an OS thread of its own
 // (runtime.LockOSThread) with a scheduler created on it with opts; setup(i,
@@ -35,18 +41,23 @@ var ErrBadThreadCount = errors.New("scheduler: StartThreads needs at least one t
 // at once, its tasklets still blocked, or report a false deadlock. Each
 // thread then runs its scheduler with Run(ThreadBlock()) until nothing can
 // wake it any more, and closes it (its tasklets are killed; their cleanup
-// runs).
+// runs). An uncaught error that reaches a thread's Run (a tasklet's panic,
+// unless an error handler given in opts swallows it) ends that Run at once:
+// the thread closes its scheduler, killing the tasklets left, and Wait
+// returns the error.
 //
 // The group holds a Waker of every scheduler until Release (or Wait): code
 // outside the group (a plain goroutine, a cgo callback) that will hand
 // work to its tasklets keeps them waiting instead of deadlocked until it
 // calls Release.
 //
-// A nil setup is tasklet.ErrNilFunc, n < 1 ErrBadThreadCount. If a New or a
-// setup fails, no thread runs: every scheduler is closed, and the errors
-// (joined) are returned with a nil *Threads.
+// A nil setup is tasklet.ErrNilFunc, n < 1 or n > 10000 ErrBadThreadCount.
+// If a New or a setup fails, no thread runs: every scheduler is closed, and
+// the errors (joined) are returned with a nil *Threads. A setup that panics
+// or calls runtime.Goexit fails with a *tasklet.PanicError (its Value: the
+// panic value, or tasklet.ErrGoexit).
 func StartThreads(n int, setup func(i int, s *Scheduler) error, opts ...Option) (*Threads, error) {
-	if n < 1 {
+	if n < 1 || n > maxThreads {
 		return nil, ErrBadThreadCount
 	}
 	if setup == nil {
@@ -99,7 +110,30 @@ func (g *Threads) thread(i int, setup func(int, *Scheduler) error, opts []Option
 		return
 	}
 	g.scheds[i] = s
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		// setup panicked or called runtime.Goexit: the other threads are
+		// waiting at the barrier for this one. Report the fault as a
+		// *tasklet.PanicError, which makes every thread abort, and close s
+		// (its tasklets are killed). A panic is recovered; a Goexit goes
+		// on once this returns, and ends only this goroutine.
+		v := recover()
+		if v == nil {
+			v = tasklet.ErrGoexit
+		}
+		pe := &tasklet.PanicError{Tasklet: s.Main(), Value: v, Stack: debug.Stack()}
+		g.errs[i] = pe
+		ready <- i
+		<-start
+		if err := s.Close(); err != nil { // a tasklet that survived its kill
+			g.errs[i] = errors.Join(pe, err)
+		}
+	}()
 	g.errs[i] = setup(i, s)
+	returned = true
 	ready <- i
 	run := <-start
 	var errs []error
@@ -123,7 +157,11 @@ func (g *Threads) Len() int { return len(g.scheds) }
 
 // Scheduler returns thread i's scheduler. Other goroutines may use it as
 // any scheduler (Spawn, a Waker, Kill or Insert its tasklets, hand them
-// values); only its own thread drives it.
+// values); only its own thread drives it: its Run and Close belong to the
+// thread, which closes it itself once Run returns. (Called from another
+// goroutine they are refused with tasklet.ErrNotCurrent in the debug mode
+// only; without it, right after StartThreads returns and before the thread
+// is in Run, they are not detected and may crash the process.)
 func (g *Threads) Scheduler(i int) *Scheduler { return g.scheds[i] }
 
 // Release gives up the group's hold on its schedulers (see StartThreads):

@@ -1,0 +1,555 @@
+package channel_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Adversarial 18: the Tasklet that Queue lists for a goroutine blocked in
+// SendOutside reported Blocked (and Alive) for ever, even after its
+// SendOutside had returned, and was handed to the next SendOutside of any
+// goroutine on any channel (outsiders are pooled), so a caller holding it
+// saw a finished send come back to life. Now it is Blocked while its
+// goroutine waits, Dead once SendOutside has returned, and an outsider
+// that Queue handed out is never reused.
+func TestAdversarial18OutsiderStateAfterSend(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cases := []struct {
+		name   string
+		cancel bool // the goroutine's context ends instead of a receive
+		want   []string
+	}{
+		{name: "delivered", want: []string{"blocked true true", "received 5", "sent <nil>", "dead false false"}},
+		{name: "cancelled", cancel: true, want: []string{"blocked true true", "sent context canceled", "dead false false"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var ch channel.Channel[int] // the zero Channel
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error)
+			go func() { done <- ch.SendOutside(ctx, 5) }()
+			awaitBalance(&ch, 1)
+			q := ch.Queue()
+			require.Len(t, q, 1)
+			o := q[0]
+			var log []string
+			state := func() string { return fmt.Sprintf("%v %v %v", o.State(), o.Alive(), o.Blocked()) }
+			log = append(log, state())
+			if tc.cancel {
+				cancel()
+			} else {
+				v, err := ch.Receive(s.Main())
+				require.NoError(t, err)
+				log = append(log, fmt.Sprint("received ", v))
+			}
+			log = append(log, fmt.Sprint("sent ", <-done))
+			log = append(log, state())
+
+			// The next outside sender, on this channel or another, is not o.
+			go func() { done <- ch.SendOutside(context.Background(), 6) }()
+			awaitBalance(&ch, 1)
+			q2 := ch.Queue()
+			require.Len(t, q2, 1)
+			assert.NotSame(t, o, q2[0])
+			assert.NotEqual(t, o.ID(), q2[0].ID())
+			assert.Equal(t, tasklet.Dead, o.State())
+			v, err := ch.Receive(s.Main())
+			require.NoError(t, err)
+			assert.Equal(t, 6, v)
+			require.NoError(t, <-done)
+			assert.Equal(t, tc.want, log)
+		})
+	}
+}
+
+// The Tasklet of an outside sender, found in Queue, refuses every
+// operation with ErrOutsider (or says it is no tasklet of a scheduler),
+// never panics, and leaves the send undisturbed.
+func TestAdversarial18OutsiderTaskletOperations(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	ch := channel.New[int]()
+	done := make(chan error)
+	go func() { done <- ch.SendOutside(context.Background(), 9) }()
+	awaitBalance(ch, 1)
+	o := ch.Queue()[0]
+	main := s.Main()
+	boom := errors.New("boom")
+	cases := []struct {
+		name string
+		op   func() error
+		want error
+	}{
+		{"Kill", o.Kill, channel.ErrOutsider},
+		{"Throw", func() error { return o.Throw(boom) }, channel.ErrOutsider},
+		{"Insert", o.Insert, channel.ErrOutsider},
+		{"InsertValue", func() error { return o.InsertValue(1) }, channel.ErrOutsider},
+		{"Remove", o.Remove, channel.ErrOutsider},
+		{"Schedule", o.Schedule, channel.ErrOutsider},
+		{"ScheduleRemove", func() error { _, err := o.ScheduleRemove(); return err }, channel.ErrOutsider},
+		{"Sleep", func() error { return o.Sleep(time.Second) }, channel.ErrOutsider},
+		{"Run", func() error { return o.Run(o) }, channel.ErrOutsider},
+		{"main.Run(o)", func() error { return main.Run(o) }, tasklet.ErrDead},
+		{"main.Switch(o)", func() error { return main.Switch(o) }, tasklet.ErrDead},
+		{"main.KillNow(o)", func() error { return main.KillNow(o) }, channel.ErrOutsider},
+		{"main.ThrowNow(o)", func() error { return main.ThrowNow(o, boom) }, channel.ErrOutsider},
+		{"Adopt", func() error { return s.Adopt(o) }, tasklet.ErrDead},
+		{"Send as o", func() error { return ch.Send(o, 1) }, channel.ErrOutsider},
+		{"Receive as o", func() error { _, err := channel.New[int]().Receive(o); return err }, channel.ErrOutsider},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			assert.ErrorIs(t, tc.op(), tc.want)
+			assert.Equal(t, tasklet.Blocked, o.State())
+			assert.Nil(t, scheduler.Of(o))
+			assert.Equal(t, []*tasklet.Tasklet{o}, ch.Queue())
+		})
+	}
+	v, err := ch.Receive(main)
+	require.NoError(t, err)
+	assert.Equal(t, 9, v)
+	require.NoError(t, <-done)
+}
+
+// Close(t) follows the caller rule like every waking call: a receiver
+// woken by a caller of its own scheduler (running or not) goes to the end
+// of the run queue, one woken by a caller of another scheduler, nil or a
+// zero Tasklet runs next; Close never fails for the caller it is given.
+func TestAdversarial18CloseCallerOrder(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	atEnd := []string{"close <nil>", "B", "R channel: closed", "A again"}
+	next := []string{"close <nil>", "R channel: closed", "B", "A again"}
+	cases := []struct {
+		name string
+		pick func(a, dead, main, foreign *tasklet.Tasklet) *tasklet.Tasklet
+		want []string
+	}{
+		{"the running closer", func(a, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return a }, atEnd},
+		{"nil", func(_, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return nil }, next},
+		{"zero Tasklet", func(_, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return &tasklet.Tasklet{} }, next},
+		{"dead, same scheduler", func(_, d, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return d }, atEnd},
+		{"paused main, same scheduler", func(_, _, m, _ *tasklet.Tasklet) *tasklet.Tasklet { return m }, atEnd},
+		{"new, another scheduler", func(_, _, _, f *tasklet.Tasklet) *tasklet.Tasklet { return f }, next},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			other := newSched(t)
+			defer closeSched(t, other)
+			foreign := spawn(t, other, "foreign", func(*tasklet.Tasklet) {})
+			dead := spawn(t, s, "dead", func(*tasklet.Tasklet) {})
+			_, err := s.Run()
+			require.NoError(t, err)
+			ch := channel.New[int]()
+			var log []string
+			spawn(t, s, "R", func(tk *tasklet.Tasklet) {
+				_, err := ch.Receive(tk)
+				log = append(log, fmt.Sprint("R ", err))
+			})
+			spawn(t, s, "A", func(a *tasklet.Tasklet) {
+				log = append(log, fmt.Sprint("close ", ch.Close(tc.pick(a, dead, s.Main(), foreign))))
+				assert.NoError(t, a.Schedule())
+				log = append(log, "A again")
+			})
+			spawn(t, s, "B", func(*tasklet.Tasklet) { log = append(log, "B") })
+			_, err = s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, log)
+		})
+	}
+}
+
+// The timed-wait rule on a channel, at its edges, on a fake clock: d < 0
+// waits for ever, 0 does not wait, d > 0 until the clock (which jumps to
+// the deadline when nothing else can run) reaches it; running out returns
+// an error matching tasklet.ErrTimeout, the zero value, and leaves the
+// queue (balance 0).
+func TestAdversarial18ChannelTimedWaitEdges(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	epoch := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ops := []struct {
+		name string
+		op   func(ch *channel.Channel[string], tk *tasklet.Tasklet, d time.Duration) (string, error)
+	}{
+		{"SendTimeout", func(ch *channel.Channel[string], tk *tasklet.Tasklet, d time.Duration) (string, error) {
+			return "", ch.SendTimeout(tk, "v", d)
+		}},
+		{"ReceiveTimeout", func(ch *channel.Channel[string], tk *tasklet.Tasklet, d time.Duration) (string, error) {
+			return ch.ReceiveTimeout(tk, d)
+		}},
+	}
+	cases := []struct {
+		name    string
+		d       time.Duration
+		forever bool
+		elapsed time.Duration // -1: not checked (the deadline saturates in year 2262)
+	}{
+		{name: "zero", d: 0},
+		{name: "one ns", d: 1, elapsed: 1},
+		{name: "an hour", d: time.Hour, elapsed: time.Hour},
+		{name: "MaxInt64", d: math.MaxInt64, elapsed: -1},
+		{name: "minus one", d: -1, forever: true},
+		{name: "MinInt64", d: math.MinInt64, forever: true},
+	}
+	for _, op := range ops {
+		for _, tc := range cases {
+			t.Run(op.name+"/"+tc.name, func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				clk := scheduler.NewFakeClock(epoch)
+				s := newSched(t, scheduler.WithClock(clk))
+				defer closeSched(t, s)
+				ch := channel.New[string]()
+				var log []string
+				w := spawn(t, s, "w", func(tk *tasklet.Tasklet) {
+					v, err := op.op(ch, tk, tc.d)
+					log = append(log, fmt.Sprintf("%q %v", v, errors.Is(err, tasklet.ErrTimeout)))
+				})
+				_, err := s.Run(scheduler.ThreadBlock())
+				require.NoError(t, err)
+				if tc.forever {
+					assert.Empty(t, log)
+					assert.True(t, w.Blocked())
+					assert.Equal(t, []*tasklet.Tasklet{w}, ch.Queue())
+					assert.Equal(t, epoch, clk.Now())
+					require.NoError(t, w.Kill())
+					_, err = s.Run()
+					require.NoError(t, err)
+					assert.Equal(t, 0, ch.Balance())
+					return
+				}
+				assert.Equal(t, []string{`"" true`}, log)
+				assert.Equal(t, 0, ch.Balance())
+				if tc.elapsed >= 0 {
+					assert.Equal(t, tc.elapsed, clk.Now().Sub(epoch))
+				}
+			})
+		}
+	}
+}
+
+// Outside senders (SendOutside with contexts cancelled at random moments,
+// Offer) race with receivers (some of them timed) on three locked threads,
+// kills of receivers and Close of the channel, under every preference and schedule-all:
+// every value whose send returned nil is received exactly once, and no
+// other value is.
+func TestAdversarial18OutsideSendersConserveValues(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	type config struct {
+		size        int
+		pref        int
+		scheduleAll bool
+	}
+	var cases []config
+	for _, size := range []int{0, 2} {
+		for _, pref := range []int{-1, 0, 1} {
+			for _, all := range []bool{false, true} {
+				cases = append(cases, config{size, pref, all})
+			}
+		}
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("size=%d,pref=%d,all=%v", tc.size, tc.pref, tc.scheduleAll), func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			ch, err := channel.NewBuffered[int](tc.size)
+			require.NoError(t, err)
+			require.NoError(t, ch.SetPreference(tc.pref))
+			ch.SetScheduleAll(tc.scheduleAll)
+			var mu sync.Mutex
+			var received, sent []int
+			var victims []*tasklet.Tasklet
+			g, err := scheduler.StartThreads(3, func(i int, s *scheduler.Scheduler) error {
+				for j := range 3 {
+					tk, err := s.Spawn(func(tk *tasklet.Tasklet) {
+						for {
+							var v int
+							var err error
+							if j == 2 { // a timed receive races the senders' wake-ups
+								v, err = ch.ReceiveTimeout(tk, time.Duration(1+rand.IntN(100))*time.Microsecond)
+								if errors.Is(err, tasklet.ErrTimeout) {
+									continue
+								}
+							} else {
+								v, err = ch.Receive(tk)
+							}
+							if err != nil {
+								return
+							}
+							mu.Lock()
+							received = append(received, v)
+							mu.Unlock()
+							if v%7 == 0 {
+								_ = tk.Schedule() // where a pending kill goes off
+							}
+						}
+					})
+					if err != nil {
+						return err
+					}
+					if j == 0 {
+						victims = append(victims, tk) // setups run before StartThreads returns
+					}
+				}
+				return nil
+			})
+			require.NoError(t, err)
+			var wg sync.WaitGroup
+			for k := range 40 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ctx, cancel := context.WithCancel(context.Background())
+					defer cancel()
+					if k%4 == 0 {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
+							cancel()
+						}()
+					}
+					var err error
+					if k%5 == 0 {
+						err = ch.Offer(k)
+					} else {
+						err = ch.SendOutside(ctx, k)
+					}
+					if err == nil {
+						mu.Lock()
+						sent = append(sent, k)
+						mu.Unlock()
+					}
+					for _, o := range ch.Queue() {
+						_ = o.State()
+					}
+				}()
+			}
+			time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+			for _, v := range victims {
+				require.NoError(t, v.Kill())
+			}
+			time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+			require.NoError(t, ch.Close(nil))
+			wg.Wait() // the surviving receivers take every waiting sender
+			g.Release()
+			require.NoError(t, g.Wait())
+			s := newSched(t)
+			defer closeSched(t, s)
+			for ch.Len() > 0 { // buffered, not yet received
+				v, err := ch.Receive(s.Main())
+				require.NoError(t, err)
+				received = append(received, v)
+			}
+			slices.Sort(sent)
+			slices.Sort(received)
+			assert.Equal(t, sent, received)
+			assert.True(t, ch.Closed())
+		})
+	}
+}
+
+// Offer takes no caller: a receiver it wakes runs next on its scheduler
+// even when a tasklet of that scheduler offers (as documented), while
+// SendTimeout(t, v, 0) under preference 0, the tasklet's non-blocking send,
+// follows the caller rule (the receiver goes to the end of the run queue).
+func TestAdversarial18OfferFromATasklet(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cases := []struct {
+		name string
+		send func(ch *channel.Channel[int], tk *tasklet.Tasklet) error
+		want []string
+	}{
+		{"Offer", func(ch *channel.Channel[int], _ *tasklet.Tasklet) error { return ch.Offer(1) },
+			[]string{"sent <nil>", "R 1", "B", "A again"}},
+		{"SendTimeout 0", func(ch *channel.Channel[int], tk *tasklet.Tasklet) error { return ch.SendTimeout(tk, 1, 0) },
+			[]string{"sent <nil>", "B", "R 1", "A again"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			ch := channel.New[int]()
+			require.NoError(t, ch.SetPreference(0))
+			var log []string
+			spawn(t, s, "R", func(tk *tasklet.Tasklet) {
+				v, err := ch.Receive(tk)
+				assert.NoError(t, err)
+				log = append(log, fmt.Sprint("R ", v))
+			})
+			spawn(t, s, "A", func(tk *tasklet.Tasklet) {
+				log = append(log, fmt.Sprint("sent ", tc.send(ch, tk)))
+				assert.NoError(t, tk.Schedule())
+				log = append(log, "A again")
+			})
+			spawn(t, s, "B", func(*tasklet.Tasklet) { log = append(log, "B") })
+			_, err := s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, log)
+		})
+	}
+}
+
+// A context that is already done does not stop a send that needs no wait:
+// like x/sync's semaphore, SendOutside hands v to a waiting receiver, or
+// buffers it, and returns nil; only a send that would wait returns ctx's
+// error, delivering nothing.
+func TestAdversarial18SendOutsideDoneContext(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cases := []struct {
+		name     string
+		size     int
+		receiver bool
+		want     error
+		got      []int
+	}{
+		{name: "a receiver waits", receiver: true, got: []int{7}},
+		{name: "the buffer has room", size: 1, got: []int{7}},
+		{name: "it would wait", want: context.Canceled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			ch, err := channel.NewBuffered[int](tc.size)
+			require.NoError(t, err)
+			var got []int
+			if tc.receiver {
+				spawn(t, s, "r", func(tk *tasklet.Tasklet) {
+					v, err := ch.Receive(tk)
+					assert.NoError(t, err)
+					got = append(got, v)
+				})
+				require.NoError(t, s.Main().Schedule())
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			require.ErrorIs(t, ch.SendOutside(ctx, 7), tc.want)
+			_, err = s.Run()
+			require.NoError(t, err)
+			for ch.Len() > 0 {
+				v, err := ch.Receive(s.Main())
+				require.NoError(t, err)
+				got = append(got, v)
+			}
+			assert.Equal(t, tc.got, got)
+			assert.Equal(t, 0, ch.Balance())
+		})
+	}
+}
+
+// Many goroutines waiting in SendOutside at once: each is one entry of
+// the send queue, with a Tasklet of its own, served first in, first out.
+func TestAdversarial18ManyOutsidersFIFO(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const n = 1000
+	s := newSched(t)
+	defer closeSched(t, s)
+	ch := channel.New[int]()
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- ch.SendOutside(context.Background(), i) }()
+		awaitBalance(ch, i+1) // queued in this order
+	}
+	q := ch.Queue()
+	require.Len(t, q, n)
+	ids := make(map[uint64]bool, n)
+	for _, o := range q {
+		assert.Equal(t, tasklet.Blocked, o.State())
+		ids[o.ID()] = true
+	}
+	assert.Len(t, ids, n)
+	got := make([]int, 0, n)
+	for range n {
+		v, err := ch.Receive(s.Main())
+		require.NoError(t, err)
+		got = append(got, v)
+	}
+	want := make([]int, n)
+	for i := range want {
+		want[i] = i
+	}
+	assert.Equal(t, want, got)
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	for _, o := range q {
+		assert.Equal(t, tasklet.Dead, o.State())
+	}
+}
+
+// A receiver that an outside sender has handed a value to, killed or
+// thrown into before it runs again, keeps the value (the transfer is
+// complete: SPEC 2's exception); the kill or throw goes off at its next
+// switch point, and the sender's call returns nil.
+func TestAdversarial18ReceiverKilledAfterOutsideHandoff(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	boom := errors.New("boom")
+	cases := []struct {
+		name  string
+		send  func(ch *channel.Channel[int]) error
+		throw bool
+		want  []string
+	}{
+		{"Offer, kill", func(ch *channel.Channel[int]) error { return ch.Offer(1) }, false,
+			[]string{"sender <nil>", "R got 1 <nil>", "R unwound"}},
+		{"SendOutside, kill", func(ch *channel.Channel[int]) error { return ch.SendOutside(context.Background(), 1) }, false,
+			[]string{"sender <nil>", "R got 1 <nil>", "R unwound"}},
+		{"Offer, throw", func(ch *channel.Channel[int]) error { return ch.Offer(1) }, true,
+			[]string{"sender <nil>", "R got 1 <nil>", "R next call boom", "R unwound"}},
+		{"SendOutside, throw", func(ch *channel.Channel[int]) error { return ch.SendOutside(context.Background(), 1) }, true,
+			[]string{"sender <nil>", "R got 1 <nil>", "R next call boom", "R unwound"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			ch := channel.New[int]()
+			var log []string
+			r := spawn(t, s, "R", func(tk *tasklet.Tasklet) {
+				defer func() { log = append(log, "R unwound") }()
+				v, err := ch.Receive(tk)
+				log = append(log, fmt.Sprint("R got ", v, " ", err))
+				err = tk.Schedule()
+				log = append(log, fmt.Sprint("R next call ", err))
+			})
+			require.NoError(t, s.Main().Schedule()) // R waits
+			done := make(chan error)
+			go func() { done <- tc.send(ch) }()
+			log = append(log, fmt.Sprint("sender ", <-done)) // R has the value, and has not run
+			if tc.throw {
+				require.NoError(t, r.Throw(boom))
+			} else {
+				require.NoError(t, r.Kill())
+			}
+			_, err := s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, log)
+			assert.Equal(t, tasklet.Dead, r.State())
+		})
+	}
+}

@@ -1,0 +1,429 @@
+package locks_test
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/locks"
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// waker18 is one primitive under the caller rule: arm makes w wait on it
+// (w records "W" once woken, whatever the outcome), wake wakes w with
+// caller c.
+type waker18 struct {
+	name string
+	new  func(t *testing.T, main *tasklet.Tasklet) (wait func(w *tasklet.Tasklet), wake func(a, c *tasklet.Tasklet))
+}
+
+var wakers18 = []waker18{
+	{"Event.Set", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		var ev locks.Event
+		return func(w *tasklet.Tasklet) { _, _ = ev.Wait(w) }, func(_, c *tasklet.Tasklet) { ev.Set(c) }
+	}},
+	{"ValueEvent.Set", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		var ev locks.ValueEvent[int]
+		return func(w *tasklet.Tasklet) { _, _ = ev.Wait(w) }, func(_, c *tasklet.Tasklet) { assert.NoError(t, ev.Set(c, 1)) }
+	}},
+	{"ValueEvent.Abort", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		var ev locks.ValueEvent[int]
+		return func(w *tasklet.Tasklet) { _, _ = ev.Wait(w) }, func(_, c *tasklet.Tasklet) { assert.NoError(t, ev.Abort(c, errors.New("x"))) }
+	}},
+	{"Barrier.Abort", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		b, err := locks.NewBarrier(2, nil, -1)
+		require.NoError(t, err)
+		return func(w *tasklet.Tasklet) { _, _ = b.Wait(w) }, func(_, c *tasklet.Tasklet) { b.Abort(c) }
+	}},
+	{"Barrier.Reset", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		b, err := locks.NewBarrier(2, nil, -1)
+		require.NoError(t, err)
+		return func(w *tasklet.Tasklet) { _, _ = b.Wait(w) }, func(_, c *tasklet.Tasklet) { b.Reset(c) }
+	}},
+	{"Lock.Release", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		var l locks.Lock
+		require.NoError(t, l.Acquire(main))
+		return func(w *tasklet.Tasklet) {
+				if assert.NoError(t, l.Acquire(w)) {
+					assert.NoError(t, l.Release(w))
+				}
+			}, func(_, c *tasklet.Tasklet) {
+				assert.NoError(t, l.Release(c))
+			}
+	}},
+	{"Semaphore.Release", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		sem, err := locks.NewSemaphore(0)
+		require.NoError(t, err)
+		return func(w *tasklet.Tasklet) { assert.NoError(t, sem.Acquire(w)) }, func(_, c *tasklet.Tasklet) { assert.NoError(t, sem.Release(c)) }
+	}},
+	{"Semaphore.ReleaseN", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		sem, err := locks.NewSemaphore(0)
+		require.NoError(t, err)
+		return func(w *tasklet.Tasklet) { assert.NoError(t, sem.Acquire(w)) }, func(_, c *tasklet.Tasklet) { assert.NoError(t, sem.ReleaseN(c, 1)) }
+	}},
+	{"BoundedSemaphore.Release", func(t *testing.T, main *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		sem, err := locks.NewBoundedSemaphore(1)
+		require.NoError(t, err)
+		require.NoError(t, sem.Acquire(main))
+		return func(w *tasklet.Tasklet) { assert.NoError(t, sem.Acquire(w)) }, func(_, c *tasklet.Tasklet) { assert.NoError(t, sem.Release(c)) }
+	}},
+	{"Condition.NotifyAll", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		cond := locks.NewCondition(&locks.Lock{})
+		return func(w *tasklet.Tasklet) {
+				if assert.NoError(t, cond.Acquire(w)) {
+					assert.NoError(t, cond.Wait(w))
+					assert.NoError(t, cond.Release(w))
+				}
+			}, func(a, c *tasklet.Tasklet) {
+				require.NoError(t, cond.Acquire(a))
+				assert.NoError(t, cond.NotifyAll(c))
+				assert.NoError(t, cond.Release(a))
+			}
+	}},
+	{"Condition.Notify", func(t *testing.T, _ *tasklet.Tasklet) (func(*tasklet.Tasklet), func(a, c *tasklet.Tasklet)) {
+		cond := locks.NewCondition(&locks.Lock{})
+		return func(w *tasklet.Tasklet) {
+				if assert.NoError(t, cond.Acquire(w)) {
+					assert.NoError(t, cond.Wait(w))
+					assert.NoError(t, cond.Release(w))
+				}
+			}, func(a, c *tasklet.Tasklet) {
+				require.NoError(t, cond.Acquire(a))
+				assert.NoError(t, cond.Notify(c, 1))
+				assert.NoError(t, cond.Release(a))
+			}
+	}},
+}
+
+// Adversarial 18, the caller rule: whichever primitive wakes it, a waiter
+// woken by a caller of its own scheduler goes to the end of the run queue
+// (after B, already runnable), and one woken by a caller of another
+// scheduler or from outside (nil) runs next. A caller that is not running
+// counts by its scheduler all the same (a dead or paused tasklet of W's
+// scheduler, a new tasklet of another one), and a zero Tasklet as nil:
+// never an error, a hang or a panic.
+func TestAdversarial18CallerRuleWakeOrder(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	atEnd := []string{"A woke", "B", "W", "A again"}
+	next := []string{"A woke", "W", "B", "A again"}
+	callers := []struct {
+		name string
+		pick func(a, dead, main, foreign *tasklet.Tasklet) *tasklet.Tasklet
+		want []string
+	}{
+		{"the running waker", func(a, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return a }, atEnd},
+		{"nil", func(_, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return nil }, next},
+		{"zero Tasklet", func(_, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return &tasklet.Tasklet{} }, next},
+		{"dead, same scheduler", func(_, d, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return d }, atEnd},
+		{"paused main, same scheduler", func(_, _, m, _ *tasklet.Tasklet) *tasklet.Tasklet { return m }, atEnd},
+		{"new, another scheduler", func(_, _, _, f *tasklet.Tasklet) *tasklet.Tasklet { return f }, next},
+	}
+	for _, wk := range wakers18 {
+		for _, cl := range callers {
+			t.Run(wk.name+"/"+cl.name, func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				s := newSched(t)
+				defer closeSched(t, s)
+				other := newSched(t)
+				defer closeSched(t, other)
+				foreign := spawn(t, other, "foreign", func(*tasklet.Tasklet) {})
+				dead := spawn(t, s, "dead", func(*tasklet.Tasklet) {})
+				run(t, s)
+				wait, wake := wk.new(t, s.Main())
+				var log []string
+				spawn(t, s, "W", func(w *tasklet.Tasklet) { wait(w); log = append(log, "W") })
+				spawn(t, s, "A", func(a *tasklet.Tasklet) {
+					wake(a, cl.pick(a, dead, s.Main(), foreign))
+					log = append(log, "A woke")
+					assert.NoError(t, a.Schedule())
+					log = append(log, "A again")
+				})
+				spawn(t, s, "B", func(*tasklet.Tasklet) { log = append(log, "B") })
+				run(t, s)
+				assert.Equal(t, cl.want, log)
+			})
+		}
+	}
+}
+
+// timed18 is one timed wait: arm prepares it on s (main may hold what it
+// waits for), wait runs it in tasklet w and returns its results.
+type timed18 struct {
+	name string
+	// wait returns the call's other result (nil if none) and its error.
+	arm func(t *testing.T, main *tasklet.Tasklet) func(w *tasklet.Tasklet, d time.Duration) (any, error)
+	// zero is the documented "none" result on a timeout.
+	zero any
+}
+
+var timeds18 = []timed18{
+	{"Lock.AcquireTimeout", func(t *testing.T, m *tasklet.Tasklet) func(*tasklet.Tasklet, time.Duration) (any, error) {
+		var l locks.Lock
+		require.NoError(t, l.Acquire(m))
+		return func(w *tasklet.Tasklet, d time.Duration) (any, error) { return nil, l.AcquireTimeout(w, d) }
+	}, nil},
+	{"RLock.AcquireTimeout", func(t *testing.T, m *tasklet.Tasklet) func(*tasklet.Tasklet, time.Duration) (any, error) {
+		var l locks.RLock
+		require.NoError(t, l.Acquire(m))
+		return func(w *tasklet.Tasklet, d time.Duration) (any, error) { return nil, l.AcquireTimeout(w, d) }
+	}, nil},
+	{"Semaphore.AcquireTimeout", func(t *testing.T, m *tasklet.Tasklet) func(*tasklet.Tasklet, time.Duration) (any, error) {
+		sem, err := locks.NewSemaphore(0)
+		require.NoError(t, err)
+		return func(w *tasklet.Tasklet, d time.Duration) (any, error) { return nil, sem.AcquireTimeout(w, d) }
+	}, nil},
+	{"BoundedSemaphore.AcquireTimeout", func(t *testing.T, m *tasklet.Tasklet) func(*tasklet.Tasklet, time.Duration) (any, error) {
+		sem, err := locks.NewBoundedSemaphore(1)
+		require.NoError(t, err)
+		require.NoError(t, sem.Acquire(m))
+		return func(w *tasklet.Tasklet, d time.Duration) (any, error) { return nil, sem.AcquireTimeout(w, d) }
+	}, nil},
+	{"Condition.WaitTimeout", func(t *testing.T, m *tasklet.Tasklet) func(*tasklet.Tasklet, time.Duration) (any, error) {
+		cond := locks.NewCondition(nil)
+		return func(w *tasklet.Tasklet, d time.Duration) (any, error) {
+			require.NoError(t, cond.Acquire(w))
+			defer func() { assert.NoError(t, cond.Release(w)) }()
+			return nil, cond.WaitTimeout(w, d)
+		}
+	}, nil},
+	{"Condition.WaitFor", func(t *testing.T, m *tasklet.Tasklet) func(*tasklet.Tasklet, time.Duration) (any, error) {
+		cond := locks.NewCondition(nil)
+		return func(w *tasklet.Tasklet, d time.Duration) (any, error) {
+			require.NoError(t, cond.Acquire(w))
+			defer func() { assert.NoError(t, cond.Release(w)) }()
+			return nil, cond.WaitFor(w, func() bool { return false }, d)
+		}
+	}, nil},
+	{"Event.WaitTimeout", func(t *testing.T, m *tasklet.Tasklet) func(*tasklet.Tasklet, time.Duration) (any, error) {
+		var ev locks.Event
+		return func(w *tasklet.Tasklet, d time.Duration) (any, error) { return ev.WaitTimeout(w, d) }
+	}, false},
+	{"ValueEvent.WaitTimeout", func(t *testing.T, m *tasklet.Tasklet) func(*tasklet.Tasklet, time.Duration) (any, error) {
+		var ev locks.ValueEvent[string]
+		return func(w *tasklet.Tasklet, d time.Duration) (any, error) { return ev.WaitTimeout(w, d) }
+	}, ""},
+	{"Barrier.WaitTimeout", func(t *testing.T, m *tasklet.Tasklet) func(*tasklet.Tasklet, time.Duration) (any, error) {
+		b, err := locks.NewBarrier(2, nil, -1)
+		require.NoError(t, err)
+		return func(w *tasklet.Tasklet, d time.Duration) (any, error) { return b.WaitTimeout(w, d) }
+	}, -1},
+}
+
+// Adversarial 18, the timed-wait rule at its edges, on a fake clock: d < 0
+// (math.MinInt64 included) waits for ever, d == 0 does not wait, d > 0
+// (math.MaxInt64 included: the deadline saturates) waits until the clock
+// reaches it, which it jumps to when nothing else can run (Run in
+// thread-block mode sleeps until the timer fires); running out
+// returns an error matching tasklet.ErrTimeout and the "none" result.
+func TestAdversarial18TimedWaitEdges(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cases := []struct {
+		name    string
+		d       time.Duration
+		forever bool          // still waiting once the scheduler ran out of work
+		elapsed time.Duration // how far the fake clock moved (-1: not checked)
+	}{
+		{name: "zero", d: 0},
+		{name: "one ns", d: 1, elapsed: 1},
+		{name: "an hour", d: time.Hour, elapsed: time.Hour},
+		// The deadline saturates at the clock's range (year 2262), which a
+		// fake clock at epoch reaches before math.MaxInt64 has passed: how
+		// far it moves is not checked (see the adversarial 18 report).
+		{name: "MaxInt64", d: math.MaxInt64, elapsed: -1},
+		{name: "minus one", d: -1, forever: true},
+		{name: "MinInt64", d: math.MinInt64, forever: true},
+	}
+	for _, op := range timeds18 {
+		for _, tc := range cases {
+			t.Run(op.name+"/"+tc.name, func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				clk := scheduler.NewFakeClock(epoch)
+				s := newSched(t, scheduler.WithClock(clk))
+				defer closeSched(t, s)
+				wait := op.arm(t, s.Main())
+				var log []string
+				w := spawn(t, s, "w", func(w *tasklet.Tasklet) {
+					v, err := wait(w, tc.d)
+					log = append(log, fmt.Sprintf("%v %v", v, errors.Is(err, tasklet.ErrTimeout)))
+				})
+				_, err := s.Run(scheduler.ThreadBlock()) // until the timer fires or nothing can wake w
+				require.NoError(t, err)
+				if tc.forever {
+					assert.Empty(t, log)
+					assert.True(t, w.Blocked())
+					assert.Equal(t, epoch, clk.Now())
+					require.NoError(t, w.Kill())
+					run(t, s)
+					return
+				}
+				assert.Equal(t, []string{fmt.Sprintf("%v true", op.zero)}, log)
+				if tc.elapsed >= 0 {
+					assert.Equal(t, tc.elapsed, clk.Now().Sub(epoch))
+				}
+			})
+		}
+	}
+}
+
+// The caller rule across threads: a waiter woken by the running tasklet of
+// another scheduler (another locked thread) runs next on its own
+// scheduler, before B which was already runnable there, whichever
+// primitive woke it; woken from that thread with a dead tasklet of its own
+// scheduler as the caller, it goes to the end of its run queue (after B),
+// and its sleeping-or-busy scheduler still runs it: no hang.
+func TestAdversarial18CallerRuleAcrossThreads(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	callers := []struct {
+		name string
+		dead bool // the caller passed is a dead tasklet of the waiter's thread
+		want []string
+	}{
+		{"the running tasklet of the other thread", false, []string{"A saw the wake-up", "W", "B", "A again"}},
+		{"a dead tasklet of the waiter's thread", true, []string{"A saw the wake-up", "B", "W", "A again"}},
+	}
+	for _, wk := range wakers18 {
+		for _, cl := range callers {
+			t.Run(wk.name+"/"+cl.name, func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				var wait func(*tasklet.Tasklet)
+				var wake func(a, c *tasklet.Tasklet)
+				armed := make(chan struct{}) // W waits
+				woken := make(chan struct{}) // X has woken it
+				var log []string             // thread 0's
+				var dead *tasklet.Tasklet    // of thread 0
+				g, err := scheduler.StartThreads(2, func(i int, s *scheduler.Scheduler) error {
+					if i == 1 {
+						_, err := s.Spawn(func(x *tasklet.Tasklet) {
+							<-armed // thread 1 has nothing else to run
+							if cl.dead {
+								wake(x, dead)
+							} else {
+								wake(x, x)
+							}
+							close(woken)
+						})
+						return err
+					}
+					wait, wake = wk.new(t, s.Main())
+					d, err := s.Spawn(func(*tasklet.Tasklet) {})
+					if err != nil {
+						return err
+					}
+					if err := s.Main().Run(d); err != nil { // d ends
+						return err
+					}
+					dead = d
+					if _, err := s.Spawn(func(w *tasklet.Tasklet) { wait(w); log = append(log, "W") }); err != nil {
+						return err
+					}
+					if _, err := s.Spawn(func(a *tasklet.Tasklet) {
+						close(armed)
+						<-woken // A keeps running meanwhile: no switch on thread 0
+						log = append(log, "A saw the wake-up")
+						assert.NoError(t, a.Schedule())
+						log = append(log, "A again")
+					}); err != nil {
+						return err
+					}
+					_, err = s.Spawn(func(*tasklet.Tasklet) { log = append(log, "B") })
+					return err
+				})
+				require.NoError(t, err)
+				require.NoError(t, g.Wait())
+				assert.Equal(t, tasklet.Dead, dead.State())
+				assert.Equal(t, cl.want, log)
+			})
+		}
+	}
+}
+
+// Calls that wake as a side effect follow the caller rule too: the last
+// arriver at a Barrier, a Condition.Wait releasing its lock, and an RLock's
+// owner releasing it send a waiter of their own scheduler to the end of
+// the run queue, after B which was runnable already.
+func TestAdversarial18ImplicitWakersGoToTheEnd(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	// Each case's act runs in A: it takes what W will wait for, if
+	// anything, starts W (start returns once W waits), starts B, then wakes
+	// W as a side effect.
+	cases := []struct {
+		name string
+		act  func(t *testing.T, a *tasklet.Tasklet, start func(wait func(*tasklet.Tasklet), waiting func() int), startB func(then func(*tasklet.Tasklet)))
+		want []string
+	}{
+		{"Barrier.Wait, the last arriver", func(t *testing.T, a *tasklet.Tasklet, start func(func(*tasklet.Tasklet), func() int), startB func(func(*tasklet.Tasklet))) {
+			b, err := locks.NewBarrier(2, nil, -1)
+			require.NoError(t, err)
+			start(func(w *tasklet.Tasklet) { _, err := b.Wait(w); assert.NoError(t, err) }, b.Waiting)
+			startB(nil)
+			i, err := b.Wait(a)
+			assert.NoError(t, err)
+			assert.Equal(t, 1, i)
+		}, []string{"A acted", "B", "W", "A again"}},
+		{"Condition.Wait, releasing its lock", func(t *testing.T, a *tasklet.Tasklet, start func(func(*tasklet.Tasklet), func() int), startB func(func(*tasklet.Tasklet))) {
+			var l locks.Lock
+			cond := locks.NewCondition(&l)
+			require.NoError(t, cond.Acquire(a))
+			start(func(w *tasklet.Tasklet) {
+				if assert.NoError(t, l.Acquire(w)) {
+					assert.NoError(t, l.Release(w))
+				}
+			}, l.Waiting)
+			startB(func(b *tasklet.Tasklet) { // W runs after B: B finds the lock free
+				require.NoError(t, cond.Acquire(b))
+				assert.NoError(t, cond.Notify(b, 1))
+				assert.NoError(t, cond.Release(b))
+			})
+			assert.NoError(t, cond.Wait(a)) // releases the lock: W is woken
+			assert.NoError(t, cond.Release(a))
+		}, []string{"B", "W", "A acted", "A again"}},
+		{"RLock.Release by its owner", func(t *testing.T, a *tasklet.Tasklet, start func(func(*tasklet.Tasklet), func() int), startB func(func(*tasklet.Tasklet))) {
+			var l locks.RLock
+			require.NoError(t, l.Acquire(a))
+			start(func(w *tasklet.Tasklet) {
+				if assert.NoError(t, l.Acquire(w)) {
+					assert.NoError(t, l.Release(w))
+				}
+			}, l.Waiting)
+			startB(nil)
+			assert.NoError(t, l.Release(a))
+		}, []string{"A acted", "B", "W", "A again"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var log []string
+			spawn(t, s, "A", func(a *tasklet.Tasklet) {
+				start := func(wait func(*tasklet.Tasklet), waiting func() int) {
+					spawn(t, s, "W", func(w *tasklet.Tasklet) { wait(w); log = append(log, "W") })
+					for waiting() == 0 {
+						require.NoError(t, a.Schedule())
+					}
+				}
+				startB := func(then func(*tasklet.Tasklet)) {
+					spawn(t, s, "B", func(b *tasklet.Tasklet) {
+						log = append(log, "B")
+						if then != nil {
+							then(b)
+						}
+					})
+				}
+				tc.act(t, a, start, startB)
+				log = append(log, "A acted")
+				assert.NoError(t, a.Schedule())
+				log = append(log, "A again")
+			})
+			run(t, s)
+			assert.Equal(t, tc.want, log)
+		})
+	}
+}
