@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -284,6 +285,69 @@ func TestAdversarial18ThreadsCrossKillsAndPanics(t *testing.T) {
 			defer mu.Unlock()
 			sort.Strings(log1) // thread 1's two victims end in either order
 			assert.Equal(t, tc.want, append(log0, log1...))
+		})
+	}
+}
+
+// Adversarial 18 A: Close, Run or a switch of main called from a goroutine
+// other than main's (here: the test goroutine, on a scheduler driven by a
+// locked thread of StartThreads) is ErrNotCurrent, always, not only in the
+// debug mode: it used to close the scheduler from the wrong goroutine, or
+// crash the process ("coro: OS thread locking must match") for a Run.
+func TestAdversarial18MainFromAnotherGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, tc := range []struct {
+		name string
+		call func(s *scheduler.Scheduler) error
+	}{
+		{"Close", func(s *scheduler.Scheduler) error { return s.Close() }},
+		{"Run", func(s *scheduler.Scheduler) error { _, err := s.Run(); return err }},
+		{"Schedule", func(s *scheduler.Scheduler) error { return s.Main().Schedule() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var log []string
+			g, err := scheduler.StartThreads(1, func(_ int, s *scheduler.Scheduler) error {
+				_, err := s.Spawn(func(tk *tasklet.Tasklet) {
+					log = append(log, "ran")
+				})
+				return err
+			})
+			require.NoError(t, err)
+			err = tc.call(g.Scheduler(0)) // the thread has not run yet: held by the barrier
+			assert.ErrorIs(t, err, tasklet.ErrNotCurrent)
+			g.Release()
+			require.NoError(t, g.Wait())
+			assert.Equal(t, []string{"ran"}, log, "the thread ran its tasklet and closed its scheduler itself")
+		})
+	}
+}
+
+// Adversarial 18 B: deadlines used to be the clock's UnixNano, which ends in
+// 2262: on a fake clock set past it, every timed wait returned at once. They
+// now count from the scheduler's creation, so a clock set anywhere works.
+func TestAdversarial18DeadlinesPast2262(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, start := range []time.Time{
+		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		t.Run(start.Format("2006"), func(t *testing.T) {
+			clk := scheduler.NewFakeClock(start)
+			s, err := scheduler.New(scheduler.WithClock(clk))
+			require.NoError(t, err)
+			defer func() { assert.NoError(t, s.Close()) }()
+			var slept []time.Duration
+			for _, d := range []time.Duration{time.Hour, time.Minute} {
+				_, err := s.Spawn(func(tk *tasklet.Tasklet) {
+					at := clk.Now()
+					assert.NoError(t, tk.Sleep(d))
+					slept = append(slept, clk.Now().Sub(at))
+				})
+				require.NoError(t, err)
+			}
+			_, err = s.Run(scheduler.ThreadBlock())
+			require.NoError(t, err)
+			assert.Equal(t, []time.Duration{time.Minute, time.Hour}, slept)
 		})
 	}
 }

@@ -65,7 +65,7 @@ func (s *Scheduler) Close() error {
 	case s.inCallback.Load():
 		s.mu.Unlock()
 		return tasklet.ErrInCallback
-	case s.cur != s.main || debugChecks && !s.main.onOwnGoroutineLocked():
+	case s.cur != s.main || currentG() != s.driverG: // main's goroutine only, always checked
 		s.mu.Unlock()
 		return tasklet.ErrNotCurrent
 	}

@@ -57,7 +57,7 @@ type entry struct {
 	cancelled bool // its last wait was cut by the scheduler (timeout, deadlock): see wokenPending
 
 	// timer, guarded by the owner's mu
-	when int64 // deadline, clock's UnixNano
+	when int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
 
 	// the scheduler's list of live tasklets
 	prevAll, nextAll *entry

@@ -98,7 +98,7 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 	if armed {
 		// The time left is measured on the old owner's clock: the two
 		// clocks need not agree (WithClock).
-		left = until(e.when, unixNano(from.clock.Now()))
+		left = until(e.when, from.now())
 		from.disarmLocked(e)
 	}
 	moveBlockingLocked(from, s, e)

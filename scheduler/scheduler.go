@@ -82,6 +82,7 @@ type Scheduler struct {
 	main    *entry
 	wake    chan struct{} // see idle.go
 	driverG uintptr       // currentG of main's goroutine: see debug.go and rebind.go
+	epoch   time.Time     // the clock's time at New: deadlines count from it (timer.go)
 	config                // the options (options.go)
 }
 
@@ -106,6 +107,7 @@ func New(opts ...Option) (*Scheduler, error) {
 		config: cfg,
 	}
 	s.driverG = currentG()
+	s.epoch = s.clock.Now()
 	m := &entry{main: true, started: true, tidx: -1}
 	m.s.Store(s)
 	core.Init(&m.tk, m, "main")

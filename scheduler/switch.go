@@ -185,7 +185,11 @@ func (s *Scheduler) checkCurrentLocked(e *entry) error {
 	case s.inCallback.Load():
 		return tasklet.ErrInCallback
 	}
-	if debugChecks && !e.onOwnGoroutineLocked() {
+	if debugChecks && !e.onOwnGoroutineLocked() || e.main && currentG() != s.driverG {
+		// Main's goroutine is checked always (one load of the g register):
+		// a switch from another goroutine would break the coroutines'
+		// OS-thread locking (a scheduler on a locked thread) or run two
+		// goroutines as one tasklet.
 		return tasklet.ErrNotCurrent
 	}
 	return nil

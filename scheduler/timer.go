@@ -16,7 +16,7 @@ import (
 type timers []timerSlot
 
 type timerSlot struct {
-	when int64  // the deadline, clock's UnixNano
+	when int64  // the deadline: ns since the scheduler's epoch (see now)
 	seq  uint64 // creation order among equal deadlines
 	e    *entry
 }
@@ -92,7 +92,17 @@ func (h *timers) remove(i int) *entry {
 // years) saturates: its timer sorts after every other and never wraps round
 // into the past.
 func (s *Scheduler) deadline(d time.Duration) int64 {
-	return addSat(unixNano(s.clock.Now()), d)
+	return addSat(s.now(), d)
+}
+
+// now reads s's clock as nanoseconds since s.epoch (the clock's time when
+// s was created), the unit of every deadline of s. Counting from the
+// scheduler's own epoch, not from 1970, gives deadlines the clock's whole
+// range from the scheduler's creation (about 292 years either way) however
+// far a fake clock is set; beyond it, times saturate (time.Time.Sub does),
+// short of core.NoDeadline.
+func (s *Scheduler) now() int64 {
+	return max(int64(s.clock.Now().Sub(s.epoch)), math.MinInt64+1)
 }
 
 // armLocked starts e's timer, due at when. A deadline that has passed
@@ -100,26 +110,8 @@ func (s *Scheduler) deadline(d time.Duration) int64 {
 // the tasklets already runnable rather than in the wake lane.
 func (s *Scheduler) armLocked(e *entry, when int64) {
 	s.tseq++
-	e.when, e.yieldOnly = when, when <= unixNano(s.clock.Now())
+	e.when, e.yieldOnly = when, when <= s.now()
 	s.timers.push(e, s.tseq)
-}
-
-// The clock's range in UnixNano: times beyond it saturate (see unixNano).
-var (
-	maxUnixNano = time.Unix(0, math.MaxInt64)
-	minUnixNano = time.Unix(0, math.MinInt64)
-)
-
-// unixNano is t.UnixNano, saturated at the int64 range instead of
-// undefined beyond it (a fake clock advanced by a huge timeout goes there).
-func unixNano(t time.Time) int64 {
-	switch {
-	case t.After(maxUnixNano):
-		return math.MaxInt64
-	case t.Before(minUnixNano):
-		return math.MinInt64
-	}
-	return t.UnixNano()
 }
 
 // addSat returns when+d, saturated at the int64 range.
@@ -141,7 +133,7 @@ func until(when, now int64) time.Duration {
 // timerDueLocked reports whether the earliest timer, which must exist, has
 // fallen due: then the root must pick (and fire it) at the next switch.
 func (s *Scheduler) timerDueLocked() bool {
-	return unixNano(s.clock.Now()) >= s.timers[0].when
+	return s.now() >= s.timers[0].when
 }
 
 // disarmLocked stops e's timer if it is armed.
@@ -158,7 +150,7 @@ func (s *Scheduler) fireLocked() time.Duration {
 	if len(s.timers) == 0 {
 		return -1
 	}
-	now := unixNano(s.clock.Now())
+	now := s.now()
 	for len(s.timers) > 0 {
 		if d := until(s.timers[0].when, now); d > 0 {
 			return d

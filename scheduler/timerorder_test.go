@@ -173,12 +173,14 @@ func TestHugeTimeoutSaturates(t *testing.T) {
 				_, err := s.Run() // they all wait
 				require.NoError(t, err)
 				if fake {
-					// The clock jumps from deadline to deadline; both saturated
-					// deadlines fall at the end of the clock, in creation order.
+					// The clock jumps from deadline to deadline. Deadlines count
+					// from the scheduler's creation (adversarial 18 B), so 250
+					// years fit (they did not past 2262 counted from 1970);
+					// "forever" saturates at the end of the clock.
 					require.NoError(t, s.Main().Sleep(math.MaxInt64))
 					assert.Equal(t, []string{
 						"1ms", "1ms cleanup", "10ms", "10ms cleanup", "200y", "200y cleanup",
-						"forever", "forever cleanup", "250y", "250y cleanup",
+						"250y", "250y cleanup", "forever", "forever cleanup",
 					}, r.Log())
 					require.NoError(t, s.Close())
 					return
