@@ -332,7 +332,7 @@ func TestAdversarial18OutsideSendersConserveValues(t *testing.T) {
 					}
 					var err error
 					if k%5 == 0 {
-						err = ch.Offer(k)
+						err = ch.Offer(nil, k)
 					} else {
 						err = ch.SendOutside(ctx, k)
 					}
@@ -370,10 +370,11 @@ func TestAdversarial18OutsideSendersConserveValues(t *testing.T) {
 	}
 }
 
-// Offer takes no caller: a receiver it wakes runs next on its scheduler
-// even when a tasklet of that scheduler offers (as documented), while
-// SendTimeout(t, v, 0) under preference 0, the tasklet's non-blocking send,
-// follows the caller rule (the receiver goes to the end of the run queue).
+// Offer takes its caller, as every waking call: from a tasklet of the
+// receiver's scheduler the receiver goes to the end of the run queue, as
+// with SendTimeout(t, v, 0) under preference 0; from outside any tasklet
+// (nil) it runs next. (Offer took no caller at first, so a tasklet's Offer
+// broke the rule.)
 func TestAdversarial18OfferFromATasklet(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	cases := []struct {
@@ -381,8 +382,10 @@ func TestAdversarial18OfferFromATasklet(t *testing.T) {
 		send func(ch *channel.Channel[int], tk *tasklet.Tasklet) error
 		want []string
 	}{
-		{"Offer", func(ch *channel.Channel[int], _ *tasklet.Tasklet) error { return ch.Offer(1) },
+		{"Offer(nil)", func(ch *channel.Channel[int], _ *tasklet.Tasklet) error { return ch.Offer(nil, 1) },
 			[]string{"sent <nil>", "R 1", "B", "A again"}},
+		{"Offer(t)", func(ch *channel.Channel[int], tk *tasklet.Tasklet) error { return ch.Offer(tk, 1) },
+			[]string{"sent <nil>", "B", "R 1", "A again"}},
 		{"SendTimeout 0", func(ch *channel.Channel[int], tk *tasklet.Tasklet) error { return ch.SendTimeout(tk, 1, 0) },
 			[]string{"sent <nil>", "B", "R 1", "A again"}},
 	}
@@ -514,11 +517,11 @@ func TestAdversarial18ReceiverKilledAfterOutsideHandoff(t *testing.T) {
 		throw bool
 		want  []string
 	}{
-		{"Offer, kill", func(ch *channel.Channel[int]) error { return ch.Offer(1) }, false,
+		{"Offer, kill", func(ch *channel.Channel[int]) error { return ch.Offer(nil, 1) }, false,
 			[]string{"sender <nil>", "R got 1 <nil>", "R unwound"}},
 		{"SendOutside, kill", func(ch *channel.Channel[int]) error { return ch.SendOutside(context.Background(), 1) }, false,
 			[]string{"sender <nil>", "R got 1 <nil>", "R unwound"}},
-		{"Offer, throw", func(ch *channel.Channel[int]) error { return ch.Offer(1) }, true,
+		{"Offer, throw", func(ch *channel.Channel[int]) error { return ch.Offer(nil, 1) }, true,
 			[]string{"sender <nil>", "R got 1 <nil>", "R next call boom", "R unwound"}},
 		{"SendOutside, throw", func(ch *channel.Channel[int]) error { return ch.SendOutside(context.Background(), 1) }, true,
 			[]string{"sender <nil>", "R got 1 <nil>", "R next call boom", "R unwound"}},
@@ -550,6 +553,43 @@ func TestAdversarial18ReceiverKilledAfterOutsideHandoff(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, log)
 			assert.Equal(t, tasklet.Dead, r.State())
+		})
+	}
+}
+
+// Offer and SendOutside hand a value to a Select's receive case like a
+// tasklet's Send does: the select completes with that case and leaves the
+// other channels' queues (Offer and SendOutside were written before Select
+// and left its other nodes queued: Balance of the other channel stayed -1).
+func TestAdversarial18OutsideSendCompletesSelect(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, tc := range []struct {
+		name string
+		send func(ch *channel.Channel[int]) error
+	}{
+		{"Offer", func(ch *channel.Channel[int]) error { return ch.Offer(nil, 7) }},
+		{"SendOutside", func(ch *channel.Channel[int]) error { return ch.SendOutside(context.Background(), 7) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			a, b := channel.New[int](), channel.New[int]()
+			var log []string
+			spawn(t, s, "S", func(tk *tasklet.Tasklet) {
+				ra, rb := channel.Recv(a), channel.Recv(b)
+				i, err := channel.Select(tk, ra, rb)
+				log = append(log, fmt.Sprintf("case %d err %v a=%d", i, err, ra.Value()))
+			})
+			require.NoError(t, s.Main().Schedule()) // S selects on a and b
+			require.Equal(t, []int{-1, -1}, []int{a.Balance(), b.Balance()})
+			done := make(chan error)
+			go func() { done <- tc.send(a) }()
+			require.NoError(t, <-done)
+			_, err := s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, []string{"case 0 err <nil> a=7"}, log)
+			assert.Equal(t, []int{0, 0}, []int{a.Balance(), b.Balance()}, "the select left b's queue too")
 		})
 	}
 }

@@ -49,25 +49,21 @@ var ErrOutsider = errors.New("channel: the tasklet is a goroutine sending from o
 // ErrNilContext: SendOutside with a nil context.
 var ErrNilContext = errors.New("channel: nil context")
 
-// Offer hands v to a waiting receiver, or buffers it, without blocking, and
-// returns nil; it returns tasklet.ErrWouldBlock, delivering nothing, when
-// neither can take v (ErrClosed on a closing channel). It may be called
-// from any goroutine, tasklet or not, and never switches. Offer takes no
-// caller: a receiver it hands v to is woken as from outside any tasklet and
-// runs next on its own scheduler, even when a tasklet of that scheduler
-// calls Offer. A tasklet that wants the caller rule (the receiver at the end
-// of the run queue) sends with SendTimeout(t, v, 0) under preference 0
-// instead. The channel callback is not called.
-func (c *Channel[T]) Offer(v T) error {
+// Offer hands v to a waiting receiver (a Select's receive case included),
+// or buffers it, without blocking, and returns nil; it returns
+// tasklet.ErrWouldBlock, delivering nothing, when neither can take v
+// (ErrClosed on a closing channel). It never switches, and may be called
+// from any goroutine: t is the calling tasklet, or nil from outside any
+// tasklet (a plain goroutine, a cgo callback), and places the receiver it
+// wakes as every waking call does (see the package doc). The channel
+// callback is not called.
+func (c *Channel[T]) Offer(t *tasklet.Tasklet, v T) error {
 	if c == nil {
 		return ErrNilChannel
 	}
 	c.mu.Lock()
 	if r := c.recvq.dequeue(); r != nil {
-		r.val, r.err = v, nil
-		partner := r.t
-		c.mu.Unlock()
-		task(partner).Runtime().Ready(nil, nil, false)
+		c.handOutsideLocked(r, v, task(t))
 		return nil
 	}
 	if c.count < c.size {
@@ -81,6 +77,19 @@ func (c *Channel[T]) Offer(v T) error {
 		return ErrClosed
 	}
 	return tasklet.ErrWouldBlock
+}
+
+// handOutsideLocked gives v to r, a receiver just dequeued, for a sender
+// that never switches (waker: the calling tasklet, nil from outside any):
+// a select's other nodes are withdrawn, and r is readied. It releases mu.
+func (c *Channel[T]) handOutsideLocked(r *waiter[T], v T, waker *core.Task) {
+	r.val, r.err = v, nil
+	partner, psel, pidx := r.t, r.sel, r.idx
+	c.mu.Unlock()
+	if psel != nil {
+		psel.withdraw(pidx)
+	}
+	task(partner).Runtime().Ready(nil, waker, false)
 }
 
 // SendOutside hands v to a receiver from a goroutine that is not a tasklet,
@@ -102,16 +111,13 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
-	if c.Offer(v) == nil {
+	if c.Offer(nil, v) == nil {
 		return nil
 	}
 	c.mu.Lock()
 	// Again under mu: a receiver or room may have come since Offer.
 	if r := c.recvq.dequeue(); r != nil {
-		r.val, r.err = v, nil
-		partner := r.t
-		c.mu.Unlock()
-		task(partner).Runtime().Ready(nil, nil, false)
+		c.handOutsideLocked(r, v, nil)
 		return nil
 	}
 	if c.count < c.size {

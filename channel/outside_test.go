@@ -41,7 +41,7 @@ func TestOfferFromOutside(t *testing.T) {
 			ch, err := channel.NewBuffered[int](tc.size)
 			require.NoError(t, err)
 			for i := range tc.prefill {
-				require.NoError(t, ch.Offer(i))
+				require.NoError(t, ch.Offer(nil, i))
 			}
 			var got []int
 			if tc.receiver {
@@ -57,7 +57,7 @@ func TestOfferFromOutside(t *testing.T) {
 				require.NoError(t, ch.Close(nil))
 			}
 			done := make(chan error)
-			go func() { done <- ch.Offer(7) }() // a plain goroutine
+			go func() { done <- ch.Offer(nil, 7) }() // a plain goroutine
 			require.ErrorIs(t, <-done, tc.want)
 			if tc.receiver {
 				_, err := s.Run()
@@ -72,7 +72,7 @@ func TestOfferFromOutside(t *testing.T) {
 		})
 	}
 	var nilCh *channel.Channel[int]
-	assert.ErrorIs(t, nilCh.Offer(1), channel.ErrNilChannel)
+	assert.ErrorIs(t, nilCh.Offer(nil, 1), channel.ErrNilChannel)
 	assert.ErrorIs(t, nilCh.SendOutside(context.Background(), 1), channel.ErrNilChannel)
 	//nolint:staticcheck // a nil context is the bad input under test
 	assert.ErrorIs(t, channel.New[int]().SendOutside(nil, 1), channel.ErrNilContext)

@@ -147,7 +147,7 @@ func TestAdversarial18GoEndsWithoutWaking(t *testing.T) {
 				for ch.Balance() != -1 {
 					runtime.Gosched()
 				}
-				require.NoError(t, ch.Offer(1)) // main's first receive
+				require.NoError(t, ch.Offer(nil, 1)) // main's first receive
 				<-release
 				tc.end()
 			}))
@@ -188,7 +188,7 @@ func TestAdversarial18CloseWhileGoRuns(t *testing.T) {
 	require.NoError(t, s.Go(func() {
 		defer close(done)
 		<-release
-		record(fmt.Sprint("offer ", ch.Offer(1)))
+		record(fmt.Sprint("offer ", ch.Offer(nil, 1)))
 		record(fmt.Sprint("insert ", errors.Is(r.Insert(), tasklet.ErrDead)))
 		_, err := s.Spawn(func(*tasklet.Tasklet) {})
 		record(fmt.Sprint("spawn ", errors.Is(err, tasklet.ErrSchedulerClosed)))

@@ -131,8 +131,8 @@ func TestStartThreadsReleaseEndsIdleThreads(t *testing.T) {
 		return err
 	})
 	require.NoError(t, err)
-	require.NoError(t, ch.Offer(1)) // from outside: no scheduler of our own
-	require.NoError(t, ch.Offer(2))
+	require.NoError(t, ch.Offer(nil, 1)) // from outside: no scheduler of our own
+	require.NoError(t, ch.Offer(nil, 2))
 	for ch.Balance() != -1 { // drained, the receiver waits again
 		runtime.Gosched()
 	}

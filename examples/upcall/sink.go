@@ -66,7 +66,7 @@ func (k *sink) message(v int64) error {
 			return errRefused
 		}
 	case k.own:
-		return k.single.Offer(v)
+		return k.single.Offer(nil, v)
 	}
 	return k.single.SendOutside(k.ctx, v)
 }
@@ -87,7 +87,7 @@ func (k *sink) batch(vals []int64) error {
 			return errRefused
 		}
 	case k.own:
-		return k.batches.Offer(b)
+		return k.batches.Offer(nil, b)
 	}
 	return k.batches.SendOutside(k.ctx, b)
 }
