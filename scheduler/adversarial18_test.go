@@ -351,3 +351,15 @@ func TestAdversarial18DeadlinesPast2262(t *testing.T) {
 		})
 	}
 }
+
+// Threads.Scheduler with an index out of range returns nil (it panicked).
+func TestAdversarial18ThreadsSchedulerOutOfRange(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	g, err := scheduler.StartThreads(2, func(int, *scheduler.Scheduler) error { return nil })
+	require.NoError(t, err)
+	assert.NotNil(t, g.Scheduler(1))
+	assert.Nil(t, g.Scheduler(2))
+	assert.Nil(t, g.Scheduler(-1))
+	g.Release()
+	require.NoError(t, g.Wait())
+}

@@ -158,11 +158,15 @@ func (g *Threads) Len() int { return len(g.scheds) }
 // Scheduler returns thread i's scheduler. Other goroutines may use it as
 // any scheduler (Spawn, a Waker, Kill or Insert its tasklets, hand them
 // values); only its own thread drives it: its Run and Close belong to the
-// thread, which closes it itself once Run returns. (Called from another
-// goroutine they are refused with tasklet.ErrNotCurrent in the debug mode
-// only; without it, right after StartThreads returns and before the thread
-// is in Run, they are not detected and may crash the process.)
-func (g *Threads) Scheduler(i int) *Scheduler { return g.scheds[i] }
+// thread, which closes it itself once Run returns (called from another
+// goroutine they are refused with tasklet.ErrNotCurrent). An i out of
+// range [0, Len()) returns nil.
+func (g *Threads) Scheduler(i int) *Scheduler {
+	if i < 0 || i >= len(g.scheds) {
+		return nil
+	}
+	return g.scheds[i]
+}
 
 // Release gives up the group's hold on its schedulers (see StartThreads):
 // from then on a thread whose tasklets nothing else can wake ends. It is
