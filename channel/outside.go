@@ -53,8 +53,11 @@ func (c *Channel[T]) Offer(v T) error {
 	c.mu.Lock()
 	if r := c.recvq.dequeue(); r != nil {
 		r.val, r.err = v, nil
-		partner := r.t
+		partner, psel := r.t, r.sel
 		c.mu.Unlock()
+		if psel != nil { // a select's other nodes leave their queues first
+			psel.withdraw(r.idx)
+		}
 		task(partner).Runtime().Ready(nil, nil, false)
 		return nil
 	}
@@ -94,8 +97,11 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	// Again under mu: a receiver or room may have come since Offer.
 	if r := c.recvq.dequeue(); r != nil {
 		r.val, r.err = v, nil
-		partner := r.t
+		partner, psel := r.t, r.sel
 		c.mu.Unlock()
+		if psel != nil { // a select's other nodes leave their queues first
+			psel.withdraw(r.idx)
+		}
 		task(partner).Runtime().Ready(nil, nil, false)
 		return nil
 	}

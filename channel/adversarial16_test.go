@@ -1,0 +1,73 @@
+package channel_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Adversarial tests of issue 16 (Select, context forms).
+
+// A select completed by Offer or SendOutside (a partner outside any
+// tasklet) must leave every other queue before it runs again, as with a
+// tasklet partner: Balance and Queue of the other channel are back to 0 when
+// Select returns, and the same cases can be selected on again (the other
+// case's node is not left linked in its queue, where queueing it again
+// would corrupt the queue).
+func TestAdv16OutsidePartnerWithdrawsSelect(t *testing.T) {
+	tests := []struct {
+		name    string
+		deliver func(c *channel.Channel[int], v int) error
+	}{
+		{"Offer", func(c *channel.Channel[int], v int) error { return c.Offer(v) }},
+		{"SendOutside", func(c *channel.Channel[int], v int) error { return c.SendOutside(context.Background(), v) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var r recorder
+			c1, c2 := channel.New[int](), channel.New[int]()
+			rc1, rc2 := channel.Recv(c1), channel.Recv(c2)
+			spawn(t, s, "C", func(tk *tasklet.Tasklet) {
+				for range 3 {
+					i, err := channel.Select(tk, rc1, rc2)
+					v := rc1.Value()
+					if i == 1 {
+						v = rc2.Value()
+					}
+					r.Add("C %d %v %d balances %d %d", i, err, v, c1.Balance(), c2.Balance())
+				}
+			})
+			spawn(t, s, "P", func(tk *tasklet.Tasklet) {
+				r.Add("P offers, balances %d %d", c1.Balance(), c2.Balance())
+				require.NoError(t, tt.deliver(c1, 1))
+				require.NoError(t, tk.Schedule()) // C runs and selects again
+				r.Add("P sends, balances %d %d queue %d", c1.Balance(), c2.Balance(), len(c2.Queue()))
+				require.NoError(t, c2.Send(tk, 2))
+				require.NoError(t, tk.Schedule())
+				require.NoError(t, c1.Send(tk, 3))
+				r.Add("P done, balances %d %d", c1.Balance(), c2.Balance())
+			})
+			_, err := s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, []string{
+				"P offers, balances -1 -1",
+				"C 0 <nil> 1 balances 0 0",
+				"P sends, balances -1 -1 queue 1",
+				"C 1 <nil> 2 balances 0 0",
+				"C 0 <nil> 3 balances 0 0",
+				"P done, balances 0 0",
+			}, r.Log())
+			assert.Equal(t, 0, c1.Balance())
+			assert.Equal(t, 0, c2.Balance())
+		})
+	}
+}
