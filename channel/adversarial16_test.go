@@ -71,3 +71,47 @@ func TestAdv16OutsidePartnerWithdrawsSelect(t *testing.T) {
 		})
 	}
 }
+
+// A nil context is bad input: the context forms and a Select's Done case
+// return ErrNilContext (as SendOutside does), delivering and taking
+// nothing, instead of panicking with a nil pointer dereference.
+func TestAdv16NilContext(t *testing.T) {
+	tests := []struct {
+		name string
+		call func(tk *tasklet.Tasklet, c *channel.Channel[int]) (int, error)
+	}{
+		{"SendContext", func(tk *tasklet.Tasklet, c *channel.Channel[int]) (int, error) {
+			return -1, c.SendContext(nil, tk, 1) //nolint:staticcheck // the nil context is the point
+		}},
+		{"ReceiveContext", func(tk *tasklet.Tasklet, c *channel.Channel[int]) (int, error) {
+			v, err := c.ReceiveContext(nil, tk) //nolint:staticcheck // the nil context is the point
+			return v - 1, err                   // the zero value, as -1
+		}},
+		{"Select Done(nil) with Default", func(tk *tasklet.Tasklet, c *channel.Channel[int]) (int, error) {
+			return channel.Select(tk, channel.Recv(c), channel.Done(nil), channel.Default()) //nolint:staticcheck
+		}},
+		{"Select Done(nil) blocking", func(tk *tasklet.Tasklet, c *channel.Channel[int]) (int, error) {
+			return channel.Select(tk, channel.Recv(c), channel.Done(nil)) //nolint:staticcheck
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			c := channel.New[int]()
+			var r recorder
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						r.Add("panic %v", p)
+					}
+				}()
+				n, err := tt.call(s.Main(), c)
+				r.Add("%d %v", n, err)
+			}()
+			assert.Equal(t, []string{"-1 channel: nil context"}, r.Log())
+			assert.Equal(t, 0, c.Balance())
+		})
+	}
+}

@@ -392,6 +392,10 @@ func Select(t *tasklet.Tasklet, cases ...Case) (int, error) {
 				return -1, ErrBadCase
 			}
 			def = i
+		case *doneCase:
+			if k.(*doneCase).ctx == nil {
+				return -1, ErrNilContext
+			}
 		}
 	}
 	if err := checkCaller(t); err != nil {
