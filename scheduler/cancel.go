@@ -44,7 +44,7 @@ func SleepContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) erro
 	if !ok {
 		return t.Sleep(d) // its error
 	}
-	if ctx.Done() == nil {
+	if ctx == nil || ctx.Done() == nil { // nil: no context, as the locks' forms
 		if d >= 0 {
 			return t.Sleep(d)
 		}
