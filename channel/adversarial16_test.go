@@ -2,6 +2,8 @@ package channel_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -112,6 +115,101 @@ func TestAdv16NilContext(t *testing.T) {
 			}()
 			assert.Equal(t, []string{"-1 channel: nil context"}, r.Log())
 			assert.Equal(t, 0, c.Balance())
+		})
+	}
+}
+
+// A context cancelled from a plain goroutine races a partner's handoff from
+// another scheduler, on both sides (the receiver on scheduler A, the sender
+// on scheduler B), through ReceiveContext/SendContext and Select with a Done
+// case: exactly one of them wins each time, and every value whose send
+// returned nil is received exactly once; no other value is received.
+func TestAdv16ContextCancelRacesHandoff(t *testing.T) {
+	const rounds = 3000
+	tests := []struct {
+		name    string
+		select_ bool
+	}{
+		{"context forms", false},
+		{"select with Done", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			a := newSched(t)
+			ch, idleS, idleR := channel.New[int](), channel.New[int](), channel.New[int]()
+			sent := make([]bool, rounds)
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				b, err := scheduler.New()
+				if !assert.NoError(t, err) {
+					return
+				}
+				defer b.Close()
+				b.Spawn(func(tk *tasklet.Tasklet) {
+					for k := range rounds {
+						ctx, cancel := context.WithCancel(context.Background())
+						if k%3 != 0 {
+							go cancel()
+						}
+						var err error
+						if tt.select_ {
+							var i int
+							i, err = channel.Select(tk, channel.Send(ch, k), channel.Send(idleS, -k-1), channel.Done(ctx))
+							assert.NotEqual(t, 1, i)
+						} else {
+							err = ch.SendContext(ctx, tk, k)
+						}
+						cancel()
+						if err == nil {
+							sent[k] = true
+						} else {
+							assert.ErrorIs(t, err, context.Canceled)
+						}
+					}
+					assert.NoError(t, ch.Close(tk))
+				})
+				_, err = b.Run(scheduler.ThreadBlock())
+				assert.NoError(t, err)
+			}()
+			main := a.Main()
+			got := map[int]int{}
+			for {
+				ctx, cancel := context.WithCancel(context.Background())
+				go cancel()
+				var v int
+				var err error
+				if tt.select_ {
+					rc := channel.Recv(ch)
+					_, err = channel.Select(main, channel.Recv(idleR), rc, channel.Done(ctx))
+					v = rc.Value()
+				} else {
+					v, err = ch.ReceiveContext(ctx, main)
+				}
+				cancel()
+				if errors.Is(err, channel.ErrClosed) {
+					break
+				}
+				if err == nil {
+					got[v]++
+				} else {
+					require.ErrorIs(t, err, context.Canceled)
+				}
+			}
+			wg.Wait()
+			want := map[int]int{}
+			for k, ok := range sent {
+				if ok {
+					want[k] = 1
+				}
+			}
+			assert.Equal(t, want, got)
+			assert.Equal(t, 0, ch.Balance())
+			assert.Equal(t, 0, idleS.Balance())
+			assert.Equal(t, 0, idleR.Balance())
+			closeSched(t, a)
 		})
 	}
 }
