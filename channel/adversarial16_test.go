@@ -3,6 +3,7 @@ package channel_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -211,5 +212,109 @@ func TestAdv16ContextCancelRacesHandoff(t *testing.T) {
 			assert.Equal(t, 0, idleR.Balance())
 			closeSched(t, a)
 		})
+	}
+}
+
+// A select's channel case completes exactly as the channel's Send or
+// Receive would (doc.go, rule 2): for every preference, schedule-all,
+// buffered or not, and whether the select blocks or completes at once, as
+// sender or receiver, the ordering of a scenario is the same with a Select
+// (its other case a receive nobody sends to) as with the plain operation.
+func TestAdv16SelectCompletesAsPlainOperation(t *testing.T) {
+	type op struct {
+		send func(tk *tasklet.Tasklet, c *channel.Channel[int], v int) error
+		recv func(tk *tasklet.Tasklet, c *channel.Channel[int]) (int, error)
+	}
+	never := channel.New[int]()
+	plain := op{
+		send: func(tk *tasklet.Tasklet, c *channel.Channel[int], v int) error { return c.Send(tk, v) },
+		recv: func(tk *tasklet.Tasklet, c *channel.Channel[int]) (int, error) { return c.Receive(tk) },
+	}
+	sel := op{
+		send: func(tk *tasklet.Tasklet, c *channel.Channel[int], v int) error {
+			i, err := channel.Select(tk, channel.Recv(never), channel.Send(c, v))
+			if i != 1 {
+				return errors.New("wrong case")
+			}
+			return err
+		},
+		recv: func(tk *tasklet.Tasklet, c *channel.Channel[int]) (int, error) {
+			rc := channel.Recv(c)
+			i, err := channel.Select(tk, channel.Recv(never), rc)
+			if i != 1 {
+				return -1, errors.New("wrong case")
+			}
+			return rc.Value(), err
+		},
+	}
+	// roles: who uses the op under test (the other side is plain).
+	scenarios := []struct {
+		name string
+		run  func(t *testing.T, s *scheduler.Scheduler, c *channel.Channel[int], r *recorder, o op)
+	}{
+		{"blocked sender", func(t *testing.T, s *scheduler.Scheduler, c *channel.Channel[int], r *recorder, o op) {
+			spawn(t, s, "S", func(tk *tasklet.Tasklet) { r.Add("S start"); err := o.send(tk, c, 100); r.Add("S done %v", err) })
+			require.NoError(t, s.Main().Schedule())
+			spawn(t, s, "A", r.Looper("A", 2))
+			v, err := plain.recv(s.Main(), c)
+			r.Add("main got %d %v", v, err)
+		}},
+		{"blocked receiver", func(t *testing.T, s *scheduler.Scheduler, c *channel.Channel[int], r *recorder, o op) {
+			spawn(t, s, "R", func(tk *tasklet.Tasklet) { r.Add("R start"); v, err := o.recv(tk, c); r.Add("R got %d %v", v, err) })
+			require.NoError(t, s.Main().Schedule())
+			spawn(t, s, "A", r.Looper("A", 2))
+			err := plain.send(s.Main(), c, 7)
+			r.Add("main sent %v", err)
+		}},
+		{"ready sender", func(t *testing.T, s *scheduler.Scheduler, c *channel.Channel[int], r *recorder, o op) {
+			spawn(t, s, "R", func(tk *tasklet.Tasklet) { r.Add("R start"); v, err := plain.recv(tk, c); r.Add("R got %d %v", v, err) })
+			require.NoError(t, s.Main().Schedule())
+			spawn(t, s, "A", r.Looper("A", 2))
+			err := o.send(s.Main(), c, 7)
+			r.Add("main sent %v", err)
+		}},
+		{"ready receiver", func(t *testing.T, s *scheduler.Scheduler, c *channel.Channel[int], r *recorder, o op) {
+			spawn(t, s, "S", func(tk *tasklet.Tasklet) { r.Add("S start"); err := plain.send(tk, c, 100); r.Add("S done %v", err) })
+			require.NoError(t, s.Main().Schedule())
+			spawn(t, s, "A", r.Looper("A", 2))
+			v, err := o.recv(s.Main(), c)
+			r.Add("main got %d %v", v, err)
+		}},
+	}
+	for _, sc := range scenarios {
+		for _, size := range []int{0, 1} {
+			for _, pref := range []int{-1, 0, 1} {
+				for _, all := range []bool{false, true} {
+					name := fmt.Sprintf("%s/size=%d/pref=%d/all=%v", sc.name, size, pref, all)
+					t.Run(name, func(t *testing.T) {
+						defer goleak.VerifyNone(t)
+						logs := make([][]string, 2)
+						for k, o := range []op{plain, sel} {
+							s := newSched(t)
+							c, err := channel.NewBuffered[int](size)
+							require.NoError(t, err)
+							require.NoError(t, c.SetPreference(pref))
+							c.SetScheduleAll(all)
+							for range size {
+								require.NoError(t, c.Offer(1)) // full
+							}
+							var r recorder
+							sc.run(t, s, c, &r, o)
+							_, err = s.Run()
+							require.NoError(t, err)
+							for c.Balance() > 0 {
+								v, err := c.Receive(s.Main())
+								require.NoError(t, err)
+								r.Add("left %d", v)
+							}
+							logs[k] = r.Log()
+							closeSched(t, s)
+						}
+						assert.Equal(t, logs[0], logs[1])
+						assert.Equal(t, 0, never.Balance())
+					})
+				}
+			}
+		}
 	}
 }
