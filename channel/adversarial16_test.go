@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -317,4 +319,108 @@ func TestAdv16SelectCompletesAsPlainOperation(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Select against select over the same pair of channels, in both
+// directions, from two schedulers at once (each locks both channels, in
+// opposite argument orders): no deadlock, and each round pairs exactly one
+// send with one receive, values in order on each channel.
+func TestAdv16SelectVersusSelectCrossScheduler(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const rounds = 3000
+	c1, c2 := channel.New[int](), channel.New[int]()
+	type tally struct{ sent, got []int }
+	side := func(out, in *channel.Channel[int], base int, tl *tally) func(*tasklet.Tasklet) {
+		return func(tk *tasklet.Tasklet) {
+			rc := channel.Recv(in)
+			sc := channel.Send(out, 0)
+			for k := range rounds {
+				sc.Set(base + k)
+				var i int
+				var err error
+				if k%2 == 0 {
+					i, err = channel.Select(tk, sc, rc)
+				} else {
+					var j int
+					j, err = channel.Select(tk, rc, sc)
+					i = 1 - j
+				}
+				if !assert.NoError(t, err) {
+					return
+				}
+				if i == 0 {
+					tl.sent = append(tl.sent, base+k)
+				} else {
+					tl.got = append(tl.got, rc.Value())
+				}
+			}
+		}
+	}
+	var ta, tb tally
+	var wg sync.WaitGroup
+	for _, body := range []func(*tasklet.Tasklet){side(c1, c2, 1_000_000, &ta), side(c2, c1, 2_000_000, &tb)} {
+		s := newSched(t)
+		var ended atomic.Bool
+		_, err := s.Spawn(func(tk *tasklet.Tasklet) { defer ended.Store(true); body(tk) })
+		require.NoError(t, err)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer closeSched(t, s)
+			// Run returns when the other scheduler is not running yet:
+			// run again until the tasklet has ended.
+			for !ended.Load() {
+				_, err := s.Run(scheduler.ThreadBlock())
+				if !assert.NoError(t, err) {
+					return
+				}
+				runtime.Gosched()
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, ta.sent, tb.got, "c1: what A sent, B received, in order")
+	assert.Equal(t, tb.sent, ta.got, "c2: what B sent, A received, in order")
+	assert.Equal(t, rounds, len(ta.sent)+len(ta.got))
+	assert.Equal(t, 0, c1.Balance())
+	assert.Equal(t, 0, c2.Balance())
+}
+
+// Many cases: a select over 3000 channels (and a nil one) blocks on all of
+// them, Balance shows it on each, and a send on the last one completes it
+// and withdraws it from all the others.
+func TestAdv16SelectManyCases(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const n = 3000
+	s := newSched(t)
+	defer closeSched(t, s)
+	chans := make([]*channel.Channel[int], n)
+	cases := make([]channel.Case, 0, n+1)
+	for i := range chans {
+		chans[i] = channel.New[int]()
+		cases = append(cases, channel.Recv(chans[i]))
+	}
+	cases = append(cases, channel.Recv[int](nil))
+	var r recorder
+	spawn(t, s, "P", func(tk *tasklet.Tasklet) {
+		neg := 0
+		for _, c := range chans {
+			if c.Balance() == -1 {
+				neg++
+			}
+		}
+		r.Add("P sees %d", neg)
+		require.NoError(t, chans[n-1].Send(tk, 5))
+		r.Add("P sent")
+	})
+	i, err := channel.Select(s.Main(), cases...)
+	r.Add("select %d %v %d", i, err, cases[i].(*channel.RecvCase[int]).Value())
+	sum := 0
+	for _, c := range chans {
+		sum += c.Balance()
+	}
+	r.Add("balances %d", sum)
+	_, err = s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{fmt.Sprintf("P sees %d", n), fmt.Sprintf("select %d <nil> 5", n-1), "balances 0", "P sent"}, r.Log())
 }
