@@ -358,20 +358,28 @@ func TestAdv16SelectVersusSelectCrossScheduler(t *testing.T) {
 	}
 	var ta, tb tally
 	var wg sync.WaitGroup
+	var created sync.WaitGroup // both schedulers exist before either runs
+	created.Add(2)
 	for _, body := range []func(*tasklet.Tasklet){side(c1, c2, 1_000_000, &ta), side(c2, c1, 2_000_000, &tb)} {
-		s := newSched(t)
-		var ended atomic.Bool
-		_, err := s.Spawn(func(tk *tasklet.Tasklet) { defer ended.Store(true); body(tk) })
-		require.NoError(t, err)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer closeSched(t, s)
-			// Run returns when the other scheduler is not running yet:
-			// run again until the tasklet has ended.
+			s, err := scheduler.New() // on the goroutine that drives it
+			created.Done()
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer func() { assert.NoError(t, s.Close()) }()
+			var ended atomic.Bool
+			_, err = s.Spawn(func(tk *tasklet.Tasklet) { defer ended.Store(true); body(tk) })
+			if !assert.NoError(t, err) {
+				return
+			}
+			created.Wait()
+			// Run returns when the other scheduler cannot wake this one
+			// (yet): run again until the tasklet has ended.
 			for !ended.Load() {
-				_, err := s.Run(scheduler.ThreadBlock())
-				if !assert.NoError(t, err) {
+				if _, err := s.Run(scheduler.ThreadBlock()); !assert.NoError(t, err) {
 					return
 				}
 				runtime.Gosched()
