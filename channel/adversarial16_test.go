@@ -432,3 +432,50 @@ func TestAdv16SelectManyCases(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{fmt.Sprintf("P sees %d", n), fmt.Sprintf("select %d <nil> 5", n-1), "balances 0", "P sent"}, r.Log())
 }
+
+// A kill from a plain goroutine races Offer (a partner outside any
+// tasklet) and a cancellation: a value Offer delivered (nil error) was
+// received by the select, which records it before its next switch point (a
+// completed case is never undone); a refused Offer delivered nothing; the
+// channels are empty at the end.
+func TestAdv16KillRacesOffer(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const rounds = 300
+	for round := range rounds {
+		s := newSched(t)
+		c1, c2 := channel.New[int](), channel.New[int]()
+		ctx, cancel := context.WithCancel(context.Background())
+		var got []int
+		var outcome string
+		tk := spawn(t, s, "T", func(tk *tasklet.Tasklet) {
+			r1, r2 := channel.Recv(c1), channel.Recv(c2)
+			i, err := channel.Select(tk, r2, channel.Done(ctx), r1)
+			switch {
+			case i == 2 && err == nil:
+				got = append(got, r1.Value())
+			case i == 1:
+				outcome = "cancelled"
+			default:
+				outcome = fmt.Sprintf("%d %v", i, err)
+			}
+		})
+		require.NoError(t, s.Main().Schedule()) // T blocks in its select
+		var offered atomic.Bool
+		var wg sync.WaitGroup
+		wg.Add(3)
+		go func() { defer wg.Done(); offered.Store(c1.Offer(round) == nil) }()
+		go func() { defer wg.Done(); cancel() }()
+		go func() { defer wg.Done(); _ = tk.Kill() }()
+		wg.Wait()
+		_, err := s.Run()
+		require.NoError(t, err)
+		if offered.Load() {
+			require.Equal(t, []int{round}, got, "round %d: delivered, so received (%s)", round, outcome)
+		} else {
+			require.Empty(t, got, "round %d", round)
+		}
+		require.Equal(t, 0, c1.Balance())
+		require.Equal(t, 0, c2.Balance())
+		closeSched(t, s)
+	}
+}
