@@ -479,3 +479,61 @@ func TestAdv16KillRacesOffer(t *testing.T) {
 		closeSched(t, s)
 	}
 }
+
+// Close of the scheduler, or of the receive case's channel, while a select
+// waits on a receive, a send and a context that can be cancelled (racing a
+// cancellation from a plain goroutine for the channel Close): the select
+// leaves every queue, its context watch ends (no goroutine leaks), and the
+// outcome is exactly one of the ways it could end.
+func TestAdv16CloseWhileSelecting(t *testing.T) {
+	tests := []struct {
+		name  string
+		cut   func(s *scheduler.Scheduler, c1 *channel.Channel[int], cancel context.CancelFunc)
+		wants []string
+	}{
+		{"scheduler Close", func(s *scheduler.Scheduler, _ *channel.Channel[int], _ context.CancelFunc) {
+			require.NoError(t, s.Close())
+		}, []string{"unwound"}},
+		{"channel Close racing cancel", func(s *scheduler.Scheduler, c1 *channel.Channel[int], cancel context.CancelFunc) {
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); assert.NoError(t, c1.Close(nil)) }()
+			go func() { defer wg.Done(); cancel() }()
+			wg.Wait()
+			_, err := s.Run()
+			require.NoError(t, err)
+			require.NoError(t, s.Close())
+		}, []string{"0 channel: closed closed=true", "2 context canceled closed=false"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			for range 100 {
+				s := newSched(t)
+				c1, c2 := channel.New[int](), channel.New[int]()
+				ctx, cancel := context.WithCancel(context.Background())
+				var r recorder
+				spawn(t, s, "T", func(tk *tasklet.Tasklet) {
+					done := false
+					defer func() {
+						if !done {
+							r.Add("unwound")
+						}
+					}()
+					rc := channel.Recv(c1)
+					i, err := channel.Select(tk, rc, channel.Send(c2, 1), channel.Done(ctx))
+					done = true
+					r.Add("%d %v closed=%v", i, err, rc.Closed())
+				})
+				require.NoError(t, s.Main().Schedule())
+				require.Equal(t, []int{-1, 1}, []int{c1.Balance(), c2.Balance()})
+				tt.cut(s, c1, cancel)
+				cancel()
+				log := r.Log()
+				require.Len(t, log, 1)
+				require.Contains(t, tt.wants, log[0])
+				require.Equal(t, []int{0, 0}, []int{c1.Balance(), c2.Balance()})
+			}
+		})
+	}
+}
