@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -534,6 +535,63 @@ func TestAdv16CloseWhileSelecting(t *testing.T) {
 				require.Contains(t, tt.wants, log[0])
 				require.Equal(t, []int{0, 0}, []int{c1.Balance(), c2.Balance()})
 			}
+		})
+	}
+}
+
+// With block_trap set, a select that would block fails with ErrWouldBlock
+// and joins no queue; a ready case, a zero Timeout or a Default still
+// completes; the context forms refuse to block too.
+func TestAdv16SelectBlockTrap(t *testing.T) {
+	tests := []struct {
+		name string
+		call func(tk *tasklet.Tasklet, c *channel.Channel[int], ctx context.Context) (int, error)
+		want string
+	}{
+		{"receive only", func(tk *tasklet.Tasklet, c *channel.Channel[int], _ context.Context) (int, error) {
+			return channel.Select(tk, channel.Recv(c))
+		}, "-1 stackless: operation would block (block trap)"},
+		{"send and a cancellable context", func(tk *tasklet.Tasklet, c *channel.Channel[int], ctx context.Context) (int, error) {
+			return channel.Select(tk, channel.Send(c, 1), channel.Done(ctx))
+		}, "-1 stackless: operation would block (block trap)"},
+		{"a timeout", func(tk *tasklet.Tasklet, c *channel.Channel[int], _ context.Context) (int, error) {
+			return channel.Select(tk, channel.Recv(c), channel.Timeout(time.Second))
+		}, "-1 stackless: operation would block (block trap)"},
+		{"no case at all", func(tk *tasklet.Tasklet, _ *channel.Channel[int], _ context.Context) (int, error) {
+			return channel.Select(tk)
+		}, "-1 stackless: operation would block (block trap)"},
+		{"zero timeout", func(tk *tasklet.Tasklet, c *channel.Channel[int], _ context.Context) (int, error) {
+			return channel.Select(tk, channel.Recv(c), channel.Timeout(0))
+		}, "1 stackless: timeout"},
+		{"default", func(tk *tasklet.Tasklet, c *channel.Channel[int], _ context.Context) (int, error) {
+			return channel.Select(tk, channel.Recv(c), channel.Default())
+		}, "1 <nil>"},
+		{"ReceiveContext", func(tk *tasklet.Tasklet, c *channel.Channel[int], ctx context.Context) (int, error) {
+			v, err := c.ReceiveContext(ctx, tk)
+			return v - 1, err
+		}, "-1 stackless: operation would block (block trap)"},
+		{"SendContext", func(tk *tasklet.Tasklet, c *channel.Channel[int], ctx context.Context) (int, error) {
+			return -1, c.SendContext(ctx, tk, 1)
+		}, "-1 stackless: operation would block (block trap)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t, scheduler.WithClock(scheduler.NewFakeClock(time.Unix(0, 0))))
+			defer closeSched(t, s)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			c := channel.New[int]()
+			var r recorder
+			spawn(t, s, "T", func(tk *tasklet.Tasklet) {
+				tk.SetBlockTrap(true)
+				i, err := tt.call(tk, c, ctx)
+				r.Add("%d %v", i, err)
+				r.Add("balance %d", c.Balance())
+			})
+			_, err := s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, []string{tt.want, "balance 0"}, r.Log())
 		})
 	}
 }
