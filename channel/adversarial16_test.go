@@ -595,3 +595,66 @@ func TestAdv16SelectBlockTrap(t *testing.T) {
 		})
 	}
 }
+
+// The channel callback panicking inside a select: when the select is about
+// to block, it returns the *tasklet.PanicError instead and joins no queue
+// (one error, although the callback ran, and panicked, for each channel);
+// when a case completes at once, the select returns it normally and the
+// error goes off at the tasklet's next call.
+func TestAdv16SelectCallbackPanics(t *testing.T) {
+	tests := []struct {
+		name  string
+		ready bool
+		want  []string
+	}{
+		{"about to block", false, []string{
+			"cb send=false block=true", "cb send=false block=true",
+			"select -1 panic true balances 0 0", "next <nil>"}},
+		{"completes at once", true, []string{
+			"cb send=false block=false",
+			"select 1 <nil> 7 balances 0 0", "next panic true"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			c1, c2 := channel.New[int](), channel.New[int]()
+			if tt.ready {
+				require.NoError(t, c2.SetPreference(0))
+			}
+			var r recorder
+			on := atomic.Bool{}
+			old := channel.SetCallback(func(ch any, tk *tasklet.Tasklet, sending, willBlock bool) {
+				if on.Load() && tk == s.Main() {
+					r.Add("cb send=%v block=%v", sending, willBlock)
+					panic("cb")
+				}
+			})
+			defer channel.SetCallback(old)
+			if tt.ready {
+				spawn(t, s, "P", func(tk *tasklet.Tasklet) { assert.NoError(t, c2.Send(tk, 7)) })
+				require.NoError(t, s.Main().Schedule())
+			}
+			on.Store(true)
+			rc := channel.Recv(c2)
+			i, err := channel.Select(s.Main(), channel.Recv(c1), rc)
+			on.Store(false)
+			var pe *tasklet.PanicError
+			if i < 0 {
+				r.Add("select %d panic %v balances %d %d", i, errors.As(err, &pe), c1.Balance(), c2.Balance())
+			} else {
+				r.Add("select %d %v %d balances %d %d", i, err, rc.Value(), c1.Balance(), c2.Balance())
+			}
+			err = s.Main().Schedule()
+			if err != nil {
+				r.Add("next panic %v", errors.As(err, &pe))
+			} else {
+				r.Add("next <nil>")
+			}
+			_, err = s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, r.Log())
+		})
+	}
+}
