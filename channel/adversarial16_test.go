@@ -658,3 +658,42 @@ func TestAdv16SelectCallbackPanics(t *testing.T) {
 		})
 	}
 }
+
+// A thrown error that wraps tasklet.ErrTimeout (an outer deadline's) cuts a
+// select that has a Timeout case: Select returns -1 and the thrown error, as
+// for any throw; only the Timeout case's own timer makes it return that
+// case's index.
+func TestAdv16ThrownTimeoutIsNoTimeoutCase(t *testing.T) {
+	errOuter := fmt.Errorf("outer deadline: %w", tasklet.ErrTimeout)
+	tests := []struct {
+		name  string
+		throw bool
+		want  string
+	}{
+		{"thrown", true, "select -1 outer deadline: stackless: timeout"},
+		{"timer", false, "select 1 stackless: timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t, scheduler.WithClock(scheduler.NewFakeClock(time.Unix(0, 0))))
+			defer closeSched(t, s)
+			c := channel.New[int]()
+			var r recorder
+			tk := spawn(t, s, "T", func(tk *tasklet.Tasklet) {
+				i, err := channel.Select(tk, channel.Recv(c), channel.Timeout(time.Hour))
+				r.Add("select %d %v", i, err)
+			})
+			require.NoError(t, s.Main().Schedule())
+			if tt.throw {
+				require.NoError(t, tk.Throw(errOuter))
+			} else {
+				require.NoError(t, s.Main().Sleep(2*time.Hour)) // the fake clock runs to the timer
+			}
+			_, err := s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, []string{tt.want}, r.Log())
+			assert.Equal(t, 0, c.Balance())
+		})
+	}
+}

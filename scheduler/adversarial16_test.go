@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,4 +66,41 @@ func TestAdv16SleepContextLikeSleep(t *testing.T) {
 		var de *tasklet.DeadlockError
 		assert.True(t, errors.As(err, &de), "%v", err)
 	})
+}
+
+// A thrown error that wraps tasklet.ErrTimeout cuts SleepContext (with a
+// context that can be cancelled) and is returned, as for any throw; it
+// used to be swallowed as though the sleep had run its full d.
+func TestAdv16SleepContextThrownTimeout(t *testing.T) {
+	errOuter := fmt.Errorf("outer deadline: %w", tasklet.ErrTimeout)
+	tests := []struct {
+		name  string
+		throw bool
+		want  string
+	}{
+		{"thrown", true, "slept outer deadline: stackless: timeout"},
+		{"timer", false, "slept <nil>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t, scheduler.WithClock(scheduler.NewFakeClock(time.Unix(0, 0))))
+			defer closeSched(t, s)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var r recorder
+			tk := spawn(t, s, "T", func(tk *tasklet.Tasklet) {
+				r.Add("slept %v", scheduler.SleepContext(ctx, tk, time.Hour))
+			})
+			require.NoError(t, s.Main().Schedule())
+			if tt.throw {
+				require.NoError(t, tk.Throw(errOuter))
+			} else {
+				require.NoError(t, s.Main().Sleep(2*time.Hour)) // the fake clock runs to the timer
+			}
+			_, err := s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, []string{tt.want}, r.Log())
+		})
+	}
 }
