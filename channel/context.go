@@ -18,6 +18,9 @@ import (
 // While t waits on a context that can be cancelled, its scheduler does not
 // report a deadlock (see scheduler.Waker).
 func (c *Channel[T]) SendContext(ctx context.Context, t *tasklet.Tasklet, v T) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if ctx.Done() == nil {
 		return c.send(t, v, nil, -1)
 	}
@@ -43,6 +46,10 @@ func (c *Channel[T]) sendContext(ctx context.Context, t *tasklet.Tasklet, v T) e
 // Receive. While t waits on a context that can be cancelled, its scheduler
 // does not report a deadlock (see scheduler.Waker).
 func (c *Channel[T]) ReceiveContext(ctx context.Context, t *tasklet.Tasklet) (T, error) {
+	if ctx == nil {
+		var zero T
+		return zero, ErrNilContext
+	}
 	if ctx.Done() == nil {
 		return c.receive(t, -1)
 	}

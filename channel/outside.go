@@ -46,7 +46,8 @@ import (
 // of any scheduler, so it cannot be switched to, killed or thrown into.
 var ErrOutsider = errors.New("channel: the tasklet is a goroutine sending from outside any scheduler")
 
-// ErrNilContext: SendOutside with a nil context.
+// ErrNilContext: SendOutside, SendContext, ReceiveContext or a Select's
+// Done case given a nil context.
 var ErrNilContext = errors.New("channel: nil context")
 
 // Offer hands v to a waiting receiver (a Select's receive case included),

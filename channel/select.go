@@ -145,6 +145,10 @@ func Select(t *tasklet.Tasklet, cases ...Case) (int, error) {
 				return -1, ErrBadCase
 			}
 			def = i
+		case *doneCase:
+			if k.(*doneCase).ctx == nil {
+				return -1, ErrNilContext
+			}
 		}
 	}
 	if err := checkCaller(t); err != nil {
@@ -236,7 +240,7 @@ func selectBlock(t *tasklet.Tasklet, cases []Case) (int, error) {
 			return i, k.woken()
 		}
 		return i, nil
-	case tidx >= 0 && errors.Is(err, tasklet.ErrTimeout) && sel.state.Load() == selCancelled:
+	case tidx >= 0 && err == tasklet.ErrTimeout && sel.state.Load() == selCancelled: // the timer's own error: a thrown one that wraps it is no timeout
 		return tidx, err
 	}
 	return -1, err

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 	"time"
 
@@ -44,7 +43,7 @@ func SleepContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) erro
 	if !ok {
 		return t.Sleep(d) // its error
 	}
-	if ctx.Done() == nil {
+	if ctx == nil || ctx.Done() == nil { // nil: no context, as the locks' forms
 		if d >= 0 {
 			return t.Sleep(d)
 		}
@@ -64,7 +63,7 @@ func SleepContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) erro
 	})
 	err := e.Park(b, e.Deadline(d))
 	stop()
-	if errors.Is(err, tasklet.ErrTimeout) && b.state.Load() == 2 {
+	if err == tasklet.ErrTimeout && b.state.Load() == 2 { // the timer's own error: a thrown one is returned
 		return nil // slept for d
 	}
 	return err
