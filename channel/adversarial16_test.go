@@ -117,7 +117,7 @@ func TestAdv16NilContext(t *testing.T) {
 				n, err := tt.call(s.Main(), c)
 				r.Add("%d %v", n, err)
 			}()
-			assert.Equal(t, []string{"-1 channel: nil context"}, r.Log())
+			assert.Equal(t, []string{"-1 stackless: nil context"}, r.Log())
 			assert.Equal(t, 0, c.Balance())
 		})
 	}

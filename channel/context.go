@@ -19,7 +19,7 @@ import (
 // report a deadlock (see scheduler.Waker).
 func (c *Channel[T]) SendContext(ctx context.Context, t *tasklet.Tasklet, v T) error {
 	if ctx == nil {
-		return ErrNilContext
+		return tasklet.ErrNilContext
 	}
 	if ctx.Done() == nil {
 		return c.send(t, v, nil, -1)
@@ -48,7 +48,7 @@ func (c *Channel[T]) sendContext(ctx context.Context, t *tasklet.Tasklet, v T) e
 func (c *Channel[T]) ReceiveContext(ctx context.Context, t *tasklet.Tasklet) (T, error) {
 	if ctx == nil {
 		var zero T
-		return zero, ErrNilContext
+		return zero, tasklet.ErrNilContext
 	}
 	if ctx.Done() == nil {
 		return c.receive(t, -1)

@@ -46,10 +46,6 @@ import (
 // of any scheduler, so it cannot be switched to, killed or thrown into.
 var ErrOutsider = errors.New("channel: the tasklet is a goroutine sending from outside any scheduler")
 
-// ErrNilContext: SendOutside, SendContext, ReceiveContext or a Select's
-// Done case given a nil context.
-var ErrNilContext = errors.New("channel: nil context")
-
 // Offer hands v to a waiting receiver (a Select's receive case included),
 // or buffers it, without blocking, and returns nil; it returns
 // tasklet.ErrWouldBlock, delivering nothing, when neither can take v
@@ -100,7 +96,7 @@ func (c *Channel[T]) handOutsideLocked(r *waiter[T], v T, waker *core.Task) {
 // as a Tasklet whose operations fail with ErrOutsider: Blocked while it
 // waits, Dead once SendOutside has returned). It returns nil once v is
 // delivered; ErrClosed, delivering nothing, when it would block on a
-// closing channel; ErrNilContext for a nil ctx; ctx's error, delivering
+// closing channel; tasklet.ErrNilContext for a nil ctx; ctx's error, delivering
 // nothing, when ctx is done before a receiver took v. A ctx that is done
 // already does not stop a send that needs no wait (a receiver waits, or the
 // buffer has room): v is delivered and SendOutside returns nil. A tasklet
@@ -110,7 +106,7 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 		return ErrNilChannel
 	}
 	if ctx == nil {
-		return ErrNilContext
+		return tasklet.ErrNilContext
 	}
 	if c.Offer(nil, v) == nil {
 		return nil

@@ -75,7 +75,7 @@ func TestOfferFromOutside(t *testing.T) {
 	assert.ErrorIs(t, nilCh.Offer(nil, 1), channel.ErrNilChannel)
 	assert.ErrorIs(t, nilCh.SendOutside(context.Background(), 1), channel.ErrNilChannel)
 	//nolint:staticcheck // a nil context is the bad input under test
-	assert.ErrorIs(t, channel.New[int]().SendOutside(nil, 1), channel.ErrNilContext)
+	assert.ErrorIs(t, channel.New[int]().SendOutside(nil, 1), tasklet.ErrNilContext)
 }
 
 // awaitBalance waits (yielding) until ch's balance is n: the outside

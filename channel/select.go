@@ -147,7 +147,7 @@ func Select(t *tasklet.Tasklet, cases ...Case) (int, error) {
 			def = i
 		case *doneCase:
 			if k.(*doneCase).ctx == nil {
-				return -1, ErrNilContext
+				return -1, tasklet.ErrNilContext
 			}
 		}
 	}

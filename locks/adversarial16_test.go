@@ -189,3 +189,41 @@ func TestAdv16EventWaitContextRacesSet(t *testing.T) {
 		require.Equal(t, 0, ev.Waiting())
 	}
 }
+
+// A nil context is bad input for every context form of the locks:
+// tasklet.ErrNilContext, as for the channel's and the scheduler's forms (it
+// was taken as "no context" here while the channel's forms refused it).
+func TestAdv16LocksNilContext(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s, err := scheduler.New()
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, s.Close()) }()
+	main := s.Main()
+	var (
+		l  locks.Lock
+		rl locks.RLock
+		se locks.Semaphore
+		ev locks.Event
+		ve locks.ValueEvent[int]
+	)
+	bs, err := locks.NewBoundedSemaphore(1)
+	require.NoError(t, err)
+	b, err := locks.NewBarrier(2, nil, -1)
+	require.NoError(t, err)
+	c := locks.NewCondition(nil)
+	var nilCtx context.Context
+	for name, call := range map[string]func() error{
+		"Lock":             func() error { return l.AcquireContext(nilCtx, main) },
+		"RLock":            func() error { return rl.AcquireContext(nilCtx, main) },
+		"Semaphore":        func() error { return se.AcquireContext(nilCtx, main) },
+		"BoundedSemaphore": func() error { return bs.AcquireContext(nilCtx, main) },
+		"Condition":        func() error { return c.WaitContext(nilCtx, main) },
+		"Event":            func() error { _, err := ev.WaitContext(nilCtx, main); return err },
+		"Barrier":          func() error { _, err := b.WaitContext(nilCtx, main); return err },
+		"ValueEvent":       func() error { _, err := ve.WaitContext(nilCtx, main); return err },
+	} {
+		assert.ErrorIs(t, call(), tasklet.ErrNilContext, name)
+	}
+	assert.False(t, l.Locked(), "nothing was taken")
+	assert.False(t, b.Broken(), "the barrier is whole")
+}

@@ -17,10 +17,11 @@ import (
 // goroutine: it takes the tasklet's waiter out of the queue and wakes the
 // tasklet on its own scheduler. A call that can complete without waiting
 // completes even if ctx is done already (as golang.org/x/sync/semaphore's
-// Acquire). A context that can never be cancelled (ctx.Done() == nil, as
-// context.Background()) costs nothing over the plain call. While a tasklet
-// waits on a context that can be cancelled, its scheduler does not report a
-// deadlock (see scheduler.Waker).
+// Acquire). A nil ctx is tasklet.ErrNilContext. A context that can never
+// be cancelled (ctx.Done() == nil, as context.Background()) costs nothing
+// over the plain call. While a tasklet waits on a context that can be
+// cancelled, its scheduler does not report a deadlock (see
+// scheduler.Waker).
 
 // parkContext parks t, which has queued w, until a waker takes w, dl
 // passes, or ctx (nil: none) is done. A done ctx cancels w as the scheduler
@@ -48,6 +49,9 @@ func parkContext(ctx context.Context, t *tasklet.Tasklet, w *waiter, dl int64) e
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
 func (l *Lock) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
+	if ctx == nil {
+		return tasklet.ErrNilContext
+	}
 	if err := checkCaller(t); err != nil {
 		return err
 	}
@@ -59,6 +63,9 @@ func (l *Lock) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
 func (l *RLock) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
+	if ctx == nil {
+		return tasklet.ErrNilContext
+	}
 	if err := checkCaller(t); err != nil {
 		return err
 	}
@@ -75,6 +82,9 @@ func (l *RLock) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
 func (s *Semaphore) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
+	if ctx == nil {
+		return tasklet.ErrNilContext
+	}
 	if err := checkCaller(t); err != nil {
 		return err
 	}
@@ -86,6 +96,9 @@ func (s *Semaphore) AcquireContext(ctx context.Context, t *tasklet.Tasklet) erro
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
 func (s *BoundedSemaphore) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
+	if ctx == nil {
+		return tasklet.ErrNilContext
+	}
 	if err := checkCaller(t); err != nil {
 		return err
 	}
@@ -100,12 +113,18 @@ func (s *BoundedSemaphore) AcquireContext(ctx context.Context, t *tasklet.Taskle
 // included; a notification t received before ctx ended the wait passes on
 // to the next waiter.
 func (c *Condition) WaitContext(ctx context.Context, t *tasklet.Tasklet) error {
+	if ctx == nil {
+		return tasklet.ErrNilContext
+	}
 	return c.waitContext(ctx, t, core.NoDeadline)
 }
 
 // WaitContext is Wait that ctx may also end (see the rules above): it
 // returns false and ctx.Err().
 func (e *Event) WaitContext(ctx context.Context, t *tasklet.Tasklet) (bool, error) {
+	if ctx == nil {
+		return false, tasklet.ErrNilContext
+	}
 	return e.waitContext(ctx, t, -1)
 }
 
@@ -114,11 +133,17 @@ func (e *Event) WaitContext(ctx context.Context, t *tasklet.Tasklet) (bool, erro
 // thrown error does, and returns -1 and ctx.Err(). The short wait for a
 // running action to end, before t arrives, is not cut by ctx.
 func (b *Barrier) WaitContext(ctx context.Context, t *tasklet.Tasklet) (int, error) {
+	if ctx == nil {
+		return -1, tasklet.ErrNilContext
+	}
 	return b.waitContext(ctx, t, b.timeout)
 }
 
 // WaitContext is Wait that ctx may also end (see the rules above): it
 // returns the zero value and ctx.Err().
 func (v *ValueEvent[T]) WaitContext(ctx context.Context, t *tasklet.Tasklet) (T, error) {
+	if ctx == nil {
+		return *new(T), tasklet.ErrNilContext
+	}
 	return v.waitContext(ctx, t, -1)
 }

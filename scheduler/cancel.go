@@ -37,13 +37,16 @@ func (e *entry) HoldWaker() (release func()) {
 // t on its own scheduler. A context that can never be cancelled
 // (ctx.Done() == nil, as context.Background()) costs nothing over Sleep.
 // While t sleeps on a context that can be cancelled, its scheduler does
-// not report a deadlock (see Waker).
+// not report a deadlock (see Waker). A nil ctx is tasklet.ErrNilContext.
 func SleepContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) error {
+	if ctx == nil {
+		return tasklet.ErrNilContext
+	}
 	e, ok := entryOf(t)
 	if !ok {
 		return t.Sleep(d) // its error
 	}
-	if ctx == nil || ctx.Done() == nil { // nil: no context, as the locks' forms
+	if ctx.Done() == nil {
 		if d >= 0 {
 			return t.Sleep(d)
 		}

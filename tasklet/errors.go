@@ -64,6 +64,10 @@ var (
 	// (not yet raised): the first is kept, the new one is refused, so that
 	// no throw is dropped.
 	ErrThrowPending = errors.New("stackless: a throw is already pending for the tasklet")
+	// ErrNilContext: a context form (SendContext, AcquireContext,
+	// WaitContext, SleepContext, a Select's Done case, SendOutside) was
+	// given a nil context.Context; pass context.Background() for none.
+	ErrNilContext = errors.New("stackless: nil context")
 	// ErrNilError: Throw was given a nil error.
 	ErrNilError = errors.New("stackless: nil error thrown")
 	// ErrScheduled: InsertValue on a tasklet that is scheduled or running:
