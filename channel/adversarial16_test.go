@@ -697,3 +697,35 @@ func TestAdv16ThrownTimeoutIsNoTimeoutCase(t *testing.T) {
 		})
 	}
 }
+
+// One RecvCase or SendCase in two Selects at once (the second while the
+// first waits, blocked) is ErrBadCase: its one node cannot wait in a queue
+// twice. It used to link the queue into a loop (Queue never returned).
+func TestAdv16CaseInTwoSelectsAtOnce(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, tc := range []struct {
+		name string
+		k    func(c *channel.Channel[int]) channel.Case
+	}{
+		{"Recv", func(c *channel.Channel[int]) channel.Case { return channel.Recv(c) }},
+		{"Send", func(c *channel.Channel[int]) channel.Case { return channel.Send(c, 5) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			c := channel.New[int]()
+			k := tc.k(c)
+			var log []string
+			for _, name := range []string{"first", "second"} {
+				spawn(t, s, name, func(tk *tasklet.Tasklet) {
+					i, err := channel.Select(tk, k)
+					log = append(log, fmt.Sprintf("%s %d %v", name, i, err))
+				})
+			}
+			require.NoError(t, s.Main().Schedule()) // first blocks, second is refused
+			assert.Equal(t, []string{"second -1 " + channel.ErrBadCase.Error()}, log)
+			assert.Len(t, c.Queue(), 1, "the queue holds the first select once")
+		})
+	}
+}

@@ -42,8 +42,10 @@ import (
 
 // Errors of Select, besides those of the cases and of the tasklet package.
 var (
-	// ErrBadCase: a nil Case, more than one Default case, or one
-	// RecvCase or SendCase given twice to a Select that has to wait.
+	// ErrBadCase: a nil Case, more than one Default case, one RecvCase or
+	// SendCase given twice to a Select that has to wait, or a case that
+	// waits in another Select, blocked (a case belongs to one Select at a
+	// time).
 	ErrBadCase = errors.New("channel: bad select case")
 )
 
@@ -78,6 +80,9 @@ type chanCase interface {
 	// withdraw takes the case's node out of its queue if it is still
 	// there for sel.
 	withdraw(sel *selector)
+	// queuedLocked reports whether the case's node waits in its queue
+	// (for a select still blocked), with the channel's lock held.
+	queuedLocked() bool
 	// woken returns the case's error when a partner or Close completed
 	// it while the select was blocked.
 	woken() error
@@ -114,9 +119,8 @@ type selectWake struct {
 //     callback sees that operation, and block_trap refuses to block
 //     (tasklet.ErrWouldBlock) when no case is ready and there is no Default.
 //   - Blocked, the tasklet waits in the queue of every channel case at
-//     once: Balance and Queue of each of those channels count and list it
-//     (a select that both sends and receives on one channel counts once in
-//     each direction). The first partner to take one of its places
+//     once: Balance and Queue of each of those channels count and list it,
+//     once per case (two receive cases on one channel count twice). The first partner to take one of its places
 //     completes the select; the select leaves every other queue before it
 //     runs again, also when the partners are on other schedulers, so that
 //     no value is taken twice or lost.
@@ -131,8 +135,9 @@ type selectWake struct {
 //
 // When the wait is cut rather than a case chosen, Select returns -1 and the
 // reason (a thrown error, *tasklet.DeadlockError, tasklet.ErrNotCurrent...).
-// A nil Case, a second Default, or one RecvCase or SendCase given twice (to
-// a select that has to wait) is ErrBadCase. With no case that can ever
+// A nil Case, a second Default, one RecvCase or SendCase given twice (to a
+// select that has to wait), or a case still waiting in another, blocked
+// Select is ErrBadCase. With no case that can ever
 // be ready, Select blocks until its wait is cut.
 func Select(t *tasklet.Tasklet, cases ...Case) (int, error) {
 	def := -1
@@ -157,6 +162,9 @@ func Select(t *tasklet.Tasklet, cases ...Case) (int, error) {
 	// Poll each case in order, one channel lock at a time.
 	for i, k := range cases {
 		if ready, err := k.poll(t); ready {
+			if err == ErrBadCase {
+				return -1, err
+			}
 			return i, err
 		}
 	}
@@ -184,6 +192,16 @@ func selectBlock(t *tasklet.Tasklet, cases []Case) (int, error) {
 	locks := sortedLocks(lbuf[:0], cases)
 	for _, l := range locks {
 		l.mu.Lock()
+	}
+	for _, k := range cases {
+		if k, ok := k.(chanCase); ok {
+			if _, _, ok := k.lockRef(); ok && k.queuedLocked() {
+				// The case waits in another select, blocked: its one node
+				// cannot wait in a queue twice.
+				unlockAll(locks)
+				return -1, ErrBadCase
+			}
+		}
 	}
 	for i, k := range cases {
 		if k, ok := k.(chanCase); ok {

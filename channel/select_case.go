@@ -51,6 +51,10 @@ func (r *RecvCase[T]) poll(t *tasklet.Tasklet) (bool, error) {
 		return false, nil
 	}
 	c.mu.Lock()
+	if r.w.q != nil { // waiting in another select, blocked: see ErrBadCase
+		c.mu.Unlock()
+		return true, ErrBadCase
+	}
 	p, ok := r.tryLocked()
 	c.mu.Unlock()
 	if !ok {
@@ -108,6 +112,8 @@ func (r *RecvCase[T]) enqueueLocked(t *tasklet.Tasklet, sel *selector, i int) {
 
 func (r *RecvCase[T]) notifyBlock(t *tasklet.Tasklet) { notify(r.c, t, false, true) }
 
+func (r *RecvCase[T]) queuedLocked() bool { return r.w.q != nil }
+
 func (r *RecvCase[T]) withdraw(sel *selector) {
 	c := r.c
 	c.mu.Lock()
@@ -153,6 +159,10 @@ func (s *SendCase[T]) poll(t *tasklet.Tasklet) (bool, error) {
 		return false, nil
 	}
 	c.mu.Lock()
+	if s.w.q != nil { // waiting in another select, blocked: see ErrBadCase
+		c.mu.Unlock()
+		return true, ErrBadCase
+	}
 	p, ok := s.tryLocked()
 	c.mu.Unlock()
 	if !ok {
@@ -196,6 +206,8 @@ func (s *SendCase[T]) enqueueLocked(t *tasklet.Tasklet, sel *selector, i int) {
 }
 
 func (s *SendCase[T]) notifyBlock(t *tasklet.Tasklet) { notify(s.c, t, true, true) }
+
+func (s *SendCase[T]) queuedLocked() bool { return s.w.q != nil }
 
 func (s *SendCase[T]) withdraw(sel *selector) {
 	c := s.c

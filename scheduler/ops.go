@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"errors"
 	"time"
 
 	"github.com/stackless-go/stackless/internal/core"
@@ -222,7 +221,7 @@ func (e *entry) Remove() error {
 // Sleep implements Sleep.
 func (e *entry) Sleep(d time.Duration) error {
 	err := e.Park(sleeper{}, e.s.Load().deadline(max(d, 0)))
-	if errors.Is(err, tasklet.ErrTimeout) {
+	if err == tasklet.ErrTimeout { // the timer's own error: a thrown error wrapping it is returned
 		return nil
 	}
 	return err
