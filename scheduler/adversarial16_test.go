@@ -91,15 +91,19 @@ func TestAdv16SleepContextThrownTimeout(t *testing.T) {
 			tk := spawn(t, s, "T", func(tk *tasklet.Tasklet) {
 				r.Add("slept %v", scheduler.SleepContext(ctx, tk, time.Hour))
 			})
+			plain := spawn(t, s, "P", func(tk *tasklet.Tasklet) { // plain Sleep: the same
+				r.Add("slept %v", tk.Sleep(time.Hour))
+			})
 			require.NoError(t, s.Main().Schedule())
 			if tt.throw {
 				require.NoError(t, tk.Throw(errOuter))
+				require.NoError(t, plain.Throw(errOuter))
 			} else {
 				require.NoError(t, s.Main().Sleep(2*time.Hour)) // the fake clock runs to the timer
 			}
 			_, err := s.Run()
 			require.NoError(t, err)
-			assert.Equal(t, []string{tt.want}, r.Log())
+			assert.Equal(t, []string{tt.want, tt.want}, r.Log())
 		})
 	}
 }
