@@ -57,6 +57,8 @@ func pairs() []pair {
 		{name: "Tick", baseline: "sync.Mutex Lock+Unlock", lib: bench.Tick, base: bench.MutexLockUnlock},
 		{name: "channel ping-pong (round trip)", baseline: "goroutines, Go channels", lib: bench.PingPong, base: bench.PingPongGoroutines},
 		{name: "buffered stream (1024)", baseline: "Go buffered channel", lib: bench.Buffered, base: bench.BufferedGoroutines},
+		{name: "select ping-pong (round trip)", baseline: "goroutines, Go select", lib: bench.SelectPingPong, base: bench.SelectPingPongGoroutines},
+		{name: "ReceiveContext ping-pong (Background)", baseline: "channel ping-pong (Receive)", lib: bench.ReceiveContext, base: bench.PingPong},
 		{name: "cross-scheduler ping-pong", baseline: "goroutines, Go channels", lib: bench.CrossPingPong, base: bench.PingPongGoroutines},
 		{name: "cross-scheduler stream (upcalls)", baseline: "Go buffered channel", lib: bench.CrossStream, base: bench.BufferedGoroutines},
 		{name: "alien upcall (own scheduler)", baseline: "fresh goroutine, Go channel", lib: bench.AlienUpcall, base: bench.GoroutineUpcall},
