@@ -309,7 +309,9 @@ func TestAdversarial18OutsideSendersConserveValues(t *testing.T) {
 						return err
 					}
 					if j == 0 {
-						victims = append(victims, tk) // setups run before StartThreads returns
+						mu.Lock() // the setups run at once, each on its thread
+						victims = append(victims, tk)
+						mu.Unlock()
 					}
 				}
 				return nil
