@@ -37,7 +37,11 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 	if e.s.Load() != s {
 		s = e.relockOwner(s)
 	}
-	if err := s.checkCurrentLocked(e); err != nil {
+	err := s.checkCurrentLocked(e)
+	if err == nil && e.main {
+		err = s.checkDriverLocked()
+	}
+	if err != nil {
 		b.Cancel(&e.tk, err)
 		s.mu.Unlock()
 		return err
@@ -101,7 +105,7 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 		}
 	}
 	// Whoever woke us set wakeErr under the lock before making us runnable.
-	err := e.wakeErr
+	err = e.wakeErr
 	e.wakeErr = nil
 	if err == errKilled {
 		panic(core.Killed)

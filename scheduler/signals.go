@@ -26,7 +26,11 @@ import (
 // panics. On success the owner stays locked.
 func (e *entry) begin() (*Scheduler, error) {
 	s := e.lockOwner()
-	if err := s.checkCurrentLocked(e); err != nil {
+	err := s.checkCurrentLocked(e)
+	if err == nil && e.main {
+		err = s.checkDriverLocked()
+	}
+	if err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}

@@ -185,11 +185,20 @@ func (s *Scheduler) checkCurrentLocked(e *entry) error {
 	case s.inCallback.Load():
 		return tasklet.ErrInCallback
 	}
-	if debugChecks && !e.onOwnGoroutineLocked() || e.main && currentG() != s.driverG {
-		// Main's goroutine is checked always (one load of the g register):
-		// a switch from another goroutine would break the coroutines'
-		// OS-thread locking (a scheduler on a locked thread) or run two
-		// goroutines as one tasklet.
+	if debugChecks && !e.onOwnGoroutineLocked() {
+		return tasklet.ErrNotCurrent
+	}
+	return nil
+}
+
+// checkDriverLocked checks that a switch of main comes from main's
+// goroutine. begin and Park call it for main always, not only in the debug
+// mode (one load of the g register, outside checkCurrentLocked so that
+// that stays inlinable): a switch from another goroutine would break the
+// coroutines' OS-thread locking (a scheduler on a locked thread) or run
+// two goroutines as one tasklet.
+func (s *Scheduler) checkDriverLocked() error {
+	if currentG() != s.driverG {
 		return tasklet.ErrNotCurrent
 	}
 	return nil
