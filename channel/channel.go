@@ -208,7 +208,13 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 		return cerr
 	}
 	c.mu.Lock()
-	if r := c.recvq.dequeue(); r != nil {
+	var r *waiter[T] // dequeue, with its common cases inlined
+	if c.recvq.first != nil {
+		if r = c.recvq.popPlain(); r == nil {
+			r = c.recvq.dequeueSlow()
+		}
+	}
+	if r != nil {
 		r.val, r.err = v, err
 		partner, psel := r.t, r.sel
 		c.mu.Unlock()
@@ -258,7 +264,13 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		var partner *tasklet.Tasklet
 		var psel *selector
 		var pidx int
-		if s := c.sendq.dequeue(); s != nil {
+		var s *waiter[T] // dequeue, with its common cases inlined
+		if c.sendq.first != nil {
+			if s = c.sendq.popPlain(); s == nil {
+				s = c.sendq.dequeueSlow()
+			}
+		}
+		if s != nil {
 			// The buffer was full: the first waiting sender's value
 			// takes the freed place.
 			c.putLocked(item[T]{s.val, s.err})
@@ -275,7 +287,13 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		}
 		return it.val, it.err
 	}
-	if s := c.sendq.dequeue(); s != nil {
+	var s *waiter[T] // dequeue, with its common cases inlined
+	if c.sendq.first != nil {
+		if s = c.sendq.popPlain(); s == nil {
+			s = c.sendq.dequeueSlow()
+		}
+	}
+	if s != nil {
 		v, err, partner, psel, pidx := s.val, s.err, s.t, s.sel, s.idx
 		c.recycleSenderLocked(s)
 		c.mu.Unlock()

@@ -89,27 +89,31 @@ func (q *waitq[T]) enqueue(w *waiter[T]) {
 // waiter, or a select's node whose select it claims (see selector.claim);
 // nodes of selects already completed or cancelled are unlinked on the way.
 // A claimed node's select no longer belongs to anybody else: the caller
-// withdraws its other nodes (selector.withdraw) and readies it.
+// withdraws its other nodes (selector.withdraw) and readies it. The hot
+// paths (send, receive) use popPlain first and call dequeueSlow themselves,
+// so that the common case is inlined.
 func (q *waitq[T]) dequeue() *waiter[T] {
-	if q.first == nil { // inlined: an empty queue costs a load
-		return nil
+	if w := q.popPlain(); w != nil || q.first == nil {
+		return w
 	}
-	return q.take()
+	return q.dequeueSlow()
 }
 
-// take is dequeue of a queue that has a waiter.
-func (q *waitq[T]) take() *waiter[T] {
+// popPlain takes out the first waiter if it is a plain one (not a
+// select's node); it returns nil, changing nothing, when the queue is empty
+// or a select's node is first (then dequeueSlow takes over). Inlinable.
+func (q *waitq[T]) popPlain() *waiter[T] {
 	w := q.first
-	if w.sel != nil {
-		return q.dequeueSlow()
+	if w == nil || w.sel != nil {
+		return nil
 	}
 	q.unlink(w)
 	return w
 }
 
 // dequeueSlow is dequeue when the first waiter is a select's node: it
-// takes the first node whose select it can claim, dropping those of
-// selects already completed. Outlined, so that dequeue stays inlinable.
+// takes the first node whose select it can claim (or the first plain
+// waiter), dropping the nodes of selects already completed. Outlined.
 func (q *waitq[T]) dequeueSlow() *waiter[T] {
 	for w := q.first; w != nil; w = q.first {
 		q.unlink(w)
