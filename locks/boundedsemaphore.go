@@ -4,6 +4,7 @@
 package locks
 
 import (
+	"context"
 	"time"
 
 	"github.com/stackless-go/stackless/internal/core"
@@ -52,13 +53,19 @@ func (s *BoundedSemaphore) TryAcquire(t *tasklet.Tasklet) bool { return callerOK
 
 // AcquireTimeout is Semaphore.AcquireTimeout.
 func (s *BoundedSemaphore) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) error {
+	return s.acquireContext(nil, t, d)
+}
+
+// acquireContext is AcquireTimeout that ctx (nil: none) may also end; the
+// timed and the context forms share it.
+func (s *BoundedSemaphore) acquireContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) error {
 	if err := checkCaller(t); err != nil {
 		return err
 	}
 	if s.s.tryTake(0) {
 		return nil
 	}
-	return s.s.acquire(t, (*boundedWait)(s), 0, d)
+	return s.s.acquireContext(ctx, t, (*boundedWait)(s), 0, d)
 }
 
 // Release is Semaphore.Release, except that releasing above the bound is

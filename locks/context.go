@@ -52,13 +52,7 @@ func (l *Lock) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
 	if ctx == nil {
 		return tasklet.ErrNilContext
 	}
-	if err := checkCaller(t); err != nil {
-		return err
-	}
-	if l.s.word.CompareAndSwap(0, 1) {
-		return nil
-	}
-	return l.s.acquireContext(ctx, t, (*lockWait)(l), 1, -1)
+	return l.acquireContext(ctx, t, -1)
 }
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
@@ -66,18 +60,7 @@ func (l *RLock) AcquireContext(ctx context.Context, t *tasklet.Tasklet) error {
 	if ctx == nil {
 		return tasklet.ErrNilContext
 	}
-	if err := checkCaller(t); err != nil {
-		return err
-	}
-	if l.TryAcquire(t) {
-		return nil
-	}
-	if err := l.s.acquireContext(ctx, t, (*rlockWait)(l), 1, -1); err != nil {
-		return err
-	}
-	l.owner.Store(t)
-	l.depth = 1
-	return nil
+	return l.acquireContext(ctx, t, -1)
 }
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
@@ -85,13 +68,7 @@ func (s *Semaphore) AcquireContext(ctx context.Context, t *tasklet.Tasklet) erro
 	if ctx == nil {
 		return tasklet.ErrNilContext
 	}
-	if err := checkCaller(t); err != nil {
-		return err
-	}
-	if s.s.tryTake(0) {
-		return nil
-	}
-	return s.s.acquireContext(ctx, t, (*semWait)(s), 0, -1)
+	return s.acquireContext(ctx, t, -1)
 }
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).
@@ -99,13 +76,7 @@ func (s *BoundedSemaphore) AcquireContext(ctx context.Context, t *tasklet.Taskle
 	if ctx == nil {
 		return tasklet.ErrNilContext
 	}
-	if err := checkCaller(t); err != nil {
-		return err
-	}
-	if s.s.tryTake(0) {
-		return nil
-	}
-	return s.s.acquireContext(ctx, t, (*boundedWait)(s), 0, -1)
+	return s.acquireContext(ctx, t, -1)
 }
 
 // WaitContext is Wait that ctx may also end (see the rules above). As for

@@ -4,6 +4,7 @@
 package locks
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -62,13 +63,19 @@ func (l *Lock) TryAcquire(t *tasklet.Tasklet) bool {
 // the package's timed-wait rule (see tasklet.ErrTimeout): when d runs out
 // first the error matches tasklet.ErrTimeout and l is not acquired.
 func (l *Lock) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) error {
+	return l.acquireContext(nil, t, d)
+}
+
+// acquireContext is AcquireTimeout that ctx (nil: none) may also end; the
+// timed and the context forms share it.
+func (l *Lock) acquireContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) error {
 	if err := checkCaller(t); err != nil {
 		return err
 	}
 	if l.s.word.CompareAndSwap(0, 1) {
 		return nil
 	}
-	return l.s.acquire(t, (*lockWait)(l), 1, d)
+	return l.s.acquireContext(ctx, t, (*lockWait)(l), 1, d)
 }
 
 // Release unlocks l and wakes its first waiter, if any, without switching.

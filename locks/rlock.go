@@ -4,6 +4,7 @@
 package locks
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -83,13 +84,19 @@ func (l *RLock) TryAcquire(t *tasklet.Tasklet) bool {
 // the package's timed-wait rule (see tasklet.ErrTimeout): when d runs out
 // first the error matches tasklet.ErrTimeout and l is not acquired.
 func (l *RLock) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) error {
+	return l.acquireContext(nil, t, d)
+}
+
+// acquireContext is AcquireTimeout that ctx (nil: none) may also end; the
+// timed and the context forms share it.
+func (l *RLock) acquireContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) error {
 	if err := checkCaller(t); err != nil {
 		return err
 	}
 	if l.TryAcquire(t) {
 		return nil
 	}
-	if err := l.s.acquire(t, (*rlockWait)(l), 1, d); err != nil {
+	if err := l.s.acquireContext(ctx, t, (*rlockWait)(l), 1, d); err != nil {
 		return err
 	}
 	l.owner.Store(t)

@@ -4,6 +4,7 @@
 package locks
 
 import (
+	"context"
 	"time"
 
 	"github.com/stackless-go/stackless/internal/core"
@@ -67,13 +68,19 @@ func (s *Semaphore) TryAcquire(t *tasklet.Tasklet) bool { return callerOK(t) && 
 // the package's timed-wait rule (see tasklet.ErrTimeout): when d runs out
 // before a unit was taken the error matches tasklet.ErrTimeout.
 func (s *Semaphore) AcquireTimeout(t *tasklet.Tasklet, d time.Duration) error {
+	return s.acquireContext(nil, t, d)
+}
+
+// acquireContext is AcquireTimeout that ctx (nil: none) may also end; the
+// timed and the context forms share it.
+func (s *Semaphore) acquireContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) error {
 	if err := checkCaller(t); err != nil {
 		return err
 	}
 	if s.s.tryTake(0) {
 		return nil
 	}
-	return s.s.acquire(t, (*semWait)(s), 0, d)
+	return s.s.acquireContext(ctx, t, (*semWait)(s), 0, d)
 }
 
 // Release gives one unit back and wakes the first waiter, if any, without
