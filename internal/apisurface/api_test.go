@@ -85,9 +85,6 @@ func TestIssue15PublicAPIListsNoRuntimePlumbing(t *testing.T) {
 // program proves that the harness builds what does compile.
 func TestIssue15RuntimePlumbingDoesNotCompile(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	if testing.Short() {
-		t.Skip("builds programs")
-	}
 	goCmd, root := goTool(t)
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)
