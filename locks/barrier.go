@@ -203,7 +203,7 @@ func (b *Barrier) waitGate(t *tasklet.Tasklet) error {
 	w := b.newWaiter(t, (*barrierWait)(b))
 	b.gate.push(w)
 	b.mu.Unlock()
-	err := park(t, w, -1)
+	err := task(t).Runtime().Park(w, core.NoDeadline)
 	b.recycle(w)
 	if err != nil {
 		return err

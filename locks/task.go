@@ -26,12 +26,6 @@ func passed(t *tasklet.Tasklet, dl int64) bool {
 	return dl != core.NoDeadline && task(t).Runtime().Deadline(0) >= dl
 }
 
-// park parks t, which has queued w, until a waker takes w or timeout
-// (negative: none) runs out.
-func park(t *tasklet.Tasklet, w core.Blocker, timeout time.Duration) error {
-	return task(t).Runtime().Park(w, deadline(t, timeout))
-}
-
 // checkCaller starts every call that may park its caller: t must be
 // running (else ErrNotCurrent); a pending throw is returned, and a pending
 // kill unwinds t, before the call changes anything.
