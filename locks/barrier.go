@@ -31,8 +31,9 @@ import (
 // Ordering: the waiters are woken in arrival order, without switching,
 // after the action has returned; the action is synchronized before the
 // return of every Wait of its round. A tasklet that arrives while the
-// action runs waits, without timeout, for the action to end and then joins
-// the next round (or finds the barrier broken).
+// action runs waits, without timeout (only WaitContext's ctx can end that
+// wait), for the action to end and then joins the next round (or finds
+// the barrier broken).
 type Barrier struct {
 	parties int
 	action  func(*tasklet.Tasklet) error
@@ -138,7 +139,7 @@ func (b *Barrier) waitContext(ctx context.Context, t *tasklet.Tasklet, d time.Du
 	}
 	b.mu.Lock()
 	for b.state == tripping {
-		if err := b.waitGate(t); err != nil {
+		if err := b.waitGate(ctx, t); err != nil {
 			return -1, err
 		}
 	}
@@ -193,9 +194,10 @@ func (b *Barrier) waitContext(ctx context.Context, t *tasklet.Tasklet, d time.Du
 
 var errBrokenTimeout = fmt.Errorf("%w: %w", ErrBrokenBarrier, tasklet.ErrTimeout)
 
-// waitGate parks t, with mu held, until the running action ends; it
-// returns with mu held, or with mu released and the error that cut the wait.
-func (b *Barrier) waitGate(t *tasklet.Tasklet) error {
+// waitGate parks t, with mu held, until the running action ends or ctx
+// (nil: none) is done; it returns with mu held, or with mu released and the
+// error that cut the wait (t has not arrived: the barrier is unchanged).
+func (b *Barrier) waitGate(ctx context.Context, t *tasklet.Tasklet) error {
 	if t.BlockTrap() {
 		b.mu.Unlock()
 		return tasklet.ErrWouldBlock
@@ -203,7 +205,7 @@ func (b *Barrier) waitGate(t *tasklet.Tasklet) error {
 	w := b.newWaiter(t, (*barrierWait)(b))
 	b.gate.push(w)
 	b.mu.Unlock()
-	err := task(t).Runtime().Park(w, core.NoDeadline)
+	err := parkContext(ctx, t, w, core.NoDeadline)
 	b.recycle(w)
 	if err != nil {
 		return err

@@ -101,8 +101,9 @@ func (e *Event) WaitContext(ctx context.Context, t *tasklet.Tasklet) (bool, erro
 
 // WaitContext is Wait (with the barrier's default timeout) that ctx may
 // also end (see the rules above). A cancelled wait breaks the barrier, as a
-// thrown error does, and returns -1 and ctx.Err(). The short wait for a
-// running action to end, before t arrives, is not cut by ctx.
+// thrown error does, and returns -1 and ctx.Err(). So is the wait for a
+// running action to end before t arrives: cut by ctx, it returns -1 and
+// ctx.Err() and leaves the barrier as it was (t never arrived).
 func (b *Barrier) WaitContext(ctx context.Context, t *tasklet.Tasklet) (int, error) {
 	if ctx == nil {
 		return -1, tasklet.ErrNilContext

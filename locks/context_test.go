@@ -176,3 +176,54 @@ func TestLocksContextAlreadyDone(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, epoch, clk.Now(), "no time passed")
 }
+
+// Regression (the Barrier's action wait): a tasklet that calls WaitContext
+// while the action of the round before runs waits for the action to end,
+// and its ctx cuts that wait too. It returns -1 and ctx.Err() having never
+// arrived: the round whose action runs completes, unbroken.
+func TestBarrierWaitContextCutsTheActionWait(t *testing.T) {
+	for _, from := range []string{"tasklet", "goroutine"} {
+		t.Run(from, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var r recorder
+			var ev locks.Event
+			b, err := locks.NewBarrier(2, func(tk *tasklet.Tasklet) error {
+				r.Add("action starts")
+				_, err := ev.Wait(tk)
+				r.Add("action ends")
+				return err
+			}, -1)
+			require.NoError(t, err)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			for _, name := range []string{"A", "B"} {
+				spawn(t, s, name, func(tk *tasklet.Tasklet) {
+					i, err := b.Wait(tk)
+					r.Add("%s: %d %v", name, i, err)
+				})
+			}
+			spawn(t, s, "W", func(tk *tasklet.Tasklet) {
+				i, err := b.WaitContext(ctx, tk)
+				r.Add("W: %d %v, %d waiting, broken %v", i, err, b.Waiting(), b.Broken())
+			})
+			if from == "tasklet" {
+				spawn(t, s, "C", func(*tasklet.Tasklet) { r.Add("cancel"); cancel() })
+			} else {
+				go func() { cancel() }()
+			}
+			_, err = s.Run(scheduler.ThreadBlock())
+			require.NoError(t, err)
+			spawn(t, s, "S", func(tk *tasklet.Tasklet) { r.Add("set"); ev.Set(tk) })
+			run(t, s)
+			want := []string{"action starts", "cancel", "W: -1 context canceled, 1 waiting, broken false",
+				"set", "action ends", "B: 1 <nil>", "A: 0 <nil>"}
+			if from == "goroutine" {
+				want = append(want[:1], want[2:]...)
+			}
+			assert.Equal(t, want, r.Log())
+			assert.False(t, b.Broken())
+		})
+	}
+}
