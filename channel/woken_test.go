@@ -72,3 +72,51 @@ func short(err error) string {
 	}
 	return fmt.Sprint(err)
 }
+
+// Regression: a receiver woken by Close (ErrClosed) received nothing, so a
+// kill or throw that reaches it before it runs again is raised at the
+// receive, as for a timeout: the kill is not deferred to a later switch
+// point (where a tasklet that ends after ErrClosed would never meet it). C
+// closes the channel and then raises into R, which has not run since.
+func TestCloseWokenReceiverKilledBeforeItRuns(t *testing.T) {
+	errStop := errors.New("stop")
+	tests := []struct {
+		name  string
+		raise func(c, r *tasklet.Tasklet) error
+		want  []string
+	}{
+		{"KillNow", func(c, r *tasklet.Tasklet) error { return c.KillNow(r) },
+			[]string{"C: closed", "R: unwinds", "C: raised <nil>", "main: R dead true"}},
+		{"Kill", func(c, r *tasklet.Tasklet) error { return r.Kill() },
+			[]string{"C: closed", "C: raised <nil>", "R: unwinds", "main: R dead true"}},
+		{"ThrowNow", func(c, r *tasklet.Tasklet) error { return c.ThrowNow(r, errStop) },
+			[]string{"C: closed", "R: returns stop", "R: unwinds", "C: raised <nil>", "main: R dead true"}},
+		{"Throw", func(c, r *tasklet.Tasklet) error { return r.Throw(errStop) },
+			[]string{"C: closed", "C: raised <nil>", "R: returns stop", "R: unwinds", "main: R dead true"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var log []string
+			ch := channel.New[int]()
+			r := spawn(t, s, "R", func(tk *tasklet.Tasklet) {
+				defer func() { log = append(log, "R: unwinds") }()
+				_, err := ch.Receive(tk)
+				log = append(log, fmt.Sprint("R: returns ", err))
+			})
+			spawn(t, s, "C", func(tk *tasklet.Tasklet) {
+				require.NoError(t, ch.Close(tk))
+				log = append(log, "C: closed")
+				err := tt.raise(tk, r)
+				log = append(log, fmt.Sprint("C: raised ", err))
+			})
+			_, err := s.Run()
+			require.NoError(t, err)
+			log = append(log, fmt.Sprint("main: R dead ", r.State() == tasklet.Dead))
+			assert.Equal(t, tt.want, log)
+			assert.Equal(t, 0, ch.Balance())
+		})
+	}
+}

@@ -70,7 +70,7 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 		e.wakeErr = nil
 		s.mu.Unlock()
 		if e.sig.Load() {
-			return e.wokenPending(b, err, false)
+			return e.wokenPending(b, err, false, err != nil)
 		}
 		return err
 	}
@@ -107,11 +107,38 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 	// Whoever woke us set wakeErr under the lock before making us runnable.
 	err = e.wakeErr
 	e.wakeErr = nil
+	if err != nil {
+		return e.wokenWithError(b, err)
+	}
+	if e.sig.Load() {
+		return e.wokenPending(b, nil, e.cancelled, false)
+	}
+	return nil
+}
+
+// thrownWake is the wake-up error of a blocked tasklet that a throw took
+// out of its wait (raise): the throw, raised at the wait. Any other wake-up
+// error failed the wait (a channel's Close, a context's cancellation, a
+// timeout).
+type thrownWake struct{ err error }
+
+func (w thrownWake) Error() string { return w.err.Error() }
+
+// wokenWithError is Park's slow path for a tasklet e woken with err: a
+// kill unwinds it; a throw is Park's result, and a kill that came after it
+// waits for the next switch point (the throw was raised at the wait); any
+// other error failed the wait, which so transferred nothing, and a kill or
+// throw that came after it is raised here instead (see wokenPending).
+func (e *entry) wokenWithError(b core.Blocker, err error) error {
 	if err == errKilled {
 		panic(core.Killed)
 	}
+	thrown := false
+	if w, ok := err.(thrownWake); ok {
+		err, thrown = w.err, true
+	}
 	if e.sig.Load() {
-		return e.wokenPending(b, err, e.cancelled)
+		return e.wokenPending(b, err, e.cancelled, !thrown)
 	}
 	return err
 }
@@ -122,16 +149,21 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 // switch point: the completed transfer is not undone. Any other wake-up
 // completed nothing: the kill unwinds e here, and a throw or a delivered
 // error is Park's result; the Blocker's owner passes the wake-up on. Such
-// wake-ups are those of a core.Revocable b (a lock's, a timer's) and
-// those the scheduler made by cancelling the wait (cancelled: a timeout or
-// a deadlock, on a channel too). A value given by InsertValue belongs to
+// wake-ups are those of a core.Revocable b (a lock's, a timer's) and those
+// the scheduler made by cancelling the wait (cancelled: a timeout or a
+// deadlock, on a channel too). A partner's wake-up that failed the wait
+// (failed: a channel's Close, a context's cancellation) completed nothing
+// either: a kill or throw is raised instead of its error (an uncaught error
+// delivered meanwhile waits for the next switch point, as after any
+// partner's wake-up). A value given by InsertValue belongs to
 // the suspended call that resumes, this one: it has no use for it, so it
 // is dropped.
-func (e *entry) wokenPending(b core.Blocker, err error, cancelled bool) error {
+func (e *entry) wokenPending(b core.Blocker, err error, cancelled, failed bool) error {
 	s := e.lockOwner()
 	e.value = nil
 	_, revocable := b.(core.Revocable)
-	if (revocable || cancelled) && (e.kill || e.throwErr != nil || e.delivered() != nil) {
+	signal := e.kill || e.throwErr != nil
+	if (revocable || cancelled) && (signal || e.delivered() != nil) || failed && signal {
 		perr := e.takePendingLocked() // panics, unlocked, for a kill
 		s.mu.Unlock()
 		return perr

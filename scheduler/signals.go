@@ -191,6 +191,9 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow) error {
 			reason = errKilled
 		}
 		if e.blockedOn.Cancel(&e.tk, reason) {
+			if err != nil {
+				reason = thrownWake{err} // see wokenWithError
+			}
 			s.readyLocked(e, reason, atEnd)
 			if tok != nil && err != nil {
 				tok.delivered = true // its wait returns err
