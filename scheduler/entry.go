@@ -55,6 +55,7 @@ type entry struct {
 	killed    bool // it ended by a kill: written as it ends, read by the loop
 	inLane    bool // woken from outside, in the wake lane, not run yet (ring.go); guarded by the owner's mu
 	cancelled bool // its last wait was cut by the scheduler (timeout, deadlock): see wokenPending
+	takesVal  bool // suspended in ScheduleRemove, whose result InsertValue gives (written under mu, or by e running; read under mu while e is paused)
 
 	// timer, guarded by the owner's mu
 	when int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)

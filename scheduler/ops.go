@@ -35,10 +35,12 @@ func (e *entry) ScheduleRemove() (any, error) {
 	}
 	s.ring.popFront()
 	e.setState(tasklet.Paused)
+	e.takesVal = true
 	// If this leaves nothing to run while main waits on something that
 	// cannot come, this call is the one that fails (deadlockLocked).
 	s.emptiedBy = e
 	s.switchLocked(e)
+	e.takesVal = false // running: only a paused e's is read
 	return e.resumed()
 }
 
@@ -187,7 +189,11 @@ func (e *entry) insert(v any, set, next bool) error {
 		return tasklet.ErrSchedulerClosed
 	}
 	if set && e.started {
-		// Only a started tasklet has a suspended call to return v.
+		// Only a started tasklet has a suspended call to return v, and
+		// only ScheduleRemove returns one.
+		if !e.takesVal {
+			return tasklet.ErrNoValue
+		}
 		e.value = v
 		e.sig.Store(true)
 	}

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -151,6 +152,69 @@ func TestScheduleRemoveCarriesValue(t *testing.T) {
 	require.NoError(t, main.Schedule())
 	assert.Equal(t, 42, got)
 	assert.Equal(t, tasklet.Dead, w.State())
+}
+
+// Regression: InsertValue gives a value only to a suspended ScheduleRemove.
+// A tasklet paused otherwise (the caller of Switch, one paused by Remove
+// while suspended in Schedule) has no call to return it: ErrNoValue, and
+// it stays paused. A ScheduleRemove caller inserted and then removed again
+// still takes the value.
+func TestInsertValueNeedsScheduleRemove(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  func(tk, other *tasklet.Tasklet, log *[]string)
+		pause func(t *testing.T, w *tasklet.Tasklet, main *tasklet.Tasklet)
+		want  error
+		log   []string
+	}{
+		{"Switch", func(tk, other *tasklet.Tasklet, log *[]string) {
+			err := tk.Switch(other)
+			*log = append(*log, fmt.Sprint("w: switch returns ", err))
+		}, func(t *testing.T, w, main *tasklet.Tasklet) {}, tasklet.ErrNoValue,
+			[]string{"o", "w: switch returns <nil>"}},
+		{"RemovedInSchedule", func(tk, other *tasklet.Tasklet, log *[]string) {
+			err := tk.Schedule()
+			*log = append(*log, fmt.Sprint("w: schedule returns ", err))
+		}, func(t *testing.T, w, main *tasklet.Tasklet) { require.NoError(t, w.Remove()) }, tasklet.ErrNoValue,
+			[]string{"o", "w: schedule returns <nil>"}},
+		{"ScheduleRemoveReinsertedAndRemoved", func(tk, other *tasklet.Tasklet, log *[]string) {
+			v, err := tk.ScheduleRemove()
+			*log = append(*log, fmt.Sprint("w: schedule-remove returns ", v, " ", err))
+		}, func(t *testing.T, w, main *tasklet.Tasklet) {
+			require.NoError(t, w.Insert())
+			require.NoError(t, w.Remove())
+		}, nil, []string{"o", "w: schedule-remove returns 42 <nil>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := start(t)
+			main := s.Main()
+			var log []string
+			o, err := s.SpawnNamed("o", func(*tasklet.Tasklet) { log = append(log, "o") })
+			require.NoError(t, err)
+			require.NoError(t, o.Remove())
+			w := spawn(t, s, "w", func(tk *tasklet.Tasklet) { tt.body(tk, o, &log) })
+			require.NoError(t, main.Schedule()) // w runs to its suspension
+			if tt.name == "Switch" {
+				require.NoError(t, main.Schedule()) // o runs, w stays paused
+			} else {
+				require.NoError(t, o.Insert())
+			}
+			tt.pause(t, w, main)
+			require.Equal(t, tasklet.Paused, w.State())
+			err = w.InsertValue(42)
+			if tt.want != nil {
+				require.ErrorIs(t, err, tt.want)
+				assert.Equal(t, tasklet.Paused, w.State(), "nothing changes")
+				require.NoError(t, w.Insert())
+			} else {
+				require.NoError(t, err)
+			}
+			_, err = s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, tt.log, log)
+		})
+	}
 }
 
 var errBoom = errors.New("boom")

@@ -61,6 +61,8 @@ func errName(err error) string {
 		return ErrCurrent
 	case errors.Is(err, tasklet.ErrScheduled):
 		return ErrScheduled
+	case errors.Is(err, tasklet.ErrNoValue):
+		return ErrNoValue
 	case errors.Is(err, tasklet.ErrWouldBlock):
 		return ErrWouldBlock
 	case errors.Is(err, locks.ErrNotLocked):

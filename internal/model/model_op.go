@@ -63,6 +63,7 @@ const (
 	ErrBlocked       = "blocked"
 	ErrCurrent       = "current"
 	ErrScheduled     = "scheduled"
+	ErrNoValue       = "novalue"
 	ErrWouldBlock    = "wouldBlock"
 	ErrNotLocked     = "notLocked"
 )

@@ -23,10 +23,8 @@ func (m *Model) insert(id int, v *int) string {
 		switch {
 		case !tg.started:
 			v = nil // no suspended call to return it
-		case tg.susp == suspPark || tg.susp == suspHandoff:
-			unspecified("InsertValue on %s, paused after its channel operation completed", tg.name)
-		case tg.susp == suspLock:
-			unspecified("InsertValue on %s, paused after its lock wait was woken", tg.name)
+		case tg.susp != suspScheduleRemove:
+			return ErrNoValue // its suspended call returns no value
 		}
 		tg.value = v
 	}

@@ -165,8 +165,9 @@ func TestRegression_CloseWithNestedRun(t *testing.T) {
 // t1 is handed a value (preference 0: main goes on), so its Receive has
 // completed but t1 has not run since; main removes it and inserts it with
 // InsertValue(7). No call of t1 can return 7: its Receive returns the value
-// received. The runtime keeps 7 pending; t1 later removes itself, is resumed
-// by a plain Insert, and its ScheduleRemove returns the stale 7.
+// received. The runtime kept 7 pending; t1 later removed itself, was resumed
+// by a plain Insert, and its ScheduleRemove returned the stale 7. Now
+// InsertValue refuses with ErrNoValue, changing nothing.
 func TestRegression_StaleInsertValueAfterReceive(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	s, err := scheduler.New()
@@ -186,7 +187,9 @@ func TestRegression_StaleInsertValueAfterReceive(t *testing.T) {
 	require.NoError(t, main.Schedule())  // t1 blocks receiving
 	require.NoError(t, ch.Send(main, 1)) // t1's Receive completes; main goes on
 	require.NoError(t, tk.Remove())
-	require.NoError(t, tk.InsertValue(7))
+	require.ErrorIs(t, tk.InsertValue(7), tasklet.ErrNoValue) // nothing changes: t1 stays paused
+	require.Equal(t, tasklet.Paused, tk.State())
+	require.NoError(t, tk.Insert())
 	require.NoError(t, main.Schedule()) // t1 gets 1, removes itself
 	require.Equal(t, tasklet.Paused, tk.State())
 	require.NoError(t, tk.Insert())     // no value this time
