@@ -115,7 +115,7 @@ func (e *entry) Yield(report bool) error {
 func (e *entry) Run(target *core.Task, remove bool) error {
 	te, ok := taskEntry(target)
 	if !ok {
-		return tasklet.ErrDead
+		return notOurs(target)
 	}
 	s, err := e.begin()
 	if err != nil {
@@ -272,4 +272,15 @@ func (e *entry) Atomic(on bool) {
 		s.atomicEndedLocked()
 		s.mu.Unlock()
 	}
+}
+
+// notOurs is the error of Run, Switch or Adopt of a tasklet that is no
+// scheduler's: ErrDead for nil or a zero Tasklet (whose state reads Dead);
+// for a Tasklet that stands for something else (a goroutine sending from
+// outside), its own runtime says why it cannot be run.
+func notOurs(t *core.Task) error {
+	if t == nil || t.Runtime() == nil {
+		return tasklet.ErrDead
+	}
+	return t.Runtime().Run(nil, false)
 }

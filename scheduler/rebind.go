@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -47,7 +48,7 @@ var ErrInUse = errors.New("scheduler: tasklet's coroutine is in use by its sched
 func (s *Scheduler) Adopt(t *tasklet.Tasklet) error {
 	e, ok := entryOf(t)
 	if !ok {
-		return tasklet.ErrDead
+		return notOurs((*core.Task)(t))
 	}
 	for {
 		from := e.s.Load()
