@@ -67,9 +67,10 @@ func TestAdv16SleepContextLikeSleep(t *testing.T) {
 	})
 }
 
-// A thrown error that wraps tasklet.ErrTimeout cuts SleepContext (with a
-// context that can be cancelled) and is returned, as for any throw; it
-// used to be swallowed as though the sleep had run its full d.
+// A thrown error that wraps tasklet.ErrTimeout, or is ErrTimeout itself,
+// cuts Sleep and SleepContext (with a context that can be cancelled) and is
+// returned, as for any throw; it used to be swallowed as though the sleep
+// had run its full d.
 func TestAdv16SleepContextThrownTimeout(t *testing.T) {
 	errOuter := fmt.Errorf("outer deadline: %w", tasklet.ErrTimeout)
 	tests := []struct {
@@ -78,6 +79,7 @@ func TestAdv16SleepContextThrownTimeout(t *testing.T) {
 		want  string
 	}{
 		{"thrown", true, "slept outer deadline: stackless: timeout"},
+		{"thrown bare", true, "slept stackless: timeout"},
 		{"timer", false, "slept <nil>"},
 	}
 	for _, tt := range tests {
@@ -96,8 +98,12 @@ func TestAdv16SleepContextThrownTimeout(t *testing.T) {
 			})
 			require.NoError(t, s.Main().Schedule())
 			if tt.throw {
-				require.NoError(t, tk.Throw(errOuter))
-				require.NoError(t, plain.Throw(errOuter))
+				thrown := errOuter
+				if tt.name == "thrown bare" { // the timer's own error, thrown
+					thrown = tasklet.ErrTimeout
+				}
+				require.NoError(t, tk.Throw(thrown))
+				require.NoError(t, plain.Throw(thrown))
 			} else {
 				require.NoError(t, s.Main().Sleep(2*time.Hour)) // the fake clock runs to the timer
 			}

@@ -64,11 +64,8 @@ func SleepContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) erro
 			e.Ready(ctx.Err(), nil, false)
 		}
 	})
-	err := e.Park(b, e.Deadline(d))
+	err := e.sleepPark(b, e.Deadline(d))
 	stop()
-	if err == tasklet.ErrTimeout && b.state.Load() == 2 { // the timer's own error: a thrown one is returned
-		return nil // slept for d
-	}
 	return err
 }
 

@@ -226,8 +226,16 @@ func (e *entry) Remove() error {
 
 // Sleep implements Sleep.
 func (e *entry) Sleep(d time.Duration) error {
-	err := e.Park(sleeper{}, e.s.Load().deadline(max(d, 0)))
-	if err == tasklet.ErrTimeout { // the timer's own error: a thrown error wrapping it is returned
+	return e.sleepPark(sleeper{}, e.s.Load().deadline(max(d, 0)))
+}
+
+// sleepPark parks the running e on b until deadline, and returns nil when
+// the timer ends the wait: the timer's own ErrTimeout is no error for a
+// sleep, but an ErrTimeout thrown into e is returned.
+func (e *entry) sleepPark(b core.Blocker, deadline int64) error {
+	e.cancelled = false // only the timer sets it (Park's early returns leave it)
+	err := e.Park(b, deadline)
+	if err == tasklet.ErrTimeout && e.cancelled {
 		return nil
 	}
 	return err
