@@ -37,7 +37,13 @@ func RealClock() Clock { return realClock{} }
 // FakeClock is a Clock for tests and simulations. Time moves only when
 // Advance is called or when a scheduler has nothing to do but wait for a
 // timer: then the clock jumps straight to that timer's deadline, so code that
-// sleeps runs instantly and deterministically. Safe for concurrent use.
+// sleeps runs instantly and deterministically. It cannot tell whether a
+// goroutine outside the scheduler is about to wake it (a Waker's holder,
+// another scheduler, a Blocking call): a scheduler that waits for both a
+// timer and such a wake-up jumps too, and the wake-up lands after the
+// timer in fake time. For code whose timing involves other goroutines, use
+// the real clock under testing/synctest, whose fake time moves only when
+// every goroutine of the test is blocked. Safe for concurrent use.
 type FakeClock struct {
 	mu  sync.Mutex
 	now time.Time
