@@ -165,6 +165,7 @@ func (e *entry) wokenPending(b core.Blocker, err error, cancelled, failed bool) 
 	signal := e.kill || e.throwErr != nil
 	if (revocable || cancelled) && (signal || e.delivered() != nil) || failed && signal {
 		perr := e.takePendingLocked() // panics, unlocked, for a kill
+		e.cancelled = false           // the result is the raised error, not the scheduler's
 		s.mu.Unlock()
 		return perr
 	}
