@@ -21,6 +21,18 @@ func BenchmarkWakeLatency(b *testing.B) {
 // op = one frame. Reports ns/step, goroutine-ns/step and x-goroutines.
 func BenchmarkFrame(b *testing.B) { bench.FrameSteps(b) }
 
+// BenchmarkFrameEntities: BenchmarkFrame over 100, 1,000 and 10,000
+// entities (warm caches to cold ones), with its baseline, and without it
+// (the "lib" rows: every instruction is the library's, for callgrind: divide
+// instructions per op by the entity count). Reports ns/step (and
+// goroutine-ns/step, x-goroutines with the baseline).
+func BenchmarkFrameEntities(b *testing.B) {
+	for _, n := range []int{100, 1000, 10_000} {
+		b.Run(fmt.Sprint("N", n), bench.FrameStepsN(n, true))
+		b.Run(fmt.Sprint("N", n, "lib"), bench.FrameStepsN(n, false))
+	}
+}
+
 // BenchmarkSliceOvershoot: a tasklet ticking in a tight loop under 1 ms
 // slices; op = one slice. Reports p50-overshoot and p99-overshoot as
 // fractions of the slice.
