@@ -5,6 +5,7 @@
 package bench
 
 import (
+	"iter"
 	"runtime"
 	"slices"
 	"sync"
@@ -110,6 +111,66 @@ func frameSteps(b *testing.B, entities int, baseline bool) {
 	if g != nil {
 		b.ReportMetric(float64(base.Nanoseconds())/n, "goroutine-ns/step")
 		b.ReportMetric(float64(baseCPU.Nanoseconds())/n, "goroutine-cpu-ns/step")
+		b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
+	}
+}
+
+// FramePullFloor is the floor of FrameSteps by design: n bare iter.Pull
+// coroutines (what a tasklet runs on), each doing step's work and yielding,
+// resumed once per frame in turn by a plain loop: no scheduler, no budget,
+// two coroutine switches per step, as a stepped tasklet takes. Interleaved
+// with FrameSteps' goroutine baseline over n goroutines. op = one frame. It
+// reports ns/step, cpu-ns/step, goroutine-ns/step, goroutine-cpu-ns/step and
+// x-goroutines, as FrameSteps does.
+func FramePullFloor(n int) func(*testing.B) {
+	return func(b *testing.B) {
+		nexts := make([]func() (struct{}, bool), n)
+		var sink uint64
+		for i := range n {
+			next, stop := iter.Pull(func(yield func(struct{}) bool) {
+				x := uint64(i)
+				for {
+					x = step(x)
+					sink += x & 1
+					if !yield(struct{}{}) {
+						return
+					}
+				}
+			})
+			defer stop()
+			nexts[i] = next
+		}
+		g := newGoroutineFrames(n)
+		defer g.stop()
+		frame := func() {
+			for _, next := range nexts {
+				next()
+			}
+		}
+		frame()
+		g.frame()
+		var lib, base, libCPU, baseCPU time.Duration
+		b.ResetTimer()
+		for range b.N {
+			c := cpuTime()
+			start := time.Now()
+			frame()
+			lib += time.Since(start)
+			libCPU += cpuTime() - c
+			b.StopTimer()
+			c = cpuTime()
+			start = time.Now()
+			g.frame()
+			base += time.Since(start)
+			baseCPU += cpuTime() - c
+			b.StartTimer()
+		}
+		b.StopTimer()
+		steps := float64(b.N) * float64(n)
+		b.ReportMetric(float64(lib.Nanoseconds())/steps, "ns/step")
+		b.ReportMetric(float64(libCPU.Nanoseconds())/steps, "cpu-ns/step")
+		b.ReportMetric(float64(base.Nanoseconds())/steps, "goroutine-ns/step")
+		b.ReportMetric(float64(baseCPU.Nanoseconds())/steps, "goroutine-cpu-ns/step")
 		b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
 	}
 }
