@@ -42,10 +42,12 @@ func step(x uint64) uint64 {
 func FrameSteps(b *testing.B) { frameSteps(b, FrameEntities, true) }
 
 // FrameStepsN is FrameSteps over n entities, with the baseline or without
-// it (then only ns/step is reported, and every instruction the benchmark
-// runs is the library's: for callgrind). Small n shows what a step costs
-// with warm caches, 10,000 what it costs when the entities' stacks and
-// records no longer fit in them.
+// it. Without it, every instruction the benchmark runs is the library's,
+// for callgrind and cachegrind: only ns/step and cpu-ns/step are reported,
+// and the frame budget is a minute instead of 100 ms (the same code path),
+// so that a frame slowed down 50x still steps every entity. Small n shows
+// what a step costs with warm caches, 10,000 what it costs when the
+// entities' stacks and records no longer fit in them.
 func FrameStepsN(n int, baseline bool) func(*testing.B) {
 	return func(b *testing.B) { frameSteps(b, n, baseline) }
 }
@@ -67,7 +69,11 @@ func frameSteps(b *testing.B, entities int, baseline bool) {
 		})
 		must(b, err)
 	}
-	f, err := watchdog.NewFrame(s, watchdog.FrameConfig{Budget: 100 * time.Millisecond, Slice: time.Millisecond})
+	budget := 100 * time.Millisecond
+	if !baseline {
+		budget = time.Minute
+	}
+	f, err := watchdog.NewFrame(s, watchdog.FrameConfig{Budget: budget, Slice: time.Millisecond})
 	must(b, err)
 	defer f.Close()
 	var g *goroutineFrames
@@ -118,11 +124,12 @@ func frameSteps(b *testing.B, entities int, baseline bool) {
 // FramePullFloor is the floor of FrameSteps by design: n bare iter.Pull
 // coroutines (what a tasklet runs on), each doing step's work and yielding,
 // resumed once per frame in turn by a plain loop: no scheduler, no budget,
-// two coroutine switches per step, as a stepped tasklet takes. Interleaved
-// with FrameSteps' goroutine baseline over n goroutines. op = one frame. It
-// reports ns/step, cpu-ns/step, goroutine-ns/step, goroutine-cpu-ns/step and
-// x-goroutines, as FrameSteps does.
-func FramePullFloor(n int) func(*testing.B) {
+// two coroutine switches per step, as a stepped tasklet takes. With
+// baseline, interleaved with FrameSteps' goroutine baseline over n
+// goroutines. op = one frame. It reports ns/step and cpu-ns/step, and with
+// the baseline goroutine-ns/step, goroutine-cpu-ns/step and x-goroutines,
+// as FrameSteps does.
+func FramePullFloor(n int, baseline bool) func(*testing.B) {
 	return func(b *testing.B) {
 		nexts := make([]func() (struct{}, bool), n)
 		var sink uint64
@@ -140,15 +147,20 @@ func FramePullFloor(n int) func(*testing.B) {
 			defer stop()
 			nexts[i] = next
 		}
-		g := newGoroutineFrames(n)
-		defer g.stop()
+		var g *goroutineFrames
+		if baseline {
+			g = newGoroutineFrames(n)
+			defer g.stop()
+		}
 		frame := func() {
 			for _, next := range nexts {
 				next()
 			}
 		}
 		frame()
-		g.frame()
+		if g != nil {
+			g.frame()
+		}
 		var lib, base, libCPU, baseCPU time.Duration
 		b.ResetTimer()
 		for range b.N {
@@ -157,6 +169,9 @@ func FramePullFloor(n int) func(*testing.B) {
 			frame()
 			lib += time.Since(start)
 			libCPU += cpuTime() - c
+			if g == nil {
+				continue
+			}
 			b.StopTimer()
 			c = cpuTime()
 			start = time.Now()
@@ -169,9 +184,11 @@ func FramePullFloor(n int) func(*testing.B) {
 		steps := float64(b.N) * float64(n)
 		b.ReportMetric(float64(lib.Nanoseconds())/steps, "ns/step")
 		b.ReportMetric(float64(libCPU.Nanoseconds())/steps, "cpu-ns/step")
-		b.ReportMetric(float64(base.Nanoseconds())/steps, "goroutine-ns/step")
-		b.ReportMetric(float64(baseCPU.Nanoseconds())/steps, "goroutine-cpu-ns/step")
-		b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
+		if g != nil {
+			b.ReportMetric(float64(base.Nanoseconds())/steps, "goroutine-ns/step")
+			b.ReportMetric(float64(baseCPU.Nanoseconds())/steps, "goroutine-cpu-ns/step")
+			b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
+		}
 	}
 }
 
