@@ -114,6 +114,8 @@ type budget struct {
 	deferred bool
 	runTicks int64 // ticks of the Run so far, charged at every switch
 
+	clocked bool // cfg.clocked(), fixed when armed: read at every switch
+
 	checkedAt int64 // monotonic ns of the last clock read (clocked budgets)
 	frozen    int64 // ticks counted while the clock did not move
 	switches  int64 // slices started (clocked budgets): see dueEvery
@@ -129,7 +131,7 @@ func (s *Scheduler) armBudgetLocked(f *runFrame, cfg budgetConfig) {
 	if b.armed || !cfg.any() {
 		return
 	}
-	*b = budget{armed: true, frame: f, cfg: cfg}
+	*b = budget{armed: true, frame: f, cfg: cfg, clocked: cfg.clocked()}
 	now := monotonic()
 	s.runStart.Store(now)
 	s.sliceStart.Store(now)
@@ -179,7 +181,7 @@ func (s *Scheduler) startSliceLocked(prev *entry) {
 // tick countdown.
 func (s *Scheduler) budgetSliceLocked() int64 {
 	b := &s.budget
-	if b.cfg.clocked() {
+	if b.clocked {
 		return s.clockedSliceLocked()
 	}
 	if b.cfg.time > 0 || b.cfg.deadline {
@@ -215,6 +217,9 @@ func (s *Scheduler) budgetDueLocked() bool {
 // every switch, which inlines budgetDueLocked, stays small.
 func (s *Scheduler) armedDueLocked() bool {
 	b := &s.budget
+	if !b.due && !b.cfg.total && !s.alarm.Load() {
+		return false // what most switches under a slice budget find
+	}
 	if !b.due && b.cfg.total {
 		spent := b.cfg.ticks > 0 && b.runTicks+s.sliceTicks-s.tickLeft >= b.cfg.ticks
 		if spent || s.alarm.Load() {

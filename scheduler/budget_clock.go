@@ -27,7 +27,8 @@ const (
 const unknownStart = -1 << 63
 
 // dueEvery is how many switches apart a clocked budget reads the clock at a
-// switch, for the deadline.
+// switch, for the deadline: a power of 2 (a mask, not a division, at every
+// switch).
 const dueEvery = 16
 
 // clockedSliceLocked is budgetSliceLocked under a clocked budget. A switch
@@ -39,14 +40,18 @@ const dueEvery = 16
 func (s *Scheduler) clockedSliceLocked() int64 {
 	b := &s.budget
 	if b.cfg.time > 0 && !b.cfg.total {
-		s.sliceStart.Store(unknownStart)
+		// A slice that ended before its first clock read left it unknown:
+		// a load spares the store's fence (an exchange) at such switches.
+		if s.sliceStart.Load() != unknownStart {
+			s.sliceStart.Store(unknownStart)
+		}
 		if s.alarm.Load() {
 			s.alarm.Store(false) // budgetDueLocked has seen it: this slice's is new
 		}
 	}
 	b.checkedAt, b.frozen = unknownStart, 0
 	if b.cfg.deadline {
-		if b.switches++; b.switches%dueEvery == 0 && monotonic() >= b.cfg.until {
+		if b.switches++; b.switches&(dueEvery-1) == 0 && monotonic() >= b.cfg.until {
 			s.alarm.Store(true) // the next tick or switch ends the Run
 		}
 	}

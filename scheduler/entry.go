@@ -26,27 +26,22 @@ import (
 //     waits for the tasklet; the running tasklet checks it lock-free after
 //     every switch and takes the lock only when it is set.
 type entry struct {
-	t  *tasklet.Tasklet // &tk
-	tk core.Task
-	fn func(*tasklet.Tasklet)    // the body; nil for a main tasklet
-	s  atomic.Pointer[Scheduler] // owner; changes only in Adopt
-
-	sig atomic.Bool // something is pending: see takePendingLocked
-
-	// Guarded by the owner's mu.
-	st        tasklet.State
-	w         *worker
-	blockedOn core.Blocker
-	wakeErr   error // Park's result, set by Ready or Cancel
-	throwErr  error // a throw is pending
-	value     any   // tempval for ScheduleRemove
-	c         *cold // rarely used state
+	// The fields a switch reads or writes come first, within the record's
+	// first two cache lines (tk's runtime and atomic flag included): a
+	// frame that steps 10,000 tasklets finds each record cold, and this
+	// order halves the lines a step touches in it (4 to 2: 19 to 17 L2
+	// misses per step, cachegrind, BenchmarkFrame's loop).
+	s   atomic.Pointer[Scheduler] // owner; changes only in Adopt
+	sig atomic.Bool               // something is pending: see takePendingLocked
+	st  tasklet.State             // guarded by the owner's mu
 
 	// the running chain (see loop.go); touched only by the running chain
-	child *entry
 	depth int32
+	child *entry
 
-	tidx      int32 // index in the timer heap, -1 if none; guarded by the owner's mu
+	w *worker          // guarded by the owner's mu
+	t *tasklet.Tasklet // &tk
+
 	main      bool
 	started   bool
 	woken     bool // Ready arrived before Park suspended
@@ -57,16 +52,27 @@ type entry struct {
 	cancelled bool // its last wait was cut by the scheduler (timeout, deadlock): see wokenPending
 	takesVal  bool // suspended in ScheduleRemove, whose result InsertValue gives (written under mu, or by e running; read under mu while e is paused)
 
-	// timer, guarded by the owner's mu
-	when int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
-
-	// the scheduler's list of live tasklets
-	prevAll, nextAll *entry
-
 	// the run queue's links (see ring.go), guarded by the owner's mu
 	rnext, rprev *entry
 
 	ticks uint64 // ticks counted, charged at every switch; guarded by the owner's mu
+
+	tk core.Task
+	fn func(*tasklet.Tasklet) // the body; nil for a main tasklet
+
+	// Guarded by the owner's mu.
+	blockedOn core.Blocker
+	wakeErr   error // Park's result, set by Ready or Cancel
+	throwErr  error // a throw is pending
+	value     any   // tempval for ScheduleRemove
+	c         *cold // rarely used state
+
+	// timer, guarded by the owner's mu
+	tidx int32 // index in the timer heap, -1 if none
+	when int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
+
+	// the scheduler's list of live tasklets
+	prevAll, nextAll *entry
 }
 
 // cold is a tasklet's rarely used state, allocated on first use, so that

@@ -18,8 +18,36 @@ func BenchmarkWakeLatency(b *testing.B) {
 
 // BenchmarkFrame: 10,000 entity tasklets stepped once per frame by a
 // watchdog.Frame, interleaved with 10,000 goroutines stepped once per frame;
-// op = one frame. Reports ns/step, goroutine-ns/step and x-goroutines.
+// op = one frame. Reports ns/step, goroutine-ns/step and x-goroutines, and
+// the CPU time per step of each (cpu-ns/step, goroutine-cpu-ns/step).
 func BenchmarkFrame(b *testing.B) { bench.FrameSteps(b) }
+
+// BenchmarkFrameEntities: BenchmarkFrame over 100, 1,000 and 10,000
+// entities (warm caches to cold ones), with its baseline, and without it
+// (the "lib" rows: every instruction is the library's, for callgrind and
+// cachegrind: divide what is counted per op by the entity count; their
+// frame budget is a minute, so that valgrind's slowdown does not cut
+// frames). Reports ns/step and cpu-ns/step (and goroutine-ns/step,
+// goroutine-cpu-ns/step and x-goroutines with the baseline).
+func BenchmarkFrameEntities(b *testing.B) {
+	for _, n := range []int{100, 1000, 10_000} {
+		b.Run(fmt.Sprint("N", n), bench.FrameStepsN(n, true))
+		b.Run(fmt.Sprint("N", n, "lib"), bench.FrameStepsN(n, false))
+	}
+}
+
+// BenchmarkFramePullFloor: BenchmarkFrame's floor by design, bare iter.Pull
+// coroutines resumed in turn by a loop (no scheduler), over 100, 1,000 and
+// 10,000 entities, beside the same goroutine baseline, and without it (the
+// "lib" rows, for callgrind and cachegrind). Reports ns/step, cpu-ns/step,
+// and with the baseline goroutine-ns/step, goroutine-cpu-ns/step and
+// x-goroutines.
+func BenchmarkFramePullFloor(b *testing.B) {
+	for _, n := range []int{100, 1000, 10_000} {
+		b.Run(fmt.Sprint("N", n), bench.FramePullFloor(n, true))
+		b.Run(fmt.Sprint("N", n, "lib"), bench.FramePullFloor(n, false))
+	}
+}
 
 // BenchmarkSliceOvershoot: a tasklet ticking in a tight loop under 1 ms
 // slices; op = one slice. Reports p50-overshoot and p99-overshoot as

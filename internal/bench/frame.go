@@ -5,6 +5,7 @@
 package bench
 
 import (
+	"iter"
 	"runtime"
 	"slices"
 	"sync"
@@ -32,15 +33,30 @@ func step(x uint64) uint64 {
 // takes the CPU away);
 // each entity does step's work and yields. Interleaved with it, frame by
 // frame, the baseline: FrameEntities goroutines released once per frame by
-// closing a channel, each doing the same work, and a sync.WaitGroup to wait
-// for them. op = one tasklet frame (the baseline's frames are timed apart).
-// It reports ns/step (per entity) for both and x-goroutines, the ratio of
-// the two frame times.
-func FrameSteps(b *testing.B) {
+// a send on each one's channel, each doing the same work, and a
+// sync.WaitGroup to wait for them. op = one tasklet frame (the baseline's
+// frames are timed apart). It reports ns/step (per entity) for both and
+// x-goroutines, the ratio of the two frame times; and cpu-ns/step for both:
+// the process's CPU time (every thread: the baseline's goroutines run on
+// every P, the tasklets on one thread) per step.
+func FrameSteps(b *testing.B) { frameSteps(b, FrameEntities, true) }
+
+// FrameStepsN is FrameSteps over n entities, with the baseline or without
+// it. Without it, every instruction the benchmark runs is the library's,
+// for callgrind and cachegrind: only ns/step and cpu-ns/step are reported,
+// and the frame budget is a minute instead of 100 ms (the same code path),
+// so that a frame slowed down 50x still steps every entity. Small n shows
+// what a step costs with warm caches, 10,000 what it costs when the
+// entities' stacks and records no longer fit in them.
+func FrameStepsN(n int, baseline bool) func(*testing.B) {
+	return func(b *testing.B) { frameSteps(b, n, baseline) }
+}
+
+func frameSteps(b *testing.B, entities int, baseline bool) {
 	s := newScheduler(b)
 	defer s.Close()
 	var sink uint64
-	for i := range FrameEntities {
+	for i := range entities {
 		_, err := s.Spawn(func(t *tasklet.Tasklet) {
 			x := uint64(i)
 			for {
@@ -53,36 +69,127 @@ func FrameSteps(b *testing.B) {
 		})
 		must(b, err)
 	}
-	f, err := watchdog.NewFrame(s, watchdog.FrameConfig{Budget: 100 * time.Millisecond, Slice: time.Millisecond})
+	budget := 100 * time.Millisecond
+	if !baseline {
+		budget = time.Minute
+	}
+	f, err := watchdog.NewFrame(s, watchdog.FrameConfig{Budget: budget, Slice: time.Millisecond})
 	must(b, err)
 	defer f.Close()
-	g := newGoroutineFrames(FrameEntities)
-	defer g.stop()
+	var g *goroutineFrames
+	if baseline {
+		g = newGoroutineFrames(entities)
+		defer g.stop()
+	}
 	_, err = f.Run() // the first frame starts the coroutines
 	must(b, err)
-	g.frame()
-	var lib, base time.Duration
+	if g != nil {
+		g.frame()
+	}
+	var lib, base, libCPU, baseCPU time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
+		c := cpuTime()
 		start := time.Now()
 		r, err := f.Run()
 		lib += time.Since(start)
+		libCPU += cpuTime() - c
 		must(b, err)
-		if r.Runnable != FrameEntities && !r.Late {
-			b.Fatalf("frame %d: %d runnable, not %d", r.Frame, r.Runnable, FrameEntities)
+		if r.Runnable != entities && !r.Late {
+			b.Fatalf("frame %d: %d runnable, not %d", r.Frame, r.Runnable, entities)
+		}
+		if g == nil {
+			continue
 		}
 		b.StopTimer()
+		c = cpuTime()
 		start = time.Now()
 		g.frame()
 		base += time.Since(start)
+		baseCPU += cpuTime() - c
 		b.StartTimer()
 	}
 	b.StopTimer()
-	n := float64(b.N) * FrameEntities
+	n := float64(b.N) * float64(entities)
 	b.ReportMetric(float64(lib.Nanoseconds())/n, "ns/step")
-	b.ReportMetric(float64(base.Nanoseconds())/n, "goroutine-ns/step")
-	b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
+	b.ReportMetric(float64(libCPU.Nanoseconds())/n, "cpu-ns/step")
+	if g != nil {
+		b.ReportMetric(float64(base.Nanoseconds())/n, "goroutine-ns/step")
+		b.ReportMetric(float64(baseCPU.Nanoseconds())/n, "goroutine-cpu-ns/step")
+		b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
+	}
+}
+
+// FramePullFloor is the floor of FrameSteps by design: n bare iter.Pull
+// coroutines (what a tasklet runs on), each doing step's work and yielding,
+// resumed once per frame in turn by a plain loop: no scheduler, no budget,
+// two coroutine switches per step, as a stepped tasklet takes. With
+// baseline, interleaved with FrameSteps' goroutine baseline over n
+// goroutines. op = one frame. It reports ns/step and cpu-ns/step, and with
+// the baseline goroutine-ns/step, goroutine-cpu-ns/step and x-goroutines,
+// as FrameSteps does.
+func FramePullFloor(n int, baseline bool) func(*testing.B) {
+	return func(b *testing.B) {
+		nexts := make([]func() (struct{}, bool), n)
+		var sink uint64
+		for i := range n {
+			next, stop := iter.Pull(func(yield func(struct{}) bool) {
+				x := uint64(i)
+				for {
+					x = step(x)
+					sink += x & 1
+					if !yield(struct{}{}) {
+						return
+					}
+				}
+			})
+			defer stop()
+			nexts[i] = next
+		}
+		var g *goroutineFrames
+		if baseline {
+			g = newGoroutineFrames(n)
+			defer g.stop()
+		}
+		frame := func() {
+			for _, next := range nexts {
+				next()
+			}
+		}
+		frame()
+		if g != nil {
+			g.frame()
+		}
+		var lib, base, libCPU, baseCPU time.Duration
+		b.ResetTimer()
+		for range b.N {
+			c := cpuTime()
+			start := time.Now()
+			frame()
+			lib += time.Since(start)
+			libCPU += cpuTime() - c
+			if g == nil {
+				continue
+			}
+			b.StopTimer()
+			c = cpuTime()
+			start = time.Now()
+			g.frame()
+			base += time.Since(start)
+			baseCPU += cpuTime() - c
+			b.StartTimer()
+		}
+		b.StopTimer()
+		steps := float64(b.N) * float64(n)
+		b.ReportMetric(float64(lib.Nanoseconds())/steps, "ns/step")
+		b.ReportMetric(float64(libCPU.Nanoseconds())/steps, "cpu-ns/step")
+		if g != nil {
+			b.ReportMetric(float64(base.Nanoseconds())/steps, "goroutine-ns/step")
+			b.ReportMetric(float64(baseCPU.Nanoseconds())/steps, "goroutine-cpu-ns/step")
+			b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
+		}
+	}
 }
 
 // goroutineFrames is FrameSteps' baseline: n goroutines stepped once per frame,
