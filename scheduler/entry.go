@@ -50,7 +50,6 @@ type entry struct {
 	killed    bool // it ended by a kill: written as it ends, read by the loop
 	inLane    bool // woken from outside, in the wake lane, not run yet (ring.go); guarded by the owner's mu
 	cancelled bool // its last wait was cut by the scheduler (timeout, deadlock): see wokenPending
-	takesVal  bool // suspended in ScheduleRemove, whose result InsertValue gives (written under mu, or by e running; read under mu while e is paused)
 
 	// the run queue's links (see ring.go), guarded by the owner's mu
 	rnext, rprev *entry
@@ -69,7 +68,11 @@ type entry struct {
 
 	// timer, guarded by the owner's mu
 	tidx int32 // index in the timer heap, -1 if none
-	when int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
+	// suspended in ScheduleRemove, whose result InsertValue gives: written
+	// under mu, or by e running; read under mu while e is paused (it fills
+	// tidx's padding)
+	takesVal bool
+	when     int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
 
 	// the scheduler's list of live tasklets
 	prevAll, nextAll *entry
