@@ -108,11 +108,9 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	if ctx == nil {
 		return tasklet.ErrNilContext
 	}
-	if c.Offer(nil, v) == nil {
-		return nil
-	}
 	c.mu.Lock()
-	// Again under mu: a receiver or room may have come since Offer.
+	// Offer's cases first, under the lock that queues us if they fail: one
+	// lock of the channel per call, whichever way the value goes.
 	if r := c.recvq.dequeue(); r != nil {
 		c.handOutsideLocked(r, v, nil)
 		return nil
