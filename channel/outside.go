@@ -139,6 +139,12 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	c.sendq.enqueue(w)
 	c.mu.Unlock()
 	// w now belongs to whoever dequeues it (a receiver, or our Cancel).
+	// The goroutine parks at once instead of first yielding its thread for
+	// the receiver (which saves the wake channel's operations when the
+	// receiver's scheduler shares its P): a goroutine locked to its thread,
+	// as a cgo callback is, hands the thread off when it yields and waits in
+	// the global run queue, which made CThreadUpcall slower, and it cannot
+	// tell cheaply whether it is locked.
 	var err error
 	done := ctx.Done()
 	if done == nil { // a context that never ends: the cheaper receive
