@@ -108,11 +108,9 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	if ctx == nil {
 		return tasklet.ErrNilContext
 	}
-	if c.Offer(nil, v) == nil {
-		return nil
-	}
 	c.mu.Lock()
-	// Again under mu: a receiver or room may have come since Offer.
+	// Offer's cases first, under the lock that queues us if they fail: one
+	// lock of the channel per call, whichever way the value goes.
 	if r := c.recvq.dequeue(); r != nil {
 		c.handOutsideLocked(r, v, nil)
 		return nil
@@ -141,6 +139,12 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	c.sendq.enqueue(w)
 	c.mu.Unlock()
 	// w now belongs to whoever dequeues it (a receiver, or our Cancel).
+	// The goroutine parks at once instead of first yielding its thread for
+	// the receiver (which saves the wake channel's operations when the
+	// receiver's scheduler shares its P): a goroutine locked to its thread,
+	// as a cgo callback is, hands the thread off when it yields and waits in
+	// the global run queue, which made CThreadUpcall slower, and it cannot
+	// tell cheaply whether it is locked.
 	var err error
 	done := ctx.Done()
 	if done == nil { // a context that never ends: the cheaper receive
