@@ -1,0 +1,447 @@
+package channel_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Adversarial 2 (round "kill after a failed wait").
+//
+// SPEC 2: "A kill is never lost and a throw is never dropped. A tasklet that
+// was woken but has not run yet ... has completed nothing that the kill would
+// undo: the kill or throw is raised at its suspension point before any of its
+// own code runs ... The one exception is a channel transfer that a partner
+// already completed (the value was taken or delivered)". A wait that a
+// channel's Close, a context's cancellation or a timeout ended transferred
+// nothing: a kill that reaches the tasklet before it runs again unwinds it at
+// the wait (the code after the wait never runs, its deferred functions run
+// once), and a throw is the wait's result.
+
+var errAdv2 = errors.New("adv2 thrown")
+
+// adv2Wait is a wait that can be ended without a transfer by cut.
+type adv2Wait struct {
+	name string
+	// setup builds the objects; wait runs in the victim; cut ends the wait
+	// (caller: the running tasklet, or nil from a goroutine).
+	setup func() (wait func(v *tasklet.Tasklet) (string, error), cut func(caller *tasklet.Tasklet))
+	// cutErr is what the wait returns when only the cut ends it.
+	cutErr error
+}
+
+func adv2Waits() []adv2Wait {
+	return []adv2Wait{
+		{name: "receive/close", cutErr: channel.ErrClosed, setup: func() (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			return func(v *tasklet.Tasklet) (string, error) { x, err := ch.Receive(v); return fmt.Sprint(x), err },
+				func(c *tasklet.Tasklet) { _ = ch.Close(c) }
+		}},
+		{name: "receiveContext/close", cutErr: channel.ErrClosed, setup: func() (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			return func(v *tasklet.Tasklet) (string, error) {
+					defer cancel()
+					x, err := ch.ReceiveContext(ctx, v)
+					return fmt.Sprint(x), err
+				},
+				func(c *tasklet.Tasklet) { _ = ch.Close(c) }
+		}},
+		{name: "receiveContext/cancel", cutErr: context.Canceled, setup: func() (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			return func(v *tasklet.Tasklet) (string, error) { x, err := ch.ReceiveContext(ctx, v); return fmt.Sprint(x), err },
+				func(*tasklet.Tasklet) { cancel() }
+		}},
+		{name: "sendContext/cancel", cutErr: context.Canceled, setup: func() (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			return func(v *tasklet.Tasklet) (string, error) { return "", ch.SendContext(ctx, v, 7) },
+				func(*tasklet.Tasklet) { cancel() }
+		}},
+		{name: "select-recv/close", cutErr: channel.ErrClosed, setup: func() (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			other := channel.New[int]()
+			return func(v *tasklet.Tasklet) (string, error) {
+					_, err := channel.Select(v, channel.Send(other, 1), channel.Recv(ch))
+					return "", err
+				},
+				func(c *tasklet.Tasklet) { _ = ch.Close(c) }
+		}},
+		{name: "select-done/cancel", cutErr: context.Canceled, setup: func() (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			return func(v *tasklet.Tasklet) (string, error) {
+					_, err := channel.Select(v, channel.Recv(ch), channel.Done(ctx))
+					return "", err
+				},
+				func(*tasklet.Tasklet) { cancel() }
+		}},
+		{name: "select/cancel-and-close", cutErr: nil, setup: func() (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			return func(v *tasklet.Tasklet) (string, error) {
+					_, err := channel.Select(v, channel.Recv(ch), channel.Done(ctx))
+					return "", err
+				},
+				func(c *tasklet.Tasklet) {
+					var wg sync.WaitGroup
+					wg.Add(1)
+					go func() { defer wg.Done(); cancel() }()
+					_ = ch.Close(c)
+					wg.Wait()
+				}
+		}},
+	}
+}
+
+// adv2Strike is how the kill or throw is sent.
+type adv2Strike struct {
+	name string
+	kill bool
+	// now: the immediate form (KillNow/ThrowNow) by the striker.
+	now bool
+}
+
+var adv2Strikes = []adv2Strike{
+	{name: "Kill", kill: true},
+	{name: "KillNow", kill: true, now: true},
+	{name: "Throw"},
+	{name: "ThrowNow", now: true},
+}
+
+func adv2Hit(st adv2Strike, by, v *tasklet.Tasklet) error {
+	switch {
+	case st.kill && st.now:
+		return by.KillNow(v)
+	case st.kill:
+		return v.Kill()
+	case st.now:
+		return by.ThrowNow(v, errAdv2)
+	default:
+		return v.Throw(errAdv2)
+	}
+}
+
+// Sources of the cut and the strike.
+const (
+	adv2SameTasklet = "same-scheduler tasklet"
+	adv2Main        = "main between runs"
+	adv2Goroutine   = "plain goroutine"
+	adv2OtherSched  = "tasklet of another scheduler"
+)
+
+// Passing: a plain Receive woken by Close, and waits cut by their context
+// (ReceiveContext, SendContext, a Select's Done case).
+func TestAdv2KillOrThrowAfterFailedWait(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	adv2Matrix(t, "receive/close", "receiveContext/cancel", "sendContext/cancel", "select-done/cancel")
+}
+
+// FAILS: ReceiveContext woken by Close. The kill is lost (the code after the
+// wait runs; with nothing after the wait the tasklet ends as if never
+// killed: "v defer kill=false"), the throw goes off at the next switch point
+// instead of being the wait's result. Plain Receive gets it right.
+// SPEC 2: "A kill is never lost ... the kill or throw is raised at its
+// suspension point before any of its own code runs"; only "a channel transfer
+// that a partner already completed (the value was taken or delivered)" is the
+// exception, and a Close transfers nothing.
+func TestAdv2KillAfterCloseWokeReceiveContext(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	adv2Matrix(t, "receiveContext/close")
+}
+
+// FAILS: a Select whose receive case Close completed with ErrClosed, and a
+// Select cut by a ctx cancelled from a goroutine racing a Close. Same as above:
+// the kill is lost or deferred past the wait, the throw is not the Select's
+// result. SPEC 2 (quoted above): only a transfer is the exception; a Close
+// delivered nothing. (Select's doc, item 4, "a case that completed is never
+// undone", speaks of "a partner [that] took the select"; Close is no
+// partner: Receive woken by Close unwinds at the wait, Select must too.)
+func TestAdv2KillAfterCloseWokeSelect(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	adv2Matrix(t, "select-recv/close", "select/cancel-and-close")
+}
+
+func adv2Matrix(t *testing.T, names ...string) {
+	sources := []string{adv2SameTasklet, adv2Main, adv2Goroutine, adv2OtherSched}
+	for _, w := range adv2Waits() {
+		found := false
+		for _, n := range names {
+			found = found || n == w.name
+		}
+		if !found {
+			continue
+		}
+		for _, st := range adv2Strikes {
+			for _, src := range sources {
+				if st.now && (src == adv2Goroutine) {
+					continue // no immediate form without a tasklet
+				}
+				for _, endNow := range []bool{false, true} {
+					name := fmt.Sprintf("%s/%s/%s/end=%v", w.name, st.name, src, endNow)
+					t.Run(name, func(t *testing.T) {
+						defer goleak.VerifyNone(t)
+						adv2RunOne(t, w, st, src, endNow)
+					})
+				}
+			}
+		}
+	}
+}
+
+func adv2RunOne(t *testing.T, w adv2Wait, st adv2Strike, src string, endNow bool) {
+	s := newSched(t)
+	defer closeSched(t, s)
+	var rec recorder
+	wait, cut := w.setup()
+	v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+		defer func() {
+			r := recover()
+			rec.Add("v defer kill=%v", tasklet.IsKill(r))
+		}()
+		_, err := wait(v)
+		rec.Add("v wait: %s", adv2Err(err))
+		if endNow {
+			return
+		}
+		err = v.Schedule()
+		rec.Add("v after: %s", adv2Err(err))
+	})
+	_, err := s.Run()
+	require.NoError(t, err)
+	require.True(t, v.Blocked(), "v must be waiting")
+
+	switch src {
+	case adv2SameTasklet:
+		spawn(t, s, "k", func(k *tasklet.Tasklet) {
+			cut(k)
+			rec.Add("k hit: %s", adv2Err(adv2Hit(st, k, v)))
+		})
+	case adv2Main:
+		cut(s.Main())
+		rec.Add("k hit: %s", adv2Err(adv2Hit(st, s.Main(), v)))
+	case adv2Goroutine:
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			cut(nil)
+			rec.Add("k hit: %s", adv2Err(adv2Hit(st, nil, v)))
+		}()
+		<-done
+	case adv2OtherSched:
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s2, err := scheduler.New()
+			if !assert.NoError(t, err) {
+				return
+			}
+			_, err = s2.Spawn(func(k *tasklet.Tasklet) {
+				cut(k)
+				rec.Add("k hit: %s", adv2Err(adv2Hit(st, k, v)))
+			})
+			assert.NoError(t, err)
+			_, err = s2.Run()
+			assert.NoError(t, err)
+			assert.NoError(t, s2.Close())
+		}()
+		<-done
+	}
+	_, err = s.Run()
+	require.NoError(t, err)
+	require.False(t, v.Alive())
+
+	want := adv2Want(w, st, src, endNow)
+	assert.Equal(t, want, rec.Log())
+}
+
+func adv2Want(w adv2Wait, st adv2Strike, src string, endNow bool) []string {
+	// The immediate form from a tasklet of the same scheduler (or main)
+	// switches to v in place: v has finished with the hit before the
+	// striker continues. Anything else: the striker logs first.
+	immediate := st.now && (src == adv2SameTasklet || src == adv2Main)
+	var vlog []string
+	if st.kill {
+		vlog = []string{"v defer kill=true"}
+	} else {
+		vlog = []string{"v wait: " + errAdv2.Error()}
+		if !endNow {
+			vlog = append(vlog, "v after: <nil>")
+		}
+		vlog = append(vlog, "v defer kill=false")
+	}
+	if immediate {
+		if !st.kill && !endNow {
+			// v's Schedule in place returns to the striker first.
+			return []string{"v wait: " + errAdv2.Error(), "k hit: <nil>", "v after: <nil>", "v defer kill=false"}
+		}
+		return append(vlog, "k hit: <nil>")
+	}
+	return append([]string{"k hit: <nil>"}, vlog...)
+}
+
+func adv2Err(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
+// SPEC 8/ErrTimeout + SPEC 2: a timed wait whose timer fired has not
+// transferred anything. A kill that a tasklet woken in the same timer turn
+// sends before the timed-out tasklet runs again must unwind it at the wait;
+// a throw must be the wait's result (not ErrTimeout with the throw left
+// for later or lost).
+func TestAdv2KillAfterTimeoutFired(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	waits := []struct {
+		name string
+		wait func(v *tasklet.Tasklet) error
+	}{
+		{name: "receiveTimeout", wait: func(v *tasklet.Tasklet) error {
+			_, err := channel.New[int]().ReceiveTimeout(v, time.Second)
+			return err
+		}},
+		{name: "sendTimeout", wait: func(v *tasklet.Tasklet) error {
+			return channel.New[int]().SendTimeout(v, 1, time.Second)
+		}},
+		{name: "select-timeout", wait: func(v *tasklet.Tasklet) error {
+			_, err := channel.Select(v, channel.Recv(channel.New[int]()), channel.Timeout(time.Second))
+			return err
+		}},
+	}
+	for _, w := range waits {
+		for _, st := range adv2Strikes {
+			for _, endNow := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/end=%v", w.name, st.name, endNow), func(t *testing.T) {
+					defer goleak.VerifyNone(t)
+					clock := scheduler.NewFakeClock(time.Unix(0, 0))
+					s := newSched(t, scheduler.WithClock(clock))
+					defer closeSched(t, s)
+					var rec recorder
+					var v *tasklet.Tasklet
+					// k's timer is created first and has the same deadline:
+					// it fires first in the same turn, so k runs while v's
+					// wait has timed out but v has not run yet.
+					spawn(t, s, "k", func(k *tasklet.Tasklet) {
+						require.NoError(t, k.Sleep(time.Second))
+						rec.Add("k hit: %s", adv2Err(adv2Hit(st, k, v)))
+					})
+					v = spawn(t, s, "v", func(v *tasklet.Tasklet) {
+						defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
+						err := w.wait(v)
+						rec.Add("v wait: %s", adv2Err(err))
+						if endNow {
+							return
+						}
+						rec.Add("v after: %s", adv2Err(v.Schedule()))
+					})
+					_, err := s.Run(scheduler.ThreadBlock())
+					require.NoError(t, err)
+					require.False(t, v.Alive())
+					assert.Equal(t, adv2Want(adv2Wait{}, st, adv2SameTasklet, endNow), rec.Log())
+				})
+			}
+		}
+	}
+}
+
+// SPEC 2: "The one exception is a channel transfer that a partner already
+// completed (the value was taken or delivered): that call returns normally
+// and the kill or throw goes off at the tasklet's next switch point."
+// A throw that took the tasklet out of its wait is the wait's result; a kill
+// after that throw still goes off at the next switch point.
+//
+// FAILS (close-throw-kill): Close wakes a receiver, then Throw, then Kill,
+// all before it runs. The wait ended without transfer, so the throw is the
+// wait's result and the kill after it goes off at the next switch point,
+// exactly as blocked-throw-kill (which passes). Instead the kill is raised at
+// the wait and the throw is dropped: SPEC 2 "a throw is never dropped".
+func TestAdv2KillAfterTransferAndAfterThrow(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cases := []struct {
+		name  string
+		setup func(s *scheduler.Scheduler) (wait func(v *tasklet.Tasklet) (string, error), partner func(caller *tasklet.Tasklet))
+		// throwFirst: Throw then Kill (instead of the partner then Kill).
+		throwFirst bool
+		want       []string
+	}{
+		{name: "received/Kill", setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			return func(v *tasklet.Tasklet) (string, error) { x, err := ch.Receive(v); return fmt.Sprint(x), err },
+				func(c *tasklet.Tasklet) { require.NoError(t, ch.Offer(c, 5)) }
+		}, want: []string{"v wait 5 <nil>", "v defer kill=true"}},
+		{name: "select-received/Kill", setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			rc := channel.Recv(ch)
+			return func(v *tasklet.Tasklet) (string, error) {
+					i, err := channel.Select(v, channel.Timeout(-1), rc)
+					return fmt.Sprint(i, rc.Value()), err
+				},
+				func(c *tasklet.Tasklet) { require.NoError(t, ch.Offer(c, 5)) }
+		}, want: []string{"v wait 1 5 <nil>", "v defer kill=true"}},
+		{name: "close-throw-kill", throwFirst: true, setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			return func(v *tasklet.Tasklet) (string, error) { x, err := ch.Receive(v); return fmt.Sprint(x), err },
+				func(c *tasklet.Tasklet) { _ = ch.Close(c) }
+		}, want: []string{"v wait 0 adv2 thrown", "v defer kill=true"}},
+		{name: "blocked-throw-kill", throwFirst: true, setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			return func(v *tasklet.Tasklet) (string, error) { x, err := ch.Receive(v); return fmt.Sprint(x), err },
+				func(*tasklet.Tasklet) {}
+		}, want: []string{"v wait 0 adv2 thrown", "v defer kill=true"}},
+	}
+	for _, tc := range cases {
+		for _, src := range []string{adv2Main, adv2Goroutine, adv2SameTasklet} {
+			t.Run(tc.name+"/"+src, func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				s := newSched(t)
+				defer closeSched(t, s)
+				var rec recorder
+				wait, partner := tc.setup(s)
+				v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+					defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
+					x, err := wait(v)
+					rec.Add("v wait %s %s", x, adv2Err(err))
+					rec.Add("v after %s", adv2Err(v.Schedule()))
+				})
+				_, err := s.Run()
+				require.NoError(t, err)
+				require.True(t, v.Blocked())
+				hit := func(c *tasklet.Tasklet) {
+					partner(c)
+					if tc.throwFirst {
+						assert.NoError(t, v.Throw(errAdv2))
+					}
+					assert.NoError(t, v.Kill())
+				}
+				switch src {
+				case adv2Main:
+					hit(s.Main())
+				case adv2Goroutine:
+					done := make(chan struct{})
+					go func() { defer close(done); hit(nil) }()
+					<-done
+				case adv2SameTasklet:
+					spawn(t, s, "k", hit)
+				}
+				_, err = s.Run()
+				require.NoError(t, err)
+				assert.False(t, v.Alive())
+				assert.Equal(t, tc.want, rec.Log())
+			})
+		}
+	}
+}
