@@ -1,0 +1,256 @@
+package scheduler_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/scheduler"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Adversarial 2: InsertValue. Its doc: "InsertValue is Insert, and makes v
+// the value returned by t's suspended ScheduleRemove ... A tasklet that is
+// scheduled or running has no suspended call to return v: that is
+// ErrScheduled; one paused otherwise than by its own ScheduleRemove (in
+// Switch, or by Remove or a budget) has a suspended call that returns no
+// value: that is ErrNoValue. Either way nothing changes."
+
+func adv2Val(v any, err error) string {
+	if err != nil {
+		return fmt.Sprintf("err %v", err)
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// The paused tasklet's suspended call decides; every refused InsertValue
+// leaves the tasklet exactly as it was (paused, its later Insert returning
+// nil to a ScheduleRemove, no stale value).
+func TestAdv2InsertValueSequences(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	type step struct {
+		op   string // "iv N", "insert", "remove", "run"
+		want string // "" for nil
+	}
+	cases := []struct {
+		name string
+		body func(rec *recorder) func(*tasklet.Tasklet)
+		// steps are done by main after a first Run (v has paused).
+		steps []step
+		want  []string
+	}{
+		{
+			name: "ScheduleRemove twice: the second returns nil after a plain Insert (no stale value)",
+			body: func(rec *recorder) func(*tasklet.Tasklet) {
+				return func(v *tasklet.Tasklet) {
+					rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+					rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+				}
+			},
+			steps: []step{{op: "iv 5"}, {op: "run"}, {op: "insert"}, {op: "run"}},
+			want:  []string{"v got 5", "v got <nil>"},
+		},
+		{
+			name: "InsertValue twice: the second is ErrScheduled and the first value is kept",
+			body: func(rec *recorder) func(*tasklet.Tasklet) {
+				return func(v *tasklet.Tasklet) { rec.Add("v got %s", adv2Val(v.ScheduleRemove())) }
+			},
+			steps: []step{{op: "iv 5"}, {op: "iv 6", want: tasklet.ErrScheduled.Error()}, {op: "run"}},
+			want:  []string{"v got 5"},
+		},
+		{
+			name: "Insert then InsertValue: ErrScheduled, the ScheduleRemove returns nil",
+			body: func(rec *recorder) func(*tasklet.Tasklet) {
+				return func(v *tasklet.Tasklet) { rec.Add("v got %s", adv2Val(v.ScheduleRemove())) }
+			},
+			steps: []step{{op: "insert"}, {op: "iv 6", want: tasklet.ErrScheduled.Error()}, {op: "run"}},
+			want:  []string{"v got <nil>"},
+		},
+		{
+			// ScheduleRemove -> InsertValue(5) -> Remove -> InsertValue(6):
+			// the suspended call is still the ScheduleRemove. Whatever the
+			// second InsertValue says, the value the tasklet gets must be
+			// one that a successful InsertValue gave, the last one.
+			name: "ScheduleRemove, InsertValue, Remove, InsertValue",
+			body: func(rec *recorder) func(*tasklet.Tasklet) {
+				return func(v *tasklet.Tasklet) { rec.Add("v got %s", adv2Val(v.ScheduleRemove())) }
+			},
+			steps: []step{{op: "iv 5"}, {op: "remove"}, {op: "iv 6", want: "?"}, {op: "insert"}, {op: "run"}},
+		},
+		{
+			name: "paused in Switch: ErrNoValue, stays paused; Insert resumes it",
+			body: func(rec *recorder) func(*tasklet.Tasklet) {
+				return func(v *tasklet.Tasklet) {
+					rec.Add("v switch %s", adv2Val(nil, v.Switch(scheduler.Of(v).Main())))
+				}
+			},
+			steps: []step{{op: "iv 5", want: tasklet.ErrNoValue.Error()}, {op: "state paused"}, {op: "insert"}, {op: "run"}},
+			want:  []string{"v switch <nil>"},
+		},
+		{
+			name: "removed while suspended in Schedule: ErrNoValue, stays paused",
+			body: func(rec *recorder) func(*tasklet.Tasklet) {
+				return func(v *tasklet.Tasklet) {
+					rec.Add("v schedule %s", adv2Val(nil, v.Schedule()))
+				}
+			},
+			steps: []step{{op: "remove"}, {op: "iv 5", want: tasklet.ErrNoValue.Error()}, {op: "state paused"}, {op: "insert"}, {op: "run"}},
+			want:  []string{"v schedule <nil>"},
+		},
+		{
+			name: "ScheduleRemove, kill recovered, Switch: ErrNoValue",
+			body: func(rec *recorder) func(*tasklet.Tasklet) {
+				return func(v *tasklet.Tasklet) {
+					func() {
+						defer func() { rec.Add("v recovered kill=%v", tasklet.IsKill(recover())) }()
+						rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+					}()
+					rec.Add("v switch %s", adv2Val(nil, v.Switch(scheduler.Of(v).Main())))
+					rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+				}
+			},
+			steps: []step{{op: "kill"}, {op: "run"}, {op: "iv 5", want: tasklet.ErrNoValue.Error()}, {op: "state paused"}, {op: "insert"}, {op: "run"}, {op: "iv 9"}, {op: "run"}},
+			want:  []string{"v recovered kill=true", "v switch <nil>", "v got 9"},
+		},
+		{
+			name: "ScheduleRemove, Throw: InsertValue is ErrScheduled, the throw is the result",
+			body: func(rec *recorder) func(*tasklet.Tasklet) {
+				return func(v *tasklet.Tasklet) { rec.Add("v got %s", adv2Val(v.ScheduleRemove())) }
+			},
+			steps: []step{{op: "throw"}, {op: "iv 5", want: tasklet.ErrScheduled.Error()}, {op: "run"}},
+			want:  []string{"v got err adv2 boom"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var rec recorder
+			v := spawn(t, s, "v", tc.body(&rec))
+			if tc.name == "removed while suspended in Schedule: ErrNoValue, stays paused" {
+				// v must be suspended in Schedule: let it run once, with a
+				// partner keeping the ring busy.
+				spawn(t, s, "p", func(p *tasklet.Tasklet) {
+					require.NoError(t, p.Schedule())
+				})
+				// main runs both tasklets until v is scheduled in Schedule.
+				require.NoError(t, s.Main().Schedule())
+			} else {
+				_, err := s.Run()
+				require.NoError(t, err)
+			}
+			var got []string
+			for _, st := range tc.steps {
+				var err error
+				switch {
+				case st.op == "run":
+					_, err = s.Run()
+				case st.op == "insert":
+					err = v.Insert()
+				case st.op == "remove":
+					err = v.Remove()
+				case st.op == "kill":
+					err = v.Kill()
+				case st.op == "throw":
+					err = v.Throw(fmt.Errorf("adv2 boom"))
+				case st.op == "state paused":
+					assert.Equal(t, tasklet.Paused, v.State(), "after a refused InsertValue")
+					continue
+				default:
+					var n int
+					_, _ = fmt.Sscanf(st.op, "iv %d", &n)
+					err = v.InsertValue(n)
+				}
+				if st.want == "?" {
+					got = append(got, fmt.Sprintf("%s -> %v", st.op, err))
+					continue
+				}
+				if st.want == "" {
+					assert.NoError(t, err, st.op)
+				} else {
+					assert.EqualError(t, err, st.want, st.op)
+				}
+			}
+			if tc.want == nil {
+				// The Remove case: the last successful InsertValue wins.
+				require.Len(t, got, 1)
+				if got[0] == "iv 6 -> <nil>" {
+					assert.Equal(t, []string{"v got 6"}, rec.Log(), got[0])
+				} else {
+					assert.Equal(t, []string{"v got 5"}, rec.Log(), got[0])
+				}
+				return
+			}
+			assert.Equal(t, tc.want, rec.Log())
+		})
+	}
+}
+
+// A tasklet interrupted by a hard budget is paused with a suspended Tick:
+// InsertValue is ErrNoValue and changes nothing.
+func TestAdv2InsertValueBudgetVictim(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var rec recorder
+	spin := true
+	v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+		for spin {
+			v.Tick()
+		}
+		rec.Add("v done")
+	})
+	victim, err := s.Run(scheduler.TickBudget(10))
+	require.NoError(t, err)
+	require.Same(t, v, victim)
+	require.Equal(t, tasklet.Paused, v.State())
+	assert.ErrorIs(t, v.InsertValue(1), tasklet.ErrNoValue)
+	assert.Equal(t, tasklet.Paused, v.State())
+	assert.Equal(t, 1, s.RunCount(), "main only")
+	spin = false
+	require.NoError(t, v.Insert())
+	_, err = s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"v done"}, rec.Log())
+}
+
+// InsertValue racing from goroutines on a tasklet paused in ScheduleRemove:
+// exactly one succeeds, the others are ErrScheduled, and the tasklet gets the
+// winner's value.
+func TestAdv2InsertValueRace(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for round := 0; round < 50; round++ {
+		s := newSched(t)
+		var rec recorder
+		v := spawn(t, s, "v", func(v *tasklet.Tasklet) { rec.Add("%s", adv2Val(v.ScheduleRemove())) })
+		_, err := s.Run()
+		require.NoError(t, err)
+		const n = 8
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = v.InsertValue(i) }()
+		}
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			if err == nil {
+				require.Equal(t, -1, winner, "two InsertValue succeeded")
+				winner = i
+			} else {
+				require.ErrorIs(t, err, tasklet.ErrScheduled)
+			}
+		}
+		require.NotEqual(t, -1, winner)
+		_, err = s.Run()
+		require.NoError(t, err)
+		require.Equal(t, []string{fmt.Sprint(winner)}, rec.Log())
+		closeSched(t, s)
+	}
+}
