@@ -1,0 +1,184 @@
+package locks_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/stackless-go/stackless/internal/schedtest"
+	"github.com/stackless-go/stackless/locks"
+	"github.com/stackless-go/stackless/tasklet"
+)
+
+// Adversarial 2: Barrier.WaitContext while the barrier's action runs.
+// Doc: "So is the wait for a running action to end before t arrives: cut by
+// ctx, it returns -1 and ctx.Err() and leaves the barrier as it was (t never
+// arrived)."; the struct doc: "A tasklet that arrives while the action runs
+// waits, without timeout (only WaitContext's ctx can end that wait), for the
+// action to end and then joins the next round (or finds the barrier
+// broken)."
+
+func adv2BErr(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
+func TestAdv2BarrierActionWaitCut(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	errX := errors.New("adv2 x")
+	cases := []struct {
+		name string
+		// cut ends c's wait for the action (from main, between runs).
+		cut  func(c *tasklet.Tasklet, cancel func())
+		want []string
+		// wantBroken: the barrier after the round in progress ended.
+		wantBroken bool
+	}{
+		{name: "ctx", cut: func(c *tasklet.Tasklet, cancel func()) {
+			cancel()
+			for i := 0; i < 1_000_000 && c.Blocked(); i++ {
+				runtime.Gosched()
+			}
+		},
+			want: []string{"c wait -1 context canceled", "action ends", "b 1 <nil>", "a 0 <nil>", "round2 [0 1]"}},
+		{name: "ctx then kill", cut: func(c *tasklet.Tasklet, cancel func()) {
+			cancel()
+			for i := 0; i < 1_000_000 && c.Blocked(); i++ {
+				runtime.Gosched()
+			}
+			_ = c.Kill()
+		}, want: []string{"c defer kill=true", "action ends", "b 1 <nil>", "a 0 <nil>", "round2 [0 1]"}},
+		{name: "ctx then throw", cut: func(c *tasklet.Tasklet, cancel func()) {
+			cancel()
+			for i := 0; i < 1_000_000 && c.Blocked(); i++ {
+				runtime.Gosched()
+			}
+			_ = c.Throw(errX)
+		}, want: []string{"c wait -1 adv2 x", "action ends", "b 1 <nil>", "a 0 <nil>", "round2 [0 1]"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := schedtest.New(t)
+			defer schedtest.Close(t, s)
+			var rec schedtest.Recorder
+			var gate locks.Event
+			b, err := locks.NewBarrier(2, func(t *tasklet.Tasklet) error {
+				_, err := gate.Wait(t)
+				rec.Add("action ends")
+				return err
+			}, -1)
+			require.NoError(t, err)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			schedtest.Spawn(t, s, "a", func(a *tasklet.Tasklet) { i, err := b.Wait(a); rec.Add("a %d %s", i, adv2BErr(err)) })
+			schedtest.Spawn(t, s, "b", func(bt *tasklet.Tasklet) { i, err := b.Wait(bt); rec.Add("b %d %s", i, adv2BErr(err)) })
+			c := schedtest.Spawn(t, s, "c", func(c *tasklet.Tasklet) {
+				defer func() {
+					if r := recover(); r != nil {
+						rec.Add("c defer kill=%v", tasklet.IsKill(r))
+					}
+				}()
+				i, err := b.WaitContext(ctx, c)
+				rec.Add("c wait %d %s", i, adv2BErr(err))
+			})
+			_, err = s.Run()
+			require.NoError(t, err)
+			require.True(t, c.Blocked(), "c waits for the action")
+			tc.cut(c, cancel)
+			_, err = s.Run()
+			require.NoError(t, err)
+			gate.Set(s.Main())
+			_, err = s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantBroken, b.Broken())
+			assert.Equal(t, 0, b.Waiting())
+			// The barrier works as before: a new round of two.
+			gate.Set(nil)
+			var idx [2]int
+			for k := range 2 {
+				schedtest.Spawn(t, s, fmt.Sprint("r", k), func(r *tasklet.Tasklet) {
+					i, err := b.Wait(r)
+					assert.NoError(t, err)
+					idx[k] = i
+				})
+			}
+			_, err = s.Run()
+			require.NoError(t, err)
+			rec.Add("round2 %v", idx)
+			// the second round's action logs too; drop it for the comparison
+			log := rec.Log()
+			var got []string
+			for _, l := range log {
+				if l == "action ends" && len(got) > 0 && got[len(got)-1] == "a 0 <nil>" {
+					continue
+				}
+				got = append(got, l)
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// Kills and Close landing inside the action. The tasklet running the action
+// is killed while the action blocks: the action fails, the barrier breaks,
+// the waiter of the round and the tasklet waiting for the action get
+// ErrBrokenBarrier; the action's deferred cleanup runs once.
+func TestAdv2BarrierKillInsideAction(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, closeSched := range []bool{false, true} {
+		t.Run(fmt.Sprintf("close=%v", closeSched), func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := schedtest.New(t)
+			var rec schedtest.Recorder
+			var gate locks.Event
+			b, err := locks.NewBarrier(2, func(t *tasklet.Tasklet) error {
+				defer rec.Add("action defer")
+				_, err := gate.Wait(t)
+				rec.Add("action ends %s", adv2BErr(err))
+				return err
+			}, -1)
+			require.NoError(t, err)
+			wait := func(name string) func(*tasklet.Tasklet) {
+				return func(x *tasklet.Tasklet) {
+					defer func() {
+						if r := recover(); r != nil {
+							rec.Add("%s killed=%v", name, tasklet.IsKill(r))
+						}
+					}()
+					i, err := b.WaitContext(context.Background(), x)
+					rec.Add("%s %d %s broken=%v", name, i, adv2BErr(err), errors.Is(err, locks.ErrBrokenBarrier))
+				}
+			}
+			schedtest.Spawn(t, s, "a", wait("a"))
+			runner := schedtest.Spawn(t, s, "b", wait("b"))
+			schedtest.Spawn(t, s, "c", wait("c"))
+			_, err = s.Run()
+			require.NoError(t, err)
+			if closeSched {
+				require.NoError(t, s.Close())
+				assert.ElementsMatch(t, []string{"action defer", "a killed=true", "b killed=true", "c killed=true"}, rec.Log())
+				return
+			}
+			require.NoError(t, runner.Kill())
+			_, err = s.Run()
+			require.NoError(t, err)
+			assert.Equal(t, []string{
+				"action defer", "b killed=true",
+				"a -1 locks: broken barrier broken=true",
+				"c -1 locks: broken barrier broken=true",
+			}, rec.Log())
+			assert.True(t, b.Broken())
+			assert.Equal(t, 0, b.Waiting())
+			schedtest.Close(t, s)
+		})
+	}
+}
