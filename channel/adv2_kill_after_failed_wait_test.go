@@ -74,7 +74,10 @@ func adv2Waits() []adv2Wait {
 		{name: "receiveContext/cancel", cutErr: context.Canceled, async: true, setup: func() (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
 			ch := channel.New[int]()
 			ctx, cancel := context.WithCancel(context.Background())
-			return func(v *tasklet.Tasklet) (string, error) { x, err := ch.ReceiveContext(ctx, v); return fmt.Sprint(x), err },
+			return func(v *tasklet.Tasklet) (string, error) {
+					x, err := ch.ReceiveContext(ctx, v)
+					return fmt.Sprint(x), err
+				},
 				func(*tasklet.Tasklet) { cancel() }
 		}},
 		{name: "sendContext/cancel", cutErr: context.Canceled, async: true, setup: func() (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {

@@ -42,22 +42,22 @@ type adv2OutsiderOp struct {
 }
 
 var adv2OutsiderOps = []adv2OutsiderOp{
-		{"Run", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Main().Run(o) }},
-		{"Switch", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Main().Switch(o) }},
-		{"Adopt", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Adopt(o) }},
-		{"Kill", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Kill() }},
-		{"KillNow", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Main().KillNow(o) }},
-		{"Throw", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Throw(context.Canceled) }},
-		{"ThrowNow", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Main().ThrowNow(o, context.Canceled) }},
-		{"Insert", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Insert() }},
-		{"InsertValue", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.InsertValue(1) }},
-		{"Remove", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Remove() }},
-		{"Schedule", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Schedule() }},
-		{"Sleep", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Sleep(0) }},
-		{"Receive as", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error {
-			_, err := channel.New[int]().Receive(o)
-			return err
-		}},
+	{"Run", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Main().Run(o) }},
+	{"Switch", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Main().Switch(o) }},
+	{"Adopt", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Adopt(o) }},
+	{"Kill", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Kill() }},
+	{"KillNow", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Main().KillNow(o) }},
+	{"Throw", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Throw(context.Canceled) }},
+	{"ThrowNow", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { return s.Main().ThrowNow(o, context.Canceled) }},
+	{"Insert", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Insert() }},
+	{"InsertValue", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.InsertValue(1) }},
+	{"Remove", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Remove() }},
+	{"Schedule", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Schedule() }},
+	{"Sleep", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Sleep(0) }},
+	{"Receive as", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error {
+		_, err := channel.New[int]().Receive(o)
+		return err
+	}},
 }
 
 func adv2Outsider(t *testing.T, ops []adv2OutsiderOp) {
