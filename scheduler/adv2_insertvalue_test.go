@@ -254,3 +254,80 @@ func TestAdv2InsertValueRace(t *testing.T) {
 		closeSched(t, s)
 	}
 }
+
+// InsertValue on a tasklet paused in its own ScheduleRemove, after edge
+// events: adopted by another scheduler (its suspended call is still the
+// ScheduleRemove: the value reaches it there); a pending Kill (it is
+// runnable: ErrScheduled, it unwinds, the value is not returned); main's own
+// ScheduleRemove given a value by a tasklet.
+func TestAdv2InsertValueEdges(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	t.Run("adopted", func(t *testing.T) {
+		defer goleak.VerifyNone(t)
+		s := newSched(t)
+		defer closeSched(t, s)
+		var rec recorder
+		v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+			rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+			rec.Add("v on s2 %v", scheduler.Of(v) != s)
+		})
+		_, err := s.Run()
+		require.NoError(t, err)
+		done := make(chan struct{})
+		ready := make(chan *scheduler.Scheduler)
+		adopted := make(chan struct{})
+		go func() {
+			defer close(done)
+			s2, err := scheduler.New()
+			if !assert.NoError(t, err) {
+				close(ready)
+				return
+			}
+			defer func() { assert.NoError(t, s2.Close()) }()
+			_, err = s2.Run() // s2's driver is known (not thread-locked)
+			assert.NoError(t, err)
+			ready <- s2
+			<-adopted
+			_, err = s2.Run()
+			assert.NoError(t, err)
+		}()
+		s2 := <-ready
+		require.NotNil(t, s2)
+		// Adopt from v's own main, while s is between runs (see Adopt's doc).
+		require.NoError(t, s2.Adopt(v))
+		assert.NoError(t, v.InsertValue(7))
+		close(adopted)
+		<-done
+		assert.Equal(t, []string{"v got 7", "v on s2 true"}, rec.Log())
+	})
+	t.Run("kill pending", func(t *testing.T) {
+		defer goleak.VerifyNone(t)
+		s := newSched(t)
+		defer closeSched(t, s)
+		var rec recorder
+		v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+			defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
+			rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+		})
+		_, err := s.Run()
+		require.NoError(t, err)
+		require.NoError(t, v.Kill())
+		assert.ErrorIs(t, v.InsertValue(7), tasklet.ErrScheduled)
+		_, err = s.Run()
+		require.NoError(t, err)
+		assert.Equal(t, []string{"v defer kill=true"}, rec.Log())
+	})
+	t.Run("main", func(t *testing.T) {
+		defer goleak.VerifyNone(t)
+		s := newSched(t)
+		defer closeSched(t, s)
+		var rec recorder
+		spawn(t, s, "k", func(k *tasklet.Tasklet) {
+			rec.Add("k main %v", s.Main().State())
+			rec.Add("k iv %s", adv2Val(nil, s.Main().InsertValue(9)))
+			rec.Add("k iv again %s", adv2Val(nil, s.Main().InsertValue(10)))
+		})
+		rec.Add("main got %s", adv2Val(s.Main().ScheduleRemove()))
+		assert.Equal(t, []string{"k main paused", "k iv <nil>", "k iv again err " + tasklet.ErrScheduled.Error(), "main got 9"}, rec.Log())
+	})
+}
