@@ -1,10 +1,12 @@
 package channel_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -214,4 +216,78 @@ func TestAdv2ErrorHandlerGoexitAfterWait(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, tasklet.ErrGoexit, pe.Value)
 	assert.Equal(t, []string{"handler", "o", "handler goexit"}, rec.Log())
+}
+
+// A channel callback that panics or calls runtime.Goexit as the operation is
+// about to block: SetCallback's doc: "the fault becomes a *tasklet.PanicError
+// ... thrown into the calling tasklet, pending. ... an operation about to
+// block returns that error instead (nothing was sent or received)". For
+// every blocking form, the context and timed ones included.
+func TestAdv2CallbackFaultBeforeBlocking(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ops := []struct {
+		name string
+		op   func(ch *channel.Channel[int], v *tasklet.Tasklet) error
+	}{
+		{"Receive", func(ch *channel.Channel[int], v *tasklet.Tasklet) error { _, err := ch.Receive(v); return err }},
+		{"Send", func(ch *channel.Channel[int], v *tasklet.Tasklet) error { return ch.Send(v, 1) }},
+		{"ReceiveContext", func(ch *channel.Channel[int], v *tasklet.Tasklet) error {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			_, err := ch.ReceiveContext(ctx, v)
+			return err
+		}},
+		{"SendContext", func(ch *channel.Channel[int], v *tasklet.Tasklet) error {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			return ch.SendContext(ctx, v, 1)
+		}},
+		{"ReceiveTimeout", func(ch *channel.Channel[int], v *tasklet.Tasklet) error {
+			_, err := ch.ReceiveTimeout(v, time.Hour)
+			return err
+		}},
+		{"Select", func(ch *channel.Channel[int], v *tasklet.Tasklet) error {
+			_, err := channel.Select(v, channel.Recv(ch), channel.Timeout(time.Hour))
+			return err
+		}},
+	}
+	for _, goexit := range []bool{false, true} {
+		for _, tc := range ops {
+			t.Run(fmt.Sprintf("%s/goexit=%v", tc.name, goexit), func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				s := newSched(t)
+				defer closeSched(t, s)
+				ch := channel.New[int]()
+				prev := channel.SetCallback(func(c any, tk *tasklet.Tasklet, snd, willBlock bool) {
+					if c == any(ch) && willBlock {
+						if goexit {
+							runtime.Goexit()
+						}
+						panic("cb boom")
+					}
+				})
+				defer channel.SetCallback(prev)
+				var rec recorder
+				v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+					err := tc.op(ch, v)
+					var pe *tasklet.PanicError
+					if errors.As(err, &pe) {
+						rec.Add("v panic %v", pe.Value)
+					} else {
+						rec.Add("v %s", adv2Err(err))
+					}
+					rec.Add("v sched %s", adv2Err(v.Schedule()))
+				})
+				_, err := s.Run()
+				require.NoError(t, err)
+				assert.False(t, v.Alive())
+				assert.Equal(t, 0, ch.Balance())
+				want := "v panic cb boom"
+				if goexit {
+					want = "v panic " + tasklet.ErrGoexit.Error()
+				}
+				assert.Equal(t, []string{want, "v sched <nil>"}, rec.Log())
+			})
+		}
+	}
 }
