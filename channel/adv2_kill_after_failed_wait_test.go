@@ -486,3 +486,38 @@ func TestAdv2KillAfterTransferAndAfterThrow(t *testing.T) {
 		}
 	}
 }
+
+// Scheduler.Close kills every tasklet ("their deferred cleanup runs"). A
+// tasklet whose wait was ended without transfer and which has not run since
+// unwinds at the wait: none of its code after the wait runs inside Close.
+// FAILS for every row but plain Receive (ReceiveContext, SendContext and
+// Select, woken by the channel's Close or by their context): Close's kill
+// is lost, the tasklet runs the code after its wait ("v wait: ...") during
+// Close and ends without unwinding ("v defer kill=false"); SPEC 2 (kill raised at the suspension point before any of its own
+// code runs) and SPEC 6 ("When a scheduler is closed, its tasklets are killed").
+func TestAdv2SchedulerCloseAfterFailedWait(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, w := range adv2Waits() {
+		t.Run(w.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			var rec recorder
+			wait, cut := w.setup()
+			v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+				defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
+				_, err := wait(v)
+				rec.Add("v wait: %s", adv2Err(err))
+			})
+			_, err := s.Run()
+			require.NoError(t, err)
+			require.True(t, v.Blocked())
+			cut(s.Main())
+			if w.async {
+				adv2Settle(v)
+			}
+			require.NoError(t, s.Close())
+			assert.False(t, v.Alive())
+			assert.Equal(t, []string{"v defer kill=true"}, rec.Log())
+		})
+	}
+}
