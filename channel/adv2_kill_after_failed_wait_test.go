@@ -404,12 +404,7 @@ func TestAdv2KillAfterTimeoutFired(t *testing.T) {
 // and the kill or throw goes off at the tasklet's next switch point."
 // A throw that took the tasklet out of its wait is the wait's result; a kill
 // after that throw still goes off at the next switch point.
-//
-// FAILS (close-throw-kill): Close wakes a receiver, then Throw, then Kill,
-// all before it runs. The wait ended without transfer, so the throw is the
-// wait's result and the kill after it goes off at the next switch point,
-// exactly as blocked-throw-kill (which passes). Instead the kill is raised at
-// the wait and the throw is dropped: SPEC 2 "a throw is never dropped".
+// (Close, then Throw, then Kill: see locks.TestAdv2ThrowThenKillWoken.)
 func TestAdv2KillAfterTransferAndAfterThrow(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	cases := []struct {
@@ -433,11 +428,36 @@ func TestAdv2KillAfterTransferAndAfterThrow(t *testing.T) {
 				},
 				func(c *tasklet.Tasklet) { require.NoError(t, ch.Offer(c, 5)) }
 		}, want: []string{"v wait 1 5 <nil>", "v defer kill=true"}},
-		{name: "close-throw-kill", throwFirst: true, setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+		{name: "receiveContext-received/Kill", setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
 			ch := channel.New[int]()
-			return func(v *tasklet.Tasklet) (string, error) { x, err := ch.Receive(v); return fmt.Sprint(x), err },
-				func(c *tasklet.Tasklet) { _ = ch.Close(c) }
-		}, want: []string{"v wait 0 adv2 thrown", "v defer kill=true"}},
+			ctx, cancel := context.WithCancel(context.Background())
+			return func(v *tasklet.Tasklet) (string, error) {
+					defer cancel()
+					x, err := ch.ReceiveContext(ctx, v)
+					return fmt.Sprint(x), err
+				},
+				func(c *tasklet.Tasklet) { require.NoError(t, ch.Offer(c, 5)) }
+		}, want: []string{"v wait 5 <nil>", "v defer kill=true"}},
+		{name: "receiveContext-received-then-cancelled/Kill", setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			return func(v *tasklet.Tasklet) (string, error) {
+					x, err := ch.ReceiveContext(ctx, v)
+					return fmt.Sprint(x), err
+				},
+				func(c *tasklet.Tasklet) { require.NoError(t, ch.Offer(c, 5)); cancel() }
+		}, want: []string{"v wait 5 <nil>", "v defer kill=true"}},
+		{name: "select-done-received/Kill", setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			rc := channel.Recv(ch)
+			return func(v *tasklet.Tasklet) (string, error) {
+					defer cancel()
+					i, err := channel.Select(v, channel.Done(ctx), rc)
+					return fmt.Sprint(i, rc.Value()), err
+				},
+				func(c *tasklet.Tasklet) { require.NoError(t, ch.Offer(c, 5)) }
+		}, want: []string{"v wait 1 5 <nil>", "v defer kill=true"}},
 		{name: "blocked-throw-kill", throwFirst: true, setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
 			ch := channel.New[int]()
 			return func(v *tasklet.Tasklet) (string, error) { x, err := ch.Receive(v); return fmt.Sprint(x), err },
