@@ -192,3 +192,76 @@ func TestAdv2InsertValueRunCaller(t *testing.T) {
 		"outer run returned <nil>",
 	}, rec.Log())
 }
+
+// Sleep(0) and SleepContext(ctx, 0) only yield; SleepContext with d < 0
+// sleeps until ctx is done. A throw of tasklet.ErrTimeout itself, or a kill,
+// that reaches the sleeper before it runs again is raised there: the thrown
+// ErrTimeout is returned (it is no timer's: there is none, or it has not
+// fired), a kill unwinds.
+//
+// Passing: TestAdv2SleepZeroAndForeverStruck (kills; SleepContext(-1) and
+// Sleep(1h) return a thrown ErrTimeout).
+// FAILS: TestAdv2SleepZeroThrownTimeout: Sleep(0) and SleepContext(ctx, 0)
+// return nil for a thrown tasklet.ErrTimeout (Throw and ThrowNow), which is
+// DROPPED (Throw returned nil). Commit 08a730f: "an ErrTimeout thrown into
+// Sleep or SleepContext is returned (it read as the timer's and was
+// dropped)"; SPEC 2 "a tasklet suspended in Schedule or Sleep(0) ... the
+// kill or throw is raised at its suspension point"; "a throw is never dropped".
+func TestAdv2SleepZeroAndForeverStruck(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	adv2SleepZero(t, false)
+}
+
+func TestAdv2SleepZeroThrownTimeout(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	adv2SleepZero(t, true)
+}
+
+func adv2SleepZero(t *testing.T, failing bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sleeps := []struct {
+		name  string
+		sleep func(v *tasklet.Tasklet) error
+	}{
+		{"Sleep(0)", func(v *tasklet.Tasklet) error { return v.Sleep(0) }},
+		{"SleepContext(0)", func(v *tasklet.Tasklet) error { return scheduler.SleepContext(ctx, v, 0) }},
+		{"SleepContext(-1)", func(v *tasklet.Tasklet) error { return scheduler.SleepContext(ctx, v, -1) }},
+		{"Sleep(1h)", func(v *tasklet.Tasklet) error { return v.Sleep(time.Hour) }},
+	}
+	strikes := []struct {
+		name string
+		hit  func(k, v *tasklet.Tasklet) error
+		want []string
+	}{
+		{"Throw ErrTimeout", func(_, v *tasklet.Tasklet) error { return v.Throw(tasklet.ErrTimeout) },
+			[]string{"k hit <nil>", "v slept stackless: timeout", "v defer kill=false"}},
+		{"ThrowNow ErrTimeout", func(k, v *tasklet.Tasklet) error { return k.ThrowNow(v, tasklet.ErrTimeout) },
+			[]string{"v slept stackless: timeout", "v defer kill=false", "k hit <nil>"}},
+		{"Kill", func(_, v *tasklet.Tasklet) error { return v.Kill() },
+			[]string{"k hit <nil>", "v defer kill=true"}},
+	}
+	for _, sl := range sleeps {
+		for _, st := range strikes {
+			zero := sl.name == "Sleep(0)" || sl.name == "SleepContext(0)"
+			if failing != (zero && st.name != "Kill") {
+				continue
+			}
+			t.Run(sl.name+"/"+st.name, func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				s := newSched(t)
+				defer closeSched(t, s)
+				var rec recorder
+				v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+					defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
+					rec.Add("v slept %s", adv2S(sl.sleep(v)))
+				})
+				spawn(t, s, "k", func(k *tasklet.Tasklet) { rec.Add("k hit %s", adv2S(st.hit(k, v))) })
+				_, err := s.Run()
+				require.NoError(t, err)
+				assert.False(t, v.Alive())
+				assert.Equal(t, st.want, rec.Log())
+			})
+		}
+	}
+}
