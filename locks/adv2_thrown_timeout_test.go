@@ -79,3 +79,59 @@ func TestAdv2ThrownErrTimeoutIntoTimedWait(t *testing.T) {
 		}
 	}
 }
+
+// A timed acquirer that was granted its wakeup (Release woke it) and is then
+// thrown into (ErrTimeout itself, another error) or killed before it runs:
+// SPEC 2/9 "a wakeup it had consumed passes on to the next waiter: no unit is
+// ever lost". The next waiter gets the unit.
+func TestAdv2WokenTimedAcquirerStruckPassesUnit(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	errX := errors.New("adv2 x")
+	strikes := []struct {
+		name string
+		hit  func(v *tasklet.Tasklet) error
+		want string
+	}{
+		{"Throw ErrTimeout", func(v *tasklet.Tasklet) error { return v.Throw(tasklet.ErrTimeout) }, "v1 stackless: timeout"},
+		{"Throw other", func(v *tasklet.Tasklet) error { return v.Throw(errX) }, "v1 adv2 x"},
+		{"Kill", func(v *tasklet.Tasklet) error { return v.Kill() }, "v1 killed"},
+	}
+	for _, st := range strikes {
+		for _, timed := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/timed=%v", st.name, timed), func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				s := schedtest.New(t)
+				defer schedtest.Close(t, s)
+				sem, err := locks.NewSemaphore(0)
+				require.NoError(t, err)
+				var rec schedtest.Recorder
+				v1 := schedtest.Spawn(t, s, "v1", func(v *tasklet.Tasklet) {
+					defer func() {
+						if r := recover(); r != nil {
+							rec.Add("v1 killed")
+						}
+					}()
+					var err error
+					if timed {
+						err = sem.AcquireTimeout(v, time.Hour)
+					} else {
+						err = sem.Acquire(v)
+					}
+					rec.Add("v1 %s", adv2LErr(err))
+				})
+				schedtest.Spawn(t, s, "v2", func(v *tasklet.Tasklet) {
+					rec.Add("v2 %s", adv2LErr(sem.Acquire(v)))
+				})
+				schedtest.Spawn(t, s, "k", func(k *tasklet.Tasklet) {
+					require.NoError(t, sem.Release(k))
+					require.NoError(t, st.hit(v1))
+				})
+				_, err = s.Run()
+				require.NoError(t, err)
+				assert.Equal(t, []string{st.want, "v2 <nil>"}, rec.Log())
+				assert.Equal(t, 0, sem.Value())
+				assert.Equal(t, 0, sem.Waiting())
+			})
+		}
+	}
+}
