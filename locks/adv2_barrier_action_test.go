@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
+	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -181,4 +182,76 @@ func TestAdv2BarrierKillInsideAction(t *testing.T) {
 			schedtest.Close(t, s)
 		})
 	}
+}
+
+// The scheduler of the tasklet running the action is closed while the action
+// blocks; the round's other party and a tasklet waiting for the action
+// (WaitContext) are on another scheduler. Close kills the runner ("their
+// deferred cleanup runs"), the failing action breaks the barrier, and both
+// waiters on the other scheduler get ErrBrokenBarrier (none hangs).
+func TestAdv2BarrierRunnerSchedulerClosed(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s1 := schedtest.New(t)
+	var rec schedtest.Recorder
+	var gate locks.Event
+	b, err := locks.NewBarrier(2, func(t *tasklet.Tasklet) error {
+		defer rec.Add("action defer")
+		_, err := gate.Wait(t)
+		return err
+	}, -1)
+	require.NoError(t, err)
+	s2c := make(chan *scheduler.Scheduler)
+	s2done := make(chan struct{})
+	var a, c *tasklet.Tasklet
+	go func() {
+		defer close(s2done)
+		s2, err := scheduler.New()
+		if !assert.NoError(t, err) {
+			close(s2c)
+			return
+		}
+		a, _ = s2.Spawn(func(x *tasklet.Tasklet) {
+			i, err := b.Wait(x)
+			rec.Add("a %d %v", i, errors.Is(err, locks.ErrBrokenBarrier))
+		})
+		w, _ := s2.Waker() // until c is spawned
+		s2c <- s2
+		_, err = s2.Run(scheduler.ThreadBlock())
+		assert.NoError(t, err)
+		w.Release()
+		_, err = s2.Run(scheduler.ThreadBlock())
+		assert.NoError(t, err)
+		assert.NoError(t, s2.Close())
+		_ = w
+	}()
+	s2 := <-s2c
+	require.NotNil(t, s2)
+	for !a.Blocked() {
+		runtime.Gosched()
+	}
+	runner := schedtest.Spawn(t, s1, "runner", func(x *tasklet.Tasklet) {
+		defer func() {
+			if r := recover(); r != nil {
+				rec.Add("runner killed=%v", tasklet.IsKill(r))
+				panic(r)
+			}
+		}()
+		i, err := b.Wait(x)
+		rec.Add("runner %d %v", i, err)
+	})
+	_, err = s1.Run()
+	require.NoError(t, err)
+	require.True(t, runner.Blocked(), "runner is in the action")
+	c, err = s2.Spawn(func(x *tasklet.Tasklet) {
+		i, err := b.WaitContext(context.Background(), x)
+		rec.Add("c %d %v", i, errors.Is(err, locks.ErrBrokenBarrier))
+	})
+	require.NoError(t, err)
+	for !c.Blocked() {
+		runtime.Gosched()
+	}
+	require.NoError(t, s1.Close())
+	<-s2done
+	assert.ElementsMatch(t, []string{"action defer", "runner killed=true", "a -1 true", "c -1 true"}, rec.Log())
+	assert.True(t, b.Broken())
 }
