@@ -291,3 +291,70 @@ func TestAdv2CallbackFaultBeforeBlocking(t *testing.T) {
 		}
 	}
 }
+
+// A schedule callback that panics or calls runtime.Goexit at every switch
+// ("logged and ignored and never ends the switching tasklet or the driver")
+// changes nothing of the wake-up it sits in: a receiver woken by Close and
+// then killed unwinds at its Receive; a channel callback calling the
+// scheduler's Close from main's operation is refused (Close belongs to main,
+// "and not from a schedule callback (ErrInCallback)"; a channel callback
+// "must not switch tasklets") and the scheduler keeps working.
+func TestAdv2FaultingScheduleCallbackAroundWake(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, goexit := range []bool{false, true} {
+		t.Run(fmt.Sprintf("goexit=%v", goexit), func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t, scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
+				if goexit {
+					runtime.Goexit()
+				}
+				panic("sched cb boom")
+			}))
+			defer closeSched(t, s)
+			ch := channel.New[int]()
+			var rec recorder
+			v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+				defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
+				_, err := ch.Receive(v)
+				rec.Add("v wait %s", adv2Err(err))
+			})
+			_, err := s.Run()
+			require.NoError(t, err)
+			spawn(t, s, "k", func(k *tasklet.Tasklet) {
+				rec.Add("k close %s", adv2Err(ch.Close(k)))
+				rec.Add("k kill %s", adv2Err(v.Kill()))
+			})
+			_, err = s.Run()
+			require.NoError(t, err)
+			assert.False(t, v.Alive())
+			assert.Equal(t, []string{"k close <nil>", "k kill <nil>", "v defer kill=true"}, rec.Log())
+		})
+	}
+}
+
+func TestAdv2ChannelCallbackClosesScheduler(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	ch := channel.New[int]()
+	var closeErr error
+	called := false
+	prev := channel.SetCallback(func(c any, tk *tasklet.Tasklet, snd, willBlock bool) {
+		if c == any(ch) && tk == s.Main() && !called {
+			called = true
+			closeErr = s.Close()
+		}
+	})
+	defer channel.SetCallback(prev)
+	spawn(t, s, "w", func(w *tasklet.Tasklet) { assert.NoError(t, ch.Send(w, 3)) })
+	_, err := s.Run()
+	require.NoError(t, err)
+	x, err := ch.Receive(s.Main())
+	require.NoError(t, err)
+	assert.Equal(t, 3, x)
+	require.True(t, called)
+	assert.Error(t, closeErr, "Close from inside a channel callback")
+	_, err = s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, 0, ch.Balance())
+}
