@@ -331,3 +331,47 @@ func TestAdv2InsertValueEdges(t *testing.T) {
 		assert.Equal(t, []string{"k main paused", "k iv <nil>", "k iv again err " + tasklet.ErrScheduled.Error(), "main got 9"}, rec.Log())
 	})
 }
+
+// A value given by InsertValue to a ScheduleRemove that a kill then cut
+// (the kill raised at the suspension point, recovered) is not returned by a
+// later ScheduleRemove: no stale value. Likewise after a throw.
+func TestAdv2InsertValueNoStaleAfterCut(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, kill := range []bool{true, false} {
+		t.Run(fmt.Sprintf("kill=%v", kill), func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var rec recorder
+			v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							rec.Add("v recovered kill=%v", tasklet.IsKill(r))
+						}
+					}()
+					rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+				}()
+				rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+			})
+			_, err := s.Run()
+			require.NoError(t, err)
+			require.NoError(t, v.InsertValue(5))
+			if kill {
+				require.NoError(t, v.Kill())
+			} else {
+				require.NoError(t, v.Throw(fmt.Errorf("adv2 boom")))
+			}
+			_, err = s.Run()
+			require.NoError(t, err)
+			require.NoError(t, v.Insert())
+			_, err = s.Run()
+			require.NoError(t, err)
+			first := "v recovered kill=true"
+			if !kill {
+				first = "v got err adv2 boom"
+			}
+			assert.Equal(t, []string{first, "v got <nil>"}, rec.Log())
+		})
+	}
+}
