@@ -255,3 +255,95 @@ func TestAdv2BarrierRunnerSchedulerClosed(t *testing.T) {
 	assert.ElementsMatch(t, []string{"action defer", "runner killed=true", "a -1 true", "c -1 true"}, rec.Log())
 	assert.True(t, b.Broken())
 }
+
+// Condition.WaitContext cut by its context while another holds the lock:
+// the waiter re-acquires before it returns or unwinds ("Wait holds the lock
+// again when it returns or unwinds, even if the kill lands while it is
+// re-acquiring"; "further kills are absorbed until t holds the lock"). Kills
+// (twice) and a throw land while it waits for the lock; the deferred Release
+// succeeds, the lock ends free, nothing after the wait runs for a kill.
+//
+// Passing: kills, a throw then a kill.
+// FAILS (TestAdv2ConditionContextThrowWhileReacquiring): a throw landing
+// while the ctx-cut waiter re-acquires the lock becomes WaitContext's result
+// and ctx.Err() is dropped. Condition.Wait's doc: "A throw that lands while t
+// re-acquires the lock stays pending for t's next call" (WaitContext: "As
+// for every way a Wait ends"); the notified Wait does exactly that
+// (TestAdv2ConditionThrowWhileReacquiring passes).
+func TestAdv2ConditionContextCutThenStruckWhileReacquiring(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	adv2CondReacquire(t, "kill", "kill twice", "throw+kill")
+}
+
+func TestAdv2ConditionContextThrowWhileReacquiring(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	adv2CondReacquire(t, "throw")
+}
+
+func adv2CondReacquire(t *testing.T, strikes ...string) {
+	errX := errors.New("adv2 x")
+	for _, strike := range strikes {
+		t.Run(strike, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := schedtest.New(t)
+			defer schedtest.Close(t, s)
+			var l locks.Lock
+			c := locks.NewCondition(&l)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var rec schedtest.Recorder
+			v := schedtest.Spawn(t, s, "v", func(v *tasklet.Tasklet) {
+				defer func() {
+					r := recover()
+					rec.Add("v release %s", adv2BErr(c.Release(v)))
+					rec.Add("v defer kill=%v", tasklet.IsKill(r))
+				}()
+				require.NoError(t, c.Acquire(v))
+				rec.Add("v wait %s", adv2BErr(c.WaitContext(ctx, v)))
+				rec.Add("v sched %s", adv2BErr(v.Schedule()))
+			})
+			_, err := s.Run()
+			require.NoError(t, err)
+			require.True(t, l.TryAcquire(nil), "main takes the lock v released")
+			cancel()
+			_, err = s.Run() // v wakes (ctx) and waits for the lock
+			require.NoError(t, err)
+			for i := 0; i < 1_000_000 && !v.Blocked(); i++ {
+				runtime.Gosched()
+				_, _ = s.Run()
+			}
+			require.True(t, v.Blocked(), "v re-acquiring")
+			switch strike {
+			case "kill":
+				require.NoError(t, v.Kill())
+			case "kill twice":
+				require.NoError(t, v.Kill())
+				_, _ = s.Run()
+				require.NoError(t, v.Kill())
+			case "throw":
+				require.NoError(t, v.Throw(errX))
+			case "throw+kill":
+				require.NoError(t, v.Throw(errX))
+				require.NoError(t, v.Kill())
+			}
+			_, err = s.Run()
+			require.NoError(t, err)
+			require.True(t, v.Alive(), "v still waits for the lock")
+			require.NoError(t, l.Release(nil))
+			_, err = s.Run()
+			require.NoError(t, err)
+			assert.False(t, v.Alive())
+			assert.False(t, l.Locked())
+			switch strike {
+			case "kill", "kill twice":
+				assert.Equal(t, []string{"v release <nil>", "v defer kill=true"}, rec.Log())
+			case "throw":
+				// the throw landed while re-acquiring: "stays pending for t's
+				// next call"; Wait returns ctx's error.
+				assert.Equal(t, []string{"v wait context canceled", "v sched adv2 x", "v release <nil>", "v defer kill=false"}, rec.Log())
+			case "throw+kill":
+				assert.Equal(t, []string{"v release <nil>", "v defer kill=true"}, rec.Log()[len(rec.Log())-2:])
+			}
+		})
+	}
+}
