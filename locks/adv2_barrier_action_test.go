@@ -262,14 +262,9 @@ func TestAdv2BarrierRunnerSchedulerClosed(t *testing.T) {
 // re-acquiring"; "further kills are absorbed until t holds the lock"). Kills
 // (twice) and a throw land while it waits for the lock; the deferred Release
 // succeeds, the lock ends free, nothing after the wait runs for a kill.
-//
-// Passing: kills, a throw then a kill.
-// FAILS (TestAdv2ConditionContextThrowWhileReacquiring): a throw landing
-// while the ctx-cut waiter re-acquires the lock becomes WaitContext's result
-// and ctx.Err() is dropped. Condition.Wait's doc: "A throw that lands while t
-// re-acquires the lock stays pending for t's next call" (WaitContext: "As
-// for every way a Wait ends"); the notified Wait does exactly that
-// (TestAdv2ConditionThrowWhileReacquiring passes).
+// A throw landing while the ctx-cut waiter re-acquires the lock stays
+// pending for its next call (Condition.Wait's doc), as for the notified Wait
+// (TestAdv2ConditionThrowWhileReacquiring).
 func TestAdv2ConditionContextCutThenStruckWhileReacquiring(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	adv2CondReacquire(t, "kill", "kill twice", "throw+kill")
@@ -308,11 +303,12 @@ func adv2CondReacquire(t *testing.T, strikes ...string) {
 			cancel()
 			_, err = s.Run() // v wakes (ctx) and waits for the lock
 			require.NoError(t, err)
-			for i := 0; i < 1_000_000 && !v.Blocked(); i++ {
+			for i := 0; i < 1_000_000 && !(v.Blocked() && c.Waiting() == 0); i++ {
 				runtime.Gosched()
 				_, _ = s.Run()
 			}
 			require.True(t, v.Blocked(), "v re-acquiring")
+			require.Equal(t, 0, c.Waiting(), "v left the condition's waiters")
 			switch strike {
 			case "kill":
 				require.NoError(t, v.Kill())
