@@ -375,3 +375,54 @@ func TestAdv2InsertValueNoStaleAfterCut(t *testing.T) {
 		})
 	}
 }
+
+// InsertValue racing Kill or Throw from plain goroutines on a tasklet paused
+// in ScheduleRemove. Whichever lands first, the tasklet has run nothing since
+// it paused, so SPEC 2 raises the kill or throw at the ScheduleRemove ("a
+// tasklet suspended in Schedule ... the kill or throw is raised at its
+// suspension point before any of its own code runs"): a kill unwinds it (it
+// never sees the value), a throw is ScheduleRemove's result. If InsertValue
+// lost the race it says ErrScheduled.
+func TestAdv2InsertValueRacesKillAndThrow(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, kill := range []bool{true, false} {
+		t.Run(fmt.Sprintf("kill=%v", kill), func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			for round := 0; round < 100; round++ {
+				s := newSched(t)
+				var rec recorder
+				v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+					defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
+					rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+				})
+				_, err := s.Run()
+				require.NoError(t, err)
+				var ivErr, hitErr error
+				var wg sync.WaitGroup
+				wg.Add(2)
+				go func() { defer wg.Done(); ivErr = v.InsertValue(7) }()
+				go func() {
+					defer wg.Done()
+					if kill {
+						hitErr = v.Kill()
+					} else {
+						hitErr = v.Throw(fmt.Errorf("adv2 boom"))
+					}
+				}()
+				wg.Wait()
+				require.NoError(t, hitErr)
+				if ivErr != nil {
+					require.ErrorIs(t, ivErr, tasklet.ErrScheduled)
+				}
+				_, err = s.Run()
+				require.NoError(t, err)
+				if kill {
+					require.Equal(t, []string{"v defer kill=true"}, rec.Log(), "iv %v", ivErr)
+				} else {
+					require.Equal(t, []string{"v got err adv2 boom", "v defer kill=false"}, rec.Log(), "iv %v", ivErr)
+				}
+				closeSched(t, s)
+			}
+		})
+	}
+}
