@@ -3,6 +3,7 @@ package channel_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,13 +27,19 @@ func TestAdv2OutsiderOperations(t *testing.T) {
 
 // FAILS: Scheduler.RunFrom with the outsider as caller says ErrDead
 // ("stackless: tasklet is dead") for a sender that is Blocked and alive, the
-// very confusion commit 23fcbeb removed from Run, Switch and Adopt.
+// very confusion commit 23fcbeb removed from Run, Switch and Adopt; and
+// scheduler.Blocking says ErrNotCurrent (every other operation, Send, Select,
+// SleepContext, ScheduleRemove... included, says ErrOutsider).
 // ErrOutsider's doc: "ErrOutsider is returned by the operations of a Tasklet
 // that stands for a goroutine blocked in SendOutside".
-func TestAdv2OutsiderRunFrom(t *testing.T) {
+func TestAdv2OutsiderWrongError(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	adv2Outsider(t, []adv2OutsiderOp{
 		{"RunFrom", func(s *scheduler.Scheduler, o *tasklet.Tasklet) error { _, err := s.RunFrom(o); return err }},
+		{"Blocking as", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error {
+			_, err := scheduler.Blocking(o, func(context.Context) (int, error) { return 1, nil })
+			return err
+		}},
 	})
 }
 
@@ -54,6 +61,21 @@ var adv2OutsiderOps = []adv2OutsiderOp{
 	{"Remove", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Remove() }},
 	{"Schedule", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Schedule() }},
 	{"Sleep", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return o.Sleep(0) }},
+	{"Send as", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { return channel.New[int]().Send(o, 1) }},
+	{"Select as", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error {
+		_, err := channel.Select(o, channel.Recv(channel.New[int]()))
+		return err
+	}},
+	{"ReceiveContext as", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		_, err := channel.New[int]().ReceiveContext(ctx, o)
+		return err
+	}},
+	{"SleepContext as", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error {
+		return scheduler.SleepContext(context.Background(), o, time.Second)
+	}},
+	{"ScheduleRemove", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error { _, err := o.ScheduleRemove(); return err }},
 	{"Receive as", func(_ *scheduler.Scheduler, o *tasklet.Tasklet) error {
 		_, err := channel.New[int]().Receive(o)
 		return err
