@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -425,4 +426,30 @@ func TestAdv2InsertValueRacesKillAndThrow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// After Close, a tasklet that was paused in ScheduleRemove is dead: its
+// deferred cleanup ran once, and InsertValue, Insert, Throw fail cleanly
+// (ErrDead or ErrSchedulerClosed), Kill is a no-op.
+func TestAdv2InsertValueAfterClose(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	var rec recorder
+	v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+		defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
+		rec.Add("v got %s", adv2Val(v.ScheduleRemove()))
+	})
+	_, err := s.Run()
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	assert.Equal(t, []string{"v defer kill=true"}, rec.Log())
+	dead := func(err error) bool {
+		return errors.Is(err, tasklet.ErrDead) || errors.Is(err, tasklet.ErrSchedulerClosed)
+	}
+	assert.True(t, dead(v.InsertValue(1)), "InsertValue")
+	assert.True(t, dead(v.Insert()), "Insert")
+	assert.True(t, dead(v.Throw(errors.New("x"))), "Throw")
+	assert.NoError(t, v.Kill())
+	assert.Equal(t, tasklet.Dead, v.State())
+	assert.Equal(t, []string{"v defer kill=true"}, rec.Log())
 }
