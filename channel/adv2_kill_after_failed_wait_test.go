@@ -458,6 +458,28 @@ func TestAdv2KillAfterTransferAndAfterThrow(t *testing.T) {
 				},
 				func(c *tasklet.Tasklet) { require.NoError(t, ch.Offer(c, 5)) }
 		}, want: []string{"v wait 1 5 <nil>", "v defer kill=true"}},
+		{name: "select-send-taken/Kill", setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
+			ch := channel.New[int]()
+			ctx, cancel := context.WithCancel(context.Background())
+			return func(v *tasklet.Tasklet) (string, error) {
+					defer cancel()
+					i, err := channel.Select(v, channel.Timeout(-1), channel.Send(ch, 8), channel.Done(ctx))
+					return fmt.Sprint(i), err
+				},
+				func(c *tasklet.Tasklet) {
+					if c == nil {
+						// a plain goroutine cannot receive; it takes the value
+						// through a scheduler of its own
+						s2, err := scheduler.New()
+						require.NoError(t, err)
+						defer func() { require.NoError(t, s2.Close()) }()
+						c = s2.Main()
+					}
+					x, err := ch.Receive(c)
+					require.NoError(t, err)
+					require.Equal(t, 8, x)
+				}
+		}, want: []string{"v wait 1 <nil>", "v defer kill=true"}},
 		{name: "blocked-throw-kill", throwFirst: true, setup: func(*scheduler.Scheduler) (func(*tasklet.Tasklet) (string, error), func(*tasklet.Tasklet)) {
 			ch := channel.New[int]()
 			return func(v *tasklet.Tasklet) (string, error) { x, err := ch.Receive(v); return fmt.Sprint(x), err },
