@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -452,4 +453,30 @@ func TestAdv2InsertValueAfterClose(t *testing.T) {
 	assert.NoError(t, v.Kill())
 	assert.Equal(t, tasklet.Dead, v.State())
 	assert.Equal(t, []string{"v defer kill=true"}, rec.Log())
+}
+
+// A tasklet cut by Run's Deadline is not removed (Deadline's doc: "it stays
+// at the front of the run queue"): InsertValue on it is ErrScheduled and
+// changes nothing; it resumes where it was.
+func TestAdv2InsertValueDeadlineCut(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s := newSched(t)
+	defer closeSched(t, s)
+	var rec recorder
+	v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+		for i := 0; i < 10; i++ {
+			v.Tick()
+		}
+		rec.Add("v done")
+	})
+	victim, err := s.Run(scheduler.Deadline(time.Now().Add(-time.Second)))
+	require.NoError(t, err)
+	assert.Nil(t, victim)
+	require.True(t, v.Alive())
+	assert.Equal(t, tasklet.Scheduled, v.State())
+	assert.ErrorIs(t, v.InsertValue(1), tasklet.ErrScheduled)
+	assert.Equal(t, tasklet.Scheduled, v.State())
+	_, err = s.Run()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"v done"}, rec.Log())
 }
