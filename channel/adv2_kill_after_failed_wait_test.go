@@ -178,6 +178,11 @@ func TestAdv2KillOrThrowAfterFailedWait(t *testing.T) {
 // tasklet runs again must be raised at the wait".
 // (Without the settle step the strike usually lands while the tasklet is
 // still Blocked and passes; the bug is the window after the wake-up.)
+// ReceiveContext and SendContext are Selects with a Done case; DESIGN.md
+// (channel.Select) says "Kill, throw, timeout, deadlock, Close and a Done
+// case go through the selector's Cancel ... a completed case is never
+// undone": a Done case or a Close is no completed case, yet their wake-up is
+// treated as one (a kill after it is left for the next switch point).
 func TestAdv2KillAfterContextCutWait(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	adv2Matrix(t, "receiveContext/cancel", "sendContext/cancel", "select-done/cancel")
