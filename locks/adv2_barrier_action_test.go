@@ -343,3 +343,46 @@ func adv2CondReacquire(t *testing.T, strikes ...string) {
 		})
 	}
 }
+
+// The action calls runtime.Goexit (a failing require inside it) or panics:
+// the runner tasklet ends (SPEC 2: a tasklet that calls runtime.Goexit "ends
+// like any tasklet and must not hang its scheduler"); the action failed, so
+// the barrier breaks (NewBarrier: "an error or a panic from it breaks the
+// barrier") and the round's other party and a tasklet waiting for the action
+// get ErrBrokenBarrier instead of waiting for ever.
+func TestAdv2BarrierActionGoexit(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, how := range []string{"goexit", "panic"} {
+		t.Run(how, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := schedtest.New(t, scheduler.WithErrorHandler(func(*tasklet.Tasklet, error) error { return nil }))
+			defer schedtest.Close(t, s)
+			var rec schedtest.Recorder
+			b, err := locks.NewBarrier(2, func(x *tasklet.Tasklet) error {
+				require.NoError(t, x.Schedule()) // let c start waiting for the action
+				if how == "goexit" {
+					runtime.Goexit()
+				}
+				panic("action boom")
+			}, -1)
+			require.NoError(t, err)
+			w := func(name string) func(*tasklet.Tasklet) {
+				return func(x *tasklet.Tasklet) {
+					defer rec.Add("%s defer", name)
+					i, err := b.WaitContext(context.Background(), x)
+					rec.Add("%s %d broken=%v", name, i, errors.Is(err, locks.ErrBrokenBarrier))
+				}
+			}
+			a := schedtest.Spawn(t, s, "a", w("a"))
+			r := schedtest.Spawn(t, s, "r", w("r"))
+			c := schedtest.Spawn(t, s, "c", w("c"))
+			_, err = s.Run()
+			require.NoError(t, err)
+			assert.False(t, a.Alive(), "a hangs")
+			assert.False(t, r.Alive())
+			assert.False(t, c.Alive(), "c hangs")
+			assert.True(t, b.Broken())
+			assert.ElementsMatch(t, []string{"r defer", "a -1 broken=true", "a defer", "c -1 broken=true", "c defer"}, rec.Log())
+		})
+	}
+}
