@@ -84,3 +84,58 @@ func TestAdv2SleepAfterRecoveredKill(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"k kill <nil>", "v recovered kill=true", "v slept <nil>", "v elapsed 5s", "v sched <nil>"}, rec.Log())
 }
+
+// A tasklet waiting in a Run it called (RunFrom) is paused (SPEC 5: "it can
+// be inserted, run or killed like any paused tasklet (it returns from its
+// Run, or unwinds)"). KillNow from a tasklet of its nested Run: it unwinds,
+// and the killer resumes right after (SPEC 2, immediate form); Throw: its Run
+// returns the error.
+func TestAdv2StrikeRunCaller(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	errX := errors.New("adv2 x")
+	for _, strike := range []string{"KillNow", "Kill", "ThrowNow", "Throw"} {
+		t.Run(strike, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			s := newSched(t)
+			defer closeSched(t, s)
+			var rec recorder
+			var outer *tasklet.Tasklet
+			outer = spawn(t, s, "outer", func(o *tasklet.Tasklet) {
+				defer func() { rec.Add("outer defer kill=%v", tasklet.IsKill(recover())) }()
+				spawn(t, s, "k", func(k *tasklet.Tasklet) {
+					var err error
+					switch strike {
+					case "KillNow":
+						err = k.KillNow(outer)
+					case "Kill":
+						err = outer.Kill()
+					case "ThrowNow":
+						err = k.ThrowNow(outer, errX)
+					case "Throw":
+						err = outer.Throw(errX)
+					}
+					rec.Add("k hit %s", adv2S(err))
+					rec.Add("k sched %s", adv2S(k.Schedule()))
+					rec.Add("k ends")
+				})
+				_, err := s.RunFrom(o)
+				rec.Add("outer run %s", adv2S(err))
+			})
+			_, err := s.Run()
+			require.NoError(t, err)
+			assert.False(t, outer.Alive())
+			var want []string
+			switch strike {
+			case "KillNow":
+				want = []string{"outer defer kill=true", "k hit <nil>", "k sched <nil>", "k ends"}
+			case "Kill":
+				want = []string{"k hit <nil>", "outer defer kill=true", "k sched <nil>", "k ends"}
+			case "ThrowNow":
+				want = []string{"outer run adv2 x", "outer defer kill=false", "k hit <nil>", "k sched <nil>", "k ends"}
+			case "Throw":
+				want = []string{"k hit <nil>", "outer run adv2 x", "outer defer kill=false", "k sched <nil>", "k ends"}
+			}
+			assert.Equal(t, want, rec.Log())
+		})
+	}
+}
