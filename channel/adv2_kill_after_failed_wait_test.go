@@ -568,3 +568,40 @@ func TestAdv2SchedulerCloseAfterFailedWait(t *testing.T) {
 		})
 	}
 }
+
+// ReceiveContext whose ctx is cancelled from one goroutine while another
+// Offers a value, then a Kill: whichever wins, nothing is lost or invented:
+// the receiver returns the value iff Offer said it was delivered, and the
+// channel is empty afterwards.
+func TestAdv2ReceiveContextCancelRacesOffer(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for round := 0; round < 200; round++ {
+		s := newSched(t)
+		ch := channel.New[int]()
+		ctx, cancel := context.WithCancel(context.Background())
+		var rec recorder
+		v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
+			x, err := ch.ReceiveContext(ctx, v)
+			rec.Add("v recv %d %s", x, adv2Err(err))
+		})
+		_, err := s.Run()
+		require.NoError(t, err)
+		var offerErr error
+		done := make(chan struct{}, 2)
+		go func() { cancel(); done <- struct{}{} }()
+		go func() { offerErr = ch.Offer(nil, 5); done <- struct{}{} }()
+		<-done
+		<-done
+		adv2Settle(v)
+		require.NoError(t, v.Kill())
+		_, err = s.Run()
+		require.NoError(t, err)
+		got := false
+		for _, l := range rec.Log() {
+			got = got || l == "v recv 5 <nil>"
+		}
+		require.Equal(t, offerErr == nil, got, "round %d: offer %v, log %v", round, offerErr, rec.Log())
+		require.Equal(t, 0, ch.Balance())
+		closeSched(t, s)
+	}
+}

@@ -285,3 +285,41 @@ func TestAdv2LocksKillAfterTimeoutFired(t *testing.T) {
 		}
 	}
 }
+
+// A semaphore waiter whose ctx is cancelled from one goroutine while another
+// releases a unit, then killed before it runs: whatever order the two
+// wake-ups land in, the tasklet acquired nothing (it never ran), so the unit
+// is still there (SPEC 9: "no unit is ever lost"), the waiter unwinds at the
+// wait, and a later TryAcquire takes the unit.
+func TestAdv2SemaphoreCancelRacesReleaseThenKill(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for round := 0; round < 200; round++ {
+		s := schedtest.New(t)
+		sem, err := locks.NewSemaphore(0)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		var rec schedtest.Recorder
+		v := schedtest.Spawn(t, s, "v", func(v *tasklet.Tasklet) {
+			defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
+			rec.Add("v acquire %s", adv2LErr(sem.AcquireContext(ctx, v)))
+		})
+		_, err = s.Run()
+		require.NoError(t, err)
+		done := make(chan struct{}, 2)
+		go func() { cancel(); done <- struct{}{} }()
+		go func() { assert.NoError(t, sem.Release(nil)); done <- struct{}{} }()
+		<-done
+		<-done
+		for i := 0; i < 1_000_000 && v.Blocked(); i++ {
+			runtime.Gosched()
+		}
+		require.NoError(t, v.Kill())
+		_, err = s.Run()
+		require.NoError(t, err)
+		require.Equal(t, []string{"v defer kill=true"}, rec.Log(), "round %d", round)
+		require.Equal(t, 1, sem.Value(), "round %d", round)
+		require.Equal(t, 0, sem.Waiting())
+		require.True(t, sem.TryAcquire(nil))
+		schedtest.Close(t, s)
+	}
+}
