@@ -605,3 +605,49 @@ func TestAdv2ReceiveContextCancelRacesOffer(t *testing.T) {
 		closeSched(t, s)
 	}
 }
+
+// Main as the victim: main waits (it drives the scheduler while it waits) in
+// Receive / ReceiveContext / Select; a tasklet closes the channel and throws
+// into main before main runs again. SPEC 2: the throw is the wait's result.
+// FAILS for ReceiveContext and Select (main gets ErrClosed, and the throw is
+// left pending for main's next call), as for any tasklet
+// (TestAdv2KillAfterCloseWokeSelect).
+func TestAdv2MainThrownAfterCloseWokeSelect(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, w := range []string{"ReceiveContext", "Select"} {
+		t.Run(w, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			adv2MainThrown(t, w)
+		})
+	}
+}
+
+// Passing: main in a plain Receive.
+func TestAdv2MainThrownAfterCloseWokeReceive(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	adv2MainThrown(t, "Receive")
+}
+
+func adv2MainThrown(t *testing.T, w string) {
+	s := newSched(t)
+	defer closeSched(t, s)
+	ch := channel.New[int]()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := s.Main()
+	spawn(t, s, "k", func(k *tasklet.Tasklet) {
+		require.NoError(t, ch.Close(k))
+		require.NoError(t, m.Throw(errAdv2))
+	})
+	var err error
+	switch w {
+	case "Receive":
+		_, err = ch.Receive(m)
+	case "ReceiveContext":
+		_, err = ch.ReceiveContext(ctx, m)
+	case "Select":
+		_, err = channel.Select(m, channel.Recv(ch), channel.Done(ctx))
+	}
+	next := m.Schedule()
+	assert.Equal(t, []string{errAdv2.Error(), "<nil>"}, []string{adv2Err(err), adv2Err(next)})
+}
