@@ -45,7 +45,9 @@ func (c *Channel[T]) Close(t *tasklet.Tasklet) error {
 			continue
 		}
 		w.sel.withdraw(w.idx)
-		task(w.t).Runtime().Ready(nil, task(t), false)
+		// ErrClosed, as for a plain receiver: the case transferred nothing
+		// (see Select).
+		task(w.t).Runtime().Ready(ErrClosed, task(t), false)
 	}
 	return nil
 }

@@ -222,6 +222,7 @@ func (o *outsider) Sleep(time.Duration) error      { return ErrOutsider }
 func (o *outsider) Tick()                          {}
 func (o *outsider) Deadline(time.Duration) int64   { return core.NoDeadline }
 func (o *outsider) Park(core.Blocker, int64) error { return ErrOutsider }
+func (o *outsider) TimedOut() bool                 { return false }
 func (o *outsider) Atomic(bool)                    {}
 func (o *outsider) Ready(err error, _ *core.Task, _ bool) bool {
 	o.woke <- err // never blocks: one token per wait

@@ -240,7 +240,7 @@ func selectBlock(t *tasklet.Tasklet, cases []Case) (int, error) {
 			}
 		case *doneCase:
 			if k.ctx.Done() != nil {
-				stops = append(stops, core.WatchDone(rt, k.ctx, func() { sel.fire(i) }))
+				stops = append(stops, core.WatchDone(rt, k.ctx, func() { sel.fire(i, k.ctx.Err()) }))
 			}
 		}
 	}
@@ -249,16 +249,23 @@ func selectBlock(t *tasklet.Tasklet, cases []Case) (int, error) {
 		stop()
 	}
 	switch {
-	case err == nil: // a claimant completed a case
+	case sel.state.Load() == selDone: // a claimant completed a case
 		i := sel.chosen
+		var res error
 		switch k := cases[i].(type) {
 		case *doneCase:
-			return i, k.ctx.Err()
+			res = k.ctx.Err()
 		case chanCase:
-			return i, k.woken()
+			res = k.woken()
 		}
-		return i, nil
-	case tidx >= 0 && err == tasklet.ErrTimeout && sel.state.Load() == selCancelled: // the timer's own error: a thrown one that wraps it is no timeout
+		if err != nil && err != res {
+			// A case that transferred nothing (a Close, a context) woke
+			// the select with its error, and a kill or throw that came
+			// before it ran again was raised at the wait instead.
+			return -1, err
+		}
+		return i, res
+	case tidx >= 0 && err == tasklet.ErrTimeout && rt.TimedOut(): // the timer's own error: a thrown one is no timeout
 		return tidx, err
 	}
 	return -1, err

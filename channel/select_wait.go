@@ -50,12 +50,14 @@ func (s *selector) withdraw(except int) {
 }
 
 // fire is a Done case's context ending the wait: it completes case i, if
-// the select is still waiting, and wakes the tasklet on its own scheduler.
-// It runs on the context's goroutine.
-func (s *selector) fire(i int) {
+// the select is still waiting, and wakes the tasklet on its own scheduler
+// with err (the context's error: a wake-up that failed the wait, so that a
+// kill or throw coming before the tasklet runs is raised at the wait). It
+// runs on the context's goroutine.
+func (s *selector) fire(i int, err error) {
 	if s.claim(i) {
 		s.withdraw(-1)
-		task(s.t).Runtime().Ready(nil, nil, false)
+		task(s.t).Runtime().Ready(err, nil, false)
 	}
 }
 

@@ -5,7 +5,6 @@ package locks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -186,7 +185,7 @@ func (b *Barrier) waitContext(ctx context.Context, t *tasklet.Tasklet, d time.Du
 	}
 	b.recycle(w)
 	b.abandon(gen, t)
-	if errors.Is(err, tasklet.ErrTimeout) {
+	if err == tasklet.ErrTimeout && task(t).Runtime().TimedOut() { // a thrown one is returned as thrown
 		return -1, errBrokenTimeout
 	}
 	return -1, err

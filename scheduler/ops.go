@@ -233,13 +233,18 @@ func (e *entry) Sleep(d time.Duration) error {
 // the timer ends the wait: the timer's own ErrTimeout is no error for a
 // sleep, but an ErrTimeout thrown into e is returned.
 func (e *entry) sleepPark(b core.Blocker, deadline int64) error {
-	e.cancelled = false // only the timer sets it (Park's early returns leave it)
 	err := e.Park(b, deadline)
-	if err == tasklet.ErrTimeout && e.cancelled {
+	if err == tasklet.ErrTimeout && e.TimedOut() {
 		return nil
 	}
 	return err
 }
+
+// TimedOut implements TimedOut: Park clears cancelled as it starts, the
+// timer and a deadlock report set it, and a kill or throw raised at the
+// wait clears it again (wokenPending); a deadlock's error is ErrDeadlock,
+// so with ErrTimeout it means the timer.
+func (e *entry) TimedOut() bool { return e.cancelled }
 
 // Tick implements Tick: a countdown and two flag loads when nothing is due.
 func (e *entry) Tick() {

@@ -47,6 +47,7 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 		return err
 	}
 	s.countTickLocked(e)
+	e.cancelled = false // for every return: see TimedOut
 	if e.sig.Load() && (e.kill || e.throwErr != nil || e.delivered() != nil) {
 		// Something is pending: leave the wait queue and raise it, unless
 		// a partner has already taken us; then its handoff stands and the
@@ -76,7 +77,7 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 	}
 	s.ring.popFront()
 	e.setState(tasklet.Blocked)
-	e.blockedOn, e.cancelled = b, false
+	e.blockedOn = b
 	if s.ring.n == 0 {
 		s.emptiedBy = e // read only while the ring is empty
 	}

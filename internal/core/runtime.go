@@ -78,6 +78,11 @@ type Runtime interface {
 	// kill or throw that arrives after the wake-up but before the tasklet
 	// runs again is raised instead (see Revocable).
 	Park(b Blocker, deadline int64) error
+	// TimedOut reports, right after the running tasklet's Park returned
+	// tasklet.ErrTimeout, whether its deadline passed: false when
+	// ErrTimeout was thrown into it (a throw is never taken for a
+	// timeout).
+	TimedOut() bool
 	// Ready makes a parked tasklet runnable; err becomes Park's result.
 	// Call it exactly once, after removing the tasklet from b's queue and
 	// releasing b's lock. waker is the running tasklet calling Ready (nil

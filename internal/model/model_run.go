@@ -137,16 +137,16 @@ func (m *Model) complete(t *task) bool {
 		switch {
 		case t.op.Kind == KSelect && w == "":
 			res = fmt.Sprintf("%d:%s", t.selIdx, FmtRecv(t.got.V, t.got.Err))
-		case t.op.Kind == KSelect && w == ErrClosed: // Close completed a case
-			res = fmt.Sprintf("%d:%s", t.selIdx, ErrClosed)
 		case w == ErrClosed && t.kill:
-			// Close failed the wait, which so transferred nothing: a kill
-			// or throw that came before t ran is raised here instead
-			// (SPEC section 2).
+			// Close failed the wait (or completed a select's case), which
+			// so transferred nothing: a kill or throw that came before t
+			// ran is raised here instead (SPEC section 2).
 			m.die(t)
 			return false
 		case w == ErrClosed && t.throw != "":
 			res = m.take(t)
+		case t.op.Kind == KSelect && w == ErrClosed: // Close completed a case
+			res = fmt.Sprintf("%d:%s", t.selIdx, ErrClosed)
 		case w == "" && t.op.Kind == KRecv:
 			res = FmtRecv(t.got.V, t.got.Err)
 		default:
