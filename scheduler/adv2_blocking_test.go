@@ -22,12 +22,8 @@ import (
 // channel transfer a partner completed), and Blocking's doc: "A result that
 // arrives after t stopped waiting is discarded". So: a kill unwinds t at
 // Blocking; a throw is Blocking's error.
-// FAILS: the Blocking result is returned (5, nil), the code after it runs,
-// and the kill/throw goes off only at the next switch point (a tasklet that
-// ends right after Blocking is never killed). The library treats a Blocking
-// result as a completed transfer; SPEC 2 names a channel transfer as "the one
-// exception". (If Blocking results are meant to be an exception too, SPEC 2
-// and Blocking's doc should say so.)
+// (It failed: the result was returned and the kill went off at the next
+// switch point. Blocking's call is now revocable.)
 func TestAdv2KillAfterBlockingResult(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	errX := errors.New("adv2 x")

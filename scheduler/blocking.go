@@ -17,7 +17,9 @@ import (
 // fn's context is cancelled when t stops waiting for it (t is killed, a
 // Throw reaches it, or its scheduler closes); fn should return soon after,
 // because Close waits for every Blocking call in flight to return. A result
-// that arrives after t stopped waiting is discarded.
+// that arrives after t stopped waiting is discarded, and so is one that has
+// arrived when a kill or throw reaches t before t runs again: the kill
+// unwinds t at Blocking, the throw is Blocking's error.
 //
 // A panic in fn, or a runtime.Goexit (a failing require in a test), ends
 // the call: Blocking returns a *tasklet.PanicError with fn's stack, whose
@@ -147,3 +149,9 @@ func (c *blockingCall[T]) Cancel(*core.Task, error) bool {
 
 // Describe implements core.Blocker.
 func (c *blockingCall[T]) Describe(*core.Task) string { return "in a Blocking call" }
+
+// RevocableWake implements core.Revocable: a result that has arrived but
+// that t has not taken yet completes nothing of t's; a kill or throw that
+// reaches t first is raised at Blocking, and the result is discarded (SPEC
+// section 2).
+func (c *blockingCall[T]) RevocableWake() {}

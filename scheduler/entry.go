@@ -68,9 +68,9 @@ type entry struct {
 
 	// timer, guarded by the owner's mu
 	tidx int32 // index in the timer heap, -1 if none
-	// suspended in ScheduleRemove, whose result InsertValue gives: written
-	// under mu, or by e running; read under mu while e is paused (it fills
-	// tidx's padding)
+	// suspended in ScheduleRemove, whose result InsertValue gives, and no
+	// value given yet: written under mu, or by e running; read under mu
+	// while e is paused (it fills tidx's padding)
 	takesVal bool
 	when     int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
 

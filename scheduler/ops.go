@@ -195,6 +195,7 @@ func (e *entry) insert(v any, set, next bool) error {
 			return tasklet.ErrNoValue
 		}
 		e.value = v
+		e.takesVal = false // one value: a second would replace this one
 		e.sig.Store(true)
 	}
 	place := atEnd

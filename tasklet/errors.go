@@ -71,8 +71,8 @@ var (
 	// ErrNilError: Throw was given a nil error.
 	ErrNilError = errors.New("stackless: nil error thrown")
 	// ErrNoValue: InsertValue on a paused tasklet whose suspended call
-	// returns no value (it paused in Switch, or Remove or a budget paused
-	// it): only ScheduleRemove returns one, and the value would be lost.
+	// returns no value (it is not ScheduleRemove), or whose ScheduleRemove
+	// has its value already: the value would be lost.
 	ErrNoValue = errors.New("stackless: the tasklet's suspended call returns no value (only ScheduleRemove does)")
 	// ErrScheduled: InsertValue on a tasklet that is scheduled or running:
 	// it has no suspended call to return the value, which would be lost.

@@ -131,12 +131,14 @@ func (t *Tasklet) Insert() error {
 }
 
 // InsertValue is Insert, and makes v the value returned by t's suspended
-// ScheduleRemove (Stackless's tempval). A tasklet that is scheduled or
-// running has no suspended call to return v: that is ErrScheduled; one
-// paused otherwise than by its own ScheduleRemove (in Switch, or by Remove
-// or a budget) has a suspended call that returns no value: that is
-// ErrNoValue. Either way nothing changes. A tasklet that never ran starts
-// as Insert would start it (its body takes no value).
+// ScheduleRemove (Stackless's tempval). What decides is the call t is
+// suspended in: a tasklet that is scheduled or running has no suspended
+// call to return v (ErrScheduled); a paused one whose suspended call is not
+// ScheduleRemove (it paused in Switch, or was interrupted by a budget, or
+// removed while suspended in Schedule), or whose ScheduleRemove already has
+// a value from an earlier InsertValue, has no call that would return v
+// (ErrNoValue). Either way nothing changes. A tasklet that never ran
+// starts as Insert would start it (its body takes no value).
 func (t *Tasklet) InsertValue(v any) error {
 	rt := (*core.Task)(t).Runtime()
 	if rt == nil {

@@ -23,8 +23,8 @@ func (m *Model) insert(id int, v *int) string {
 		switch {
 		case !tg.started:
 			v = nil // no suspended call to return it
-		case tg.susp != suspScheduleRemove:
-			return ErrNoValue // its suspended call returns no value
+		case tg.susp != suspScheduleRemove || tg.value != nil:
+			return ErrNoValue // its suspended call returns no value, or has one
 		}
 		tg.value = v
 	}
