@@ -25,11 +25,10 @@ func TestAdv2OutsiderOperations(t *testing.T) {
 	adv2Outsider(t, adv2OutsiderOps)
 }
 
-// FAILS: Scheduler.RunFrom with the outsider as caller says ErrDead
-// ("stackless: tasklet is dead") for a sender that is Blocked and alive, the
-// very confusion commit 23fcbeb removed from Run, Switch and Adopt; and
-// scheduler.Blocking says ErrNotCurrent (every other operation, Send, Select,
-// SleepContext, ScheduleRemove... included, says ErrOutsider).
+// Scheduler.RunFrom with the outsider as caller said ErrDead ("stackless:
+// tasklet is dead") for a sender that is Blocked and alive, and
+// scheduler.Blocking said ErrNotCurrent (every other operation, Send,
+// Select, SleepContext, ScheduleRemove... included, says ErrOutsider).
 // ErrOutsider's doc: "ErrOutsider is returned by the operations of a Tasklet
 // that stands for a goroutine blocked in SendOutside".
 func TestAdv2OutsiderWrongError(t *testing.T) {

@@ -36,6 +36,9 @@ func Blocking[T any](t *tasklet.Tasklet, fn func(context.Context) (T, error)) (T
 		return zero, tasklet.ErrNilFunc
 	}
 	e, ok := entryOf(t)
+	if !ok && t != nil && (*core.Task)(t).Runtime() != nil {
+		return zero, notOurs((*core.Task)(t)) // an outside sender's Tasklet
+	}
 	if !ok || !t.IsCurrent() {
 		return zero, tasklet.ErrNotCurrent
 	}

@@ -288,8 +288,8 @@ func (e *entry) Atomic(on bool) {
 	}
 }
 
-// notOurs is the error of Run, Switch or Adopt of a tasklet that is no
-// scheduler's: ErrDead for nil or a zero Tasklet (whose state reads Dead);
+// notOurs is the error of Run, Switch, Adopt, RunFrom or Blocking given a
+// tasklet that is no scheduler's: ErrDead for nil or a zero Tasklet (whose state reads Dead);
 // for a Tasklet that stands for something else (a goroutine sending from
 // outside), its own runtime says why it cannot be run.
 func notOurs(t *core.Task) error {

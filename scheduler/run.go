@@ -1,6 +1,9 @@
 package scheduler
 
-import "github.com/stackless-go/stackless/tasklet"
+import (
+	"github.com/stackless-go/stackless/internal/core"
+	"github.com/stackless-go/stackless/tasklet"
+)
 
 // Run and RunFrom: running the scheduler from its main tasklet (or a
 // nested caller) until the run queue empties, a budget runs out, or an
@@ -64,7 +67,7 @@ func (s *Scheduler) Run(opts ...RunOption) (*tasklet.Tasklet, error) {
 func (s *Scheduler) RunFrom(caller *tasklet.Tasklet, opts ...RunOption) (*tasklet.Tasklet, error) {
 	e, ok := entryOf(caller)
 	if !ok {
-		return nil, tasklet.ErrDead
+		return nil, notOurs((*core.Task)(caller))
 	}
 	if e.s.Load() != s {
 		return nil, tasklet.ErrForeign
