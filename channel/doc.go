@@ -63,9 +63,13 @@
 //     scheduler's Close cut the wait and take the tasklet out of every
 //     queue (Balance is back where it was). Close of one of the channels
 //     completes a receive case with ErrClosed; a send case stays queued, as
-//     a blocked Send does. A case that completed is never undone: a kill or
-//     throw arriving after a partner took the select goes off at the
-//     tasklet's next switch point (SPEC section 2). A deadlock report names
+//     a blocked Send does. A case that a partner completed (a value was
+//     taken or delivered) is never undone: a kill or throw arriving after
+//     that goes off at the tasklet's next switch point (SPEC section 2). A
+//     case completed by Close or by a Done case transferred nothing: a kill
+//     or throw that arrives before the tasklet runs again is raised at the
+//     select instead (it unwinds there, or Select returns -1 and the thrown
+//     error). A deadlock report names
 //     every channel the select waits on.
 //  5. A Done case, SendContext and ReceiveContext may be ended by a
 //     cancellation from any goroutine: it wakes the tasklet on its own

@@ -126,9 +126,12 @@ type selectWake struct {
 //     no value is taken twice or lost.
 //   - Cutting the wait (a kill, a throw, a Timeout case, a Done case, Close
 //     of a channel, the deadlock report, Close of the scheduler) takes the
-//     tasklet out of every queue. A case that completed is never undone: a
-//     kill or throw that arrives once a partner has taken the select goes
-//     off at the tasklet's next switch point (SPEC section 2). Close of a
+//     tasklet out of every queue. A case that a partner completed is never
+//     undone: a kill or throw that arrives once a partner has taken the
+//     select goes off at the tasklet's next switch point (SPEC section 2);
+//     a case completed by Close or a Done case transferred nothing, and a
+//     kill or throw arriving before the tasklet runs is raised at the
+//     select (-1 and the thrown error). Close of a
 //     channel completes a receive case with ErrClosed; a send case stays
 //     queued, as a blocked Send does. A deadlock report names every channel
 //     the select waits on.
