@@ -31,6 +31,8 @@ func TestIntendedInlining(t *testing.T) {
 		`\(\*entry\)\.updateSigLocked`,
 		`\(\*Scheduler\)\.appendReadyLocked`,
 		`\(\*Scheduler\)\.chargeLocked`,
+		`\(\*Scheduler\)\.plainCurrentLocked`, // in leaveLocked, on every switch
+		`\(\*Scheduler\)\.setCurrentLocked`,
 		`\(\*ring\)\.front`,
 		`\(\*Scheduler\)\.checkCurrentLocked`, // on every Park: the main check is outside it
 	} {
