@@ -30,6 +30,7 @@ func TestIntendedInlining(t *testing.T) {
 		`\(\*worker\)\.suspend`,
 		`\(\*entry\)\.updateSigLocked`,
 		`\(\*Scheduler\)\.appendReadyLocked`,
+		`\(\*Scheduler\)\.laneReadyLocked`, // in Ready, once per message across schedulers
 		`\(\*Scheduler\)\.chargeLocked`,
 		`\(\*Scheduler\)\.plainCurrentLocked`, // in leaveLocked, on every switch
 		`\(\*Scheduler\)\.setCurrentLocked`,
