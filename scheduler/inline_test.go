@@ -34,6 +34,7 @@ func TestIntendedInlining(t *testing.T) {
 		`\(\*Scheduler\)\.chargeLocked`,
 		`\(\*Scheduler\)\.plainCurrentLocked`, // in leaveLocked, on every switch
 		`\(\*Scheduler\)\.setCurrentLocked`,
+		`\(\*Scheduler\)\.napLocked`, // in pickLocked, once per message across schedulers
 		`\(\*ring\)\.front`,
 		`\(\*Scheduler\)\.checkCurrentLocked`, // on every Park: the main check is outside it
 	} {
