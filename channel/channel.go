@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	syncatomic "sync/atomic"
 	"time"
 
 	"go.uber.org/atomic"
@@ -74,9 +75,12 @@ type Channel[T any] struct {
 	// recycles it itself, through rspare.
 	sspare *waiter[T] // guarded by mu
 
-	pref        atomic.Int32 // the preference + prefBias: the zero value means -1
-	scheduleAll atomic.Bool
-	rspare      atomic.Pointer[waiter[T]] // a recycled receiver waiter
+	// sync/atomic's types, not go.uber.org/atomic's: read on every
+	// message, where the wrapper's extra inlining level costs an
+	// instruction per read.
+	pref        syncatomic.Int32 // the preference + prefBias: the zero value means -1
+	scheduleAll syncatomic.Bool
+	rspare      syncatomic.Pointer[waiter[T]] // a recycled receiver waiter
 }
 
 var lastID atomic.Uint64
@@ -208,21 +212,17 @@ func (c *Channel[T]) send(t *tasklet.Tasklet, v T, err error, timeout time.Durat
 		return cerr
 	}
 	c.mu.Lock()
-	var r *waiter[T] // dequeue, with its common cases inlined
-	if c.recvq.first != nil {
-		if r = c.recvq.popPlain(); r == nil {
-			r = c.recvq.dequeueSlow()
+	if c.recvq.first != nil { // dequeue, with its common case written out
+		if r := c.recvq.popPlain(); r != nil {
+			r.val, r.err = v, err
+			partner := r.t
+			c.mu.Unlock()
+			notify(c, t, true, false)
+			return c.handoff(t, partner, true)
 		}
-	}
-	if r != nil {
-		r.val, r.err = v, err
-		partner, psel := r.t, r.sel
-		c.mu.Unlock()
-		notify(c, t, true, false)
-		if psel != nil {
-			psel.withdraw(r.idx)
+		if r := c.recvq.dequeueSlow(); r != nil {
+			return c.sendToLocked(t, r, v, err)
 		}
-		return c.handoff(t, partner, true)
 	}
 	if c.count < c.size { // a closing channel still takes a send with room
 		c.putLocked(item[T]{v, err})
@@ -261,48 +261,26 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	c.mu.Lock()
 	if c.count > 0 {
 		it := c.takeLocked()
-		var partner *tasklet.Tasklet
-		var psel *selector
-		var pidx int
-		var s *waiter[T] // dequeue, with its common cases inlined
 		if c.sendq.first != nil {
-			if s = c.sendq.popPlain(); s == nil {
-				s = c.sendq.dequeueSlow()
-			}
-		}
-		if s != nil {
-			// The buffer was full: the first waiting sender's value
-			// takes the freed place.
-			c.putLocked(item[T]{s.val, s.err})
-			partner, psel, pidx = s.t, s.sel, s.idx
-			c.recycleSenderLocked(s)
+			c.refillLocked(t) // the buffer was full
+			return it.val, it.err
 		}
 		c.mu.Unlock()
 		notify(c, t, false, false)
-		if psel != nil {
-			psel.withdraw(pidx)
-		}
-		if partner != nil {
-			c.handoff(t, partner, false)
-		}
 		return it.val, it.err
 	}
-	var s *waiter[T] // dequeue, with its common cases inlined
-	if c.sendq.first != nil {
-		if s = c.sendq.popPlain(); s == nil {
-			s = c.sendq.dequeueSlow()
+	if c.sendq.first != nil { // dequeue, with its common case written out
+		if s := c.sendq.popPlain(); s != nil {
+			v, err, partner := s.val, s.err, s.t
+			c.recyclePlainLocked(s)
+			c.mu.Unlock()
+			notify(c, t, false, false)
+			c.handoff(t, partner, false)
+			return v, err
 		}
-	}
-	if s != nil {
-		v, err, partner, psel, pidx := s.val, s.err, s.t, s.sel, s.idx
-		c.recycleSenderLocked(s)
-		c.mu.Unlock()
-		notify(c, t, false, false)
-		if psel != nil {
-			psel.withdraw(pidx)
+		if s := c.sendq.dequeueSlow(); s != nil {
+			return c.receiveFromLocked(t, s)
 		}
-		c.handoff(t, partner, false)
-		return v, err
 	}
 	if berr := c.refuseLocked(t, timeout); berr != nil {
 		c.mu.Unlock()
@@ -329,6 +307,57 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 	return v, err
 }
 
+// sendToLocked completes a send of v, err by t to r, a receiver that
+// dequeueSlow took out of recvq (a plain waiter or a select's node it
+// claimed): send's uncommon case, outlined. It releases c.mu.
+func (c *Channel[T]) sendToLocked(t *tasklet.Tasklet, r *waiter[T], v T, err error) error {
+	r.val, r.err = v, err
+	partner, psel, pidx := r.t, r.sel, r.idx
+	c.mu.Unlock()
+	notify(c, t, true, false)
+	if psel != nil {
+		psel.withdraw(pidx)
+	}
+	return c.handoff(t, partner, true)
+}
+
+// receiveFromLocked completes a receive by t from s, a sender that
+// dequeueSlow took out of sendq (a plain waiter or a select's node it
+// claimed): receive's uncommon case, outlined. It releases c.mu.
+func (c *Channel[T]) receiveFromLocked(t *tasklet.Tasklet, s *waiter[T]) (T, error) {
+	v, err, partner, psel, pidx := s.val, s.err, s.t, s.sel, s.idx
+	c.recycleSenderLocked(s)
+	c.mu.Unlock()
+	notify(c, t, false, false)
+	if psel != nil {
+		psel.withdraw(pidx)
+	}
+	c.handoff(t, partner, false)
+	return v, err
+}
+
+// refillLocked is a receive's end when it took a value out of a full
+// buffer while senders wait: the first one that dequeue takes puts its
+// value in the freed place and is woken. It releases c.mu.
+func (c *Channel[T]) refillLocked(t *tasklet.Tasklet) {
+	var partner *tasklet.Tasklet
+	var psel *selector
+	var pidx int
+	if s := c.sendq.dequeue(); s != nil {
+		c.putLocked(item[T]{s.val, s.err})
+		partner, psel, pidx = s.t, s.sel, s.idx
+		c.recycleSenderLocked(s)
+	}
+	c.mu.Unlock()
+	notify(c, t, false, false)
+	if psel != nil {
+		psel.withdraw(pidx)
+	}
+	if partner != nil {
+		c.handoff(t, partner, false)
+	}
+}
+
 // refuseLocked returns why an operation that would block must not.
 func (c *Channel[T]) refuseLocked(t *tasklet.Tasklet, timeout time.Duration) error {
 	switch {
@@ -349,6 +378,12 @@ func (c *Channel[T]) recycleSenderLocked(w *waiter[T]) {
 	if w.sel != nil {
 		return
 	}
+	c.recyclePlainLocked(w)
+}
+
+// recyclePlainLocked is recycleSenderLocked for a plain sender's waiter
+// (popPlain's).
+func (c *Channel[T]) recyclePlainLocked(w *waiter[T]) {
 	var zero T
 	w.t, w.val, w.err = nil, zero, nil
 	c.sspare = w

@@ -39,10 +39,15 @@ const (
 const spinWaits = 4
 
 // sleepLocked sleeps until woken or until wait (>= 0) has passed. With idle
-// set, only another scheduler can wake s: it counts itself idle before it
+// set, only another scheduler can wake s: it reports false at once if every
+// other scheduler is idle already, and it counts itself idle before it
 // parks, and reports false, without parking, if every other scheduler is
 // idle by then (nobody is left to wake it). Otherwise it reports true.
+// Either way s.mu is held again when it returns.
 func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
+	if idle && !othersAwake(registry.counts.Load()) {
+		return false // nobody is left to wake s
+	}
 	s.nap.Store(spinning)
 	locked := s.lock == lockHeld
 	s.mu.Unlock()

@@ -30,7 +30,11 @@ func TestIntendedInlining(t *testing.T) {
 		`\(\*worker\)\.suspend`,
 		`\(\*entry\)\.updateSigLocked`,
 		`\(\*Scheduler\)\.appendReadyLocked`,
+		`\(\*Scheduler\)\.laneReadyLocked`, // in Ready, once per message across schedulers
 		`\(\*Scheduler\)\.chargeLocked`,
+		`\(\*Scheduler\)\.plainCurrentLocked`, // in leaveLocked, on every switch
+		`\(\*Scheduler\)\.setCurrentLocked`,
+		`\(\*Scheduler\)\.napLocked`, // in pickLocked, once per message across schedulers
 		`\(\*ring\)\.front`,
 		`\(\*Scheduler\)\.checkCurrentLocked`, // on every Park: the main check is outside it
 	} {

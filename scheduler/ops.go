@@ -74,10 +74,11 @@ func (e *entry) Enter() error {
 	if s.cur != e {
 		return tasklet.ErrNotCurrent
 	}
-	s.tickLeft--
-	if s.tickLeft > 0 && !e.sig.Load() {
+	if s.tickLeft > 1 && !e.sig.Load() {
+		s.tickLeft-- // one tick, and the countdown has not run out
 		return nil
 	}
+	s.tickLeft--
 	return e.enterSlow(s)
 }
 

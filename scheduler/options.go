@@ -33,6 +33,10 @@ type config struct {
 	accounting bool          // WithRunTimeAccounting
 	labels     bool          // WithProfilerLabels
 
+	// Derived by newConfig: run-time accounting or a stall report, which
+	// make every switch take makeCurrentLocked's slow path.
+	switchExtras bool
+
 	// An option was given an invalid value (validate reports it, whatever
 	// options follow).
 	nilClock, nilCallback, nilHandler, badStall bool
@@ -52,6 +56,7 @@ func newConfig(opts []Option) (config, error) {
 		}
 		o.apply(&c)
 	}
+	c.switchExtras = c.accounting || c.stallAfter > 0
 	return c, c.validate()
 }
 

@@ -204,6 +204,17 @@ func (e *entry) Ready(err error, waker *core.Task, next bool) bool {
 		s.mu.Unlock()
 		return true
 	}
+	if !local && e.tidx < 0 {
+		// The common case of a wake-up from outside the scheduler (another
+		// scheduler, a goroutine), once per message across schedulers:
+		// into the wake lane, no timer to disarm. Through readyLocked it
+		// costs about 2% more instructions per message (callgrind,
+		// BenchmarkCrossPingPong).
+		s.laneReadyLocked(e, err)
+		s.wakeLocked()
+		s.mu.Unlock()
+		return false
+	}
 	place := wakeLane // woken from outside the scheduler
 	if local {
 		place = atEnd
@@ -221,6 +232,14 @@ func (e *entry) Ready(err error, waker *core.Task, next bool) bool {
 func (s *Scheduler) appendReadyLocked(e *entry, err error) {
 	e.wakeErr, e.blockedOn = err, nil
 	s.ring.appendRoom(e)
+	e.setState(tasklet.Scheduled)
+}
+
+// laneReadyLocked makes the blocked e, which has no timer, runnable in the
+// wake lane with Park result err.
+func (s *Scheduler) laneReadyLocked(e *entry, err error) {
+	e.wakeErr, e.blockedOn = err, nil
+	s.ring.pushLane(e, s.cur)
 	e.setState(tasklet.Scheduled)
 }
 

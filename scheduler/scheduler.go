@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"sync"
+	syncatomic "sync/atomic"
 	"time"
 
 	"go.uber.org/atomic"
@@ -73,9 +74,12 @@ type Scheduler struct {
 	runStart   atomic.Int64   // monotonic ns at the armed Run's start
 	interrupts atomic.Uint64  // watchdog interrupts
 	stalls     atomic.Uint64  // stall reports
-	inCallback atomic.Bool    // a schedule callback runs
 	stackIDs   atomic.Bool    // coroutines record their goroutine ids: set by WithStallReport and the first Dump
 	workers    sync.WaitGroup // Blocking calls' goroutines
+
+	// A schedule callback runs: sync/atomic's Bool, read on every Park (see
+	// entry.s).
+	inCallback syncatomic.Bool
 
 	// Immutable after New: read by any goroutine without a lock.
 	id      uint64

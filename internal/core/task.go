@@ -2,18 +2,26 @@
 
 package core
 
-import "go.uber.org/atomic"
+import (
+	syncatomic "sync/atomic"
+
+	"go.uber.org/atomic"
+)
 
 // Task is the record of one tasklet that every package of the module
 // shares: package tasklet defines Tasklet over it (type Tasklet core.Task),
 // so a *tasklet.Tasklet converts to a *Task, and back, where this package
 // can be named. Its fields are private to this package.
 type Task struct {
-	id     uint64
-	name   string
-	rt     Runtime
-	atomic atomic.Bool // the atomic flag; changed only by the tasklet itself
-	trap   atomic.Bool // block trap
+	id   uint64
+	name string
+	rt   Runtime
+
+	// sync/atomic's Bools, not go.uber.org/atomic's: read on every switch
+	// and blocking call, where the wrapper's extra inlining level costs an
+	// instruction per read.
+	atomic syncatomic.Bool // the atomic flag; changed only by the tasklet itself
+	trap   syncatomic.Bool // block trap
 }
 
 var lastID atomic.Uint64
