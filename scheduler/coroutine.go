@@ -121,11 +121,32 @@ func (w *worker) suspend() {
 	}
 }
 
+// setLabels labels the running coroutine's goroutine for e
+// (WithProfilerLabels). It is outlined from run: its frame is large, and
+// run's frame is on every tasklet's stack at its first park, which must fit
+// the coroutine's starting stack (see worker.run).
+//
+//go:noinline
+func setLabels(s *Scheduler, e *entry) {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(
+		"scheduler", strconv.FormatUint(s.id, 10),
+		"tasklet", strconv.FormatUint(e.t.ID(), 10),
+		"name", e.t.Name())))
+}
+
 // run runs e's body and records how it ended. Kill panics end it silently;
 // other panics become a *tasklet.PanicError, passed through the scheduler's
 // error handler in the dying tasklet's context. A body that calls
 // runtime.Goexit (a failing require in a test) ends like any other tasklet:
 // the Goexit goes on to goexiting, and the worker is discarded.
+//
+// A cold tasklet's first run, from the coroutine's entry through run and the
+// body down to its first park, should fit the coroutine's 2 KB starting
+// stack: growing it copies the stack and walks every frame, several times
+// the cost of the coroutine itself. So run's frame is kept small: rarely
+// taken code with large frames is outlined (setLabels; the error handling
+// in the deferred function). TestIssue19ColdSpawnParkFitsStartingStack
+// checks it.
 func (w *worker) run(e *entry) {
 	normal := false
 	defer func() {
@@ -152,10 +173,7 @@ func (w *worker) run(e *entry) {
 		}
 	}()
 	if s := e.s.Load(); s.labels {
-		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(
-			"scheduler", strconv.FormatUint(s.id, 10),
-			"tasklet", strconv.FormatUint(e.t.ID(), 10),
-			"name", e.t.Name())))
+		setLabels(s, e)
 	}
 	if e.sig.Load() {
 		e.raiseBeforeStart() // a kill or throw came before its first instruction
