@@ -171,7 +171,7 @@ func setLabels(s *Scheduler, e *entry) {
 // stack: growing it copies the stack and walks every frame, several times
 // the cost of the coroutine itself. So is a kill's unwinding from that park
 // (gopanic, then run's deferred function and recover). So run's frames are
-// kept small: rarely taken code with large frames is outlined (setLabels,
+// kept small: rarely taken code is outlined (prelude, setLabels,
 // panicked). TestIssue19ColdSpawnParkFitsStartingStack checks both.
 func (w *worker) run(e *entry) {
 	w.normal = false
@@ -186,12 +186,23 @@ func (w *worker) run(e *entry) {
 			w.panicked(r)
 		}
 	}()
+	if e.sig.Load() || e.s.Load().labels {
+		prelude(e)
+	}
+	e.fn(e.t)
+	w.normal = true
+}
+
+// prelude is run's rarely taken start, outlined: it labels the goroutine
+// (WithProfilerLabels) and raises a kill or throw that came before e's
+// first instruction.
+//
+//go:noinline
+func prelude(e *entry) {
 	if s := e.s.Load(); s.labels {
 		setLabels(s, e)
 	}
 	if e.sig.Load() {
 		e.raiseBeforeStart() // a kill or throw came before its first instruction
 	}
-	e.fn(e.t)
-	w.normal = true
 }
