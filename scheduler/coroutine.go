@@ -34,6 +34,7 @@ type worker struct {
 	poisoned  bool // runtime.Goexit ends its goroutine: the worker cannot be reused
 	inHandler bool // run is calling the error handler for e
 	done      bool // the loop returned: the coroutine ends normally
+	normal    bool // the body of e returned (see run)
 }
 
 // newWorker returns a worker for s. Its coroutine records its goroutine id
@@ -121,45 +122,87 @@ func (w *worker) suspend() {
 	}
 }
 
+// panicked records the panic r that ended the body of w.e as its uncaught error,
+// passed through the scheduler's error handler. It is outlined from run's
+// deferred function: a kill unwinds every tasklet through that function
+// (Close kills them all) from the bottom of its parked stack, and with this
+// block inline the function's frame would no longer fit the coroutine's
+// starting stack there (see run).
+//
+//go:noinline
+func (w *worker) panicked(r any) {
+	e := w.e
+	var err error = &tasklet.PanicError{Tasklet: e.t, Value: r, Stack: debug.Stack()}
+	if s := e.s.Load(); s.onError != nil {
+		w.inHandler = true // a Goexit in it: see goexiting
+		died := err
+		err = s.callErrorHandler(e, err)
+		w.inHandler = false
+		if err == nil {
+			e.cold().swallowed = died // its context still says how it died
+		}
+	}
+	if err != nil {
+		e.cold().err = err
+	}
+}
+
+// setLabels labels the running coroutine's goroutine for e
+// (WithProfilerLabels). It is outlined from run: its frame is large, and
+// run's frame is on every tasklet's stack at its first park, which must fit
+// the coroutine's starting stack (see worker.run).
+//
+//go:noinline
+func setLabels(s *Scheduler, e *entry) {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(
+		"scheduler", strconv.FormatUint(s.id, 10),
+		"tasklet", strconv.FormatUint(e.t.ID(), 10),
+		"name", e.t.Name())))
+}
+
 // run runs e's body and records how it ended. Kill panics end it silently;
 // other panics become a *tasklet.PanicError, passed through the scheduler's
 // error handler in the dying tasklet's context. A body that calls
 // runtime.Goexit (a failing require in a test) ends like any other tasklet:
 // the Goexit goes on to goexiting, and the worker is discarded.
+//
+// A cold tasklet's first run, from the coroutine's entry through run and the
+// body down to its first park, should fit the coroutine's 2 KB starting
+// stack: growing it copies the stack and walks every frame, several times
+// the cost of the coroutine itself. So is a kill's unwinding from that park
+// (gopanic, then run's deferred function and recover). So run's frames are
+// kept small: rarely taken code is outlined (prelude, setLabels,
+// panicked). TestIssue19ColdSpawnParkFitsStartingStack checks both.
 func (w *worker) run(e *entry) {
-	normal := false
-	defer func() {
+	w.normal = false
+	defer func() { // it captures only w: a small frame for run and for itself
 		r := recover()
-		if !normal && r == nil {
+		if !w.normal && r == nil {
 			return // runtime.Goexit: see goexiting
 		}
-		var err error
+		e := w.e
 		e.killed = core.IsKill(r)
 		if r != nil && !e.killed {
-			err = &tasklet.PanicError{Tasklet: e.t, Value: r, Stack: debug.Stack()}
-		}
-		if s := e.s.Load(); err != nil && s.onError != nil {
-			w.inHandler = true // a Goexit in it: see goexiting
-			died := err
-			err = s.callErrorHandler(e, err)
-			w.inHandler = false
-			if err == nil {
-				e.cold().swallowed = died // its context still says how it died
-			}
-		}
-		if err != nil {
-			e.cold().err = err
+			w.panicked(r)
 		}
 	}()
+	if e.sig.Load() || e.s.Load().labels {
+		prelude(e)
+	}
+	e.fn(e.t)
+	w.normal = true
+}
+
+// prelude is run's rarely taken start, outlined: it labels the goroutine
+// (WithProfilerLabels) and raises a kill or throw that came before e's
+// first instruction.
+//
+//go:noinline
+func prelude(e *entry) {
 	if s := e.s.Load(); s.labels {
-		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(
-			"scheduler", strconv.FormatUint(s.id, 10),
-			"tasklet", strconv.FormatUint(e.t.ID(), 10),
-			"name", e.t.Name())))
+		setLabels(s, e)
 	}
 	if e.sig.Load() {
 		e.raiseBeforeStart() // a kill or throw came before its first instruction
 	}
-	e.fn(e.t)
-	normal = true
 }

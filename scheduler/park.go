@@ -93,8 +93,13 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 		for y := s.target; y != e; y = s.target {
 			switch {
 			case y == nil || !y.started || e.t.Atomic():
-				s.transfer(e) // picking, starting, atomic
-				s = e.s.Load()
+				if e.main || e.t.Atomic() {
+					s.transfer(e) // picking, atomic
+					s = e.s.Load()
+				} else if !s.startLeaf(e, y) {
+					e.w.suspend() // up the chain
+					s = e.s.Load()
+				}
 			case e.canNest(y):
 				if e.nest(y) { // down to the leaf y, which yields back
 					s.finish(y)
@@ -142,6 +147,34 @@ func (e *entry) wokenWithError(b core.Blocker, err error) error {
 		return e.wokenPending(b, err, e.cancelled, !thrown)
 	}
 	return err
+}
+
+// startLeaf is Park's hop when the running tasklet e (not main, not atomic)
+// is to switch to a tasklet y that has not started, or to let the root
+// decide (y nil): it starts y on a free coroutine and runs it nested, as
+// transfer would, and reports whether it did; if not (y nil, the chain is
+// full, or y needs a new coroutine), Park suspends e up the chain itself. Either way e parks in Park's frame, not
+// in transfer's: every frame of a parked tasklet's stack is walked by each
+// garbage collection, and a tasklet's first park, which comes here when
+// tasklets are spawned in bursts, must fit the coroutine's starting stack
+// (see worker.run).
+func (s *Scheduler) startLeaf(e, y *entry) bool {
+	if y == nil || !e.canNest(y) {
+		return false
+	}
+	s.mu.Lock()
+	cold := len(s.free) == 0
+	s.mu.Unlock()
+	if cold {
+		// y needs a new coroutine: the root creates it (transfer), on its
+		// own stack, not on e's, which would not hold the allocator's slow
+		// paths at the bottom of a tasklet's first park.
+		return false
+	}
+	if s.start(y) && e.nest(y) {
+		s.finish(y)
+	}
+	return true
 }
 
 // wokenPending is Park's slow path for a tasklet e that was woken with err
