@@ -86,19 +86,29 @@ func frameSteps(b *testing.B, entities int, baseline bool) {
 	if g != nil {
 		g.frame()
 	}
-	var lib, base, libCPU, baseCPU time.Duration
 	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		c := cpuTime()
-		start := time.Now()
+	stepFrames(b, entities, g, func() {
 		r, err := f.Run()
-		lib += time.Since(start)
-		libCPU += cpuTime() - c
 		must(b, err)
 		if r.Runnable != entities && !r.Late {
 			b.Fatalf("frame %d: %d runnable, not %d", r.Frame, r.Runnable, entities)
 		}
+	})
+}
+
+// stepFrames times frame, one frame of the library's n entities, b.N
+// times, each followed (with g) by a frame of the goroutine baseline timed
+// apart, and reports ns/step and cpu-ns/step, and with g
+// goroutine-ns/step, goroutine-cpu-ns/step and x-goroutines.
+func stepFrames(b *testing.B, n int, g *goroutineFrames, frame func()) {
+	var lib, base, libCPU, baseCPU time.Duration
+	b.ResetTimer()
+	for range b.N {
+		c := cpuTime()
+		start := time.Now()
+		frame()
+		lib += time.Since(start)
+		libCPU += cpuTime() - c
 		if g == nil {
 			continue
 		}
@@ -111,12 +121,12 @@ func frameSteps(b *testing.B, entities int, baseline bool) {
 		b.StartTimer()
 	}
 	b.StopTimer()
-	n := float64(b.N) * float64(entities)
-	b.ReportMetric(float64(lib.Nanoseconds())/n, "ns/step")
-	b.ReportMetric(float64(libCPU.Nanoseconds())/n, "cpu-ns/step")
+	steps := float64(b.N) * float64(n)
+	b.ReportMetric(float64(lib.Nanoseconds())/steps, "ns/step")
+	b.ReportMetric(float64(libCPU.Nanoseconds())/steps, "cpu-ns/step")
 	if g != nil {
-		b.ReportMetric(float64(base.Nanoseconds())/n, "goroutine-ns/step")
-		b.ReportMetric(float64(baseCPU.Nanoseconds())/n, "goroutine-cpu-ns/step")
+		b.ReportMetric(float64(base.Nanoseconds())/steps, "goroutine-ns/step")
+		b.ReportMetric(float64(baseCPU.Nanoseconds())/steps, "goroutine-cpu-ns/step")
 		b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
 	}
 }
@@ -161,34 +171,7 @@ func FramePullFloor(n int, baseline bool) func(*testing.B) {
 		if g != nil {
 			g.frame()
 		}
-		var lib, base, libCPU, baseCPU time.Duration
-		b.ResetTimer()
-		for range b.N {
-			c := cpuTime()
-			start := time.Now()
-			frame()
-			lib += time.Since(start)
-			libCPU += cpuTime() - c
-			if g == nil {
-				continue
-			}
-			b.StopTimer()
-			c = cpuTime()
-			start = time.Now()
-			g.frame()
-			base += time.Since(start)
-			baseCPU += cpuTime() - c
-			b.StartTimer()
-		}
-		b.StopTimer()
-		steps := float64(b.N) * float64(n)
-		b.ReportMetric(float64(lib.Nanoseconds())/steps, "ns/step")
-		b.ReportMetric(float64(libCPU.Nanoseconds())/steps, "cpu-ns/step")
-		if g != nil {
-			b.ReportMetric(float64(base.Nanoseconds())/steps, "goroutine-ns/step")
-			b.ReportMetric(float64(baseCPU.Nanoseconds())/steps, "goroutine-cpu-ns/step")
-			b.ReportMetric(float64(lib)/float64(base), "x-goroutines")
-		}
+		stepFrames(b, n, g, frame)
 	}
 }
 
