@@ -73,7 +73,7 @@ var (
 	// ErrNoValue: InsertValue on a paused tasklet whose suspended call
 	// returns no value (it is not ScheduleRemove), or whose ScheduleRemove
 	// has its value already: the value would be lost.
-	ErrNoValue = errors.New("stackless: the tasklet's suspended call returns no value (only ScheduleRemove does)")
+	ErrNoValue = errors.New("stackless: no suspended call of the tasklet would take the value (only a ScheduleRemove without one does)")
 	// ErrScheduled: InsertValue on a tasklet that is scheduled or running:
 	// it has no suspended call to return the value, which would be lost.
 	ErrScheduled = errors.New("stackless: tasklet is scheduled")
