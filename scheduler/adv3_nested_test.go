@@ -91,7 +91,7 @@ func TestAdv3NestedRunFromBurst(t *testing.T) {
 				case "panic-inner":
 					// delivered to the innermost Run: r's.
 					if assert.NotEmpty(t, log) {
-						assert.Contains(t, log[0], "r run <nil tasklet>  tasklet")
+						assert.Contains(t, log[0], "r run <nil tasklet>  stackless: tasklet")
 						assert.Contains(t, log[0], "adv3 inner")
 					}
 				case "budget-outer":
