@@ -63,8 +63,9 @@ func TestAdv3SpawnRacesClose(t *testing.T) {
 						}
 						mu.Lock()
 						ok = append(ok, tk)
+						k := len(ok)
 						mu.Unlock()
-						if len(ok)%3 == 0 {
+						if k%3 == 0 {
 							_ = tk.Kill()
 						}
 					}
