@@ -99,8 +99,96 @@ func TestAdv3EnterInterruptKillLosesNoUnit(t *testing.T) {
 				assert.NoError(t, s.Close())
 				assert.Equal(t, acquired, released)
 				assert.Equal(t, sacq, srel)
+				if tc.action == "insert" {
+					assert.Equal(t, 3*n, acquired)
+				}
 				assert.False(t, lk.Locked(), "lock left taken (acquired %d released %d)", acquired, released)
 				assert.Equal(t, 3, sem.Value(), "semaphore units lost")
+			})
+		})
+	}
+}
+
+// The same across k schedulers on k goroutines contending one Lock and one
+// Semaphore (cross-scheduler wakeups through the wake lane) under a hard
+// TickBudget(1) whose victims are killed: no unit is lost (SPEC 9), every
+// scheduler finishes (no hang), Close nil.
+func TestAdv3CrossContendedKillVictims(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, k := range []int{2, 4} {
+		t.Run(fmt.Sprint(k), func(t *testing.T) {
+			const n = 100
+			adv3Within(t, 30*time.Second, func() {
+				lk := &locks.Lock{}
+				sem, _ := locks.NewSemaphore(2)
+				type cnt struct{ a, r, sa, sr int }
+				cs := make([]cnt, k)
+				done := make(chan error, k)
+				for g := 0; g < k; g++ {
+					g := g
+					go func() {
+						s, err := scheduler.New()
+						if err != nil {
+							done <- err
+							return
+						}
+						c := &cs[g]
+						for i := 0; i < n; i++ {
+							_, _ = s.Spawn(func(me *tasklet.Tasklet) {
+								for j := 0; j < 3; j++ {
+									func() {
+										if lk.Acquire(me) != nil {
+											return
+										}
+										c.a++
+										defer func() { c.r++; _ = lk.Release(me) }()
+										if sem.Acquire(me) != nil {
+											return
+										}
+										c.sa++
+										defer func() { c.sr++; _ = sem.Release(me) }()
+										me.Tick()
+										_ = me.Schedule()
+									}()
+								}
+							})
+						}
+						for round := 0; round < 1000*n; round++ {
+							v, err := s.Run(scheduler.TickBudget(1), scheduler.ThreadBlock())
+							if err != nil {
+								continue
+							}
+							if v == nil {
+								if s.RunCount() <= 1 && len(s.Tasklets()) <= 1 {
+									break
+								}
+								continue
+							}
+							if round%2 == 0 {
+								_ = s.Main().KillNow(v)
+							} else {
+								_ = v.Insert()
+							}
+						}
+						done <- s.Close()
+					}()
+				}
+				for g := 0; g < k; g++ {
+					assert.NoError(t, <-done)
+				}
+				for g := 0; g < k; g++ {
+					assert.Equal(t, cs[g].a, cs[g].r)
+					assert.Equal(t, cs[g].sa, cs[g].sr)
+				}
+				tot := 0
+				for g := 0; g < k; g++ {
+					tot += cs[g].a
+				}
+				assert.Positive(t, tot, "work was done")
+				assert.False(t, lk.Locked())
+				assert.Equal(t, 2, sem.Value())
+				assert.Zero(t, lk.Waiting())
+				assert.Zero(t, sem.Waiting())
 			})
 		})
 	}
