@@ -23,11 +23,25 @@ import (
 // Close returns nil and everything is dead, no hang, no leak.
 func TestAdv3RandomSoak(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	for seed := uint64(1); seed <= 40; seed++ {
+	for seed := uint64(1); seed <= 300; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			adv3Within(t, 20*time.Second, func() {
 				rng := rand.New(rand.NewPCG(seed, 99))
-				s, err := scheduler.New()
+				var sopts []scheduler.Option
+				switch seed % 4 {
+				case 1:
+					sopts = append(sopts, scheduler.WithRunTimeAccounting())
+				case 2:
+					sopts = append(sopts, scheduler.WithStallReport(time.Hour))
+				case 3:
+					crng := rand.New(rand.NewPCG(seed, 7))
+					sopts = append(sopts, scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
+						if next != nil && !next.IsMain() && crng.IntN(10) == 0 {
+							_ = next.Kill()
+						}
+					}))
+				}
+				s, err := scheduler.New(sopts...)
 				if !assert.NoError(t, err) {
 					return
 				}
