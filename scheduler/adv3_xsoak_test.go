@@ -22,7 +22,8 @@ import (
 // Throw, Insert, Run on tasklets of any scheduler, sends/receives on shared
 // channels, under random hard tick budgets. Invariants: no foreign panic,
 // defers exactly once per started body, Close never ErrSurvivors, all
-// dead, no hang, no leak.
+// dead, no hang, no leak. Under -race it FAILS with the data race of
+// TestAdv3ColdDeathVsRemoteKill (entry.cold vs entry.raise).
 func TestAdv3CrossRandomSoak(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for seed := uint64(1); seed <= 30; seed++ {
