@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -20,8 +21,17 @@ import (
 // no lock) races with a Kill from another goroutine reading e.c in
 // entry.raise (signals.go:166, under the owner's lock). A data race is
 // undefined behaviour (the remote Kill may see a torn/nil e.c).
+// The same race for a body that panics or calls runtime.Goexit
+// (coroutine.go:80/146 write e.c unlocked) against remote Kill/Throw
+// (setPendingLocked reads e.c).
 func TestAdv3ColdDeathVsRemoteKill(t *testing.T) {
 	defer goleak.VerifyNone(t)
+	for _, mode := range []string{"throw-cold", "panic", "goexit"} {
+		t.Run(mode, func(t *testing.T) { adv3ColdRace(t, mode) })
+	}
+}
+
+func adv3ColdRace(t *testing.T, mode string) {
 	const n = 2000
 	adv3Within(t, 30*time.Second, func() {
 		s, err := scheduler.New()
@@ -31,9 +41,19 @@ func TestAdv3ColdDeathVsRemoteKill(t *testing.T) {
 		errX := errors.New("adv3 x")
 		ts := make([]*tasklet.Tasklet, n)
 		for i := range ts {
-			ts[i], err = s.Spawn(func(me *tasklet.Tasklet) { t.Errorf("body of a thrown new tasklet ran") })
+			ts[i], err = s.Spawn(func(me *tasklet.Tasklet) {
+				switch mode {
+				case "panic":
+					panic("adv3 p")
+				case "goexit":
+					runtime.Goexit()
+				}
+				t.Errorf("body of a thrown new tasklet ran")
+			})
 			assert.NoError(t, err)
-			assert.NoError(t, ts[i].Throw(errX))
+			if mode == "throw-cold" {
+				assert.NoError(t, ts[i].Throw(errX))
+			}
 		}
 		var wg sync.WaitGroup
 		wg.Add(1)
@@ -44,6 +64,7 @@ func TestAdv3ColdDeathVsRemoteKill(t *testing.T) {
 			for r := 0; r < 3; r++ {
 				for _, tk := range ts {
 					_ = tk.Kill()
+					_ = tk.Throw(errX)
 				}
 			}
 		}()
