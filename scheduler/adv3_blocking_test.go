@@ -76,7 +76,7 @@ func TestAdv3BlockingBurst(t *testing.T) {
 					})
 					assert.NoError(t, err)
 				}
-				_ = killed
+
 				var opts []scheduler.RunOption
 				if mode == "budget" {
 					opts = append(opts, scheduler.TickBudget(1))
