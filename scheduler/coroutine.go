@@ -77,7 +77,7 @@ func (w *worker) goexiting() {
 	if w.inHandler {
 		w.inHandler = false
 		e := w.e
-		e.cold().err = &tasklet.PanicError{Tasklet: e.t, Value: tasklet.ErrGoexit, Stack: debug.Stack()}
+		e.coldUnlocked().err = &tasklet.PanicError{Tasklet: e.t, Value: tasklet.ErrGoexit, Stack: debug.Stack()}
 	}
 	w.poisoned = true
 	w.exited = true
@@ -139,11 +139,11 @@ func (w *worker) panicked(r any) {
 		err = s.callErrorHandler(e, err)
 		w.inHandler = false
 		if err == nil {
-			e.cold().swallowed = died // its context still says how it died
+			e.coldUnlocked().swallowed = died // its context still says how it died
 		}
 	}
 	if err != nil {
-		e.cold().err = err
+		e.coldUnlocked().err = err
 	}
 }
 

@@ -84,7 +84,9 @@ type entry struct {
 }
 
 // cold is a tasklet's rarely used state, allocated on first use, so that
-// a parked tasklet stays small. Guarded by the owner's mu, except err.
+// a parked tasklet stays small. Guarded by the owner's mu, except err and
+// swallowed, which the ending tasklet alone writes (having allocated the
+// record under mu: coldUnlocked).
 type cold struct {
 	err       error      // the uncaught error it died of: written as it ends
 	swallowed error      // the error it died of that the error handler swallowed
@@ -98,11 +100,25 @@ type cold struct {
 	blocking  int   // its Blocking calls in flight, counted on its owner
 }
 
+// cold returns e's rarely used state, allocating it on first use; call it
+// with the owner's mu held (other goroutines read e.c under it: a Kill's
+// raise, Context).
 func (e *entry) cold() *cold {
 	if e.c == nil {
 		e.c = &cold{}
 	}
 	return e.c
+}
+
+// coldUnlocked is cold for the running e as it ends, without the owner's
+// mu held: it takes the lock to allocate (a remote Kill may read e.c
+// meanwhile), and the caller then writes the fields that e alone writes as
+// it ends (err, swallowed).
+func (e *entry) coldUnlocked() *cold {
+	s := e.lockOwner()
+	c := e.cold()
+	s.mu.Unlock()
+	return c
 }
 
 // uncaught returns the error e died of.
