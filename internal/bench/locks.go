@@ -142,22 +142,18 @@ func SyncCondProdCon(b *testing.B) {
 	done.Add(1)
 	b.ReportAllocs()
 	b.ResetTimer()
-	go func() { // the consumer
+	go func() {
 		defer done.Done()
-		mu.Lock()
-		for i := 0; i < n; i++ {
-			for !h.full {
-				c.Wait()
-			}
-			if h.item != i {
-				b.Errorf("got item %d, want %d", h.item, i)
-			}
-			h.full = false
-			c.Signal()
-		}
-		mu.Unlock()
+		consumeSyncCond(b, c, &h, n)
 	}()
-	mu.Lock()
+	produceSyncCond(c, &h, n)
+	done.Wait()
+	b.StopTimer()
+}
+
+// produceSyncCond is produceCond with sync.Cond (c.L is its lock).
+func produceSyncCond(c *sync.Cond, h *handover, n int) {
+	c.L.Lock()
 	for i := 0; i < n; i++ {
 		for h.full {
 			c.Wait()
@@ -165,10 +161,24 @@ func SyncCondProdCon(b *testing.B) {
 		h.item, h.full = i, true
 		c.Signal()
 	}
-	for h.full {
+	for h.full { // the last acknowledgement
 		c.Wait()
 	}
-	mu.Unlock()
-	done.Wait()
-	b.StopTimer()
+	c.L.Unlock()
+}
+
+// consumeSyncCond is consumeCond with sync.Cond (c.L is its lock).
+func consumeSyncCond(b *testing.B, c *sync.Cond, h *handover, n int) {
+	c.L.Lock()
+	for i := 0; i < n; i++ {
+		for !h.full {
+			c.Wait()
+		}
+		if h.item != i {
+			b.Errorf("got item %d, want %d", h.item, i)
+		}
+		h.full = false
+		c.Signal()
+	}
+	c.L.Unlock()
 }

@@ -171,33 +171,7 @@ func LockedSyncCondProdCon(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := cpuTime()
-	lockedGo(func() { // the producer
-		mu.Lock()
-		for i := 0; i < n; i++ {
-			for h.full {
-				c.Wait()
-			}
-			h.item, h.full = i, true
-			c.Signal()
-		}
-		for h.full {
-			c.Wait()
-		}
-		mu.Unlock()
-	}, func() { // the consumer
-		mu.Lock()
-		for i := 0; i < n; i++ {
-			for !h.full {
-				c.Wait()
-			}
-			if h.item != i {
-				b.Errorf("got item %d, want %d", h.item, i)
-			}
-			h.full = false
-			c.Signal()
-		}
-		mu.Unlock()
-	})
+	lockedGo(func() { produceSyncCond(c, &h, n) }, func() { consumeSyncCond(b, c, &h, n) })
 	b.StopTimer()
 	reportCPU(b, cpu)
 }
