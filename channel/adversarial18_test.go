@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -137,20 +137,12 @@ func TestAdversarial18CloseCallerOrder(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	atEnd := []string{"close <nil>", "B", "R channel: closed", "A again"}
 	next := []string{"close <nil>", "R channel: closed", "B", "A again"}
-	cases := []struct {
-		name string
-		pick func(a, dead, main, foreign *tasklet.Tasklet) *tasklet.Tasklet
-		want []string
-	}{
-		{"the running closer", func(a, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return a }, atEnd},
-		{"nil", func(_, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return nil }, next},
-		{"zero Tasklet", func(_, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return &tasklet.Tasklet{} }, next},
-		{"dead, same scheduler", func(_, d, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return d }, atEnd},
-		{"paused main, same scheduler", func(_, _, m, _ *tasklet.Tasklet) *tasklet.Tasklet { return m }, atEnd},
-		{"new, another scheduler", func(_, _, _, f *tasklet.Tasklet) *tasklet.Tasklet { return f }, next},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, tc := range schedtest.Callers {
+		want := next
+		if tc.Local {
+			want = atEnd
+		}
+		t.Run(tc.Name, func(t *testing.T) {
 			defer goleak.VerifyNone(t)
 			s := newSched(t)
 			defer closeSched(t, s)
@@ -167,14 +159,14 @@ func TestAdversarial18CloseCallerOrder(t *testing.T) {
 				log = append(log, fmt.Sprint("R ", err))
 			})
 			spawn(t, s, "A", func(a *tasklet.Tasklet) {
-				log = append(log, fmt.Sprint("close ", ch.Close(tc.pick(a, dead, s.Main(), foreign))))
+				log = append(log, fmt.Sprint("close ", ch.Close(tc.Pick(a, dead, s.Main(), foreign))))
 				assert.NoError(t, a.Schedule())
 				log = append(log, "A again")
 			})
 			spawn(t, s, "B", func(*tasklet.Tasklet) { log = append(log, "B") })
 			_, err = s.Run()
 			require.NoError(t, err)
-			assert.Equal(t, tc.want, log)
+			assert.Equal(t, want, log)
 		})
 	}
 }
@@ -198,22 +190,9 @@ func TestAdversarial18ChannelTimedWaitEdges(t *testing.T) {
 			return ch.ReceiveTimeout(tk, d)
 		}},
 	}
-	cases := []struct {
-		name    string
-		d       time.Duration
-		forever bool
-		elapsed time.Duration // -1: not checked (the deadline saturates in year 2262)
-	}{
-		{name: "zero", d: 0},
-		{name: "one ns", d: 1, elapsed: 1},
-		{name: "an hour", d: time.Hour, elapsed: time.Hour},
-		{name: "MaxInt64", d: math.MaxInt64, elapsed: -1},
-		{name: "minus one", d: -1, forever: true},
-		{name: "MinInt64", d: math.MinInt64, forever: true},
-	}
 	for _, op := range ops {
-		for _, tc := range cases {
-			t.Run(op.name+"/"+tc.name, func(t *testing.T) {
+		for _, tc := range schedtest.TimedEdges {
+			t.Run(op.name+"/"+tc.Name, func(t *testing.T) {
 				defer goleak.VerifyNone(t)
 				clk := scheduler.NewFakeClock(epoch)
 				s := newSched(t, scheduler.WithClock(clk))
@@ -221,12 +200,12 @@ func TestAdversarial18ChannelTimedWaitEdges(t *testing.T) {
 				ch := channel.New[string]()
 				var log []string
 				w := spawn(t, s, "w", func(tk *tasklet.Tasklet) {
-					v, err := op.op(ch, tk, tc.d)
+					v, err := op.op(ch, tk, tc.D)
 					log = append(log, fmt.Sprintf("%q %v", v, errors.Is(err, tasklet.ErrTimeout)))
 				})
 				_, err := s.Run(scheduler.ThreadBlock())
 				require.NoError(t, err)
-				if tc.forever {
+				if tc.Forever {
 					assert.Empty(t, log)
 					assert.True(t, w.Blocked())
 					assert.Equal(t, []*tasklet.Tasklet{w}, ch.Queue())
@@ -239,8 +218,8 @@ func TestAdversarial18ChannelTimedWaitEdges(t *testing.T) {
 				}
 				assert.Equal(t, []string{`"" true`}, log)
 				assert.Equal(t, 0, ch.Balance())
-				if tc.elapsed >= 0 {
-					assert.Equal(t, tc.elapsed, clk.Now().Sub(epoch))
+				if tc.Elapsed >= 0 {
+					assert.Equal(t, tc.Elapsed, clk.Now().Sub(epoch))
 				}
 			})
 		}

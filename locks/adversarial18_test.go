@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -110,21 +111,13 @@ func TestAdversarial18CallerRuleWakeOrder(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	atEnd := []string{"A woke", "B", "W", "A again"}
 	next := []string{"A woke", "W", "B", "A again"}
-	callers := []struct {
-		name string
-		pick func(a, dead, main, foreign *tasklet.Tasklet) *tasklet.Tasklet
-		want []string
-	}{
-		{"the running waker", func(a, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return a }, atEnd},
-		{"nil", func(_, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return nil }, next},
-		{"zero Tasklet", func(_, _, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return &tasklet.Tasklet{} }, next},
-		{"dead, same scheduler", func(_, d, _, _ *tasklet.Tasklet) *tasklet.Tasklet { return d }, atEnd},
-		{"paused main, same scheduler", func(_, _, m, _ *tasklet.Tasklet) *tasklet.Tasklet { return m }, atEnd},
-		{"new, another scheduler", func(_, _, _, f *tasklet.Tasklet) *tasklet.Tasklet { return f }, next},
-	}
 	for _, wk := range wakers18 {
-		for _, cl := range callers {
-			t.Run(wk.name+"/"+cl.name, func(t *testing.T) {
+		for _, cl := range schedtest.Callers {
+			want := next
+			if cl.Local {
+				want = atEnd
+			}
+			t.Run(wk.name+"/"+cl.Name, func(t *testing.T) {
 				defer goleak.VerifyNone(t)
 				s := newSched(t)
 				defer closeSched(t, s)
@@ -137,14 +130,14 @@ func TestAdversarial18CallerRuleWakeOrder(t *testing.T) {
 				var log []string
 				spawn(t, s, "W", func(w *tasklet.Tasklet) { wait(w); log = append(log, "W") })
 				spawn(t, s, "A", func(a *tasklet.Tasklet) {
-					wake(a, cl.pick(a, dead, s.Main(), foreign))
+					wake(a, cl.Pick(a, dead, s.Main(), foreign))
 					log = append(log, "A woke")
 					assert.NoError(t, a.Schedule())
 					log = append(log, "A again")
 				})
 				spawn(t, s, "B", func(*tasklet.Tasklet) { log = append(log, "B") })
 				run(t, s)
-				assert.Equal(t, cl.want, log)
+				assert.Equal(t, want, log)
 			})
 		}
 	}

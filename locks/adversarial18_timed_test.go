@@ -6,7 +6,6 @@ package locks_test
 import (
 	"errors"
 	"fmt"
-	"math"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -90,25 +90,9 @@ var timeds18 = []timed18{
 // returns an error matching tasklet.ErrTimeout and the "none" result.
 func TestAdversarial18TimedWaitEdges(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	cases := []struct {
-		name    string
-		d       time.Duration
-		forever bool          // still waiting once the scheduler ran out of work
-		elapsed time.Duration // how far the fake clock moved (-1: not checked)
-	}{
-		{name: "zero", d: 0},
-		{name: "one ns", d: 1, elapsed: 1},
-		{name: "an hour", d: time.Hour, elapsed: time.Hour},
-		// The deadline saturates at the clock's range (year 2262), which a
-		// fake clock at epoch reaches before math.MaxInt64 has passed: how
-		// far it moves is not checked (see the adversarial 18 report).
-		{name: "MaxInt64", d: math.MaxInt64, elapsed: -1},
-		{name: "minus one", d: -1, forever: true},
-		{name: "MinInt64", d: math.MinInt64, forever: true},
-	}
 	for _, op := range timeds18 {
-		for _, tc := range cases {
-			t.Run(op.name+"/"+tc.name, func(t *testing.T) {
+		for _, tc := range schedtest.TimedEdges {
+			t.Run(op.name+"/"+tc.Name, func(t *testing.T) {
 				defer goleak.VerifyNone(t)
 				clk := scheduler.NewFakeClock(epoch)
 				s := newSched(t, scheduler.WithClock(clk))
@@ -116,12 +100,12 @@ func TestAdversarial18TimedWaitEdges(t *testing.T) {
 				wait := op.arm(t, s.Main())
 				var log []string
 				w := spawn(t, s, "w", func(w *tasklet.Tasklet) {
-					v, err := wait(w, tc.d)
+					v, err := wait(w, tc.D)
 					log = append(log, fmt.Sprintf("%v %v", v, errors.Is(err, tasklet.ErrTimeout)))
 				})
 				_, err := s.Run(scheduler.ThreadBlock()) // until the timer fires or nothing can wake w
 				require.NoError(t, err)
-				if tc.forever {
+				if tc.Forever {
 					assert.Empty(t, log)
 					assert.True(t, w.Blocked())
 					assert.Equal(t, epoch, clk.Now())
@@ -130,8 +114,8 @@ func TestAdversarial18TimedWaitEdges(t *testing.T) {
 					return
 				}
 				assert.Equal(t, []string{fmt.Sprintf("%v true", op.zero)}, log)
-				if tc.elapsed >= 0 {
-					assert.Equal(t, tc.elapsed, clk.Now().Sub(epoch))
+				if tc.Elapsed >= 0 {
+					assert.Equal(t, tc.Elapsed, clk.Now().Sub(epoch))
 				}
 			})
 		}
