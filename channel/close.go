@@ -40,13 +40,11 @@ func (c *Channel[T]) Close(t *tasklet.Tasklet) error {
 	}
 	c.mu.Unlock()
 	for _, w := range woken {
-		if w.sel == nil {
-			task(w.t).Runtime().Ready(ErrClosed, task(t), false)
-			continue
+		if w.sel != nil {
+			w.sel.withdraw(w.idx)
 		}
-		w.sel.withdraw(w.idx)
-		// ErrClosed, as for a plain receiver: the case transferred nothing
-		// (see Select).
+		// ErrClosed, a select's too: the receive transferred nothing (see
+		// Select).
 		task(w.t).Runtime().Ready(ErrClosed, task(t), false)
 	}
 	return nil

@@ -59,13 +59,7 @@ func (c *Channel[T]) Offer(t *tasklet.Tasklet, v T) error {
 		return ErrNilChannel
 	}
 	c.mu.Lock()
-	if r := c.recvq.dequeue(); r != nil {
-		c.handOutsideLocked(r, v, task(t))
-		return nil
-	}
-	if c.count < c.size {
-		c.putLocked(item[T]{val: v})
-		c.mu.Unlock()
+	if c.offerLocked(v, task(t)) {
 		return nil
 	}
 	closing := c.closing
@@ -74,6 +68,22 @@ func (c *Channel[T]) Offer(t *tasklet.Tasklet, v T) error {
 		return ErrClosed
 	}
 	return tasklet.ErrWouldBlock
+}
+
+// offerLocked is Offer's work, with mu held: it hands v to a waiting
+// receiver or buffers it, releases mu and reports true; or, when neither
+// can take v, reports false with mu still held.
+func (c *Channel[T]) offerLocked(v T, waker *core.Task) bool {
+	if r := c.recvq.dequeue(); r != nil {
+		c.handOutsideLocked(r, v, waker)
+		return true
+	}
+	if c.count < c.size {
+		c.putLocked(item[T]{val: v})
+		c.mu.Unlock()
+		return true
+	}
+	return false
 }
 
 // handOutsideLocked gives v to r, a receiver just dequeued, for a sender
@@ -111,13 +121,7 @@ func (c *Channel[T]) SendOutside(ctx context.Context, v T) error {
 	c.mu.Lock()
 	// Offer's cases first, under the lock that queues us if they fail: one
 	// lock of the channel per call, whichever way the value goes.
-	if r := c.recvq.dequeue(); r != nil {
-		c.handOutsideLocked(r, v, nil)
-		return nil
-	}
-	if c.count < c.size {
-		c.putLocked(item[T]{val: v})
-		c.mu.Unlock()
+	if c.offerLocked(v, nil) {
 		return nil
 	}
 	if c.closing {
