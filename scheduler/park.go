@@ -153,11 +153,11 @@ func (e *entry) wokenWithError(b core.Blocker, err error) error {
 // is to switch to a tasklet y that has not started, or to let the root
 // decide (y nil): it starts y on a free coroutine and runs it nested, as
 // transfer would, and reports whether it did; if not (y nil, the chain is
-// full, or y needs a new coroutine), Park suspends e up the chain itself. Either way e parks in Park's frame, not
-// in transfer's: every frame of a parked tasklet's stack is walked by each
-// garbage collection, and a tasklet's first park, which comes here when
-// tasklets are spawned in bursts, must fit the coroutine's starting stack
-// (see worker.run).
+// full, or y needs a new coroutine), Park suspends e up the chain itself.
+// Either way e parks in Park's frame, not in transfer's: every frame of a
+// parked tasklet's stack is walked by each garbage collection, and a
+// tasklet's first park, which comes here when tasklets are spawned in
+// bursts, must fit the coroutine's starting stack (see worker.run).
 func (s *Scheduler) startLeaf(e, y *entry) bool {
 	if y == nil || !e.canNest(y) {
 		return false
