@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,18 +27,26 @@ import (
 func TestAdv16CloseWhileSelecting(t *testing.T) {
 	tests := []struct {
 		name  string
-		cut   func(s *scheduler.Scheduler, c1 *channel.Channel[int], cancel context.CancelFunc)
+		cut   func(s *scheduler.Scheduler, tk *tasklet.Tasklet, c1 *channel.Channel[int], cancel context.CancelFunc)
 		wants []string
 	}{
-		{"scheduler Close", func(s *scheduler.Scheduler, _ *channel.Channel[int], _ context.CancelFunc) {
+		{"scheduler Close", func(s *scheduler.Scheduler, _ *tasklet.Tasklet, _ *channel.Channel[int], _ context.CancelFunc) {
 			require.NoError(t, s.Close())
 		}, []string{"unwound"}},
-		{"channel Close racing cancel", func(s *scheduler.Scheduler, c1 *channel.Channel[int], cancel context.CancelFunc) {
+		{"channel Close racing cancel", func(s *scheduler.Scheduler, tk *tasklet.Tasklet, c1 *channel.Channel[int], cancel context.CancelFunc) {
 			var wg sync.WaitGroup
 			wg.Add(2)
 			go func() { defer wg.Done(); assert.NoError(t, c1.Close(nil)) }()
 			go func() { defer wg.Done(); cancel() }()
 			wg.Wait()
+			// The context's wake-up comes from a goroutine of its own
+			// (context.AfterFunc), maybe after cancel has returned: wait
+			// for it, so that T runs before the scheduler closes (a Close
+			// landing first would unwind T at its select, which transferred
+			// nothing: SPEC 2).
+			for tk.Blocked() {
+				runtime.Gosched()
+			}
 			_, err := s.Run()
 			require.NoError(t, err)
 			require.NoError(t, s.Close())
@@ -51,7 +60,7 @@ func TestAdv16CloseWhileSelecting(t *testing.T) {
 				c1, c2 := channel.New[int](), channel.New[int]()
 				ctx, cancel := context.WithCancel(context.Background())
 				var r recorder
-				spawn(t, s, "T", func(tk *tasklet.Tasklet) {
+				tk := spawn(t, s, "T", func(tk *tasklet.Tasklet) {
 					done := false
 					defer func() {
 						if !done {
@@ -65,7 +74,7 @@ func TestAdv16CloseWhileSelecting(t *testing.T) {
 				})
 				require.NoError(t, s.Main().Schedule())
 				require.Equal(t, []int{-1, 1}, []int{c1.Balance(), c2.Balance()})
-				tt.cut(s, c1, cancel)
+				tt.cut(s, tk, c1, cancel)
 				cancel()
 				log := r.Log()
 				require.Len(t, log, 1)
