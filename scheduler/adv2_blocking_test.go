@@ -33,14 +33,17 @@ func TestAdv2KillAfterBlockingResult(t *testing.T) {
 			s := newSched(t)
 			defer closeSched(t, s)
 			var rec recorder
+			release := make(chan struct{}) // the result comes once v is parked
 			v := spawn(t, s, "v", func(v *tasklet.Tasklet) {
 				defer func() { rec.Add("v defer kill=%v", tasklet.IsKill(recover())) }()
-				x, err := scheduler.Blocking(v, func(context.Context) (int, error) { return 5, nil })
+				x, err := scheduler.Blocking(v, func(context.Context) (int, error) { <-release; return 5, nil })
 				rec.Add("v blocking %d %s", x, adv2S(err))
 				rec.Add("v sched %s", adv2S(v.Schedule()))
 			})
 			_, err := s.Run()
 			require.NoError(t, err)
+			require.True(t, v.Blocked(), "v waits in Blocking")
+			close(release)
 			for i := 0; i < 10_000_000 && v.Blocked(); i++ {
 				runtime.Gosched()
 			}
