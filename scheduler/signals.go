@@ -130,6 +130,8 @@ func (e *entry) resumed() (any, error) {
 }
 
 // Raise implements Kill (err nil) and Throw, pending (by nil) or immediate.
+// Either form aimed by the running tasklet at itself is raised at once in
+// the caller (SPEC 2): a kill panics with core.Killed, a throw returns err.
 func (e *entry) Raise(err error, by *core.Task) error { return e.raise(err, by, nil) }
 
 // raise is Raise; tok, if set, tracks a throw of ThrowOnDone.
@@ -146,6 +148,9 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow) error {
 			return berr
 		}
 		if be == e {
+			if err == nil && e.c != nil && e.c.cancelCtx != nil {
+				e.c.cancelCtx(ErrKilled) // as any kill: see Context
+			}
 			s.mu.Unlock()
 			if err == nil {
 				panic(core.Killed)
@@ -163,6 +168,7 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow) error {
 	} else {
 		s = e.lockOwner()
 	}
+	self := by == nil && tok == nil && s.isSelfLocked(e)
 	if err == nil && e.c != nil && e.c.cancelCtx != nil && e.st != tasklet.Dead {
 		e.c.cancelCtx(ErrKilled)
 	}
@@ -178,6 +184,15 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow) error {
 		// A survivor of Close (see CloseError): nothing runs it any more.
 		s.mu.Unlock()
 		return tasklet.ErrSchedulerClosed
+	}
+	if self {
+		// The running tasklet on itself: raised synchronously (SPEC 2),
+		// whatever is pending stays so (see isSelfLocked).
+		s.mu.Unlock()
+		if err == nil {
+			panic(core.Killed)
+		}
+		return err
 	}
 	if err != nil && e.throwErr != nil {
 		// One throw waits already: replacing it would drop it.
@@ -235,4 +250,35 @@ func (e *entry) setPendingLocked(err error, tok *doneThrow) {
 		}
 	}
 	e.sig.Store(true)
+}
+
+// isSelfLocked reports whether the pending form of Kill or Throw aimed at
+// e (by nil, not a ThrowOnDone throw) is made by e itself, so that it is
+// raised synchronously in the caller as the immediate form on itself is:
+// e is its scheduler's running tasklet, the caller runs on e's own
+// goroutine (its coroutine; the driver for a main tasklet: see
+// onOwnGoroutineLocked) and no hook runs. Not a hot path: Kill and Throw
+// only. The in-between cases:
+//   - Another goroutine (another scheduler, a plain goroutine, a
+//     context.AfterFunc, the function of a Blocking call): pending, as
+//     before; e sees it at its next switch point.
+//   - A schedule or channel callback: pending. It runs on the hook
+//     coroutine (inCallback set) and is not e's code: a kill raised there
+//     would be logged and ignored as the callback's panic, that is, lost.
+//     Pending, it goes off when e next reaches a switch point.
+//   - The error handler of a dying tasklet that ran runs on e's own
+//     goroutine, in e's context, without inCallback: raised, as KillNow(e)
+//     there is. A kill ends the handler and e dies silently, its error
+//     swallowed (callErrorHandler); a throw is returned to the handler.
+//   - A ThrowOnDone throw (tok set) is never raised here: it comes from
+//     context.AfterFunc's goroutine, which discards the result.
+//   - Atomic, a tasklet adopted by another scheduler (its coroutine keeps
+//     its goroutine) and main (the driver while main is current): raised.
+//
+// The synchronous raise is not a switch point: a kill or throw already
+// pending for e stays pending (a kill is never lost, a throw never
+// dropped) and goes off at e's next switch point if e recovers the kill or
+// carries on after the throw.
+func (s *Scheduler) isSelfLocked(e *entry) bool {
+	return s.cur == e && !s.inCallback.Load() && e.onOwnGoroutineLocked()
 }
