@@ -8,6 +8,7 @@ import (
 
 	"sync/atomic"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
@@ -79,7 +80,11 @@ func runCallback(ch any, t *tasklet.Tasklet, sending, willBlock bool) {
 		err = callInline(fn, ch, t, sending, willBlock)
 	}
 	if err != nil {
-		_ = t.Throw(err)
+		// Pending even though t is the caller (t.Throw would return it at
+		// once): t's next call that can return an error reports it.
+		if rt := task(t).Runtime(); rt != nil {
+			_ = core.ThrowPending(rt, err)
+		}
 	}
 }
 

@@ -246,7 +246,9 @@ func (c *Condition) waitContext(ctx context.Context, t *tasklet.Tasklet, dl int6
 	}
 	c.recycle(w)
 	if throwErr != nil {
-		_ = t.Throw(throwErr) // keep it pending: the wait itself is complete
+		// Keep it pending (t.Throw on itself would return it at once): the
+		// wait itself is complete.
+		_ = core.ThrowPending(task(t).Runtime(), throwErr)
 	}
 	return perr // nil (notified), tasklet.ErrTimeout, or why it was cut
 }

@@ -44,16 +44,19 @@ func TestAdv3FirstInstructionPanics(t *testing.T) {
 				assert.Equal(t, "second", pe.Value)
 			}
 		}},
-		// pending form on self (Kill doc): goes off at the next switch point, Tick.
+		// Kill on self (SPEC 2, pending form included): raised at once, in
+		// Kill itself (this case let it go off at Tick before that rule
+		// covered the pending form; Tick is no longer reached).
 		{"self-kill", func(me *tasklet.Tasklet) { _ = me.Kill(); me.Tick(); panic("not reached") }, func(t *testing.T, err error) {
 			assert.NoError(t, err)
 		}},
 		{"self-killnow", func(me *tasklet.Tasklet) { _ = me.KillNow(me); panic("not reached") }, func(t *testing.T, err error) {
 			assert.NoError(t, err)
 		}},
+		// Throw on self returns the error at once (SPEC 2; this case had
+		// Schedule return it before that rule covered the pending form).
 		{"self-throw", func(me *tasklet.Tasklet) {
-			_ = me.Throw(errX)
-			if err := me.Schedule(); err != nil {
+			if err := me.Throw(errX); err != nil {
 				panic(err)
 			}
 			panic("not reached")

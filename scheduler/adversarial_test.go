@@ -35,7 +35,12 @@ func TestAdversarialThrowOnDoneKeepsPendingThrow(t *testing.T) {
 	defer cancel()
 	spawn(t, s, "A", func(tk *tasklet.Tasklet) {
 		stop := scheduler.ThrowOnDone(ctx, tk)
-		r.Add("Throw: %v", tk.Throw(errAdv1))
+		// From a plain goroutine, so that it is pending: a Throw by tk on
+		// itself is returned at once (SPEC 2), and this test made it
+		// pending that way before that rule covered the pending form.
+		errc := make(chan error)
+		go func() { errc <- tk.Throw(errAdv1) }()
+		r.Add("Throw: %v", <-errc)
 		cancel()
 		// ThrowOnDone's callback runs on a goroutine of its own: give it
 		// time to land (if it has not, stop cancels it and the test

@@ -63,7 +63,7 @@ func ThrowOnDone(ctx context.Context, t *tasklet.Tasklet) (stop func() (delivere
 		tok.mu.Lock()
 		defer tok.mu.Unlock()
 		if !tok.stopped {
-			_ = e.raise(context.Cause(ctx), nil, tok)
+			_ = e.raise(context.Cause(ctx), nil, tok, true)
 		}
 	})
 	return func() bool {

@@ -132,10 +132,15 @@ func (e *entry) resumed() (any, error) {
 // Raise implements Kill (err nil) and Throw, pending (by nil) or immediate.
 // Either form aimed by the running tasklet at itself is raised at once in
 // the caller (SPEC 2): a kill panics with core.Killed, a throw returns err.
-func (e *entry) Raise(err error, by *core.Task) error { return e.raise(err, by, nil) }
+func (e *entry) Raise(err error, by *core.Task) error { return e.raise(err, by, nil, false) }
 
-// raise is Raise; tok, if set, tracks a throw of ThrowOnDone.
-func (e *entry) raise(err error, by *core.Task, tok *doneThrow) error {
+// ThrowPending implements core.PendingThrower: the pending form of Throw,
+// pending even when the caller is e itself (see isSelfLocked).
+func (e *entry) ThrowPending(err error) error { return e.raise(err, nil, nil, true) }
+
+// raise is Raise; tok, if set, tracks a throw of ThrowOnDone. With pend
+// set, the pending form is taken even by e on itself.
+func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error {
 	var be *entry
 	var s *Scheduler
 	if by != nil {
@@ -168,7 +173,7 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow) error {
 	} else {
 		s = e.lockOwner()
 	}
-	self := by == nil && tok == nil && s.isSelfLocked(e)
+	self := by == nil && !pend && s.isSelfLocked(e)
 	if err == nil && e.c != nil && e.c.cancelCtx != nil && e.st != tasklet.Dead {
 		e.c.cancelCtx(ErrKilled)
 	}
@@ -253,7 +258,7 @@ func (e *entry) setPendingLocked(err error, tok *doneThrow) {
 }
 
 // isSelfLocked reports whether the pending form of Kill or Throw aimed at
-// e (by nil, not a ThrowOnDone throw) is made by e itself, so that it is
+// e (by Raise, not ThrowPending or ThrowOnDone) is made by e itself, so that it is
 // raised synchronously in the caller as the immediate form on itself is:
 // e is its scheduler's running tasklet, the caller runs on e's own
 // goroutine (its coroutine; the driver for a main tasklet: see
@@ -270,8 +275,11 @@ func (e *entry) setPendingLocked(err error, tok *doneThrow) {
 //     goroutine, in e's context, without inCallback: raised, as KillNow(e)
 //     there is. A kill ends the handler and e dies silently, its error
 //     swallowed (callErrorHandler); a throw is returned to the handler.
-//   - A ThrowOnDone throw (tok set) is never raised here: it comes from
-//     context.AfterFunc's goroutine, which discards the result.
+//   - A ThrowOnDone throw is never raised here (pend): it comes from
+//     context.AfterFunc's goroutine, which discards the result. Nor is a
+//     ThrowPending one: packages use it for a fault of an operation that
+//     completed (a channel callback's, a throw a condition wait took
+//     while re-acquiring its lock), to be reported by the next call.
 //   - Atomic, a tasklet adopted by another scheduler (its coroutine keeps
 //     its goroutine) and main (the driver while main is current): raised.
 //

@@ -61,6 +61,9 @@ type Runtime interface {
 	// Raise delivers a kill (err == nil) or err to the tasklet. With by
 	// set, the immediate form: by is the running tasklet of the same
 	// scheduler and switches to the target. With by nil, the pending form.
+	// Either form made by the running tasklet on itself (from its own
+	// goroutine) is raised at once: a kill panics with Killed, a throw
+	// returns err (SPEC 2). See ThrowPending for a throw that must wait.
 	Raise(err error, by *Task) error
 	// Sleep suspends the running tasklet for d on the scheduler's clock.
 	Sleep(d time.Duration) error
@@ -131,4 +134,26 @@ type Revocable interface {
 	Blocker
 	// RevocableWake marks the Blocker; it is never called.
 	RevocableWake()
+}
+
+// PendingThrower is implemented by runtimes that can make a throw pending
+// for their tasklet even when the caller is the running tasklet itself,
+// which Raise would raise at once.
+type PendingThrower interface {
+	// ThrowPending makes err pending for the tasklet, as the pending form
+	// of Raise does for another caller; it errs as Raise does.
+	ThrowPending(err error) error
+}
+
+// ThrowPending makes err pending for rt's tasklet until its next call that
+// can return an error, even when the caller is that tasklet: for a
+// package's own operation that completed but must report err afterwards
+// (a channel callback's fault, a throw that landed while a condition wait
+// re-acquired its lock). A runtime without PendingThrower gets Raise's
+// pending form.
+func ThrowPending(rt Runtime, err error) error {
+	if p, ok := rt.(PendingThrower); ok {
+		return p.ThrowPending(err)
+	}
+	return rt.Raise(err, nil)
 }
