@@ -13,7 +13,9 @@
 //   - Kill and Throw, pending and immediate, on new, scheduled, paused,
 //     blocked (they leave the channel queue) and dead tasklets; what is
 //     pending is taken at the entry of the tasklet's next operation that
-//     names it; a completed channel operation is never undone;
+//     names it; a completed channel operation is never undone; a tasklet's
+//     Kill, KillNow, Throw or ThrowNow on itself is raised at once in it,
+//     the pending forms included, and leaves what is pending alone;
 //   - Send, SendError, Receive with preference and schedule-all handoffs,
 //     Close (refusing only what would block, waking blocked receivers with
 //     ErrClosed, serving waiting senders), Open, SetPreference,

@@ -84,6 +84,7 @@ var scriptWeights = []opWeight{
 	{KSend, 8}, {KRecv, 8}, {KSendErr, 1}, {KSchedule, 6}, {KScheduleRemove, 2},
 	{KClose, 1}, {KOpen, 1}, {KInsert, 3}, {KRun, 2}, {KSwitch, 1}, {KPanic, 1},
 	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4}, {KSelect, 4},
+	{KKill, 1}, {KKillNow, 1}, {KThrow, 1}, {KThrowNow, 1}, // on itself (SPEC 2)
 }
 
 func (g *gen) pick(ws []opWeight) Kind {
@@ -112,6 +113,11 @@ func (g *gen) script(self, nch int) []Op {
 			op.Val = 1 - g.c.Intn(2)
 		case KInsert, KRun, KSwitch:
 			op.T = g.c.Intn(self + 1)
+		case KKill, KKillNow:
+			op.T = self // raised at once in the caller (SPEC 2)
+		case KThrow, KThrowNow:
+			op.T = self
+			op.Val = g.c.Intn(NumErrs)
 		case KSelect:
 			op = g.selectOp(op, nch)
 		}

@@ -53,6 +53,12 @@ func (m *Model) do(t *task, op Op) status {
 		}
 	}
 	switch op.Kind {
+	case KKill, KKillNow, KThrow, KThrowNow:
+		if m.ts[op.T] == t {
+			return m.raiseSelf(t, op)
+		}
+	}
+	switch op.Kind {
 	case KSend:
 		return suspended(m.send(t, op.Ch, wval{V: op.Val}))
 	case KSendErr:
@@ -125,5 +131,19 @@ func (m *Model) do(t *task, op Op) status {
 	default:
 		panic(fmt.Sprintf("model: %v not allowed here", op))
 	}
+	return opDone
+}
+
+// raiseSelf is Kill, KillNow, Throw or ThrowNow by the running tasklet t on
+// itself, pending form included (SPEC 2): raised synchronously in t. A kill
+// unwinds t at once; a throw is the call's result. It is no switch point:
+// a pending kill or throw stays pending (the immediate forms took it at
+// entry, see entering).
+func (m *Model) raiseSelf(t *task, op Op) status {
+	if op.Kind == KKill || op.Kind == KKillNow {
+		m.die(t)
+		return opDied
+	}
+	m.done(t, ThrowName(op.Val))
 	return opDone
 }

@@ -88,7 +88,7 @@ func (m *Model) switchInPlace(t *task, id int, remove bool) {
 func (m *Model) raise(t *task, id int, err string, immediate bool) bool {
 	tg := m.ts[id]
 	if tg == t || id == 0 {
-		panic("model: raise on the caller or main is not generated")
+		panic("model: raise on the caller (see raiseSelf) or on main is not generated")
 	}
 	if tg.state == Dead {
 		if err == "" {
