@@ -116,8 +116,10 @@ func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
 // calls. It may use t's operations as the body could (Schedule, Sleep,
 // channels, locks); other tasklets run meanwhile, and the error is delivered
 // when fn returns. A kill that reaches t while fn waits ends t silently (the
-// error is dropped); a panic or a runtime.Goexit in fn replaces the error
-// with a *tasklet.PanicError (Value: the panic value, or tasklet.ErrGoexit).
+// error is dropped), and so does t.Kill() called in fn, at once (fn runs
+// as t: see tasklet.Tasklet.Kill); t.Throw(err2) in fn returns err2 to fn.
+// A panic or a runtime.Goexit in fn replaces the error with a
+// *tasklet.PanicError (Value: the panic value, or tasklet.ErrGoexit).
 func WithErrorHandler(fn func(t *tasklet.Tasklet, err error) error) Option {
 	return optionFunc(func(c *config) { c.onError, c.nilHandler = fn, c.nilHandler || fn == nil })
 }

@@ -161,8 +161,21 @@ func (t *Tasklet) Remove() error {
 // the tasklet's top, so its deferred functions run, and it dies silently.
 // This is the pending form, safe from any goroutine: t is made runnable with
 // the kill pending and the caller continues. A tasklet that never ran dies
-// without running; killing a dead tasklet is a no-op. A running tasklet (on
-// another scheduler) dies at its next switch point or Tick.
+// without running; killing a dead tasklet is a no-op. A running tasklet
+// killed from another goroutine (another scheduler, a plain goroutine, a
+// context.AfterFunc, a Blocking call's function) dies at its next switch
+// point or Tick.
+//
+// Called by the running tasklet t on itself (from its own body, or from
+// its error handler; for a main tasklet, from its scheduler's driver
+// goroutine while main runs), Kill does not return: it panics with the kill
+// right there, as KillNow(t) does, so t unwinds at once (SPEC 2, as
+// Stackless's kill(pending=True) on the current tasklet). t may recover it
+// (IsKill) and carry on; a kill or throw already pending for t stays
+// pending. From a schedule or channel callback, which is not t's code, the
+// kill stays pending for t's next switch point (a panic there would be
+// logged and ignored as the callback's). A main tasklet that does not
+// recover its own kill panics its driver goroutine.
 func (t *Tasklet) Kill() error {
 	rt := (*core.Task)(t).Runtime()
 	if rt == nil {
@@ -174,7 +187,9 @@ func (t *Tasklet) Kill() error {
 // KillNow is the immediate form of Kill, called by the running tasklet t on a
 // target of its own scheduler: the target is switched to in place, so for a
 // paused or blocked target t resumes right after the target has unwound.
-// KillNow(t) panics with the kill in t itself. A target of another scheduler
+// KillNow(t) panics with the kill in t itself, as t.Kill() does; unlike
+// Kill it is a switch point, so a kill or throw pending for t goes off
+// first (a pending throw is returned instead). A target of another scheduler
 // gets the pending form (Kill) and t continues; a dead target is a no-op.
 func (t *Tasklet) KillNow(target *Tasklet) error {
 	if target == nil {
@@ -193,6 +208,11 @@ func (t *Tasklet) KillNow(target *Tasklet) error {
 // uncaught error. Pending form, safe from any goroutine. Throwing into a dead
 // tasklet is ErrDead; a nil err is ErrNilError; while an earlier throw is
 // still pending (not yet raised in t), ErrThrowPending and nothing changes.
+//
+// Called by the running tasklet t on itself (as for Kill: from its own
+// goroutine, not from a callback), Throw raises err synchronously: it
+// returns err at once, as ThrowNow(t, err) does, and leaves nothing pending
+// (SPEC 2); a throw already pending for t stays pending.
 func (t *Tasklet) Throw(err error) error {
 	if err == nil {
 		return ErrNilError
