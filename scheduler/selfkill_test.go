@@ -66,6 +66,11 @@ func TestSelfKillWorker(t *testing.T) {
 			r.Add("A cause: %v", context.Cause(ctx))
 			r.Add("A Schedule: %v", a.Schedule())
 		}, []string{"A recovered kill=true", "A cause: " + scheduler.ErrKilled.Error(), "B", "A Schedule: <nil>"}, false},
+		{"KillNow on itself, recovered: its context cancelled too", func(r *recorder, a *tasklet.Tasklet) {
+			ctx := scheduler.Context(a)
+			selfRecover(r, "A", func() { _ = a.KillNow(a) })
+			r.Add("A cause: %v", context.Cause(ctx))
+		}, []string{"A recovered kill=true", "A cause: " + scheduler.ErrKilled.Error(), "B"}, false},
 		{"a kill pending from another goroutine stays pending", func(r *recorder, a *tasklet.Tasklet) {
 			defer r.Add("A deferred")
 			r.Add("A pending Kill: %v", onGoroutine(a.Kill))
