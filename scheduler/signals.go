@@ -258,9 +258,9 @@ func (e *entry) setPendingLocked(err error, tok *doneThrow) {
 }
 
 // isSelfLocked reports whether the pending form of Kill or Throw aimed at
-// e (by Raise, not ThrowPending or ThrowOnDone) is made by e itself, so that it is
-// raised synchronously in the caller as the immediate form on itself is:
-// e is its scheduler's running tasklet, the caller runs on e's own
+// e (by Raise, not ThrowPending or ThrowOnDone) is made by e itself, so
+// that it is raised synchronously in the caller as the immediate form on
+// itself is: e is its scheduler's running tasklet, the caller runs on e's own
 // goroutine (its coroutine; the driver for a main tasklet: see
 // onOwnGoroutineLocked) and no hook runs. Not a hot path: Kill and Throw
 // only. The in-between cases:
