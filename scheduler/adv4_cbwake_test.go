@@ -38,14 +38,23 @@ func TestAdv4ScheduleCallbackOnWake(t *testing.T) {
 				return err
 			}},
 		{"sleep1s-fake", func(me *tasklet.Tasklet) { _ = me.Sleep(time.Second) },
-			func(s *scheduler.Scheduler, a *tasklet.Tasklet) error { _, err := s.Run(scheduler.ThreadBlock()); return err }},
+			func(s *scheduler.Scheduler, a *tasklet.Tasklet) error {
+				_, err := s.Run(scheduler.ThreadBlock())
+				return err
+			}},
 		{"sleep0", func(me *tasklet.Tasklet) { _ = me.Sleep(0) },
-			func(s *scheduler.Scheduler, a *tasklet.Tasklet) error { _, err := s.Run(scheduler.ThreadBlock()); return err }},
+			func(s *scheduler.Scheduler, a *tasklet.Tasklet) error {
+				_, err := s.Run(scheduler.ThreadBlock())
+				return err
+			}},
 		{"goroutine-insert", func(me *tasklet.Tasklet) {
 			_ = scheduler.Of(me).Go(func() { time.Sleep(time.Millisecond); _ = me.Insert() })
 			_, _ = me.ScheduleRemove()
 		},
-			func(s *scheduler.Scheduler, a *tasklet.Tasklet) error { _, err := s.Run(scheduler.ThreadBlock()); return err }},
+			func(s *scheduler.Scheduler, a *tasklet.Tasklet) error {
+				_, err := s.Run(scheduler.ThreadBlock())
+				return err
+			}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			log := &adv4Log{}
