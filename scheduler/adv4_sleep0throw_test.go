@@ -154,7 +154,9 @@ func TestAdv4DoubleThrowIntoSuspended(t *testing.T) {
 	for _, c := range []struct{ yield, from string }{
 		{"sleep0", "B"}, {"sleep0", "go"}, {"schedule", "B"}, {"schedule", "go"}, {"sleep1s", "B"}, {"sleep1s", "go"},
 		{"schedule-remove", "go"}, {"receive", "B"}, {"receive", "go"}, {"lock", "B"}, {"lock", "go"},
-		{"event", "B"}, {"sleepctx1s", "B"}, {"sleepctx1s", "go"}, {"receive-timeout", "B"}, {"blocking", "go"},
+		{"event", "B"}, {"select", "B"}, {"select-timeout", "B"}, {"cond", "B"}, {"sema", "B"}, {"valueevent", "go"},
+		{"runfrom", "B"}, {"runfrom", "go"}, {"send", "B"}, {"schedule-remove", "B"},
+		{"sleepctx1s", "B"}, {"sleepctx1s", "go"}, {"receive-timeout", "B"}, {"blocking", "go"},
 	} {
 		t.Run(c.yield+"/"+c.from, func(t *testing.T) {
 			log := &adv4Log{}
@@ -195,6 +197,26 @@ func TestAdv4DoubleThrowIntoSuspended(t *testing.T) {
 						e = lk.Acquire(me)
 					case "event":
 						_, e = ev.Wait(me)
+					case "select":
+						_, e = channel.Select(me, channel.Recv(ch))
+					case "select-timeout":
+						_, e = channel.Select(me, channel.Recv(ch), channel.Timeout(time.Hour))
+					case "cond":
+						cv := locks.NewCondition(nil)
+						if e = cv.Acquire(me); e == nil {
+							e = cv.Wait(me)
+							_ = cv.Release(me)
+						}
+					case "sema":
+						sm, _ := locks.NewSemaphore(0)
+						e = sm.Acquire(me)
+					case "valueevent":
+						var ve locks.ValueEvent[int]
+						_, e = ve.Wait(me)
+					case "send":
+						e = ch.Send(me, 1)
+					case "runfrom":
+						_, e = scheduler.Of(me).RunFrom(me)
 					case "sleepctx1s":
 						ctx, cancel := context.WithCancel(context.Background())
 						defer cancel()
