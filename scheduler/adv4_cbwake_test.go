@@ -18,7 +18,11 @@ import (
 // the ones the driver makes when A wakes from a Sleep or an outside Insert.
 // The callbacks (and the pending Kill/Throw a callback may issue at a
 // tasklet's resumption, TestAdv4ThrowIntoWakingSleeperFromCallback) depend
-// on it.
+// on it. Open to interpretation: with A the only tasklet, the scheduler
+// idles inside A's coroutine and no "actual switch" happens; Stackless
+// would switch back to main (the Run caller) there, and the callback then
+// sees A->main / main->A. TestAdv4ScheduleCallbackTwoSleepers (passing)
+// shows the switches are reported once a second tasklet is involved.
 func TestAdv4ScheduleCallbackOnWake(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, c := range []struct {
