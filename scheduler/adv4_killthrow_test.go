@@ -109,8 +109,8 @@ func TestAdv4KillThenThrowIntoBlocked(t *testing.T) {
 					// whatever the throw did, the kill must unwind A before
 					// any of its code after the wait
 					for _, e := range ev {
-						assert.NotContains(t, e, "A wait returned", "kill lost: %q", ev)
-						assert.NotContains(t, e, "A next", "kill lost: %q", ev)
+						assert.NotContains(t, e, "A wait returned", "A ran its own code after the kill was sent: %q", ev)
+						assert.NotContains(t, e, "A next", "A ran its own code after the kill was sent: %q", ev)
 					}
 					assert.Contains(t, ev, "A defer")
 					assert.Equal(t, "run <nil> A dead", ev[len(ev)-1], "%q", ev)
