@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -94,7 +95,10 @@ func TestAdv4RaceForeignThrowVsSelfThrow(t *testing.T) {
 	for _, mode := range []string{"sleep0", "schedule", "sleep1us", "sleep0-with-peer", "sleep0/noself", "sleep1us/noself", "schedule/noself"} {
 		yield, noSelf := strings.CutSuffix(mode, "/noself")
 		t.Run(mode, func(t *testing.T) {
-			const n = 3000
+			n := 3000
+			if testing.Short() || os.Getenv("CI") != "" {
+				n = 500 // CI and -short: a shorter race; 3000 locally
+			}
 			var sent, got, stray, pendingSeen atomic.Int64
 			adv4Within(t, func() {
 				s, err := scheduler.New()

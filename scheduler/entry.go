@@ -77,7 +77,11 @@ type entry struct {
 	// value given yet: written under mu, or by e running; read under mu
 	// while e is paused (it fills tidx's padding)
 	takesVal bool
-	when     int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
+	// a throw took it out of its wait (raise) and it has not run since:
+	// the throw is its wait's result, and raise refuses another throw
+	// meanwhile; guarded by the owner's mu (it fills tidx's padding)
+	thrown bool
+	when   int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
 
 	// the scheduler's list of live tasklets
 	prevAll, nextAll *entry

@@ -131,21 +131,39 @@ type thrownWake struct{ err error }
 func (w thrownWake) Error() string { return w.err.Error() }
 
 // wokenWithError is Park's slow path for a tasklet e woken with err: a
-// kill unwinds it; a throw is Park's result, and a kill that came after it
-// waits for the next switch point (the throw was raised at the wait); any
-// other error failed the wait, which so transferred nothing, and a kill or
-// throw that came after it is raised here instead (see wokenPending).
+// kill unwinds it; a throw is Park's result, unless a kill came after it
+// (see wokenThrown); any other error failed the wait, which so transferred
+// nothing, and a kill or throw that came after it is raised here instead
+// (see wokenPending).
 func (e *entry) wokenWithError(b core.Blocker, err error) error {
 	if err == errKilled {
 		panic(core.Killed)
 	}
-	thrown := false
 	if w, ok := err.(thrownWake); ok {
-		err, thrown = w.err, true
+		return e.wokenThrown(w.err)
 	}
 	if e.sig.Load() {
-		return e.wokenPending(b, err, e.cancelled, !thrown)
+		return e.wokenPending(b, err, e.cancelled, true)
 	}
+	return err
+}
+
+// wokenThrown is Park's result for e, which a throw took out of its wait:
+// the throw, unless a kill came after it. The thrown wake-up completed
+// nothing, so the kill unwinds e here, before any of its own code (SPEC 2),
+// and the throw stays pending, never dropped: if e recovers the kill, its
+// next call that can return an error gets it. raise refused any other
+// throw meanwhile; an uncaught error delivered meanwhile waits for the next
+// switch point.
+func (e *entry) wokenThrown(err error) error {
+	s := e.lockOwner()
+	e.thrown = false
+	if e.kill {
+		e.value = nil
+		e.throwErr = err
+		e.takePendingLocked() // panics, unlocked
+	}
+	s.mu.Unlock()
 	return err
 }
 

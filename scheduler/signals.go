@@ -199,8 +199,9 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		}
 		return err
 	}
-	if err != nil && e.throwErr != nil {
-		// One throw waits already: replacing it would drop it.
+	if err != nil && (e.throwErr != nil || e.thrown) {
+		// One throw waits already (pending, or as the result of the wait
+		// it cut): replacing it would drop it.
 		s.mu.Unlock()
 		return tasklet.ErrThrowPending
 	}
@@ -212,7 +213,8 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		}
 		if e.blockedOn.Cancel(&e.tk, reason) {
 			if err != nil {
-				reason = thrownWake{err} // see wokenWithError
+				reason = thrownWake{err} // see wokenThrown
+				e.thrown = true
 			}
 			s.readyLocked(e, reason, atEnd)
 			if tok != nil && err != nil {

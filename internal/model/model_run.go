@@ -4,7 +4,10 @@
 
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // runUntilMain runs tasklets until main is switched to again, and logs the
 // result of main's suspended call.
@@ -130,7 +133,10 @@ func (m *Model) complete(t *task) bool {
 	case suspPark: // as for a handoff, a completed wait is not undone
 		w := t.wake
 		t.wake = ""
-		if w == "killed" {
+		if w == "killed" || strings.HasPrefix(w, "X") && t.kill {
+			// A kill, or a kill that came after the throw that cut the
+			// wait: the thrown wake-up completed nothing, so the kill
+			// goes off here (SPEC 2); the throw would stay pending.
 			m.die(t)
 			return false
 		}

@@ -3,6 +3,8 @@
 
 package model
 
+import "strings"
+
 func (m *Model) insert(id int, v *int) string {
 	tg := m.ts[id]
 	switch tg.state {
@@ -105,6 +107,12 @@ func (m *Model) raise(t *task, id int, err string, immediate bool) bool {
 		if tg.kill || tg.throw != "" {
 			unspecified("a second kill/throw for %s while one is pending", tg.name)
 		}
+		if err != "" && thrownWake(tg) {
+			// The throw that cut tg's wait is pending as its result
+			// (SPEC 2: a throw is never dropped): the runtime refuses
+			// another with ErrThrowPending, which the model leaves out.
+			unspecified("a second throw for %s while its wait's throw is pending", tg.name)
+		}
 	}
 	switch tg.state {
 	case Blocked: // it leaves the channel queue; its call fails or unwinds
@@ -126,6 +134,12 @@ func (m *Model) raise(t *task, id int, err string, immediate bool) bool {
 	}
 	m.switchInPlace(t, id, false)
 	return true
+}
+
+// thrownWake reports whether t was taken out of its wait by a throw and has
+// not run since: the throw is its wait's result.
+func thrownWake(t *task) bool {
+	return t.state != Blocked && strings.HasPrefix(t.wake, "X")
 }
 
 func (m *Model) setPending(t *task, err string) {
