@@ -29,6 +29,8 @@ func (s *Scheduler) pickLocked() *entry {
 		wait := time.Duration(-1)
 		if s.timers.n > 0 {
 			wait = s.fireLocked()
+		} else {
+			s.clockFresh = false // see timerDueLocked
 		}
 		if len(s.frames) > 0 && s.budgetDueLocked() {
 			s.returnFromRunLocked()

@@ -39,8 +39,8 @@ type Scheduler struct {
 	frames     []*runFrame // Run calls in progress, innermost last
 	timers     timerQueue
 	tseq       uint64
-	armedAt    int64  // the clock read by the Sleep that armed a timer last (armSleepLocked)
-	armedFresh bool   // armedAt is for the switch about to be made (timerDueLocked)
+	clockAt    int64  // a clock reading for the next timer check (timerDueLocked)
+	clockFresh bool   // clockAt is for the check about to be made
 	all        *entry // live tasklets, linked through prevAll/nextAll
 	count      int    // live tasklets, main excluded
 	free       []*worker

@@ -241,7 +241,7 @@ func (s *Scheduler) armSleepLocked(e *entry, d time.Duration) {
 	e.when, e.yieldOnly = addSat(now, d), d <= 0
 	s.timers.push(e, s.tseq)
 	if s.ring.n > 0 {
-		s.armedAt, s.armedFresh = now, true
+		s.clockAt, s.clockFresh = now, true
 	}
 }
 
@@ -264,16 +264,19 @@ func until(when, now int64) time.Duration {
 // timerDueLocked reports whether the earliest timer, which must exist, has
 // fallen due: then the root must pick (and fire it) at the next switch.
 //
-// Right after a Sleep armed its timer (armedFresh), it uses that clock
-// reading, taken a few instructions before under the same lock, instead of
-// reading the clock again.
+// The clock is read once per switch at most (clockAt, clockFresh): right
+// after a Sleep armed its timer, this check uses the reading the Sleep
+// took a few instructions before under the same lock; and when a timer is
+// due, the root's pick, which follows before any tasklet runs, fires with
+// the reading taken here (fireLocked).
 func (s *Scheduler) timerDueLocked() bool {
-	now := s.armedAt
-	if !s.armedFresh {
+	now := s.clockAt
+	if !s.clockFresh {
 		now = s.now()
 	}
-	s.armedFresh = false
-	return now >= s.timers.first().when
+	due := now >= s.timers.first().when
+	s.clockAt, s.clockFresh = now, due
+	return due
 }
 
 // disarmLocked stops e's timer if it is armed.
@@ -285,12 +288,18 @@ func (s *Scheduler) disarmLocked(e *entry) {
 
 // fireLocked wakes every tasklet whose deadline has passed, in (deadline,
 // creation) order, with ErrTimeout. It returns the time until the next
-// deadline (or -1 when no timer is left).
+// deadline (or -1 when no timer is left). The root calls it as it picks,
+// first with the clock reading of the switch that sent it there, if that
+// found a timer due (see timerDueLocked).
 func (s *Scheduler) fireLocked() time.Duration {
 	if s.timers.n == 0 {
 		return -1
 	}
-	now := s.now()
+	now := s.clockAt
+	if !s.clockFresh {
+		now = s.now()
+	}
+	s.clockFresh = false
 	for s.timers.n > 0 {
 		x := s.timers.first()
 		if d := until(x.when, now); d > 0 {
