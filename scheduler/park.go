@@ -85,10 +85,14 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 		s.emptiedBy = e // read only while the ring is empty
 	}
 	if deadline != core.NoDeadline {
+		var now int64
 		if _, ok := b.(sleeper); ok {
-			s.armSleepLocked(e, time.Duration(deadline))
+			now = s.armSleepLocked(e, time.Duration(deadline))
 		} else {
-			s.armLocked(e, deadline)
+			now = s.armLocked(e, deadline)
+		}
+		if s.ring.n > 0 { // the switch below checks the timers with it
+			s.clockAt, s.clockFresh = now, true
 		}
 	}
 	// switchLocked, with transfer's two common hops taken here: see

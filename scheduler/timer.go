@@ -222,27 +222,28 @@ func (s *Scheduler) now() int64 {
 	return max(int64(s.clock.Now().Sub(s.epoch)), math.MinInt64+1)
 }
 
-// armLocked starts e's timer, due at when. A deadline that has passed
-// already (a zero timeout, Sleep(0)) only yields: its timer wakes e after
-// the tasklets already runnable rather than in the wake lane.
-func (s *Scheduler) armLocked(e *entry, when int64) {
+// armLocked starts e's timer, due at when, and returns the clock reading
+// it took. A deadline that has passed already (a zero timeout) only
+// yields: its timer wakes e after the tasklets already runnable rather
+// than in the wake lane.
+func (s *Scheduler) armLocked(e *entry, when int64) int64 {
+	now := s.now()
 	s.tseq++
-	e.when, e.yieldOnly = when, when <= s.now()
+	e.when, e.yieldOnly = when, when <= now
 	s.timers.push(e, s.tseq)
+	return now
 }
 
 // armSleepLocked starts the timer of e's Sleep(d), d >= 0: due d from now,
-// with one clock read. Sleep(0) only yields (see armLocked). While the
-// ring is not empty, the switch that follows (leaveLocked) checks the
-// timers against this same reading (see timerDueLocked).
-func (s *Scheduler) armSleepLocked(e *entry, d time.Duration) {
+// with one clock read, whose reading it returns (Park's switch checks the
+// timers with it: see timerDueLocked). Sleep(0) only yields (see
+// armLocked).
+func (s *Scheduler) armSleepLocked(e *entry, d time.Duration) int64 {
 	now := s.now()
 	s.tseq++
 	e.when, e.yieldOnly = addSat(now, d), d <= 0
 	s.timers.push(e, s.tseq)
-	if s.ring.n > 0 {
-		s.clockAt, s.clockFresh = now, true
-	}
+	return now
 }
 
 // addSat returns when+d, saturated at the int64 range.
@@ -265,8 +266,8 @@ func until(when, now int64) time.Duration {
 // fallen due: then the root must pick (and fire it) at the next switch.
 //
 // The clock is read once per switch at most (clockAt, clockFresh): right
-// after a Sleep armed its timer, this check uses the reading the Sleep
-// took a few instructions before under the same lock; and when a timer is
+// after a wait armed its timer (Park), this check uses the reading taken
+// a few instructions before under the same lock; and when a timer is
 // due, the root's pick, which follows before any tasklet runs, fires with
 // the reading taken here (fireLocked).
 func (s *Scheduler) timerDueLocked() bool {
