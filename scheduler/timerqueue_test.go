@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,6 +110,12 @@ func (c *countingClock) count() int {
 	return c.reads
 }
 
+// nobody is a wait queue that nobody serves: only a timeout ends the wait.
+type nobody struct{}
+
+func (nobody) Cancel(*core.Task, error) bool { return true }
+func (nobody) Describe(*core.Task) string    { return "waiting for nobody" }
+
 // Issue 19: a Sleep that switches to another runnable tasklet reads the
 // clock once, for its deadline, for whether that has passed and for the
 // switch's check of the timers (it was three reads). Sleep(0) is due at
@@ -116,42 +123,55 @@ func (c *countingClock) count() int {
 // reading (it was four).
 func TestIssue19SleepReadsClockOnce(t *testing.T) {
 	defer goleak.VerifyNone(t)
+	sleep := func(d time.Duration) func(*tasklet.Tasklet) error {
+		return func(tk *tasklet.Tasklet) error { return tk.Sleep(d) }
+	}
+	timeout := func(tk *tasklet.Tasklet) error { // a wait that times out, as a channel's
+		e, _ := taskEntry((*core.Task)(tk))
+		if err := e.Park(nobody{}, e.Deadline(time.Millisecond)); err != tasklet.ErrTimeout {
+			return err
+		}
+		return nil
+	}
+	events := []string{"B yields", "A waits", "B runs", "A wakes"}
 	for _, tc := range []struct {
-		name   string
-		d      time.Duration
-		reads  int
-		events []string
+		name  string
+		wait  func(*tasklet.Tasklet) error
+		reads int
 	}{
-		{"Sleep(1ms) beside a runnable tasklet", time.Millisecond, 1, []string{"B yields", "A sleeps", "B runs", "A wakes"}},
-		{"Sleep(0) beside a runnable tasklet", 0, 1, []string{"B yields", "A sleeps", "B runs", "A wakes"}},
+		{"Sleep(1ms) beside a runnable tasklet", sleep(time.Millisecond), 1},
+		{"Sleep(0) beside a runnable tasklet", sleep(0), 1},
+		// Deadline reads it, and arming the timer (was: Deadline, arming
+		// and the switch).
+		{"a wait with a 1 ms timeout beside a runnable tasklet", timeout, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := &countingClock{FakeClock: NewFakeClock(time.Unix(0, 0))}
 			s, err := New(WithClock(clk))
 			require.NoError(t, err)
 			defer func() { assert.NoError(t, s.Close()) }()
-			var events []string
+			var got []string
 			var before, reads int
 			var sleepErr, schedErr error
 			_, err = s.Spawn(func(tk *tasklet.Tasklet) { // started, so that A's switch to it is direct
-				events = append(events, "B yields")
+				got = append(got, "B yields")
 				schedErr = tk.Schedule()
 				reads = clk.count() - before
-				events = append(events, "B runs")
+				got = append(got, "B runs")
 			})
 			require.NoError(t, err)
 			_, err = s.Spawn(func(tk *tasklet.Tasklet) {
-				events = append(events, "A sleeps")
+				got = append(got, "A waits")
 				before = clk.count()
-				sleepErr = tk.Sleep(tc.d)
-				events = append(events, "A wakes")
+				sleepErr = tc.wait(tk)
+				got = append(got, "A wakes")
 			})
 			require.NoError(t, err)
 			_, err = s.Run(ThreadBlock())
 			require.NoError(t, err)
 			require.NoError(t, sleepErr)
 			require.NoError(t, schedErr)
-			assert.Equal(t, tc.events, events)
+			assert.Equal(t, events, got)
 			assert.Equal(t, tc.reads, reads, "clock reads from A's Sleep to B")
 		})
 	}
