@@ -80,6 +80,26 @@ func (q *timerQueue) first() *timerSlot {
 	return f
 }
 
+// popFirst disarms the earliest timer, which must exist, and returns its
+// entry. It reads none of the records, only writes the
+// entry's tidx: with many sleepers, the records are out of the cache.
+func (q *timerQueue) popFirst() *entry {
+	q.n--
+	if q.head == q.tail || (len(q.heap) > 0 && q.heap[0].before(&q.fifo[q.head&uint32(len(q.fifo)-1)])) {
+		return q.heap.remove(0)
+	}
+	mask := uint32(len(q.fifo) - 1)
+	e := q.fifo[q.head&mask].e
+	q.fifo[q.head&mask] = timerSlot{}
+	e.tidx = -1
+	q.head++
+	for q.head != q.tail && q.fifo[q.head&mask].e == nil {
+		q.head++
+		q.holes--
+	}
+	return e
+}
+
 // remove disarms e's timer, which must be armed.
 func (q *timerQueue) remove(e *entry) {
 	q.n--
@@ -306,8 +326,7 @@ func (s *Scheduler) fireLocked() time.Duration {
 		if d := until(x.when, now); d > 0 {
 			return d
 		}
-		e := x.e
-		s.timers.remove(e)
+		e := s.timers.popFirst()
 		place := wakeLane
 		if e.yieldOnly {
 			place = atEnd // Sleep(0): after the tasklets already runnable

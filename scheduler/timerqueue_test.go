@@ -76,10 +76,10 @@ func TestIssue19TimerQueueOrderFIFOAndHeap(t *testing.T) {
 				return cmp.Or(cmp.Compare(a.when, b.when), cmp.Compare(seq[a], seq[b]))
 			})
 			var got []*entry
-			for q.n > 0 {
-				x := q.first()
-				e := x.e
-				q.remove(e)
+			for q.n > 0 { // as fireLocked does
+				first := q.first().e
+				e := q.popFirst()
+				require.Same(t, first, e, "popFirst takes the first")
 				require.EqualValues(t, -1, e.tidx)
 				got = append(got, e)
 			}
