@@ -52,8 +52,14 @@ func BenchmarkScale(b *testing.B) {
 
 // BenchmarkGameIdiom: 20,000 entity tasklets each do a little work and
 // Sleep(16 ms) until the next frame, under Run(ThreadBlock()), for 30
-// frames; reports the mean frame overrun as overrun-ms.
-func BenchmarkGameIdiom(b *testing.B) { bench.GameBench(20_000, 30)(b) }
+// frames; reports the mean frame overrun as overrun-ms and the CPU time per
+// entity-frame as cpu-ns/entity-frame. Baseline: BenchmarkGameFloor.
+func BenchmarkGameIdiom(b *testing.B) { bench.GameBench(bench.GameFrames, 20_000, 30)(b) }
+
+// BenchmarkGameFloor is BenchmarkGameIdiom's floor: the same entities and
+// work on bare iter.Pull coroutines, driven through a FIFO of deadlines with
+// no scheduler at all.
+func BenchmarkGameFloor(b *testing.B) { bench.GameBench(bench.GameFloor, 20_000, 30)(b) }
 
 // BenchmarkLockedPingPong: ping-pong between schedulers on two locked OS
 // threads. Baseline: BenchmarkLockedPingPongGoroutines.

@@ -72,7 +72,7 @@ type entry struct {
 	c         *cold // rarely used state
 
 	// timer, guarded by the owner's mu
-	tidx int32 // index in the timer heap, -1 if none
+	tidx int32 // where its timer is: -1 none, a heap slot or a FIFO position (timerQueue)
 	// suspended in ScheduleRemove, whose result InsertValue gives, and no
 	// value given yet: written under mu, or by e running; read under mu
 	// while e is paused (it fills tidx's padding)

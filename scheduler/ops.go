@@ -48,7 +48,7 @@ func (e *entry) ScheduleRemove() (any, error) {
 // tasklet; it reports false when e is alone (no switch, but a voluntary
 // yield restarts its slice). Called with s.mu held; returns with it released.
 func (s *Scheduler) yieldLocked(e *entry) bool {
-	if s.ring.n == 1 && len(s.timers) == 0 && !s.budgetDueLocked() {
+	if s.ring.n == 1 && s.timers.n == 0 && !s.budgetDueLocked() {
 		s.startSliceLocked(e)
 		s.mu.Unlock()
 		return false
@@ -226,9 +226,11 @@ func (e *entry) Remove() error {
 	return nil
 }
 
-// Sleep implements Sleep.
+// Sleep implements Sleep. Its deadline is relative (see Park): Park reads
+// the clock once, under the lock, for both the deadline and whether it has
+// passed.
 func (e *entry) Sleep(d time.Duration) error {
-	return e.sleepPark(sleeper{}, e.s.Load().deadline(max(d, 0)))
+	return e.sleepPark(sleeper{}, int64(max(d, 0)))
 }
 
 // sleepPark parks the running e on b until deadline, and returns nil when

@@ -27,8 +27,10 @@ func (s *Scheduler) pickLocked() *entry {
 	s.picking = true // the root runs: the chain is main alone (see Adopt)
 	for {
 		wait := time.Duration(-1)
-		if len(s.timers) > 0 {
+		if s.timers.n > 0 {
 			wait = s.fireLocked()
+		} else {
+			s.clockFresh = false // see timerDueLocked
 		}
 		if len(s.frames) > 0 && s.budgetDueLocked() {
 			s.returnFromRunLocked()

@@ -37,8 +37,10 @@ type Scheduler struct {
 	cur        *entry
 	last       *entry      // the tasklet that ran last, for the schedule callback
 	frames     []*runFrame // Run calls in progress, innermost last
-	timers     timers
+	timers     timerQueue
 	tseq       uint64
+	clockAt    int64  // a clock reading for the next timer check (timerDueLocked)
+	clockFresh bool   // clockAt is for the check about to be made
 	all        *entry // live tasklets, linked through prevAll/nextAll
 	count      int    // live tasklets, main excluded
 	free       []*worker
@@ -88,6 +90,10 @@ type Scheduler struct {
 	driverG uintptr       // currentG of main's goroutine: see debug.go and rebind.go
 	epoch   time.Time     // the clock's time at New: deadlines count from it (timer.go)
 	config                // the options (options.go)
+
+	// Immutable after New too: the clock is the real clock, so that now
+	// reads only the monotonic clock (timer.go).
+	realClock bool
 }
 
 var lastSchedulerID atomic.Uint64
@@ -112,6 +118,7 @@ func New(opts ...Option) (*Scheduler, error) {
 	}
 	s.driverG = currentG()
 	s.epoch = s.clock.Now()
+	_, s.realClock = s.clock.(realClock)
 	m := &entry{main: true, started: true, tidx: -1}
 	m.s.Store(s)
 	core.Init(&m.tk, m, "main")

@@ -64,7 +64,7 @@ const (
 // never picks there).
 func (s *Scheduler) leaveLocked(e *entry) leave {
 	var next *entry
-	if s.ring.n == 0 || (len(s.timers) > 0 && s.timerDueLocked()) || s.budgetDueLocked() {
+	if s.ring.n == 0 || (s.timers.n > 0 && s.timerDueLocked()) || s.budgetDueLocked() {
 		s.cur = nil // the root decides
 		if e.main && !e.t.Atomic() {
 			return leavePick

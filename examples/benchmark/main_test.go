@@ -65,6 +65,9 @@ func TestScaleTableSmoke(t *testing.T) {
 	for _, want := range []string{"spawn a tasklet", "iter.Pull create", "Close with n tasklets", "n sleepers", "ReceiveTimeout"} {
 		assert.Contains(t, table, want)
 	}
+	assert.Contains(t, lines[len(lines)-2], "Game idiom floor, bare iter.Pull coroutines")
+	assert.Contains(t, lines[len(lines)-2], "CPU ns per entity-frame")
 	assert.Contains(t, lines[len(lines)-1], "Game idiom, 200 entities")
+	assert.Contains(t, lines[len(lines)-1], "CPU ns per entity-frame")
 	assert.Contains(t, lines[len(lines)-1], "mean frame overrun")
 }

@@ -295,17 +295,33 @@ func GoReceiveTimeoutScale(n int) (time.Duration, error) {
 // Frame is the game idiom's frame time (60 Hz).
 const Frame = 16 * time.Millisecond
 
+// GameFigures are the measurements of one run of the game idiom.
+type GameFigures struct {
+	// Overrun is the mean frame overrun: how late, on average, an entity
+	// wakes after its frame's deadline (measured by every eighth entity;
+	// the first frame, which starts them all at once, is not counted).
+	Overrun time.Duration
+	// CPU is the process's CPU time (user plus system) per entity-frame
+	// over the whole run.
+	CPU time.Duration
+}
+
+// gameWork is an entity's work in one frame.
+func gameWork(x float64) float64 {
+	for k := range 20 { // a little work
+		x = x*1.0001 + float64(k)
+	}
+	return x
+}
+
 // GameFrames runs the game idiom: entities tasklets that each do a little
 // work and then Sleep(Frame) until the next frame, frames times, under
-// Run(ThreadBlock()). It returns the mean frame overrun: how late, on
-// average, an entity wakes after its frame's deadline (measured by every
-// eighth entity; the first frame, which starts them all at once, is not
-// counted).
-func GameFrames(entities, frames int) (time.Duration, error) {
+// Run(ThreadBlock()). Its baseline is GameFloor.
+func GameFrames(entities, frames int) (GameFigures, error) {
 	settle()
 	s, err := scheduler.New()
 	if err != nil {
-		return 0, err
+		return GameFigures{}, err
 	}
 	defer func() { _ = s.Close() }()
 	var late time.Duration
@@ -315,9 +331,7 @@ func GameFrames(entities, frames int) (time.Duration, error) {
 		if _, err := s.Spawn(func(t *tasklet.Tasklet) {
 			x := float64(i)
 			for f := range frames {
-				for k := range 20 { // a little work
-					x = x*1.0001 + float64(k)
-				}
+				x = gameWork(x)
 				sink = x
 				if i%8 != 0 { // a sample of the entities measures
 					if err := t.Sleep(Frame); err != nil {
@@ -337,16 +351,92 @@ func GameFrames(entities, frames int) (time.Duration, error) {
 				}
 			}
 		}); err != nil {
-			return 0, err
+			return GameFigures{}, err
 		}
 	}
+	start := cpuTime()
 	if _, err := s.Run(scheduler.ThreadBlock()); err != nil {
-		return 0, err
+		return GameFigures{}, err
 	}
+	cpu := cpuTime() - start
 	if failed != nil {
-		return 0, failed
+		return GameFigures{}, failed
 	}
-	return late / time.Duration(max(wakes, 1)), nil
+	return GameFigures{late / time.Duration(max(wakes, 1)), per(cpu, entities*frames)}, nil
+}
+
+// GameFloor is GameFrames' floor: the same entities, work and measurement
+// on bare iter.Pull coroutines, one per entity, with no scheduler at all.
+// An entity "sleeps" by yielding its deadline (a monotonic clock read plus
+// Frame); since every sleep is as long, the deadlines come in order and a
+// FIFO is the timer. The driver resumes the head of the FIFO once it is
+// due, sleeping (time.Sleep) until then.
+func GameFloor(entities, frames int) (GameFigures, error) {
+	settle()
+	epoch := time.Now()
+	type due struct {
+		when int64 // ns since epoch
+		i    int
+	}
+	var late time.Duration
+	wakes := 0
+	nexts := make([]func() (int64, bool), entities)
+	stops := make([]func(), entities)
+	defer func() {
+		for _, stop := range stops {
+			if stop != nil {
+				stop()
+			}
+		}
+	}()
+	start := cpuTime() // the library's Run creates its coroutines too
+	for i := range entities {
+		nexts[i], stops[i] = iter.Pull(func(yield func(int64) bool) {
+			x := float64(i)
+			for f := range frames {
+				x = gameWork(x)
+				sink = x
+				if i%8 != 0 {
+					if !yield(int64(time.Since(epoch) + Frame)) {
+						return
+					}
+					continue
+				}
+				due := time.Now().Add(Frame)
+				if !yield(int64(time.Since(epoch) + Frame)) {
+					return
+				}
+				if f > 0 {
+					late += time.Since(due)
+					wakes++
+				}
+			}
+		})
+	}
+	q := make([]due, 0, entities)
+	for i, next := range nexts { // the first frame starts them all
+		if when, ok := next(); ok {
+			q = append(q, due{when, i})
+		}
+	}
+	for head := 0; head < len(q); head++ {
+		d := q[head]
+		if wait := time.Duration(d.when) - time.Since(epoch); wait > 0 {
+			time.Sleep(wait)
+		}
+		if when, ok := nexts[d.i](); ok {
+			q = append(q, due{when, d.i})
+		}
+		if head >= entities && head >= len(q)/2 { // drop the consumed half
+			n := copy(q, q[head+1:])
+			q, head = q[:n], -1
+		}
+	}
+	cpu := cpuTime() - start
+	if wakes != (entities+7)/8*max(frames-1, 0) {
+		return GameFigures{}, fmt.Errorf("bench: %d measured wake-ups, want %d", wakes, (entities+7)/8*max(frames-1, 0))
+	}
+	return GameFigures{late / time.Duration(max(wakes, 1)), per(cpu, entities*frames)}, nil
 }
 
 var sink float64
@@ -366,17 +456,19 @@ func ScaleBench(f func(n int) (time.Duration, error), n int) func(*testing.B) {
 	}
 }
 
-// GameBench wraps GameFrames for go test -bench: it reports the mean frame
-// overrun as overrun-ms.
-func GameBench(entities, frames int) func(*testing.B) {
+// GameBench wraps GameFrames (or GameFloor) for go test -bench: it reports
+// the mean frame overrun as overrun-ms and the CPU time per entity-frame as
+// cpu-ns/entity-frame.
+func GameBench(game func(entities, frames int) (GameFigures, error), entities, frames int) func(*testing.B) {
 	return func(b *testing.B) {
-		var d time.Duration
+		var g GameFigures
 		for i := 0; i < b.N; i++ {
 			var err error
-			if d, err = GameFrames(entities, frames); err != nil {
+			if g, err = game(entities, frames); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(d)/float64(time.Millisecond), "overrun-ms")
+		b.ReportMetric(float64(g.Overrun)/float64(time.Millisecond), "overrun-ms")
+		b.ReportMetric(float64(g.CPU.Nanoseconds()), "cpu-ns/entity-frame")
 	}
 }
