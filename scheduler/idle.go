@@ -51,6 +51,9 @@ func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 	s.nap.Store(spinning)
 	locked := s.lock == lockHeld
 	s.mu.Unlock()
+	if s.onSchedule != nil && !s.napReported {
+		s.reportNap() // a wake-up meanwhile finds s spinning: it is not lost
+	}
 	spunAt := int64(-1) // when a sleeper on a locked thread began to spin
 	if locked {
 		spunAt, wait = s.spinInPlace(wait)
@@ -94,6 +97,20 @@ func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 	s.nap.Store(awake)
 	s.leaveIdleLocked()
 	return true
+}
+
+// reportNap tells the schedule callback that the tasklet that ran last has
+// stopped and main, whose Run now sleeps, runs (SPEC 1: the callback sees
+// every switch; Stackless switches to main there). The nap happens on
+// whichever goroutine picks, often the coroutine of the tasklet that
+// blocked, so no coroutine switch marks it; pickLocked reports the switch
+// from main to the tasklet it then picks. Called by the running chain
+// without s.mu.
+func (s *Scheduler) reportNap() {
+	s.napReported = true
+	if prev := s.last; prev != s.main {
+		s.callback(prev, s.main)
+	}
 }
 
 // Spinning on a locked thread.

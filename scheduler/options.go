@@ -97,7 +97,9 @@ func WithName(name string) Option {
 
 // WithScheduleCallback installs fn, called before every switch between two
 // tasklets with the tasklet leaving (prev) and the one about to run (next).
-// fn runs on a coroutine of the scheduler's own (which costs two coroutine
+// When nothing is runnable and the scheduler sleeps, main counts as running
+// (its Run waits): fn sees (prev, main) before the sleep and (main, next)
+// after it, as in Stackless. fn runs on a coroutine of the scheduler's own (which costs two coroutine
 // switches per call), so a panic or a runtime.Goexit in it is logged and
 // ignored and never ends the switching tasklet or the driver. fn must not
 // switch tasklets (such calls fail with ErrInCallback).

@@ -38,6 +38,9 @@ func (s *Scheduler) pickLocked() *entry {
 		if e := s.ring.front(); e != nil {
 			s.stoodDown, s.picking = false, false
 			prev := s.last
+			if s.napReported { // see reportNap
+				prev, s.napReported = s.main, false
+			}
 			s.makeCurrentLocked(e)
 			s.mu.Unlock()
 			if s.onSchedule != nil {

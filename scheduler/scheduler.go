@@ -62,11 +62,12 @@ type Scheduler struct {
 	// resumes, one at a time): no lock; the coroutine switches order the
 	// accesses. chargeLocked also writes the tick countdown with mu held,
 	// from the chain.
-	tickLeft   int64         // see budget
-	sliceTicks int64         // tickLeft at the last charge
-	target     *entry        // who runs next
-	lockedSpin time.Duration // the sleeper's spin budget on a locked thread (idle.go)
-	hook       *hook         // user hooks' coroutine
+	tickLeft    int64         // see budget
+	sliceTicks  int64         // tickLeft at the last charge
+	target      *entry        // who runs next
+	lockedSpin  time.Duration // the sleeper's spin budget on a locked thread (idle.go)
+	hook        *hook         // user hooks' coroutine
+	napReported bool          // the schedule callback was told of a nap: see reportNap
 
 	// Lock-free: atomics, read and written by any goroutine.
 	nap        atomic.Uint32  // see idle.go
