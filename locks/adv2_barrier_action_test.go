@@ -303,7 +303,10 @@ func adv2CondReacquire(t *testing.T, strikes ...string) {
 			cancel()
 			_, err = s.Run() // v wakes (ctx) and waits for the lock
 			require.NoError(t, err)
-			for i := 0; i < 1_000_000 && !(v.Blocked() && c.Waiting() == 0); i++ {
+			// v has left the condition (the context's wake-up, from
+			// AfterFunc's goroutine, came and v ran) and queues for the
+			// lock: until then a strike would land on the cut wait itself.
+			for i := 0; i < 1_000_000 && !(v.Blocked() && c.Waiting() == 0 && l.Waiting() == 1); i++ {
 				runtime.Gosched()
 				_, _ = s.Run()
 			}
