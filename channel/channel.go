@@ -259,17 +259,48 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		return zero, cerr
 	}
 	c.mu.Lock()
-	if c.count > 0 {
-		it := c.takeLocked()
-		if c.sendq.first != nil {
-			c.refillLocked(t) // the buffer was full
+	for {
+		// The blocking path comes first in the code: a parked receiver's
+		// stack keeps this frame, and a garbage collection that misses the
+		// runtime's small cache of stack-map lookups decodes the function's
+		// tables from its start to the frame's return address (see the
+		// scheduler's Park).
+		if c.count == 0 && c.sendq.first == nil {
+			if berr := c.refuseLocked(t, timeout); berr != nil {
+				c.mu.Unlock()
+				return zero, berr
+			}
+			w := c.rspare.Swap(nil)
+			if w == nil {
+				w = c.newWaiter()
+			}
+			w.t = t
+			c.recvq.enqueue(w)
+			c.mu.Unlock()
+			notify(c, t, false, true)
+			rt, dl := task(t).Runtime(), core.NoDeadline
+			if timeout >= 0 {
+				dl = rt.Deadline(timeout)
+			}
+			if perr := rt.Park(w, dl); perr != nil {
+				return zero, perr
+			}
+			v, err := w.val, w.err
+			w.t, w.val, w.err = nil, zero, nil
+			c.rspare.Store(w)
+			return v, err
+		}
+		if c.count > 0 {
+			it := c.takeLocked()
+			if c.sendq.first != nil {
+				c.refillLocked(t) // the buffer was full
+				return it.val, it.err
+			}
+			c.mu.Unlock()
+			notify(c, t, false, false)
 			return it.val, it.err
 		}
-		c.mu.Unlock()
-		notify(c, t, false, false)
-		return it.val, it.err
-	}
-	if c.sendq.first != nil { // dequeue, with its common case written out
+		// dequeue, with its common case written out
 		if s := c.sendq.popPlain(); s != nil {
 			v, err, partner := s.val, s.err, s.t
 			c.recyclePlainLocked(s)
@@ -281,30 +312,8 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		if s := c.sendq.dequeueSlow(); s != nil {
 			return c.receiveFromLocked(t, s)
 		}
+		// only withdrawn select nodes were queued: sendq is empty now
 	}
-	if berr := c.refuseLocked(t, timeout); berr != nil {
-		c.mu.Unlock()
-		return zero, berr
-	}
-	w := c.rspare.Swap(nil)
-	if w == nil {
-		w = c.newWaiter()
-	}
-	w.t = t
-	c.recvq.enqueue(w)
-	c.mu.Unlock()
-	notify(c, t, false, true)
-	rt, dl := task(t).Runtime(), core.NoDeadline
-	if timeout >= 0 {
-		dl = rt.Deadline(timeout)
-	}
-	if perr := rt.Park(w, dl); perr != nil {
-		return zero, perr
-	}
-	v, err := w.val, w.err
-	w.t, w.val, w.err = nil, zero, nil
-	c.rspare.Store(w)
-	return v, err
 }
 
 // sendToLocked completes a send of v, err by t to r, a receiver that
