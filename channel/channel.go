@@ -75,6 +75,10 @@ type Channel[T any] struct {
 	// recycles it itself, through rspare.
 	sspare *waiter[T] // guarded by mu
 
+	// Waiters allocated in a batch and not handed out yet (see
+	// newWaiter); guarded by mu.
+	batch []waiter[T]
+
 	// sync/atomic's types, not go.uber.org/atomic's: read on every
 	// message, where the wrapper's extra inlining level costs an
 	// instruction per read.
@@ -259,48 +263,17 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		return zero, cerr
 	}
 	c.mu.Lock()
-	for {
-		// The blocking path comes first in the code: a parked receiver's
-		// stack keeps this frame, and a garbage collection that misses the
-		// runtime's small cache of stack-map lookups decodes the function's
-		// tables from its start to the frame's return address (see the
-		// scheduler's Park).
-		if c.count == 0 && c.sendq.first == nil {
-			if berr := c.refuseLocked(t, timeout); berr != nil {
-				c.mu.Unlock()
-				return zero, berr
-			}
-			w := c.rspare.Swap(nil)
-			if w == nil {
-				w = c.newWaiter()
-			}
-			w.t = t
-			c.recvq.enqueue(w)
-			c.mu.Unlock()
-			notify(c, t, false, true)
-			rt, dl := task(t).Runtime(), core.NoDeadline
-			if timeout >= 0 {
-				dl = rt.Deadline(timeout)
-			}
-			if perr := rt.Park(w, dl); perr != nil {
-				return zero, perr
-			}
-			v, err := w.val, w.err
-			w.t, w.val, w.err = nil, zero, nil
-			c.rspare.Store(w)
-			return v, err
-		}
-		if c.count > 0 {
-			it := c.takeLocked()
-			if c.sendq.first != nil {
-				c.refillLocked(t) // the buffer was full
-				return it.val, it.err
-			}
-			c.mu.Unlock()
-			notify(c, t, false, false)
+	if c.count > 0 {
+		it := c.takeLocked()
+		if c.sendq.first != nil {
+			c.refillLocked(t) // the buffer was full
 			return it.val, it.err
 		}
-		// dequeue, with its common case written out
+		c.mu.Unlock()
+		notify(c, t, false, false)
+		return it.val, it.err
+	}
+	if c.sendq.first != nil { // dequeue, with its common case written out
 		if s := c.sendq.popPlain(); s != nil {
 			v, err, partner := s.val, s.err, s.t
 			c.recyclePlainLocked(s)
@@ -312,8 +285,30 @@ func (c *Channel[T]) receive(t *tasklet.Tasklet, timeout time.Duration) (T, erro
 		if s := c.sendq.dequeueSlow(); s != nil {
 			return c.receiveFromLocked(t, s)
 		}
-		// only withdrawn select nodes were queued: sendq is empty now
 	}
+	if berr := c.refuseLocked(t, timeout); berr != nil {
+		c.mu.Unlock()
+		return zero, berr
+	}
+	w := c.rspare.Swap(nil)
+	if w == nil {
+		w = c.newWaiter()
+	}
+	w.t = t
+	c.recvq.enqueue(w)
+	c.mu.Unlock()
+	notify(c, t, false, true)
+	rt, dl := task(t).Runtime(), core.NoDeadline
+	if timeout >= 0 {
+		dl = rt.Deadline(timeout)
+	}
+	if perr := rt.Park(w, dl); perr != nil {
+		return zero, perr
+	}
+	v, err := w.val, w.err
+	w.t, w.val, w.err = nil, zero, nil
+	c.rspare.Store(w)
+	return v, err
 }
 
 // sendToLocked completes a send of v, err by t to r, a receiver that
