@@ -41,21 +41,40 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 	if err == nil && e.main {
 		err = s.checkDriverLocked()
 	}
-	if err != nil || e.sig.Load() || e.woken {
-		if done, err := e.parkSlow(s, b, err); done {
-			return err
-		}
-	} else {
-		s.countTickLocked(e)
-		e.cancelled = false // for every return: see TimedOut
+	if err != nil {
+		b.Cancel(&e.tk, err)
+		s.mu.Unlock()
+		return err
 	}
-	// The suspension comes early in Park's code, after only the checks:
-	// a parked tasklet's stack keeps Park's frame, and a garbage
-	// collection that misses the runtime's small per-thread cache of
-	// stack-map lookups (a tasklet's stack is deeper than it holds) decodes
-	// the function's tables from its start to the frame's return address.
-	// With the slow paths inline before it, at +0x724, that decoding was
-	// the largest cost of a collection per parked tasklet.
+	s.countTickLocked(e)
+	e.cancelled = false // for every return: see TimedOut
+	if e.sig.Load() && (e.kill || e.throwErr != nil || e.delivered() != nil) {
+		// Something is pending: leave the wait queue and raise it, unless
+		// a partner has already taken us; then its handoff stands and the
+		// pending kill or error waits for the next switch point.
+		reason := e.throwErr
+		if e.kill {
+			reason = errKilled
+		} else if e.delivered() != nil {
+			reason = e.delivered()
+		}
+		if b.Cancel(&e.tk, reason) {
+			if err := e.takePendingLocked(); err != nil {
+				s.mu.Unlock()
+				return err
+			}
+		}
+	}
+	if e.woken {
+		e.woken = false
+		err := e.wakeErr
+		e.wakeErr = nil
+		s.mu.Unlock()
+		if e.sig.Load() {
+			return e.wokenPending(b, err, false, err != nil)
+		}
+		return err
+	}
 	s.ring.popFront()
 	e.setState(tasklet.Blocked)
 	e.blockedOn = b
@@ -101,50 +120,6 @@ func (e *entry) Park(b core.Blocker, deadline int64) error {
 		return e.wokenPending(b, nil, e.cancelled, false)
 	}
 	return nil
-}
-
-// parkSlow is Park's start when the check failed (err), something may be
-// pending or e was woken already, with s.mu held: outlined, so that Park's
-// suspension comes early in its code (see Park). It reports done with
-// Park's result, s.mu released, or not done: e suspends, s.mu held.
-//
-//go:noinline
-func (e *entry) parkSlow(s *Scheduler, b core.Blocker, err error) (done bool, _ error) {
-	if err != nil {
-		b.Cancel(&e.tk, err)
-		s.mu.Unlock()
-		return true, err
-	}
-	s.countTickLocked(e)
-	e.cancelled = false // for every return: see TimedOut
-	if e.sig.Load() && (e.kill || e.throwErr != nil || e.delivered() != nil) {
-		// Something is pending: leave the wait queue and raise it, unless
-		// a partner has already taken us; then its handoff stands and the
-		// pending kill or error waits for the next switch point.
-		reason := e.throwErr
-		if e.kill {
-			reason = errKilled
-		} else if e.delivered() != nil {
-			reason = e.delivered()
-		}
-		if b.Cancel(&e.tk, reason) {
-			if err := e.takePendingLocked(); err != nil {
-				s.mu.Unlock()
-				return true, err
-			}
-		}
-	}
-	if e.woken {
-		e.woken = false
-		err := e.wakeErr
-		e.wakeErr = nil
-		s.mu.Unlock()
-		if e.sig.Load() {
-			return true, e.wokenPending(b, err, false, err != nil)
-		}
-		return true, err
-	}
-	return false, nil
 }
 
 // thrownWake is the wake-up error of a blocked tasklet that a throw took
