@@ -38,12 +38,13 @@ type waiter[T any] struct {
 // held. While waiters queue up on c (a burst of tasklets blocking on it),
 // it allocates them in batches, as many as already wait (up to 2 KB's
 // worth, the allocator's 8-byte header of a large object included: 25
-// waiters of a Channel[int], 1.6 bytes per waiter unused): one allocation for several blocked tasklets instead
-// of one each (a cold spawn that parks on a receive costs about 4% fewer
-// instructions, callgrind, BenchmarkColdSpawnPark), while a channel on
-// which one tasklet at a time waits allocates its waiters one by one, as
-// before. A batch stays allocated while any of its waiters is in use. Not
-// inlined: its callers' blocking paths stay short (see receive).
+// waiters of a Channel[int], 1.6 bytes per waiter unused): one allocation
+// for several blocked tasklets instead of one each (a cold spawn that
+// parks on a receive costs about 4% fewer instructions, callgrind,
+// BenchmarkColdSpawnPark), while a channel on which one tasklet at a time
+// waits allocates its waiters one by one, as before. A batch stays allocated while any of its waiters is in use. Not
+// inlined: it is off the warm paths (they reuse a spare waiter), and
+// inlined it would lengthen send's and receive's code.
 //
 //go:noinline
 func (c *Channel[T]) newWaiter() *waiter[T] {
