@@ -50,6 +50,17 @@ func BenchmarkScale(b *testing.B) {
 	}
 }
 
+// BenchmarkColdSpawnPark: b.N tasklets spawned cold that park on one
+// channel (SpawnParkScale at n = b.N); with BenchmarkColdPullCreate and
+// BenchmarkColdFloor, its baselines, for instruction counts per tasklet.
+func BenchmarkColdSpawnPark(b *testing.B) { bench.ColdBench(bench.SpawnParkScale)(b) }
+
+// BenchmarkColdPullCreate: b.N cold iter.Pull coroutines resumed once.
+func BenchmarkColdPullCreate(b *testing.B) { bench.ColdBench(bench.PullCreateScale)(b) }
+
+// BenchmarkColdFloor: SpawnParkFloor at n = b.N.
+func BenchmarkColdFloor(b *testing.B) { bench.ColdBench(bench.SpawnParkFloor)(b) }
+
 // BenchmarkGameIdiom: 20,000 entity tasklets each do a little work and
 // Sleep(16 ms) until the next frame, under Run(ThreadBlock()), for 30
 // frames; reports the mean frame overrun as overrun-ms and the CPU time per

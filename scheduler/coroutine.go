@@ -37,16 +37,18 @@ type worker struct {
 	normal    bool // the body of e returned (see run)
 }
 
-// newWorker returns a worker for s. Its coroutine records its goroutine id
-// (for Dump and stall reports) only once s wants stacks (see
+// newWorker returns a worker for a scheduler, which sets its w.e before it
+// first resumes it. Its coroutine records its goroutine id (for Dump and
+// stall reports) only once the scheduler of w.e wants stacks (see
 // Scheduler.stackIDs): reading the id costs a traceback, several times the
-// cost of the coroutine itself.
-func newWorker(s *Scheduler) *worker {
+// cost of the coroutine itself. Its function captures only w: 8 bytes less
+// per cold spawn than with the scheduler too.
+func newWorker() *worker {
 	w := &worker{}
 	w.next, w.stop = iter.Pull(func(yield func(struct{}) bool) {
 		w.yield = yield
 		w.g.Store(currentG())
-		if s.stackIDs.Load() {
+		if w.e.s.Load().stackIDs.Load() {
 			w.gid.Store(goroutineID())
 		}
 		defer w.goexiting()

@@ -33,7 +33,7 @@ func (s *Scheduler) start(e *entry) bool {
 		s.free = s.free[:n-1]
 	} else {
 		s.noteThreadLockLocked() // the first time only: see lockState
-		w = newWorker(s)
+		w = newWorker()
 	}
 	w.e = e
 	e.w = w

@@ -62,7 +62,7 @@ func TestScaleTableSmoke(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(table), "\n")
 	require.GreaterOrEqual(t, len(lines), 2+5+2)
 	assert.Contains(t, lines[0], "| 100 | 300 | 300/100 | baseline | 100 | 300 | ratio 100 | ratio 300 |")
-	for _, want := range []string{"spawn a tasklet", "iter.Pull create", "Close with n tasklets", "n sleepers", "ReceiveTimeout"} {
+	for _, want := range []string{"spawn a tasklet", "iter.Pull create", "the floor", "Close with n tasklets", "n sleepers", "ReceiveTimeout"} {
 		assert.Contains(t, table, want)
 	}
 	assert.Contains(t, lines[len(lines)-2], "Game idiom floor, bare iter.Pull coroutines")

@@ -44,6 +44,7 @@ func ScaleRows() []ScaleRow {
 	return []ScaleRow{
 		{"SpawnPark", "spawn a tasklet that parks on a channel (cold)", "go + park on a Go channel", SpawnParkScale, GoSpawnParkScale},
 		{"PullCreate", "  (baseline) cold iter.Pull create + first resume", "", PullCreateScale, nil},
+		{"SpawnParkFloor", "  (baseline) the same, blocking in a body: the floor", "", SpawnParkFloor, nil},
 		{"Close", "Close with n tasklets parked on one channel", "", CloseScale, nil},
 		{"SleepWake", "n sleepers with the same deadline, woken together", "goroutines in time.Sleep", SleepWakeScale, GoSleepScale},
 		{"ReceiveTimeout", "n receivers whose ReceiveTimeout runs out together", "goroutines in select with a timer", ReceiveTimeoutScale, GoReceiveTimeoutScale},
@@ -102,6 +103,7 @@ func parked(n int, timeClose bool) (spawn, closing time.Duration, err error) {
 		defer cleanups.Inc()
 		_, _ = ch.Receive(t)
 	}
+	win := openWindow()
 	start := cpuTime()
 	for range n {
 		if _, err := s.Spawn(body); err != nil {
@@ -112,8 +114,15 @@ func parked(n int, timeClose bool) (spawn, closing time.Duration, err error) {
 		return 0, 0, err
 	}
 	spawn = cpuTime() - start
+	if !timeClose {
+		win.close(n)
+	}
 	if ch.Balance() != -n {
 		return 0, 0, fmt.Errorf("bench: %d tasklets parked, want %d", -ch.Balance(), n)
+	}
+	if keepParked != nil && !timeClose {
+		keepParked(func() { _ = s.Close() })
+		return per(spawn, n), 0, nil
 	}
 	if timeClose {
 		settle()
@@ -159,6 +168,7 @@ func PullCreateScale(n int) (time.Duration, error) {
 	settle()
 	stops := make([]func(), n)
 	seq := func(yield func(int) bool) { yield(1) }
+	win := openWindow()
 	start := cpuTime()
 	for i := range stops {
 		next, stop := iter.Pull(seq)
@@ -166,8 +176,91 @@ func PullCreateScale(n int) (time.Duration, error) {
 		stops[i] = stop
 	}
 	d := cpuTime() - start
-	for _, stop := range stops {
-		stop()
+	win.close(n)
+	teardown := func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}
+	if keepParked != nil {
+		keepParked(teardown)
+		return per(d, n), nil
+	}
+	teardown()
+	return per(d, n), nil
+}
+
+// floorWaiter is SpawnParkFloor's wait-queue node: what any blocking
+// tasklet must allocate to be found by its partner.
+type floorWaiter struct {
+	next  *floorWaiter
+	yield func(int) bool
+	val   int
+}
+
+// floorQueue is SpawnParkFloor's wait queue.
+type floorQueue struct{ first, last *floorWaiter }
+
+// floorBlock is the floor's blocking step: it queues one new waiter and
+// suspends the coroutine.
+//
+//go:noinline
+func floorBlock(q *floorQueue, yield func(int) bool) int {
+	w := &floorWaiter{yield: yield}
+	if q.last == nil {
+		q.first = w
+	} else {
+		q.last.next = w
+	}
+	q.last = w
+	yield(0)
+	return w.val
+}
+
+// floorBody is the floor's user body: a deferred cleanup, then a block.
+//
+//go:noinline
+func floorBody(q *floorQueue, yield func(int) bool, cleanups *int) {
+	defer func() { *cleanups++ }()
+	floorBlock(q, yield)
+}
+
+// SpawnParkFloor is the least any blocking tasklet costs: n iter.Pull
+// coroutines created and resumed once, each running a user body (not
+// inlined, with a deferred cleanup) that calls a blocking step (not
+// inlined) that queues one newly allocated waiter and yields. Spawn plus
+// park (SpawnParkScale) does that and keeps the scheduler's books.
+func SpawnParkFloor(n int) (time.Duration, error) {
+	settle()
+	stops := make([]func(), n)
+	var q floorQueue
+	cleanups := 0
+	seq := func(yield func(int) bool) { floorBody(&q, yield, &cleanups) }
+	win := openWindow()
+	start := cpuTime()
+	for i := range stops {
+		next, stop := iter.Pull(seq)
+		next()
+		stops[i] = stop
+	}
+	d := cpuTime() - start
+	win.close(n)
+	teardown := func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}
+	if keepParked != nil {
+		keepParked(teardown)
+		return per(d, n), nil
+	}
+	parked := 0
+	for w := q.first; w != nil; w = w.next {
+		parked++
+	}
+	teardown()
+	if parked != n || cleanups != n {
+		return 0, fmt.Errorf("bench: floor parked %d and cleaned up %d of %d", parked, cleanups, n)
 	}
 	return per(d, n), nil
 }
@@ -442,15 +535,55 @@ func GameFloor(entities, frames int) (GameFigures, error) {
 var sink float64
 
 // ScaleBench wraps one measurement for go test -bench: it reports the time
-// per tasklet as ns/tasklet (ns/op is the time of a whole round).
+// per tasklet as ns/tasklet (ns/op is the time of a whole round), and for
+// the measurements that record their window (see LastWindow) the
+// collection cycles in it as gc-cycles and the bytes allocated per tasklet
+// as B/tasklet.
 func ScaleBench(f func(n int) (time.Duration, error), n int) func(*testing.B) {
 	return func(b *testing.B) {
 		var d time.Duration
+		lastWindow.Store(Window{})
 		for i := 0; i < b.N; i++ {
 			var err error
 			if d, err = f(n); err != nil {
 				b.Fatal(err)
 			}
+		}
+		b.ReportMetric(float64(d.Nanoseconds()), "ns/tasklet")
+		if w := LastWindow(); w.N == n {
+			b.ReportMetric(float64(w.GCs), "gc-cycles")
+			b.ReportMetric(float64(w.Bytes)/float64(n), "B/tasklet")
+		}
+	}
+}
+
+// keepParked, while ColdBench runs, takes the teardown of a SpawnParkScale,
+// PullCreateScale or SpawnParkFloor measurement (closing the scheduler,
+// stopping the coroutines) instead of it running at once: ColdBench runs
+// it at its next call, so that an instruction count of the benchmark's
+// last call covers the measured part and not the teardown.
+var keepParked func(teardown func())
+
+// coldLeft are the teardowns keepParked took.
+var coldLeft []func()
+
+// ColdBench runs f (SpawnParkScale, PullCreateScale or SpawnParkFloor)
+// once with b.N tasklets (op = one tasklet) and reports ns/tasklet: for
+// instruction counts under callgrind, whose difference between two counts
+// is the cost of one more tasklet (/work/benchcmp/cg.sh), as the one-shot
+// Scale functions cannot be looped. The tasklets of its last call stay
+// parked until its next call or the process's end.
+func ColdBench(f func(n int) (time.Duration, error)) func(*testing.B) {
+	return func(b *testing.B) {
+		for _, teardown := range coldLeft {
+			teardown()
+		}
+		coldLeft = nil
+		keepParked = func(teardown func()) { coldLeft = append(coldLeft, teardown) }
+		defer func() { keepParked = nil }()
+		d, err := f(b.N)
+		if err != nil {
+			b.Fatal(err)
 		}
 		b.ReportMetric(float64(d.Nanoseconds()), "ns/tasklet")
 	}
