@@ -75,10 +75,6 @@ type Channel[T any] struct {
 	// recycles it itself, through rspare.
 	sspare *waiter[T] // guarded by mu
 
-	// Waiters allocated in a batch and not handed out yet (see
-	// newWaiter); guarded by mu.
-	batch []waiter[T]
-
 	// sync/atomic's types, not go.uber.org/atomic's: read on every
 	// message, where the wrapper's extra inlining level costs an
 	// instruction per read.

@@ -5,7 +5,6 @@ package channel
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/stackless-go/stackless/internal/core"
 	"github.com/stackless-go/stackless/tasklet"
@@ -34,37 +33,12 @@ type waiter[T any] struct {
 	idx int
 }
 
-// newWaiter returns a new waiter of c, in no queue; call it with c.mu
-// held. While waiters queue up on c (a burst of tasklets blocking on it),
-// it allocates them in batches, as many as already wait (up to 2 KB's
-// worth, the allocator's 8-byte header of a large object included: 25
-// waiters of a Channel[int], 1.6 bytes per waiter unused): one allocation
-// for several blocked tasklets instead of one each (a cold spawn that
-// parks on a receive costs about 4% fewer instructions, callgrind,
-// BenchmarkColdSpawnPark), while a channel on which one tasklet at a time
-// waits allocates its waiters one by one, as before. A batch stays allocated while any of its waiters is in use. Not
-// inlined: it is off the warm paths (they reuse a spare waiter), and
-// inlined it would lengthen send's and receive's code.
-//
-//go:noinline
-func (c *Channel[T]) newWaiter() *waiter[T] {
-	if len(c.batch) == 0 {
-		n := min(c.recvq.n+c.sendq.n, (waiterBatchBytes-8)/int(unsafe.Sizeof(waiter[T]{})))
-		if n <= 1 {
-			return &waiter[T]{c: c}
-		}
-		c.batch = make([]waiter[T], n)
-	}
-	w := &c.batch[0]
-	if c.batch = c.batch[1:]; len(c.batch) == 0 {
-		c.batch = nil
-	}
-	w.c = c
-	return w
-}
-
-// waiterBatchBytes bounds the size of a batch of waiters (see newWaiter).
-const waiterBatchBytes = 2048
+// newWaiter returns a new waiter of c, in no queue. Waiters are not
+// allocated in batches for a burst of blockers (tried for issue 19: about 4%
+// fewer instructions per cold spawn), because a batch stays alive while any
+// of its waiters is in use, with the values and tasklets its finished
+// waiters last held.
+func (c *Channel[T]) newWaiter() *waiter[T] { return &waiter[T]{c: c} }
 
 // Cancel implements core.Blocker: it takes w out of its queue if w is
 // still t's queued waiter, in O(1), and reports false when a partner has
