@@ -38,6 +38,12 @@ func BenchmarkAlienUpcall(b *testing.B) { bench.AlienUpcall(b) }
 // BenchmarkGoroutineUpcall: a fresh goroutine sends one value on a Go channel.
 func BenchmarkGoroutineUpcall(b *testing.B) { bench.GoroutineUpcall(b) }
 
+// BenchmarkUpcallFloor: BenchmarkGoroutineUpcall with the receive done on
+// an iter.Pull coroutine, resumed once per message: the least a
+// coroutine-based receiver (a tasklet) can cost. Baseline:
+// BenchmarkGoroutineUpcall.
+func BenchmarkUpcallFloor(b *testing.B) { bench.UpcallFloor(b) }
+
 // BenchmarkOutsideUpcall: a fresh goroutine hands one value to a tasklet
 // with SendOutside, no scheduler of its own. Baseline:
 // BenchmarkGoroutineUpcall.

@@ -8,6 +8,7 @@ import "github.com/stackless-go/stackless/internal/bench"
 func threadPairs() []pair {
 	ps := []pair{
 		{name: "goroutine upcall (SendOutside)", baseline: "fresh goroutine, Go channel", lib: bench.OutsideUpcall, base: bench.GoroutineUpcall},
+		{name: "goroutine upcall floor (iter.Pull receiver)", baseline: "fresh goroutine, Go channel", lib: bench.UpcallFloor, base: bench.GoroutineUpcall},
 		{name: "locked-thread ping-pong", baseline: "locked goroutines, Go channels", lib: bench.LockedPingPong, base: bench.LockedPingPongGoroutines},
 		{name: "Condition producer/consumer, locked threads", baseline: "sync.Cond, 2 locked goroutines", lib: bench.LockedConditionProdCon, base: bench.LockedSyncCondProdCon},
 	}

@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"iter"
 	"testing"
 
 	"github.com/stackless-go/stackless/channel"
@@ -227,6 +228,43 @@ func GoroutineUpcall(b *testing.B) {
 	go func() {
 		for i := 0; i < n; i++ {
 			<-ch
+		}
+		close(done)
+	}()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < n; i++ {
+		up := make(chan struct{})
+		go func() {
+			defer close(up)
+			ch <- i
+		}()
+		<-up
+	}
+	<-done
+}
+
+// UpcallFloor is the floor of OutsideUpcall by design: GoroutineUpcall,
+// except that the receiving goroutine resumes one iter.Pull coroutine per
+// message and the coroutine does the receive, then yields. One resume and
+// one yield per message is the least any receiver that runs on a coroutine
+// (a tasklet) adds to the baseline; no scheduler, queue or wake-up is
+// involved.
+func UpcallFloor(b *testing.B) {
+	ch := make(chan int)
+	done := make(chan struct{})
+	n := b.N
+	go func() {
+		next, stop := iter.Pull(func(yield func(int) bool) {
+			for {
+				if !yield(<-ch) {
+					return
+				}
+			}
+		})
+		defer stop()
+		for i := 0; i < n; i++ {
+			next()
 		}
 		close(done)
 	}()
