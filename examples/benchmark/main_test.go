@@ -45,7 +45,7 @@ func TestEveryOperationListed(t *testing.T) {
 	all := strings.Join(names, "\n")
 	for _, want := range []string{"switch", "spawn", "parked", "ping-pong", "buffered stream", "cross-scheduler stream",
 		"cross-scheduler ping-pong", "lock", "Condition producer/consumer", "Condition producer/consumer, cross-scheduler",
-		"locked-thread ping-pong", "Condition producer/consumer, locked threads", "goroutine upcall",
+		"locked-thread ping-pong", "Condition producer/consumer, locked threads", "goroutine upcall", "goroutine upcall floor",
 		"contention: Condition pair, locked threads", "contention: Lock (polled) pair, locked threads, CPU-bound tasklet per thread",
 		"wake latency p99, 1 ", "wake latency p99, 4 ", "wake latency p99, 16 "} {
 		assert.Contains(t, all, want)
