@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -250,8 +251,17 @@ func TestAdv16KillRacesOffer(t *testing.T) {
 		go func() { defer wg.Done(); cancel() }()
 		go func() { defer wg.Done(); _ = tk.Kill() }()
 		wg.Wait()
+		// The Done case's wake-up comes from context.AfterFunc's own
+		// goroutine and may still be on its way: a kill that finds the
+		// select claimed by it stays pending until that wake-up readies T.
 		_, err := s.Run()
 		require.NoError(t, err)
+		for i := 0; tk.Alive() && i < 1_000_000; i++ {
+			runtime.Gosched()
+			_, err = s.Run()
+			require.NoError(t, err)
+		}
+		require.False(t, tk.Alive(), "round %d: T ends (%s)", round, outcome)
 		if offered.Load() {
 			require.Equal(t, []int{round}, got, "round %d: delivered, so received (%s)", round, outcome)
 		} else {
