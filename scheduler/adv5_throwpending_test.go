@@ -133,7 +133,7 @@ func adv5Forevers() []adv5Forever {
 // (a tasklet that recovers the kill gets the throw from its next call).
 // Every kind of wait, the strikes from a tasklet of the same scheduler,
 // from main between two Runs, and from a plain goroutine while the
-// scheduler waits (Run(ThreadBlock())).
+// driver is between Runs.
 func TestAdv5ThrowPendingThenKillEveryWait(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	err1, err2 := errors.New("err1"), errors.New("err2")
@@ -190,12 +190,15 @@ func TestAdv5ThrowPendingThenKillEveryWait(t *testing.T) {
 						_, err = s.Run()
 						assert.NoError(t, err)
 					case "goroutine":
-						require.NoError(t, s.Go(func() {
-							for !parked(v) {
-								time.Sleep(100 * time.Microsecond)
-							}
-							strike()
-						}))
+						// The strike from a plain goroutine while the
+						// driver is out of Run (a strike while the scheduler
+						// runs races with V's wake-up).
+						_, err = s.Run()
+						assert.NoError(t, err)
+						require.True(t, parked(v))
+						done := make(chan struct{})
+						go func() { defer close(done); strike() }()
+						<-done
 						_, err = s.Run(scheduler.ThreadBlock())
 						assert.NoError(t, err)
 					}
