@@ -3,6 +3,8 @@ package scheduler_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -23,8 +25,9 @@ type adv5Completed struct {
 	prep func(t *testing.T) (wait func(me *tasklet.Tasklet) error, partner func(me *tasklet.Tasklet) error)
 }
 
-func adv5Completions() []adv5Completed {
-	const d = 10 * time.Millisecond
+func adv5Completions() []adv5Completed { return adv5CompletionsD(10 * time.Millisecond) }
+
+func adv5CompletionsD(d time.Duration) []adv5Completed {
 	return []adv5Completed{
 		{"ReceiveTimeout", func(t *testing.T) (func(*tasklet.Tasklet) error, func(*tasklet.Tasklet) error) {
 			ch := channel.New[int]()
@@ -202,6 +205,41 @@ func TestAdv5CompletedWaitLeavesNoTimer(t *testing.T) {
 					want = []string{"V wait <nil> at 0s", "V timed stackless: timeout at 15ms", "V then <nil> at 25ms"}
 				}
 				assert.Equal(t, want, log.get())
+			})
+		}
+	}
+}
+
+// The timed-wait rule: d < 0 waits forever. A negative duration, down to
+// math.MinInt64, must not be taken for a deadline in the past: the wait
+// lasts until P completes it after sleeping 1s.
+func TestAdv5NegativeWaitsForever(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, d := range []time.Duration{-1, -time.Hour, math.MinInt64, math.MinInt64 + 1} {
+		for _, c := range adv5CompletionsD(d) {
+			t.Run(fmt.Sprint(c.name, "/", int64(d)), func(t *testing.T) {
+				log := &adv4Log{}
+				adv4Within(t, func() {
+					s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
+					require.NoError(t, err)
+					defer func() { assert.NoError(t, s.Close()) }()
+					wait, partner := c.prep(t)
+					_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
+						err := wait(me)
+						log.add("V wait %v at %v", err, s.Now().Sub(adv5T0))
+					})
+					require.NoError(t, err)
+					_, err = s.SpawnNamed("P", func(me *tasklet.Tasklet) {
+						_ = me.Sleep(time.Second)
+						if err := partner(me); err != nil {
+							log.add("P %v", err)
+						}
+					})
+					require.NoError(t, err)
+					_, err = s.Run(scheduler.ThreadBlock())
+					assert.NoError(t, err)
+				})
+				assert.Equal(t, []string{"V wait <nil> at 1s"}, log.get())
 			})
 		}
 	}
