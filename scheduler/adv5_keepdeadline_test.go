@@ -72,3 +72,48 @@ func TestAdv5RewaitKeepsDeadlineAndOrder(t *testing.T) {
 		})
 	}
 }
+
+// Condition.WaitFor: "waits and re-checks until it holds or time runs
+// out". V's WaitFor(false, 10ms) starts at 0, is notified at 4ms, re-checks
+// (false) and waits again; X's 8ms timed acquire starts at 2ms. Both run
+// out at 10ms: V's wait was created first, so V, then X.
+func TestAdv5WaitForRewaitOrder(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	log := &adv4Log{}
+	adv4Within(t, func() {
+		s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
+		require.NoError(t, err)
+		defer func() { assert.NoError(t, s.Close()) }()
+		c := locks.NewCondition(&locks.Lock{})
+		l2 := &locks.Lock{}
+		require.True(t, l2.TryAcquire(nil))
+		at := func() time.Duration { return s.Now().Sub(adv5T0) }
+		_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
+			if err := c.Acquire(me); err != nil {
+				log.add("V acquire %v", err)
+				return
+			}
+			err := c.WaitFor(me, func() bool { return false }, 10*time.Millisecond)
+			log.add("V %v at %v", err, at())
+			_ = c.Release(me)
+		})
+		require.NoError(t, err)
+		_, err = s.SpawnNamed("X", func(me *tasklet.Tasklet) {
+			_ = me.Sleep(2 * time.Millisecond)
+			err := l2.AcquireTimeout(me, 8*time.Millisecond)
+			log.add("X %v at %v", err, at())
+		})
+		require.NoError(t, err)
+		_, err = s.SpawnNamed("N", func(me *tasklet.Tasklet) {
+			_ = me.Sleep(4 * time.Millisecond)
+			_ = c.Acquire(me)
+			_ = c.Notify(me, 1)
+			_ = c.Release(me)
+			log.add("N notified at %v", at())
+		})
+		require.NoError(t, err)
+		_, err = s.Run(scheduler.ThreadBlock())
+		assert.NoError(t, err)
+	})
+	assert.Equal(t, []string{"N notified at 4ms", "V stackless: timeout at 10ms", "X stackless: timeout at 10ms"}, log.get())
+}
