@@ -48,7 +48,7 @@ func TestAdv5BlockingArrivedThrowKill(t *testing.T) {
 					}()
 					log.add("%s %v", n, f())
 				}
-				returned := make(chan struct{})
+				returned, release := make(chan struct{}), make(chan struct{})
 				v, err := s.SpawnNamed("V", func(me *tasklet.Tasklet) {
 					func() {
 						defer func() {
@@ -61,6 +61,7 @@ func TestAdv5BlockingArrivedThrowKill(t *testing.T) {
 						}()
 						n, err := scheduler.Blocking(me, func(ctx context.Context) (int, error) {
 							defer close(returned)
+							<-release // K runs again before the result comes back
 							return 42, nil
 						})
 						log.add("V wait %d %v", n, err)
@@ -71,6 +72,7 @@ func TestAdv5BlockingArrivedThrowKill(t *testing.T) {
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("K", func(me *tasklet.Tasklet) {
 					_ = me.Schedule() // V starts its Blocking call
+					close(release)
 					<-returned
 					for v.Blocked() { // the result is on its way: no yield
 						time.Sleep(50 * time.Microsecond)
