@@ -22,7 +22,7 @@ import (
 // and V's wait ended at 10ms exactly.
 func TestAdv5RewaitKeepsDeadlineAndOrder(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	for _, kind := range []string{"lock", "semaphore"} {
+	for _, kind := range []string{"lock", "semaphore", "rlock", "bounded"} {
 		t.Run(kind, func(t *testing.T) {
 			log := &adv4Log{}
 			adv4Within(t, func() {
@@ -32,10 +32,18 @@ func TestAdv5RewaitKeepsDeadlineAndOrder(t *testing.T) {
 				var acq func(me *tasklet.Tasklet, d time.Duration) error
 				var try func(me *tasklet.Tasklet) bool
 				var rel func(me *tasklet.Tasklet) error
-				if kind == "lock" {
+				switch kind {
+				case "lock":
 					l := &locks.Lock{}
 					acq, try, rel = l.AcquireTimeout, l.TryAcquire, l.Release
-				} else {
+				case "rlock":
+					l := &locks.RLock{}
+					acq, try, rel = l.AcquireTimeout, l.TryAcquire, l.Release
+				case "bounded":
+					sm, err := locks.NewBoundedSemaphore(1)
+					require.NoError(t, err)
+					acq, try, rel = sm.AcquireTimeout, sm.TryAcquire, sm.Release
+				default:
 					sm, err := locks.NewSemaphore(1)
 					require.NoError(t, err)
 					acq, try, rel = sm.AcquireTimeout, sm.TryAcquire, sm.Release
