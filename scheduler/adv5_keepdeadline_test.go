@@ -125,3 +125,49 @@ func TestAdv5WaitForRewaitOrder(t *testing.T) {
 	})
 	assert.Equal(t, []string{"N notified at 4ms", "V stackless: timeout at 10ms", "X stackless: timeout at 10ms"}, log.get())
 }
+
+// Condition.WaitTimeout: a notified waiter "always re-acquires the lock
+// before returning" and reports it was notified. V waits 10ms at 0; N
+// notifies at 4ms and keeps the lock until 30ms: V returns nil at 30ms
+// (its timer was removed by the notify), also with an RLock.
+func TestAdv5CondNotifiedThenSlowReacquire(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, kind := range []string{"lock", "rlock"} {
+		t.Run(kind, func(t *testing.T) {
+			log := &adv4Log{}
+			adv4Within(t, func() {
+				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
+				require.NoError(t, err)
+				defer func() { assert.NoError(t, s.Close()) }()
+				var lk locks.Locker = &locks.Lock{}
+				if kind == "rlock" {
+					lk = &locks.RLock{}
+				}
+				c := locks.NewCondition(lk)
+				at := func() time.Duration { return s.Now().Sub(adv5T0) }
+				_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
+					if err := c.Acquire(me); err != nil {
+						log.add("V acquire %v", err)
+						return
+					}
+					err := c.WaitTimeout(me, 10*time.Millisecond)
+					log.add("V %v at %v", err, at())
+					_ = c.Release(me)
+				})
+				require.NoError(t, err)
+				_, err = s.SpawnNamed("N", func(me *tasklet.Tasklet) {
+					_ = me.Sleep(4 * time.Millisecond)
+					_ = c.Acquire(me)
+					_ = c.Notify(me, 1)
+					_ = me.Sleep(26 * time.Millisecond)
+					_ = c.Release(me)
+					log.add("N released at %v", at())
+				})
+				require.NoError(t, err)
+				_, err = s.Run(scheduler.ThreadBlock())
+				assert.NoError(t, err)
+			})
+			assert.Equal(t, []string{"N released at 30ms", "V <nil> at 30ms"}, log.get())
+		})
+	}
+}
