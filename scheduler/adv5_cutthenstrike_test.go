@@ -81,7 +81,10 @@ func TestAdv5CutThenThrowThenKill(t *testing.T) {
 				func(me *tasklet.Tasklet) { _ = me.Sleep(time.Second) } // same deadline, created later
 		}},
 		{"receive-timeout-timer", func(t *testing.T) (func(*tasklet.Tasklet) error, func(*tasklet.Tasklet)) {
-			return func(me *tasklet.Tasklet) error { _, err := channel.New[int]().ReceiveTimeout(me, time.Second); return err },
+			return func(me *tasklet.Tasklet) error {
+					_, err := channel.New[int]().ReceiveTimeout(me, time.Second)
+					return err
+				},
 				func(me *tasklet.Tasklet) { _ = me.Sleep(time.Second) }
 		}},
 		{"select-timeout-timer", func(t *testing.T) (func(*tasklet.Tasklet) error, func(*tasklet.Tasklet)) {
