@@ -56,7 +56,9 @@
 // wait that runs out returns an error matching tasklet.ErrTimeout, on the
 // scheduler's clock (so scheduler.FakeClock makes it instant in tests). A
 // timed acquire that is woken, loses the unit to a newcomer and waits
-// again keeps its deadline: it waits for what is left of d.
+// again keeps its deadline: it waits for what is left of d, and among waits
+// with the same deadline it times out in the order the calls began (SPEC 8,
+// as a WaitFor that checks its predicate again).
 //
 // A waiting tasklet can be killed or thrown into. It leaves the wait queue
 // and its call unwinds (kill) or returns the thrown error; a wakeup it had

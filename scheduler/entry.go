@@ -81,7 +81,12 @@ type entry struct {
 	// the throw is its wait's result, and raise refuses another throw
 	// meanwhile; guarded by the owner's mu (it fills tidx's padding)
 	thrown bool
-	when   int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
+	when   int64
+	// the creation rank Deadline gave the deadline rankWhen, for the waits
+	// of the call it started (see rankLocked): written and read only by
+	// the tasklet itself, as it runs
+	rank     uint64
+	rankWhen int64 // deadline: ns since the scheduler's epoch on its clock (timer.go)
 
 	// the scheduler's list of live tasklets
 	prevAll, nextAll *entry

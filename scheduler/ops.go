@@ -264,12 +264,19 @@ func (e *entry) Tick() {
 	e.tickSlow(s)
 }
 
-// Deadline implements Deadline.
+// Deadline implements Deadline. A deadline that can tie with others gets
+// its creation rank here, at the start of the timed call, and keeps it for
+// every wait of that call (see rankLocked); a call without a timer to tie
+// (d 0: a try) needs none.
 func (e *entry) Deadline(d time.Duration) int64 {
 	if d < 0 {
 		return core.NoDeadline
 	}
-	return e.s.Load().deadline(d)
+	dl := e.s.Load().deadline(d)
+	if d > 0 {
+		e.rank, e.rankWhen = timerSeq.Add(1), dl
+	}
+	return dl
 }
 
 // Atomic implements the cross-scheduler exclusion of SetAtomic, and lets a

@@ -96,10 +96,13 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 	}
 	armed := e.tidx >= 0
 	var left time.Duration
+	var rank uint64
 	if armed {
 		// The time left is measured on the old owner's clock: the two
-		// clocks need not agree (WithClock).
+		// clocks need not agree (WithClock). The timer keeps its creation
+		// rank (timerSeq counts across schedulers).
 		left = until(e.when, from.now())
+		rank = from.timers.seqOf(e)
 		from.disarmLocked(e)
 	}
 	moveBlockingLocked(from, s, e)
@@ -107,7 +110,8 @@ func (s *Scheduler) adoptLocked(from *Scheduler, e *entry) error {
 	s.linkLocked(e)
 	if armed {
 		yieldOnly := e.yieldOnly
-		s.armLocked(e, s.deadline(left))
+		e.when = s.deadline(left)
+		s.timers.push(e, rank)
 		e.yieldOnly = yieldOnly // a timer that ran out stays a timeout
 	}
 	return nil

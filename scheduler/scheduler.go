@@ -38,7 +38,6 @@ type Scheduler struct {
 	last       *entry      // the tasklet that ran last, for the schedule callback
 	frames     []*runFrame // Run calls in progress, innermost last
 	timers     timerQueue
-	tseq       uint64
 	clockAt    int64  // a clock reading for the next timer check (timerDueLocked)
 	clockFresh bool   // clockAt is for the check about to be made
 	all        *entry // live tasklets, linked through prevAll/nextAll

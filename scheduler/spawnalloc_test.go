@@ -25,10 +25,10 @@ import (
 // they all park, and reads the bytes and objects allocated per tasklet:
 // every byte a cold spawn allocates brings the next garbage collection
 // closer, and each cycle walks every parked stack. Per tasklet: the entry
-// (240 B), the worker (64 B) and its coroutine's function (16 B: it
+// (256 B, with the rank of its timed call: see rankLocked), the worker (64 B) and its coroutine's function (16 B: it
 // captures only the worker; with the scheduler too it was 24 B), iter.Pull's
-// coroutine (192 B in 6 objects) and the receiver's waiter (80 B): 592 B in
-// 10 objects (600 B before). (The runtime's goroutine records are warmed
+// coroutine (192 B in 6 objects) and the receiver's waiter (80 B): 608 B in
+// 10 objects. (The runtime's goroutine records are warmed
 // first: a coroutine takes one from the runtime's free list, or allocates
 // it.)
 func TestIssue19ColdSpawnAllocations(t *testing.T) {
@@ -51,9 +51,9 @@ func TestIssue19ColdSpawnAllocations(t *testing.T) {
 			bytes := (after.TotalAlloc - before.TotalAlloc) / uint64(n)
 			objects := (after.Mallocs - before.Mallocs) / uint64(n)
 			got := []string{fmt.Sprintf("parked %d", -ch.Balance()),
-				fmt.Sprintf("at most 592 B: %v (%d B), at most 10 objects: %v (%d)", bytes <= 592, bytes, objects <= 10, objects)}
+				fmt.Sprintf("at most 608 B: %v (%d B), at most 10 objects: %v (%d)", bytes <= 608, bytes, objects <= 10, objects)}
 			assert.Equal(t, []string{fmt.Sprintf("parked %d", n),
-				fmt.Sprintf("at most 592 B: true (%d B), at most 10 objects: true (%d)", bytes, objects)}, got)
+				fmt.Sprintf("at most 608 B: true (%d B), at most 10 objects: true (%d)", bytes, objects)}, got)
 		})
 	}
 }

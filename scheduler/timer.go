@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"math"
+	syncatomic "sync/atomic"
 	"time"
 
 	"github.com/stackless-go/stackless/internal/core"
@@ -25,9 +26,11 @@ import (
 //     of the positions [head, tail), counted mod 2^32, in (deadline,
 //     creation) order. A cancelled slot is a hole (e nil), never at head:
 //     head == tail or fifo's head slot is armed. holes counts them.
-//   - A timer goes in the fifo when it is empty or when its deadline is not
-//     before lastWhen, the deadline of the last one appended (cancelled or
-//     not); since creation counts up, that keeps the fifo in order.
+//   - A timer goes in the fifo when it is empty or when it does not sort
+//     before (lastWhen, lastSeq), the keys of the last one appended
+//     (cancelled or not); that keeps the fifo in order. (A fresh timer's
+//     seq is the newest, but a wait that keeps its rank, see rankLocked,
+//     brings an older one.)
 //   - n counts the armed timers in both.
 type timerQueue struct {
 	heap       timers
@@ -35,6 +38,7 @@ type timerQueue struct {
 	head, tail uint32
 	holes      uint32
 	lastWhen   int64
+	lastSeq    uint64
 	n          int
 }
 
@@ -44,14 +48,14 @@ const fifoBit = 1 << 30
 // push arms e's timer (e.when) with the creation order seq.
 func (q *timerQueue) push(e *entry, seq uint64) {
 	q.n++
-	if q.head != q.tail && e.when < q.lastWhen {
+	if q.head != q.tail && (e.when < q.lastWhen || e.when == q.lastWhen && seq < q.lastSeq) {
 		q.heap.push(e, seq)
 		return
 	}
 	if q.tail-q.head == uint32(len(q.fifo)) {
 		q.grow()
 	}
-	q.lastWhen = e.when
+	q.lastWhen, q.lastSeq = e.when, seq
 	q.fifo[q.tail&uint32(len(q.fifo)-1)] = timerSlot{when: e.when, seq: seq, e: e}
 	e.tidx = fifoBit + int32(q.tail&(fifoBit-1))
 	q.tail++
@@ -118,6 +122,14 @@ func (q *timerQueue) remove(e *entry) {
 	if q.holes > 64 && q.holes > (q.tail-q.head)/2 {
 		q.compact()
 	}
+}
+
+// seqOf returns the creation rank of e's timer, which must be armed.
+func (q *timerQueue) seqOf(e *entry) uint64 {
+	if e.tidx < fifoBit {
+		return q.heap[e.tidx].seq
+	}
+	return q.fifo[uint32(e.tidx-fifoBit)&uint32(len(q.fifo)-1)].seq
 }
 
 // compact closes the fifo's holes, keeping its order: O(armed timers in
@@ -248,10 +260,26 @@ func (s *Scheduler) now() int64 {
 // than in the wake lane.
 func (s *Scheduler) armLocked(e *entry, when int64) int64 {
 	now := s.now()
-	s.tseq++
 	e.when, e.yieldOnly = when, when <= now
-	s.timers.push(e, s.tseq)
+	s.timers.push(e, e.rankLocked(when))
 	return now
+}
+
+// timerSeq counts timers as they are created, across all schedulers: the
+// tie-break of equal deadlines (SPEC 8: creation order), comparable after
+// a tasklet moves to another scheduler (Adopt keeps its timer's rank).
+var timerSeq syncatomic.Uint64
+
+// rankLocked returns the creation rank of a timed wait of e due at when:
+// the rank Deadline gave that deadline, if e computed it for this call (a
+// lock's acquire that lost a wake-up and waits again, a WaitFor that
+// checks its predicate again: the same call, whose wait keeps its rank
+// among equal deadlines), else a new one.
+func (e *entry) rankLocked(when int64) uint64 {
+	if e.rank != 0 && e.rankWhen == when {
+		return e.rank
+	}
+	return timerSeq.Add(1)
 }
 
 // armSleepLocked starts the timer of e's Sleep(d), d >= 0: due d from now,
@@ -260,9 +288,8 @@ func (s *Scheduler) armLocked(e *entry, when int64) int64 {
 // armLocked).
 func (s *Scheduler) armSleepLocked(e *entry, d time.Duration) int64 {
 	now := s.now()
-	s.tseq++
 	e.when, e.yieldOnly = addSat(now, d), d <= 0
-	s.timers.push(e, s.tseq)
+	s.timers.push(e, timerSeq.Add(1))
 	return now
 }
 
