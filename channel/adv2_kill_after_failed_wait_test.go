@@ -411,7 +411,8 @@ func TestAdv2KillAfterTimeoutFired(t *testing.T) {
 // kill after that throw unwinds the tasklet at the wait, before any of its
 // own code, and the throw stays pending (it used to be the wait's result,
 // with the kill at the next switch point: see
-// scheduler.TestAdv4KillThenThrowIntoBlocked).
+// scheduler.TestAdv4KillThenThrowIntoBlocked); v recovers the kill and
+// ends, and the throw becomes its uncaught error.
 // (Close, then Throw, then Kill: see locks.TestAdv2ThrowThenKillWoken.)
 func TestAdv2KillAfterTransferAndAfterThrow(t *testing.T) {
 	defer goleak.VerifyNone(t)
@@ -529,7 +530,16 @@ func TestAdv2KillAfterTransferAndAfterThrow(t *testing.T) {
 					spawn(t, s, "k", hit)
 				}
 				_, err = s.Run()
-				require.NoError(t, err)
+				if tc.throwFirst {
+					// v recovered the kill and ended with the throw still
+					// pending: its uncaught error, never dropped
+					var pe *tasklet.PanicError
+					require.ErrorAs(t, err, &pe)
+					assert.Same(t, v, pe.Tasklet)
+					assert.ErrorIs(t, err, errAdv2)
+				} else {
+					require.NoError(t, err)
+				}
 				assert.False(t, v.Alive())
 				assert.Equal(t, tc.want, rec.Log())
 			})

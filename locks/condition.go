@@ -173,20 +173,27 @@ func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duratio
 	if err := c.cl().held(t); err != nil {
 		return err
 	}
-	if pred() {
+	// d counts from the call, which takes its rank among equal deadlines
+	// (SPEC 8) here, and keeps it through pred: a timed call made by pred
+	// takes a rank of its own (see core.KeepRank).
+	rt := task(t).Runtime()
+	dl := core.NoDeadline
+	if d > 0 {
+		dl = deadline(t, d)
+	}
+	if core.KeepRank(rt, pred) {
 		return nil
 	}
 	if d == 0 {
 		return tasklet.ErrTimeout
 	}
-	dl := deadline(t, d)
 	for {
 		err := c.wait(t, dl)
 		timedOut := errors.Is(err, tasklet.ErrTimeout)
 		if err != nil && !timedOut {
 			return err
 		}
-		if pred() {
+		if core.KeepRank(rt, pred) {
 			return nil
 		}
 		if timedOut || passed(t, dl) {

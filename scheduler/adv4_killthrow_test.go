@@ -2,6 +2,8 @@ package scheduler_test
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,6 +45,7 @@ func TestAdv4KillThenThrowIntoBlocked(t *testing.T) {
 						lk := &locks.Lock{}
 						require.True(t, lk.TryAcquire(s.Main()))
 						ev := &locks.Event{}
+						var sent atomic.Bool
 						send := func(a *tasklet.Tasklet) {
 							ops := []string{"kill", "throw"}
 							if order == "throw-kill" {
@@ -87,6 +90,7 @@ func TestAdv4KillThenThrowIntoBlocked(t *testing.T) {
 							case "blocking":
 								_, e = scheduler.Blocking(me, func(ctx context.Context) (int, error) {
 									send(me)
+									sent.Store(true)
 									<-ctx.Done()
 									return 0, nil
 								})
@@ -99,6 +103,17 @@ func TestAdv4KillThenThrowIntoBlocked(t *testing.T) {
 						require.NoError(t, err)
 						if wait != "blocking" {
 							_, err = s.SpawnNamed("B", func(me *tasklet.Tasklet) { send(a) })
+							require.NoError(t, err)
+						} else {
+							// C holds the scheduler until both are sent: the
+							// throw wakes A, which must not run before the
+							// kill arrives, for the kill to be raised at its
+							// wait
+							_, err = s.SpawnNamed("C", func(me *tasklet.Tasklet) {
+								for !sent.Load() {
+									runtime.Gosched()
+								}
+							})
 							require.NoError(t, err)
 						}
 						_, err = s.Run(scheduler.ThreadBlock())

@@ -83,6 +83,7 @@ func (w *worker) goexiting() {
 	}
 	w.poisoned = true
 	w.exited = true
+	w.e.ending.Store(true) // as in run; a throw that came first is dropped with its Goexit
 	if !w.stopped {
 		w.yield(struct{}{}) // to the parent, which retires w.e and halts w
 	}
@@ -149,6 +150,38 @@ func (w *worker) panicked(r any) {
 	}
 }
 
+// lateThrow takes a throw that reached w.e after its last switch point,
+// as its body ended: raise took it before w.e's ending was set (raise stores
+// sig, then loads ending; run stores ending, then loads sig, so one of the
+// two sees the other). A throw is never dropped (SPEC 2): it becomes the
+// tasklet's uncaught error, through the error handler, as a throw that came
+// before its first instruction does (raiseBeforeStart), unless the tasklet
+// already dies of an error or of a kill, which a throw cannot undo. A
+// ThrowOnDone throw stays pending: finish withdraws it, undelivered, so
+// that its stop function says so. The error handler runs with ending
+// cleared, so that a kill (Close) still reaches it while it waits.
+//
+//go:noinline
+func (w *worker) lateThrow() {
+	e := w.e
+	for {
+		s := e.lockOwner()
+		err := e.throwErr
+		if err == nil || (e.c != nil && e.c.tok != nil) || e.killed || e.uncaught() != nil {
+			s.mu.Unlock()
+			return
+		}
+		e.throwErr = nil
+		e.updateSigLocked()
+		e.ending.Store(false)
+		s.mu.Unlock()
+		w.panicked(err)
+		if e.ending.Store(true); !e.sig.Load() {
+			return
+		}
+	}
+}
+
 // setLabels labels the running coroutine's goroutine for e
 // (WithProfilerLabels). It is outlined from run: its frame is large, and
 // run's frame is on every tasklet's stack at its first park, which must fit
@@ -186,6 +219,11 @@ func (w *worker) run(e *entry) {
 		e.killed = core.IsKill(r)
 		if r != nil && !e.killed {
 			w.panicked(r)
+		}
+		// From here on raise refuses a kill or throw; one it took before
+		// this store is seen by the load after it (see lateThrow).
+		if e.ending.Store(true); e.sig.Load() {
+			w.lateThrow()
 		}
 	}()
 	if e.sig.Load() || e.s.Load().labels {

@@ -42,7 +42,11 @@ type entry struct {
 
 	// the running chain (see loop.go); touched only by the running chain
 	depth int32
-	child *entry
+	// its body has ended (worker.run): a kill or throw is refused from
+	// then on, as for a dead tasklet (see worker.lateThrow); it fills
+	// depth's padding
+	ending atomic.Bool
+	child  *entry
 
 	w *worker          // guarded by the owner's mu
 	t *tasklet.Tasklet // &tk

@@ -279,6 +279,12 @@ func (e *entry) Deadline(d time.Duration) int64 {
 	return dl
 }
 
+// Rank implements core.Ranker: the rank Deadline last gave e's call.
+func (e *entry) Rank() core.Rank { return core.NewRank(e.rank, e.rankWhen) }
+
+// SetRank implements core.Ranker.
+func (e *entry) SetRank(r core.Rank) { e.rank, e.rankWhen = r.Seq(), r.When() }
+
 // Atomic implements the cross-scheduler exclusion of SetAtomic, and lets a
 // watchdog interrupt deferred by atomic take effect at the next tick.
 func (e *entry) Atomic(on bool) {

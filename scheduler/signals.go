@@ -229,6 +229,23 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		s.cutRunLocked(e) // a tasklet waiting in Run returns from it, or unwinds
 	default: // Scheduled, Current
 		e.setPendingLocked(err, tok)
+		if e.ending.Load() {
+			// Its body has ended (see worker.lateThrow): as dead.
+			if err == nil {
+				e.kill = false
+			} else {
+				e.throwErr = nil
+				if e.c != nil {
+					e.c.tok = nil
+				}
+			}
+			e.updateSigLocked()
+			s.mu.Unlock()
+			if err == nil {
+				return nil
+			}
+			return tasklet.ErrDead
+		}
 	}
 	if be == nil {
 		s.mu.Unlock()

@@ -204,9 +204,11 @@ func (t *Tasklet) KillNow(target *Tasklet) error {
 
 // Throw makes err the result of t's pending call: a blocked tasklet leaves its
 // wait queue and its call returns err; a runnable one gets err from its next
-// call that can return an error; a tasklet that never ran dies with err as its
-// uncaught error. Pending form, safe from any goroutine. Throwing into a dead
-// tasklet is ErrDead; a nil err is ErrNilError; while an earlier throw is
+// call that can return an error; a tasklet that never ran, or whose body
+// returns before another such call, dies with err as its uncaught error
+// (unless it dies of a kill or of another error, which err cannot undo).
+// Pending form, safe from any goroutine. Throwing into a dead tasklet, or
+// into one whose body has ended, is ErrDead; a nil err is ErrNilError; while an earlier throw is
 // still pending (not yet raised in t), ErrThrowPending and nothing changes.
 //
 // Called by the running tasklet t on itself (as for Kill: from its own

@@ -145,6 +145,47 @@ type PendingThrower interface {
 	ThrowPending(err error) error
 }
 
+// Rank is the creation rank of a timed call's deadline: the runtime ranks
+// timed waits due at the same instant by the order their calls began (see
+// Runtime.Deadline), and a call keeps its rank for all its waits.
+type Rank struct {
+	seq  uint64
+	when int64
+}
+
+// NewRank returns the rank seq of a call whose deadline is when.
+func NewRank(seq uint64, when int64) Rank { return Rank{seq, when} }
+
+// Seq returns r's place in creation order, and When its deadline.
+func (r Rank) Seq() uint64 { return r.seq }
+
+// When returns the deadline r ranks.
+func (r Rank) When() int64 { return r.when }
+
+// Ranker is implemented by runtimes whose timed waits keep their call's
+// creation rank: the rank the running tasklet's latest Deadline took.
+type Ranker interface {
+	// Rank returns the running tasklet's current call rank.
+	Rank() Rank
+	// SetRank gives it back (see KeepRank).
+	SetRank(Rank)
+}
+
+// KeepRank calls fn, user code that a timed call of rt's running tasklet
+// runs between its waits (Condition.WaitFor's predicate), and gives the
+// call its rank back afterwards: a timed call made by fn takes a rank of
+// its own, which the outer call's next wait must not take for its own.
+func KeepRank(rt Runtime, fn func() bool) bool {
+	r, ok := rt.(Ranker)
+	if !ok {
+		return fn()
+	}
+	saved := r.Rank()
+	ok = fn()
+	r.SetRank(saved)
+	return ok
+}
+
 // ThrowPending makes err pending for rt's tasklet until its next call that
 // can return an error, even when the caller is that tasklet: for a
 // package's own operation that completed but must report err afterwards

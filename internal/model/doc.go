@@ -13,7 +13,8 @@
 //   - Kill and Throw, pending and immediate, on new, scheduled, paused,
 //     blocked (they leave the channel queue) and dead tasklets; what is
 //     pending is taken at the entry of the tasklet's next operation that
-//     names it; a completed channel operation is never undone; a tasklet's
+//     names it; a completed channel operation is never undone; a throw
+//     still pending as a tasklet's script ends is its uncaught error; a tasklet's
 //     Kill, KillNow, Throw or ThrowNow on itself is raised at once in it,
 //     the pending forms included, and leaves what is pending alone;
 //   - Send, SendError, Receive with preference and schedule-all handoffs,

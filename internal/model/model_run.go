@@ -107,6 +107,12 @@ func (m *Model) resume(t *task) {
 		t.pc++
 	}
 	m.logf("%s end", t.name)
+	if t.throw != "" {
+		// a throw that came after its last switch point (a completed
+		// channel transfer's): never dropped, it is its uncaught error
+		m.finish(t, "panic("+t.throw+")")
+		return
+	}
 	m.finish(t, "")
 }
 
