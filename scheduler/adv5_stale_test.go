@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -158,7 +159,7 @@ func TestAdv5CompletedWaitLeavesNoTimer(t *testing.T) {
 					ev := &locks.Event{}
 					l := &locks.Lock{}
 					require.True(t, l.TryAcquire(nil))
-					_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
+					v, err := s.SpawnNamed("V", func(me *tasklet.Tasklet) {
 						err := wait(me)
 						log.add("V wait %v at %v", err, s.Now().Sub(adv5T0))
 						switch then {
@@ -185,6 +186,14 @@ func TestAdv5CompletedWaitLeavesNoTimer(t *testing.T) {
 					_, err = s.SpawnNamed("P", func(me *tasklet.Tasklet) {
 						if err := partner(me); err != nil {
 							log.add("P %v", err)
+						}
+						// A context's cancellation wakes V from the
+						// goroutine context.AfterFunc starts: until it
+						// lands, P's Sleep would leave the scheduler
+						// nothing to do but jump the fake clock to V's
+						// timer (see FakeClock)
+						for v.Blocked() {
+							runtime.Gosched()
 						}
 						_ = me.Sleep(30 * time.Millisecond)
 						switch then {
