@@ -162,7 +162,9 @@ func (c *Condition) WaitTimeout(t *tasklet.Tasklet, d time.Duration) error {
 // returns nil at once if pred holds, else waits and re-checks after every
 // wakeup until pred holds (nil) or d has run out (an error matching
 // tasklet.ErrTimeout), under the package's timed-wait rule (see
-// tasklet.ErrTimeout). A zero d checks pred once.
+// tasklet.ErrTimeout). d counts from the call, which takes its place among
+// timed waits due at the same instant then (SPEC 8), whatever pred does. A
+// zero d checks pred once.
 func (c *Condition) WaitFor(t *tasklet.Tasklet, pred func() bool, d time.Duration) error {
 	if pred == nil {
 		return tasklet.ErrNilFunc
