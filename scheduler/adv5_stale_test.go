@@ -191,8 +191,9 @@ func TestAdv5CompletedWaitLeavesNoTimer(t *testing.T) {
 						// goroutine context.AfterFunc starts: until it
 						// lands, P's Sleep would leave the scheduler
 						// nothing to do but jump the fake clock to V's
-						// timer (see FakeClock)
-						for v.Blocked() {
+						// timer (see FakeClock). V, woken, cannot run
+						// before P yields.
+						for c.name == "SleepContextCancel" && v.Blocked() {
 							runtime.Gosched()
 						}
 						_ = me.Sleep(30 * time.Millisecond)
