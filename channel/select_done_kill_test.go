@@ -30,32 +30,40 @@ import (
 // main is still asleep after rescueAfter, so that a failure does not hang
 // the test (the time is no assertion: a correct runtime never reaches it).
 //
+// The same Waker outlives the wait when a partner completes the select and
+// T is removed (paused) before it runs again: the select waits on nothing
+// any more, yet main's Receive sleeps.
+//
 // Failing (library bug) as of this commit: every "kill" case shows the
 // ordering [T ends (killed), main sleeps, rescue Offer, main receive -> 42]
-// instead of [T ends (killed), main receive -> deadlock].
-func TestKilledContextWaitReleasesItsWaker(t *testing.T) {
+// instead of [T ends (killed), main receive -> deadlock]; the "removed" case
+// [main receives T's 1, T removed, main sleeps, rescue Offer, main receive
+// -> 42] instead of [..., main receive -> deadlock].
+func TestContextWaitReleasesItsWakerAsItEnds(t *testing.T) {
 	const rescueAfter = 200 * time.Millisecond
 	errX := errors.New("X")
 	tests := []struct {
 		name      string
 		wait      func(ctx context.Context, c *channel.Channel[int], tk *tasklet.Tasklet) error
-		cancelled bool // main cancels ctx, and T is woken by it before the kill
-		kill      bool // else a throw
+		cancelled bool   // main cancels ctx, and T is woken by it before the kill
+		end       string // "kill", "throw", or "remove": main receives T's send, then removes T
 		want      []string
 	}{
 		{"Select(Recv, Done) blocked, killed: main's Receive sleeps until the rescue (42) instead of deadlock",
-			selectRecvDone, false, true, []string{"T killed", "main receive: deadlock"}},
+			selectRecvDone, false, "kill", []string{"T killed", "main receive: deadlock"}},
 		{"ReceiveContext blocked, killed: main's Receive sleeps until the rescue (42) instead of deadlock",
-			receiveContext, false, true, []string{"T killed", "main receive: deadlock"}},
+			receiveContext, false, "kill", []string{"T killed", "main receive: deadlock"}},
 		{"SendContext blocked, killed: main's Receive sleeps until the rescue (42) instead of deadlock",
-			sendContext, false, true, []string{"T killed", "main receive: deadlock"}},
+			sendContext, false, "kill", []string{"T killed", "main receive: deadlock"}},
 		{"Select(Recv, Done) woken by cancel, killed before it runs: main's Receive sleeps until the rescue (42) instead of deadlock",
-			selectRecvDone, true, true, []string{"T killed", "main receive: deadlock"}},
+			selectRecvDone, true, "kill", []string{"T killed", "main receive: deadlock"}},
+		{"Select(Send, Done) completed by main's Receive, T removed before it runs: main's Receive sleeps until the rescue (42) instead of deadlock",
+			sendContext, false, "remove", []string{"main receive from T: 1", "main receive: deadlock"}},
 		// Controls (passing): a throw ends the wait through its return.
 		{"Select(Recv, Done) blocked, thrown into",
-			selectRecvDone, false, false, []string{"T wait: X", "T ends", "main receive: deadlock"}},
+			selectRecvDone, false, "throw", []string{"T wait: X", "T ends", "main receive: deadlock"}},
 		{"Select(Recv, Done) woken by cancel, thrown into before it runs",
-			selectRecvDone, true, false, []string{"T wait: X", "T ends", "main receive: deadlock"}},
+			selectRecvDone, true, "throw", []string{"T wait: X", "T ends", "main receive: deadlock"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,13 +94,21 @@ func TestKilledContextWaitReleasesItsWaker(t *testing.T) {
 					runtime.Gosched()
 				}
 			}
-			if tt.kill {
+			switch tt.end {
+			case "kill":
 				require.NoError(t, tk.Kill())
-			} else {
+			case "throw":
 				require.NoError(t, tk.Throw(errX))
+			case "remove":
+				v, err := c.Receive(main) // completes T's send case
+				require.NoError(t, err)
+				r.Add("main receive from T: %d", v)
+				require.NoError(t, tk.Remove())
 			}
-			require.NoError(t, main.Schedule())
-			require.Equal(t, tasklet.Dead, tk.State())
+			if tt.end != "remove" {
+				require.NoError(t, main.Schedule())
+				require.Equal(t, tasklet.Dead, tk.State())
+			}
 
 			done := make(chan struct{})
 			rescued := make(chan struct{})

@@ -66,7 +66,10 @@ func (m *Model) do(t *task, op Op) status {
 	case KRecv:
 		return suspended(m.recv(t, op.Ch))
 	case KSelect:
-		return suspended(m.sel(t, op.Ch, op.Val))
+		return suspended(m.sel(t, op.Cases))
+	case KCancel:
+		m.cancelCtx(op.Val)
+		m.done(t, "ok")
 	case KSchedule:
 		if len(m.ring) == 1 { // alone: a no-op
 			m.done(t, "ok")
