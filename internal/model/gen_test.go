@@ -326,6 +326,17 @@ func shrink(p Program) Program {
 				}
 			}
 		}
+		// Drop select cases (a select keeps one).
+		for i := range p.Ops {
+			if q, ok := dropCase(p, i, -1); ok && fails(q) {
+				p, changed = q, true
+			}
+			for j := range p.Ops[i].Script {
+				if q, ok := dropCase(p, i, j); ok && fails(q) {
+					p, changed = q, true
+				}
+			}
+		}
 		// Channel defaults.
 		for i, c := range p.Chans {
 			if c != (ChanConfig{Pref: -1}) {
@@ -339,6 +350,29 @@ func shrink(p Program) Program {
 		}
 	}
 	return p
+}
+
+// dropCase returns p without the last case of the select that is main's
+// operation i (j < 0) or operation j of its script; ok is false if that is
+// no select with two cases or more.
+func dropCase(p Program, i, j int) (Program, bool) {
+	op := p.Ops[i]
+	if j >= 0 {
+		op = op.Script[j]
+	}
+	if op.Kind != KSelect || len(op.Cases) < 2 {
+		return p, false
+	}
+	op.Cases = slices.Clone(op.Cases[:len(op.Cases)-1])
+	q := p
+	q.Ops = slices.Clone(p.Ops)
+	if j < 0 {
+		q.Ops[i] = op
+	} else {
+		q.Ops[i].Script = slices.Clone(p.Ops[i].Script)
+		q.Ops[i].Script[j] = op
+	}
+	return q, true
 }
 
 func countTasklets(p Program) int {
