@@ -34,7 +34,8 @@
 //     kill or throw that reaches it after a wake-up that transferred
 //     nothing (Close, a timeout, a cancellation) is raised at the select;
 //   - timers on the fake clock (scheduler.NewFakeClock): a blocked select's
-//     earliest positive Timeout arms one; with nothing to run, no Run
+//     earliest positive Timeout arms one, as do SendTimeout and
+//     ReceiveTimeout (zero does not wait); with nothing to run, no Run
 //     waiting and main not paused, the clock jumps to the earliest deadline
 //     and the due timers fire in (deadline, rank) order;
 //   - Cancel of a context, from main or a script: the select blocked on it
@@ -65,8 +66,7 @@
 // wakes two selects at once (the order of the contexts' goroutines), a
 // state with nothing to run while a Waker is held (the scheduler sleeps
 // for good: see mustSleep for the runtime bug that makes this more common
-// than the SPEC would). Not modelled: buffered channels, SendTimeout and
-// ReceiveTimeout, Sleep, FakeClock.Advance (time moves only by the idle
+// than the SPEC would). Not modelled: buffered channels, Sleep, FakeClock.Advance (time moves only by the idle
 // jumps), Tick, the watchdog, atomic, several schedulers, callbacks and
 // error handlers, Blocking, SendContext and ReceiveContext (they are a
 // select), rebinding.

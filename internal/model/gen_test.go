@@ -77,13 +77,13 @@ var mainWeights = []opWeight{
 	{KSend, 4}, {KSendErr, 1}, {KRecv, 4}, {KInsert, 2}, {KInsertValue, 1}, {KRemove, 2},
 	{KKill, 2}, {KKillNow, 2}, {KThrow, 2}, {KThrowNow, 2}, {KClose, 2}, {KOpen, 1},
 	{KSetPref, 1}, {KSetScheduleAll, 1}, {KRunAll, 3}, {KTrap, 1}, {KAcquire, 3}, {KRelease, 3},
-	{KSelect, 4}, {KCancel, 2},
+	{KSelect, 4}, {KCancel, 2}, {KSendT, 2}, {KRecvT, 2},
 }
 
 var scriptWeights = []opWeight{
 	{KSend, 8}, {KRecv, 8}, {KSendErr, 1}, {KSchedule, 6}, {KScheduleRemove, 2},
 	{KClose, 1}, {KOpen, 1}, {KInsert, 3}, {KRun, 2}, {KSwitch, 1}, {KPanic, 1},
-	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4}, {KSelect, 5}, {KCancel, 2},
+	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4}, {KSelect, 5}, {KCancel, 2}, {KSendT, 2}, {KRecvT, 2},
 	{KKill, 1}, {KKillNow, 1}, {KThrow, 1}, {KThrowNow, 1}, // on itself (SPEC 2)
 }
 
@@ -122,10 +122,20 @@ func (g *gen) script(self, nch int) []Op {
 			op.Cases = g.cases(nch)
 		case KCancel:
 			op.Val = g.c.Intn(NumCtx)
+		case KSendT:
+			op.Val = g.value()
+			op.D = g.timeout()
+		case KRecvT:
+			op.D = g.timeout()
 		}
 		s = append(s, op)
 	}
 	return s
+}
+
+// timeout generates a timeout in TimeUnits: -1 (none), 0 (no wait) or 1-3.
+func (g *gen) timeout() int {
+	return []int{-1, 0, 1, 2, 3}[weighted(g.c, []int{1, 1, 3, 2, 1})]
 }
 
 // cases generates the cases of a select: one to four, of any kind, on any
@@ -142,7 +152,7 @@ func (g *gen) cases(nch int) []Case {
 		case CSend:
 			k.Val = g.value()
 		case CTimeout:
-			k.Val = []int{-1, 0, 1, 2, 3}[weighted(g.c, []int{1, 1, 3, 2, 1})]
+			k.Val = g.timeout()
 		case CDone:
 			k.Val = g.c.Intn(NumCtx+1) - 1 // -1: context.Background()
 			if k.Val >= 0 {
@@ -181,7 +191,7 @@ func (g *gen) mainOp(m *Model) Op {
 	k := g.pick(mainWeights)
 	if n == 1 && k != KSend && k != KSendErr && k != KRecv && k != KSelect && k != KClose && k != KOpen &&
 		k != KSetPref && k != KSetScheduleAll && k != KRunAll && k != KTrap && k != KSchedule && k != KScheduleRemove &&
-		k != KAcquire && k != KRelease && k != KCancel {
+		k != KAcquire && k != KRelease && k != KCancel && k != KSendT && k != KRecvT {
 		k = KSpawn
 	}
 	if k == KSpawn && n > g.maxT {
@@ -224,6 +234,11 @@ func (g *gen) mainOp(m *Model) Op {
 		op.Cases = g.cases(nch)
 	case KCancel:
 		op.Val = g.c.Intn(NumCtx)
+	case KSendT:
+		op.Val = g.value()
+		op.D = g.timeout()
+	case KRecvT:
+		op.D = g.timeout()
 	case KSetPref:
 		op.Val = g.c.Intn(3) - 1
 	case KSetScheduleAll, KTrap:

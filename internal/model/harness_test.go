@@ -212,6 +212,11 @@ func (r *rt) exec(t *tasklet.Tasklet, op Op) string {
 	case KRecv:
 		v, err := ch.Receive(t)
 		return FmtRecv(v, errName(err))
+	case KSendT:
+		return res(ch.SendTimeout(t, op.Val, time.Duration(op.D)*TimeUnit))
+	case KRecvT:
+		v, err := ch.ReceiveTimeout(t, time.Duration(op.D)*TimeUnit)
+		return FmtRecv(v, errName(err))
 	case KSelect:
 		return r.sel(t, op.Cases)
 	case KCancel:

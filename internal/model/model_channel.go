@@ -9,33 +9,38 @@ import (
 	"slices"
 )
 
-func (m *Model) send(t *task, ch int, v wval) bool {
+// send is Send, and SendTimeout with a timeout d in TimeUnits (d < 0:
+// none).
+func (m *Model) send(t *task, ch int, v wval, d int) bool {
 	c := m.chans[ch]
 	if len(c.recvq) > 0 {
 		r := m.takeRecv(ch)
 		m.ts[r].got = v
 		return m.handoff(t, r, ch, true, "ok")
 	}
-	if err := m.refuse(t, c); err != "" { // it would block
+	if err := m.refuse(t, c, d); err != "" { // it would block
 		m.done(t, err)
 		return false
 	}
 	c.sendq = append(c.sendq, waiter{id: t.id, val: v, idx: -1})
+	m.arm(t.id, d, -1)
 	m.park(t, ch)
 	return true
 }
 
-func (m *Model) recv(t *task, ch int) bool {
+// recv is Receive, and ReceiveTimeout with a timeout d (d < 0: none).
+func (m *Model) recv(t *task, ch int, d int) bool {
 	c := m.chans[ch]
 	if len(c.sendq) > 0 {
 		w := m.takeSend(ch)
 		return m.handoff(t, w.id, ch, false, FmtRecv(w.val.V, w.val.Err))
 	}
-	if err := m.refuse(t, c); err != "" {
+	if err := m.refuse(t, c, d); err != "" {
 		m.done(t, err)
 		return false
 	}
 	c.recvq = append(c.recvq, waiter{id: t.id, idx: -1})
+	m.arm(t.id, d, -1)
 	m.park(t, ch)
 	return true
 }
@@ -84,13 +89,15 @@ func (m *Model) unqueue(id int) {
 }
 
 // refuse says why an operation that would block must fail: the channel is
-// closing, or the caller's block trap is set.
-func (m *Model) refuse(t *task, c *mchan) string {
+// closing, its timeout d is zero, or the caller's block trap is set.
+func (m *Model) refuse(t *task, c *mchan, d int) string {
 	switch {
 	case c.closing && t.trap:
 		unspecified("%s would block on a closing channel with its block trap set", t.name)
 	case c.closing:
 		return ErrClosed
+	case d == 0:
+		return ErrTimeout
 	case t.trap:
 		return ErrWouldBlock
 	}

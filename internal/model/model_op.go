@@ -61,6 +61,11 @@ const (
 	KSelect
 	// KCancel cancels the program's context number Val (a no-op if done).
 	KCancel
+	// KSendT is ch.SendTimeout(caller, Val, D * TimeUnit), KRecvT
+	// ch.ReceiveTimeout(caller, D * TimeUnit): D < 0 waits forever, 0 does
+	// not wait ("timeout" if it would).
+	KSendT
+	KRecvT
 )
 
 // CaseKind is the kind of one case of a KSelect.
@@ -139,6 +144,7 @@ type Op struct {
 	T      int
 	Script []Op
 	Cases  []Case // KSelect's cases, in argument order
+	D      int    // KSendT, KRecvT: the timeout in TimeUnits
 }
 
 // String names the operation as it appears in traces.
@@ -204,6 +210,10 @@ func (o Op) String() string {
 		return "select " + strings.Join(parts, ", ")
 	case KCancel:
 		return "cancel k" + strconv.Itoa(o.Val)
+	case KSendT:
+		return fmt.Sprintf("sendt %s %d %d", c, o.Val, o.D)
+	case KRecvT:
+		return fmt.Sprintf("recvt %s %d", c, o.D)
 	}
 	return fmt.Sprintf("op%d", o.Kind)
 }

@@ -124,7 +124,9 @@ func (m *Model) ready(id int, wake string, next bool) {
 }
 
 // cancel takes a blocked tasklet out of its channel's (or the Lock's) queue.
+// A cancelled wait's timer is disarmed.
 func (m *Model) cancel(t *task) {
+	m.disarm(t.id)
 	if t.susp == suspLock {
 		i := slices.Index(m.lock.q, t.id)
 		if i < 0 {

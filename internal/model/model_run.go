@@ -175,7 +175,7 @@ func (m *Model) complete(t *task) bool {
 			res = m.take(t)
 		case sel && (failed || w == ErrTimeout): // Close, a timer or a context completed a case
 			res = fmt.Sprintf("%d:%s", t.selIdx, w)
-		case w == "" && t.op.Kind == KRecv:
+		case w == "" && (t.op.Kind == KRecv || t.op.Kind == KRecvT):
 			res = FmtRecv(t.got.V, t.got.Err)
 		default:
 			res = ErrOr(w)
@@ -188,7 +188,7 @@ func (m *Model) complete(t *task) bool {
 		// (SPEC 3); a receive returns its value, the error comes next.
 		res = t.handoffRes
 		switch {
-		case t.deliver == "" || t.op.Kind == KRecv:
+		case t.deliver == "" || t.op.Kind == KRecv || t.op.Kind == KRecvT:
 		case t.op.Kind == KSelect:
 			if selectCase(t).Kind == CSend { // a send case returns it
 				res = fmt.Sprintf("%d:%s", t.selIdx, t.deliver)

@@ -88,8 +88,7 @@ func (m *Model) sel(t *task, cases []Case) bool {
 		}
 	}
 	if tidx >= 0 {
-		m.timers = append(m.timers, mtimer{id: t.id, when: m.now + int64(cases[tidx].Val), rank: m.armed, idx: tidx})
-		m.armed++
+		m.arm(t.id, cases[tidx].Val, tidx)
 	}
 	t.selIdx = -1
 	m.park(t, -1)
@@ -107,6 +106,15 @@ func selectResult(t *task) string {
 	return fmt.Sprintf("%d:ok", t.selIdx)
 }
 
+// arm arms a timer for tasklet id's wait, due in d TimeUnits (none for
+// d <= 0); idx is the select case it chooses (-1: no select).
+func (m *Model) arm(id, d, idx int) {
+	if d > 0 {
+		m.timers = append(m.timers, mtimer{id: id, when: m.now + int64(d), rank: m.armed, idx: idx})
+		m.armed++
+	}
+}
+
 // disarm removes tasklet id's timer, if it has one: its select's wait ended.
 func (m *Model) disarm(id int) {
 	m.timers = slices.DeleteFunc(m.timers, func(x mtimer) bool { return x.id == id })
@@ -115,7 +123,8 @@ func (m *Model) disarm(id int) {
 // fireTimers is what a scheduler with nothing to run does when timers are
 // armed: its fake clock jumps to the earliest deadline, and every timer due
 // then fires, in (deadline, rank) order, cutting its select's wait with
-// ErrTimeout; the tasklets join the wake lane in that order. It reports
+// ErrTimeout (a select's, a SendTimeout's or a ReceiveTimeout's); the
+// tasklets join the wake lane in that order. It reports
 // whether a timer was armed.
 func (m *Model) fireTimers() bool {
 	if len(m.timers) == 0 {
@@ -137,6 +146,9 @@ func (m *Model) fireTimers() bool {
 	slices.SortFunc(due, func(a, b mtimer) int { return a.rank - b.rank })
 	for _, x := range due {
 		t := m.ts[x.id]
+		if t.state != Blocked {
+			panic(fmt.Sprintf("model: the timer of %s, which is %v", t.name, t.state))
+		}
 		m.unqueue(x.id)
 		t.selIdx = x.idx
 		t.wake = ErrTimeout
