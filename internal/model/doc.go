@@ -37,7 +37,9 @@
 //     earliest positive Timeout arms one, as do SendTimeout and
 //     ReceiveTimeout (zero does not wait); with nothing to run, no Run
 //     waiting and main not paused, the clock jumps to the earliest deadline
-//     and the due timers fire in (deadline, rank) order;
+//     and the due timers fire in (deadline, rank) order; FakeClock.Advance
+//     (from main or a script) makes timers due, and they fire at the next
+//     switch, from the root, ahead of the ring's front;
 //   - Cancel of a context, from main or a script: the select blocked on it
 //     is woken from the context's goroutine (the harness waits for it);
 //     woken from outside the scheduler, it joins the wake lane, as a timer's
@@ -66,10 +68,9 @@
 // wakes two selects at once (the order of the contexts' goroutines), a
 // state with nothing to run while a Waker is held (the scheduler sleeps
 // for good: see mustSleep for the runtime bug that makes this more common
-// than the SPEC would). Not modelled: buffered channels, Sleep, FakeClock.Advance (time moves only by the idle
-// jumps), Tick, the watchdog, atomic, several schedulers, callbacks and
-// error handlers, Blocking, SendContext and ReceiveContext (they are a
-// select), rebinding.
+// than the SPEC would). Not modelled: buffered channels, Sleep, Tick, the
+// watchdog, atomic, several schedulers, callbacks and error handlers,
+// Blocking, SendContext and ReceiveContext (they are a select), rebinding.
 //
 // TestModel generates 10,000 programs from seeds 0..9999 (fewer under the
 // race detector): channels, then operations issued by main, including

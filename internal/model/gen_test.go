@@ -77,13 +77,13 @@ var mainWeights = []opWeight{
 	{KSend, 4}, {KSendErr, 1}, {KRecv, 4}, {KInsert, 2}, {KInsertValue, 1}, {KRemove, 2},
 	{KKill, 2}, {KKillNow, 2}, {KThrow, 2}, {KThrowNow, 2}, {KClose, 2}, {KOpen, 1},
 	{KSetPref, 1}, {KSetScheduleAll, 1}, {KRunAll, 3}, {KTrap, 1}, {KAcquire, 3}, {KRelease, 3},
-	{KSelect, 4}, {KCancel, 2}, {KSendT, 2}, {KRecvT, 2},
+	{KSelect, 4}, {KCancel, 2}, {KSendT, 2}, {KRecvT, 2}, {KAdvance, 2},
 }
 
 var scriptWeights = []opWeight{
 	{KSend, 8}, {KRecv, 8}, {KSendErr, 1}, {KSchedule, 6}, {KScheduleRemove, 2},
 	{KClose, 1}, {KOpen, 1}, {KInsert, 3}, {KRun, 2}, {KSwitch, 1}, {KPanic, 1},
-	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4}, {KSelect, 5}, {KCancel, 2}, {KSendT, 2}, {KRecvT, 2},
+	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4}, {KSelect, 5}, {KCancel, 2}, {KSendT, 2}, {KRecvT, 2}, {KAdvance, 1},
 	{KKill, 1}, {KKillNow, 1}, {KThrow, 1}, {KThrowNow, 1}, // on itself (SPEC 2)
 }
 
@@ -127,6 +127,8 @@ func (g *gen) script(self, nch int) []Op {
 			op.D = g.timeout()
 		case KRecvT:
 			op.D = g.timeout()
+		case KAdvance:
+			op.Val = 1 + g.c.Intn(3)
 		}
 		s = append(s, op)
 	}
@@ -191,7 +193,7 @@ func (g *gen) mainOp(m *Model) Op {
 	k := g.pick(mainWeights)
 	if n == 1 && k != KSend && k != KSendErr && k != KRecv && k != KSelect && k != KClose && k != KOpen &&
 		k != KSetPref && k != KSetScheduleAll && k != KRunAll && k != KTrap && k != KSchedule && k != KScheduleRemove &&
-		k != KAcquire && k != KRelease && k != KCancel && k != KSendT && k != KRecvT {
+		k != KAcquire && k != KRelease && k != KCancel && k != KSendT && k != KRecvT && k != KAdvance {
 		k = KSpawn
 	}
 	if k == KSpawn && n > g.maxT {
@@ -239,6 +241,8 @@ func (g *gen) mainOp(m *Model) Op {
 		op.D = g.timeout()
 	case KRecvT:
 		op.D = g.timeout()
+	case KAdvance:
+		op.Val = 1 + g.c.Intn(3)
 	case KSetPref:
 		op.Val = g.c.Intn(3) - 1
 	case KSetScheduleAll, KTrap:

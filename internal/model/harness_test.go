@@ -110,6 +110,7 @@ type rt struct {
 
 	// The program's contexts, and the tasklets in a Select with a Done
 	// case of each (the running chain only reads and writes them).
+	clock   *scheduler.FakeClock
 	ctxs    [NumCtx]context.Context
 	cancels [NumCtx]context.CancelFunc
 	inDone  [NumCtx][]*tasklet.Tasklet
@@ -119,11 +120,12 @@ type rt struct {
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newRT(p Program) (*rt, error) {
-	s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(epoch)))
+	clock := scheduler.NewFakeClock(epoch)
+	s, err := scheduler.New(scheduler.WithClock(clock))
 	if err != nil {
 		return nil, err
 	}
-	r := &rt{s: s, ts: []*tasklet.Tasklet{s.Main()}}
+	r := &rt{s: s, ts: []*tasklet.Tasklet{s.Main()}, clock: clock}
 	for k := range NumCtx {
 		r.ctxs[k], r.cancels[k] = context.WithCancel(context.Background())
 	}
@@ -219,6 +221,9 @@ func (r *rt) exec(t *tasklet.Tasklet, op Op) string {
 		return FmtRecv(v, errName(err))
 	case KSelect:
 		return r.sel(t, op.Cases)
+	case KAdvance:
+		r.clock.Advance(time.Duration(op.Val) * TimeUnit)
+		return "ok"
 	case KCancel:
 		r.cancel(op.Val)
 		return "ok"

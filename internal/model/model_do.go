@@ -74,8 +74,11 @@ func (m *Model) do(t *task, op Op) status {
 	case KCancel:
 		m.cancelCtx(op.Val)
 		m.done(t, "ok")
+	case KAdvance:
+		m.now += int64(op.Val)
+		m.done(t, "ok")
 	case KSchedule:
-		if len(m.ring) == 1 { // alone: a no-op
+		if len(m.ring) == 1 && !m.timerDue() { // alone: a no-op
 			m.done(t, "ok")
 			return opDone
 		}

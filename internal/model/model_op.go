@@ -66,6 +66,9 @@ const (
 	// not wait ("timeout" if it would).
 	KSendT
 	KRecvT
+	// KAdvance is FakeClock.Advance(Val * TimeUnit): timers that fall due
+	// fire at the next switch.
+	KAdvance
 )
 
 // CaseKind is the kind of one case of a KSelect.
@@ -214,6 +217,8 @@ func (o Op) String() string {
 		return fmt.Sprintf("sendt %s %d %d", c, o.Val, o.D)
 	case KRecvT:
 		return fmt.Sprintf("recvt %s %d", c, o.D)
+	case KAdvance:
+		return "advance " + strconv.Itoa(o.Val)
 	}
 	return fmt.Sprintf("op%d", o.Kind)
 }

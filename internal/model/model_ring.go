@@ -28,13 +28,14 @@ func (m *Model) popFront() {
 // when it becomes current or leaves the ring.
 
 // pushLane puts id, woken from outside the scheduler, in the wake lane:
-// after the lane's last member, else right after the running tasklet, else
-// at the front.
-func (m *Model) pushLane(id int) {
+// after the lane's last member, else right after the running tasklet (if
+// running: a tasklet runs, at the front), else at the front (the root
+// fires timers with no tasklet running).
+func (m *Model) pushLane(id int, running bool) {
 	switch {
 	case m.laneEnd >= 0:
 		m.ring = slices.Insert(m.ring, slices.Index(m.ring, m.laneEnd)+1, id)
-	case len(m.ring) > 0 && m.ts[m.ring[0]].state == Current:
+	case running && len(m.ring) > 0:
 		m.ring = slices.Insert(m.ring, 1, id)
 	default:
 		m.pushFront(id)

@@ -32,6 +32,7 @@ func (m *Model) runUntilMain() {
 func (m *Model) pick() int {
 	main := m.ts[0]
 	for {
+		m.fireDue()
 		if len(m.ring) > 0 {
 			id := m.ring[0]
 			m.ts[id].state = Current
@@ -49,7 +50,7 @@ func (m *Model) pick() int {
 			m.makeRunnable(0, false)
 			continue
 		}
-		if m.fireTimers() {
+		if m.jump() {
 			continue
 		}
 		if m.mustSleep() {

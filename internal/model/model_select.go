@@ -120,30 +120,41 @@ func (m *Model) disarm(id int) {
 	m.timers = slices.DeleteFunc(m.timers, func(x mtimer) bool { return x.id == id })
 }
 
-// fireTimers is what a scheduler with nothing to run does when timers are
-// armed: its fake clock jumps to the earliest deadline, and every timer due
-// then fires, in (deadline, rank) order, cutting its select's wait with
-// ErrTimeout (a select's, a SendTimeout's or a ReceiveTimeout's); the
-// tasklets join the wake lane in that order. It reports
-// whether a timer was armed.
-func (m *Model) fireTimers() bool {
+// jump is what a scheduler with nothing to run does when timers are armed:
+// its fake clock jumps to the earliest deadline, and the timers due then
+// fire (fireDue). It reports whether a timer was armed.
+func (m *Model) jump() bool {
 	if len(m.timers) == 0 {
 		return false
 	}
-	first := slices.MinFunc(m.timers, func(a, b mtimer) int {
-		if a.when != b.when {
-			return int(a.when - b.when)
-		}
-		return a.rank - b.rank
-	})
-	m.now = first.when
+	m.now = slices.MinFunc(m.timers, func(a, b mtimer) int { return int(a.when - b.when) }).when
+	m.fireDue()
+	return true
+}
+
+// timerDue reports whether a timer is due (FakeClock.Advance made it so).
+func (m *Model) timerDue() bool {
+	return slices.ContainsFunc(m.timers, func(x mtimer) bool { return x.when <= m.now })
+}
+
+// fireDue fires every timer that is due, in (deadline, rank) order, each
+// cutting its wait with ErrTimeout (a select's, a SendTimeout's or a
+// ReceiveTimeout's); the tasklets join the wake lane in that order, fired
+// by the root, with no tasklet running. A switch that finds a timer due
+// goes to the root, which fires it before it picks the ring's front.
+func (m *Model) fireDue() {
 	var due []mtimer
 	for _, x := range m.timers {
 		if x.when <= m.now {
 			due = append(due, x)
 		}
 	}
-	slices.SortFunc(due, func(a, b mtimer) int { return a.rank - b.rank })
+	slices.SortFunc(due, func(a, b mtimer) int {
+		if a.when != b.when {
+			return int(a.when - b.when)
+		}
+		return a.rank - b.rank
+	})
 	for _, x := range due {
 		t := m.ts[x.id]
 		if t.state != Blocked {
@@ -152,9 +163,8 @@ func (m *Model) fireTimers() bool {
 		m.unqueue(x.id)
 		t.selIdx = x.idx
 		t.wake = ErrTimeout
-		m.pushLane(x.id)
+		m.pushLane(x.id, false)
 	}
-	return true
 }
 
 // cancelCtx cancels context k for the running tasklet: the select blocked
@@ -195,7 +205,7 @@ func (m *Model) cancelCtx(k int) {
 	m.unqueue(t.id)
 	t.selIdx = idx
 	t.wake = ErrCanceled
-	m.pushLane(t.id)
+	m.pushLane(t.id, true)
 }
 
 // mustSleep reports, with nothing left to run and no timer, whether the

@@ -44,3 +44,40 @@ func TestModelChannelTimeouts(t *testing.T) {
 		})
 	}
 }
+
+// FakeClock.Advance in the model: a timer it makes due fires at the next
+// switch, from the root, ahead of the ring (the wake lane with no tasklet
+// running), not before.
+func TestModelAdvance(t *testing.T) {
+	recvT := func(ch, d int) Op { return Op{Kind: KRecvT, Ch: ch, D: d} }
+	advance := func(d int) Op { return Op{Kind: KAdvance, Val: d} }
+	sched := opK(KSchedule)
+	tests := []struct {
+		name  string
+		chans []ChanConfig
+		ops   []Op
+		want  []string
+	}{
+		{"a due timer waits for a switch", chans(-1),
+			[]Op{spawnOp(recvT(0, 1)), sched, advance(1), Op{Kind: KInsert, T: 1}, sched},
+			[]string{"main advance 1 -> ok", "main insert t1 -> blocked", "t1 recvt c0 1 -> timeout", "main sched -> ok"}},
+		{"at the next switch it fires ahead of the ring's front", chans(-1),
+			[]Op{spawnOp(selectOp(recvC(0), timeoutC(2))), sched, spawnOp(), advance(3), sched},
+			[]string{"main advance 3 -> ok", "t1 select recv c0, timeout 2 -> 1:timeout", "t2 start", "main sched -> ok"}},
+		{"Schedule alone is a switch when a timer is due", chans(-1),
+			[]Op{spawnOp(recvT(0, 2)), sched, advance(1), sched, advance(1), sched},
+			[]string{"main sched -> ok", "main advance 1 -> ok", "t1 recvt c0 2 -> timeout", "main sched -> ok"}},
+		{"due timers fire in (deadline, rank) order", chans(-1),
+			[]Op{spawnOp(recvT(0, 3)), spawnOp(recvT(0, 2)), spawnOp(recvT(0, 3)), sched, advance(3), sched},
+			[]string{"t2 recvt c0 2 -> timeout", "t1 recvt c0 3 -> timeout", "t3 recvt c0 3 -> timeout", "main sched -> ok"}},
+		{"a timer due as an uncaught error is delivered fires first", chans(-1),
+			[]Op{spawnOp(recvT(0, 1)), sched, spawnOp(advance(1), Op{Kind: KPanic, Val: 0}), sched},
+			[]string{"t2 panicked", "t1 recvt c0 1 -> timeout", "main sched -> panic(P0)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			checkFixed(t, tt.chans, tt.ops, tt.want)
+		})
+	}
+}
