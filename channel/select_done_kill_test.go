@@ -57,7 +57,7 @@ func TestContextWaitReleasesItsWakerAsItEnds(t *testing.T) {
 			sendContext, false, "kill", []string{"T killed", "main receive: deadlock"}},
 		{"Select(Recv, Done) woken by cancel, killed before it runs: main's Receive sleeps until the rescue (42) instead of deadlock",
 			selectRecvDone, true, "kill", []string{"T killed", "main receive: deadlock"}},
-		{"Select(Send, Done) completed by main's Receive, T removed before it runs: main's Receive sleeps until the rescue (42) instead of deadlock",
+		{"SendContext completed by main's Receive, T removed before it runs: main's Receive sleeps until the rescue (42) instead of deadlock",
 			sendContext, false, "remove", []string{"main receive from T: 1", "main receive: deadlock"}},
 		// Controls (passing): a throw ends the wait through its return.
 		{"Select(Recv, Done) blocked, thrown into",
