@@ -1,5 +1,6 @@
-// Package model is a reference model of SPEC.md sections 1-4 (and of a
-// Lock, section 9) for one scheduler, and the randomized tests that hold
+// Package model is a reference model of SPEC.md sections 1-4 (with
+// package channel's Select, and section 8's timers for its Timeout cases;
+// and of a Lock, section 9) for one scheduler, and the randomized tests that hold
 // the runtime (packages scheduler, channel and locks) to it.
 //
 // The model (model*.go) is a plain simulation: a run queue as a slice whose
@@ -21,6 +22,29 @@
 //     Close (refusing only what would block, waking blocked receivers with
 //     ErrClosed, serving waiting senders), Open, SetPreference,
 //     SetScheduleAll, block trap;
+//   - channel.Select (model_select.go) over one to four cases: Recv, Send
+//     (the same channel twice too, even as sender and receiver), Timeout,
+//     Done of one of two cancellable contexts or of context.Background(),
+//     Default. The first ready case in argument order completes as that
+//     channel's operation would (preference, schedule-all, ErrClosed);
+//     Default only when nothing is ready; blocked, the select has a node in
+//     the queue of every channel case, and whoever takes one (a partner, a
+//     polling select, Close for a receive case) completes it and withdraws
+//     the others; a kill, throw, deadlock or delivered error cuts it; a
+//     kill or throw that reaches it after a wake-up that transferred
+//     nothing (Close, a timeout, a cancellation) is raised at the select;
+//   - timers on the fake clock (scheduler.NewFakeClock): a blocked select's
+//     earliest positive Timeout arms one, as do SendTimeout and
+//     ReceiveTimeout (zero does not wait); with nothing to run, no Run
+//     waiting and main not paused, the clock jumps to the earliest deadline
+//     and the due timers fire in (deadline, rank) order; FakeClock.Advance
+//     (from main or a script) makes timers due, and they fire at the next
+//     switch, from the root, ahead of the ring's front;
+//   - Cancel of a context, from main or a script: the select blocked on it
+//     is woken from the context's goroutine (the harness waits for it);
+//     woken from outside the scheduler, it joins the wake lane, as a timer's
+//     tasklet does: after the running tasklet and the lane's earlier
+//     members (package scheduler's ring), which the model keeps;
 //   - one locks.Lock: Acquire (the block trap makes a would-block acquire
 //     fail) and Release; Release wakes the first waiter without handing
 //     the lock over, and a woken waiter retries when it runs and waits
@@ -40,17 +64,23 @@
 // Close waking receivers while other tasklets are runnable (their place in
 // the ring), InsertValue on a tasklet whose suspended call is a completed
 // channel operation or a woken lock wait, Remove on a new or dead tasklet, a would-block
-// operation on a closing channel with the block trap set. Not modelled:
-// buffered channels, timers and timeouts, Sleep, Tick, the watchdog,
-// atomic, several schedulers, callbacks and error handlers, Blocking,
-// contexts, rebinding.
+// operation on a closing channel with the block trap set, a cancel that
+// wakes two selects at once (the order of the contexts' goroutines), a
+// state with nothing to run while a Waker is held (the scheduler sleeps
+// for good: see mustSleep for the runtime bug that makes this more common
+// than the SPEC would). Not modelled: buffered channels, Sleep, Tick, the
+// watchdog, atomic, several schedulers, callbacks and error handlers,
+// Blocking, SendContext and ReceiveContext (they are a select), rebinding.
 //
 // TestModel generates 10,000 programs from seeds 0..9999 (fewer under the
 // race detector): channels, then operations issued by main, including
 // spawning tasklets with random scripts. It runs each on the model and on
 // the runtime and compares, after every step of main, the trace of events,
 // RunCount, Len, every tasklet's state, every channel's Balance, Queue,
-// Closing and Closed, the Lock's Locked and Waiting; then it closes the scheduler and checks the kills. On
+// Closing and Closed, the Lock's Locked and Waiting; then it closes the scheduler and checks the kills.
+// The runtime runs on a fake clock; TestModelSelect and TestModelSelectCases
+// are fixed select programs checked the same way, with the orderings the
+// model gives them. On
 // a mismatch it shrinks the program and reports both. Replay one seed, with
 // its program and trace logged:
 //
@@ -63,5 +93,7 @@
 // if its Send returned nil, no goroutine left after Close.
 //
 // Divergences from the SPEC found this way became deterministic regression
-// tests in divergence_test.go (TestRegression_*).
+// tests in regression_test.go (TestRegression_*); runtime bugs found by
+// the select cases are failing tests of package channel
+// (TestContextWaitReleasesItsWakerAsItEnds).
 package model

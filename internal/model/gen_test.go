@@ -77,13 +77,13 @@ var mainWeights = []opWeight{
 	{KSend, 4}, {KSendErr, 1}, {KRecv, 4}, {KInsert, 2}, {KInsertValue, 1}, {KRemove, 2},
 	{KKill, 2}, {KKillNow, 2}, {KThrow, 2}, {KThrowNow, 2}, {KClose, 2}, {KOpen, 1},
 	{KSetPref, 1}, {KSetScheduleAll, 1}, {KRunAll, 3}, {KTrap, 1}, {KAcquire, 3}, {KRelease, 3},
-	{KSelect, 3},
+	{KSelect, 4}, {KCancel, 2}, {KSendT, 2}, {KRecvT, 2}, {KAdvance, 2},
 }
 
 var scriptWeights = []opWeight{
 	{KSend, 8}, {KRecv, 8}, {KSendErr, 1}, {KSchedule, 6}, {KScheduleRemove, 2},
 	{KClose, 1}, {KOpen, 1}, {KInsert, 3}, {KRun, 2}, {KSwitch, 1}, {KPanic, 1},
-	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4}, {KSelect, 4},
+	{KRunAll, 1}, {KTrap, 1}, {KAcquire, 4}, {KRelease, 4}, {KSelect, 5}, {KCancel, 2}, {KSendT, 2}, {KRecvT, 2}, {KAdvance, 1},
 	{KKill, 1}, {KKillNow, 1}, {KThrow, 1}, {KThrowNow, 1}, // on itself (SPEC 2)
 }
 
@@ -119,22 +119,62 @@ func (g *gen) script(self, nch int) []Op {
 			op.T = self
 			op.Val = g.c.Intn(NumErrs)
 		case KSelect:
-			op = g.selectOp(op, nch)
+			op.Cases = g.cases(nch)
+		case KCancel:
+			op.Val = g.c.Intn(NumCtx)
+		case KSendT:
+			op.Val = g.value()
+			op.D = g.timeout()
+		case KRecvT:
+			op.D = g.timeout()
+		case KAdvance:
+			op.Val = 1 + g.c.Intn(3)
 		}
 		s = append(s, op)
 	}
 	return s
 }
 
-// selectOp completes a KSelect on op.Ch with a second, distinct channel;
-// with one channel it becomes a receive.
-func (g *gen) selectOp(op Op, nch int) Op {
-	if nch < 2 {
-		op.Kind = KRecv
-		return op
+// timeout generates a timeout in TimeUnits: -1 (none), 0 (no wait) or 1-3.
+func (g *gen) timeout() int {
+	return []int{-1, 0, 1, 2, 3}[weighted(g.c, []int{1, 1, 3, 2, 1})]
+}
+
+// cases generates the cases of a select: one to four, of any kind, on any
+// channels (the same one twice too); each sent value is new; at most one
+// Default, and at most one Done case per context (which of two Done cases
+// of one context a cancellation completes is a race between goroutines).
+func (g *gen) cases(nch int) []Case {
+	n := 1 + weighted(g.c, []int{3, 4, 2, 1})
+	var cs []Case
+	def, done := false, [NumCtx]bool{}
+	for len(cs) < n {
+		k := Case{Kind: []CaseKind{CRecv, CSend, CTimeout, CDone, CDefault}[weighted(g.c, []int{8, 8, 4, 4, 1})], Ch: g.c.Intn(nch)}
+		switch k.Kind {
+		case CSend:
+			k.Val = g.value()
+		case CTimeout:
+			k.Val = g.timeout()
+		case CDone:
+			k.Val = g.c.Intn(NumCtx+1) - 1 // -1: context.Background()
+			if k.Val >= 0 {
+				if done[k.Val] {
+					continue
+				}
+				done[k.Val] = true
+			}
+		case CDefault:
+			if def {
+				continue
+			}
+			def = true
+		}
+		if k.Kind != CRecv && k.Kind != CSend {
+			k.Ch = 0
+		}
+		cs = append(cs, k)
 	}
-	op.Val = (op.Ch + 1 + g.c.Intn(nch-1)) % nch
-	return op
+	return cs
 }
 
 // mainOp generates an operation for main given the model's current state.
@@ -153,7 +193,7 @@ func (g *gen) mainOp(m *Model) Op {
 	k := g.pick(mainWeights)
 	if n == 1 && k != KSend && k != KSendErr && k != KRecv && k != KSelect && k != KClose && k != KOpen &&
 		k != KSetPref && k != KSetScheduleAll && k != KRunAll && k != KTrap && k != KSchedule && k != KScheduleRemove &&
-		k != KAcquire && k != KRelease {
+		k != KAcquire && k != KRelease && k != KCancel && k != KSendT && k != KRecvT && k != KAdvance {
 		k = KSpawn
 	}
 	if k == KSpawn && n > g.maxT {
@@ -193,7 +233,16 @@ func (g *gen) mainOp(m *Model) Op {
 		op.T = target(false)
 		op.Val = g.c.Intn(NumErrs)
 	case KSelect:
-		op = g.selectOp(op, nch)
+		op.Cases = g.cases(nch)
+	case KCancel:
+		op.Val = g.c.Intn(NumCtx)
+	case KSendT:
+		op.Val = g.value()
+		op.D = g.timeout()
+	case KRecvT:
+		op.D = g.timeout()
+	case KAdvance:
+		op.Val = 1 + g.c.Intn(3)
 	case KSetPref:
 		op.Val = g.c.Intn(3) - 1
 	case KSetScheduleAll, KTrap:
@@ -296,6 +345,17 @@ func shrink(p Program) Program {
 				}
 			}
 		}
+		// Drop select cases (a select keeps one).
+		for i := range p.Ops {
+			if q, ok := dropCase(p, i, -1); ok && fails(q) {
+				p, changed = q, true
+			}
+			for j := range p.Ops[i].Script {
+				if q, ok := dropCase(p, i, j); ok && fails(q) {
+					p, changed = q, true
+				}
+			}
+		}
 		// Channel defaults.
 		for i, c := range p.Chans {
 			if c != (ChanConfig{Pref: -1}) {
@@ -309,6 +369,29 @@ func shrink(p Program) Program {
 		}
 	}
 	return p
+}
+
+// dropCase returns p without the last case of the select that is main's
+// operation i (j < 0) or operation j of its script; ok is false if that is
+// no select with two cases or more.
+func dropCase(p Program, i, j int) (Program, bool) {
+	op := p.Ops[i]
+	if j >= 0 {
+		op = op.Script[j]
+	}
+	if op.Kind != KSelect || len(op.Cases) < 2 {
+		return p, false
+	}
+	op.Cases = slices.Clone(op.Cases[:len(op.Cases)-1])
+	q := p
+	q.Ops = slices.Clone(p.Ops)
+	if j < 0 {
+		q.Ops[i] = op
+	} else {
+		q.Ops[i].Script = slices.Clone(p.Ops[i].Script)
+		q.Ops[i].Script[j] = op
+	}
+	return q, true
 }
 
 func countTasklets(p Program) int {

@@ -3,8 +3,10 @@
 package model
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +49,10 @@ func errName(err error) string {
 		}
 	}
 	switch {
+	case errors.Is(err, tasklet.ErrTimeout):
+		return ErrTimeout
+	case errors.Is(err, context.Canceled):
+		return ErrCanceled
 	case errors.Is(err, channel.ErrClosed):
 		return ErrClosed
 	case errors.Is(err, channel.ErrAlreadyClosed):
@@ -101,14 +107,28 @@ type rt struct {
 	chans []*channel.Channel[int]
 	lock  locks.Lock
 	trace []string
+
+	// The program's contexts, and the tasklets in a Select with a Done
+	// case of each (the running chain only reads and writes them).
+	clock   *scheduler.FakeClock
+	ctxs    [NumCtx]context.Context
+	cancels [NumCtx]context.CancelFunc
+	inDone  [NumCtx][]*tasklet.Tasklet
 }
 
+// epoch is the fake clock's start: any date will do.
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func newRT(p Program) (*rt, error) {
-	s, err := scheduler.New()
+	clock := scheduler.NewFakeClock(epoch)
+	s, err := scheduler.New(scheduler.WithClock(clock))
 	if err != nil {
 		return nil, err
 	}
-	r := &rt{s: s, ts: []*tasklet.Tasklet{s.Main()}}
+	r := &rt{s: s, ts: []*tasklet.Tasklet{s.Main()}, clock: clock}
+	for k := range NumCtx {
+		r.ctxs[k], r.cancels[k] = context.WithCancel(context.Background())
+	}
 	for _, c := range p.Chans {
 		ch := channel.New[int]()
 		if err := ch.SetPreference(c.Pref); err != nil {
@@ -194,13 +214,19 @@ func (r *rt) exec(t *tasklet.Tasklet, op Op) string {
 	case KRecv:
 		v, err := ch.Receive(t)
 		return FmtRecv(v, errName(err))
+	case KSendT:
+		return res(ch.SendTimeout(t, op.Val, time.Duration(op.D)*TimeUnit))
+	case KRecvT:
+		v, err := ch.ReceiveTimeout(t, time.Duration(op.D)*TimeUnit)
+		return FmtRecv(v, errName(err))
 	case KSelect:
-		r0, r1 := channel.Recv(ch), channel.Recv(r.chans[op.Val])
-		i, err := channel.Select(t, r0, r1)
-		if i < 0 {
-			return res(err)
-		}
-		return fmt.Sprintf("%d:%s", i, FmtRecv([]int{r0.Value(), r1.Value()}[i], errName(err)))
+		return r.sel(t, op.Cases)
+	case KAdvance:
+		r.clock.Advance(time.Duration(op.Val) * TimeUnit)
+		return "ok"
+	case KCancel:
+		r.cancel(op.Val)
+		return "ok"
 	case KSchedule:
 		return res(t.Schedule())
 	case KScheduleRemove:
@@ -258,6 +284,57 @@ func (r *rt) exec(t *tasklet.Tasklet, op Op) string {
 	return fmt.Sprintf("unknown op %v", op)
 }
 
+// sel performs a KSelect as t.
+func (r *rt) sel(t *tasklet.Tasklet, cases []Case) string {
+	cs := make([]channel.Case, len(cases))
+	for i, k := range cases {
+		switch k.Kind {
+		case CRecv:
+			cs[i] = channel.Recv(r.chans[k.Ch])
+		case CSend:
+			cs[i] = channel.Send(r.chans[k.Ch], k.Val)
+		case CTimeout:
+			cs[i] = channel.Timeout(time.Duration(k.Val) * TimeUnit)
+		case CDone:
+			ctx := context.Background()
+			if k.Val >= 0 {
+				ctx = r.ctxs[k.Val]
+				r.inDone[k.Val] = append(r.inDone[k.Val], t)
+				defer func() {
+					r.inDone[k.Val] = slices.DeleteFunc(r.inDone[k.Val], func(x *tasklet.Tasklet) bool { return x == t })
+				}()
+			}
+			cs[i] = channel.Done(ctx)
+		case CDefault:
+			cs[i] = channel.Default()
+		}
+	}
+	i, err := channel.Select(t, cs...)
+	if i < 0 {
+		return ErrOr(errName(err))
+	}
+	if rc, ok := cs[i].(*channel.RecvCase[int]); ok {
+		return fmt.Sprintf("%d:%s", i, FmtRecv(rc.Value(), errName(err)))
+	}
+	return fmt.Sprintf("%d:%s", i, ErrOr(errName(err)))
+}
+
+// cancel cancels context k, and waits until the context's goroutines have
+// woken every select blocked on it: the model has them woken by the time
+// cancel returns (its order among other wake-ups is then decided).
+func (r *rt) cancel(k int) {
+	r.cancels[k]()
+	deadline := time.Now().Add(hangTimeout)
+	for _, tk := range r.inDone[k] {
+		for tk.State() == tasklet.Blocked {
+			if time.Now().After(deadline) {
+				panic("model: a select on a cancelled context is never woken")
+			}
+			runtime.Gosched()
+		}
+	}
+}
+
 // hangTimeout bounds one program on the runtime; a hang is a failure
 // that cannot be reported through the test (main is stuck), so it panics.
 const hangTimeout = 30 * time.Second
@@ -278,6 +355,9 @@ func runProgram(p Program) (f *failure) {
 	defer func() {
 		if !closed {
 			_ = r.s.Close()
+		}
+		for _, cancel := range r.cancels {
+			cancel()
 		}
 	}()
 	fail := func(step int, msg string) *failure {

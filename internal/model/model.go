@@ -77,14 +77,19 @@ type task struct {
 	ch         int    // park: the channel
 	wake       string // park, lock: the result ("" or an error name; "killed")
 	got        wval   // park: what a completed receive got
-	selIdx     int    // park, in a select: the case a partner or Close completed
+	selIdx     int    // park, handoff, in a select: the case completed (by t, a partner, Close, its timer or context)
+	watching   bool   // park, in a select: it watches a context that can be cancelled (it holds a Waker until the select returns)
+	inLane     bool   // in the ring's wake lane (see pushLane)
 	handoffRes string // handoff: the result of the completed operation
 	runErr     string // runAll: the error Run returns
 }
 
+// waiter is a tasklet waiting in a channel's queue: a plain Send or
+// Receive (idx -1), or case idx of a blocked Select (one node per case).
 type waiter struct {
 	id  int
-	val wval
+	val wval // a sender's
+	idx int
 }
 
 // mlock is the program's one locks.Lock (SPEC section 9): a Semaphore(1)
@@ -99,7 +104,7 @@ type mlock struct {
 
 type mchan struct {
 	sendq   []waiter
-	recvq   []int
+	recvq   []waiter
 	pref    int
 	sa      bool
 	closing bool
@@ -115,6 +120,22 @@ type Model struct {
 	trace     []string
 	emptiedBy int   // the tasklet that last left the ring by blocking (-1: none)
 	frames    []int // the callers of Run in progress, innermost last
+	laneEnd   int   // the wake lane's last member (-1: the lane is empty)
+
+	now       int64    // the fake clock, in TimeUnits since the scheduler's creation
+	timers    []mtimer // the armed timers, in arming order
+	armed     int      // timers armed so far: the rank of the next
+	cancelled [NumCtx]bool
+	leaked    int // Wakers held for good by selects that died at their wait (see dieAtWait)
+}
+
+// mtimer is the timer of a blocked select with a Timeout case: due at when,
+// ranked among equal deadlines by arming order; idx is the case it chooses.
+type mtimer struct {
+	id   int
+	when int64
+	rank int
+	idx  int
 }
 
 // ChanConfig is a channel's initial preference and schedule-all flag.
@@ -125,7 +146,7 @@ type ChanConfig struct {
 
 // NewModel returns a model with main running alone and the given channels.
 func NewModel(chans []ChanConfig) *Model {
-	m := &Model{emptiedBy: -1}
+	m := &Model{emptiedBy: -1, laneEnd: -1}
 	m.ts = []*task{{id: 0, name: "main", state: Current, started: true}}
 	m.ring = []int{0}
 	for _, c := range chans {
@@ -136,7 +157,8 @@ func NewModel(chans []ChanConfig) *Model {
 
 // Clone returns a deep copy (scripts are shared: they are never modified).
 func (m *Model) Clone() *Model {
-	c := &Model{emptiedBy: m.emptiedBy, frames: slices.Clone(m.frames)}
+	c := &Model{emptiedBy: m.emptiedBy, frames: slices.Clone(m.frames), laneEnd: m.laneEnd,
+		now: m.now, timers: slices.Clone(m.timers), armed: m.armed, cancelled: m.cancelled, leaked: m.leaked}
 	c.lock = mlock{held: m.lock.held, q: slices.Clone(m.lock.q)}
 	c.ring = slices.Clone(m.ring)
 	c.trace = slices.Clone(m.trace)

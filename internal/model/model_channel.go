@@ -1,5 +1,6 @@
-// The model's channels (SPEC section 4): send, receive and select, parking,
-// handoffs with preference and schedule-all, and Close.
+// The model's channels (SPEC section 4): send and receive, the queues that
+// plain waiters and blocked selects share, parking, handoffs with
+// preference and schedule-all, and Close.
 
 package model
 
@@ -8,103 +9,103 @@ import (
 	"slices"
 )
 
-func (m *Model) send(t *task, ch int, v wval) bool {
+// send is Send, and SendTimeout with a timeout d in TimeUnits (d < 0:
+// none).
+func (m *Model) send(t *task, ch int, v wval, d int) bool {
 	c := m.chans[ch]
 	if len(c.recvq) > 0 {
 		r := m.takeRecv(ch)
 		m.ts[r].got = v
 		return m.handoff(t, r, ch, true, "ok")
 	}
-	if err := m.refuse(t, c); err != "" { // it would block
+	if err := m.refuse(t, c, d); err != "" { // it would block
 		m.done(t, err)
 		return false
 	}
-	c.sendq = append(c.sendq, waiter{id: t.id, val: v})
+	c.sendq = append(c.sendq, waiter{id: t.id, val: v, idx: -1})
+	m.arm(t.id, d, -1)
 	m.park(t, ch)
 	return true
 }
 
-func (m *Model) recv(t *task, ch int) bool {
+// recv is Receive, and ReceiveTimeout with a timeout d (d < 0: none).
+func (m *Model) recv(t *task, ch int, d int) bool {
 	c := m.chans[ch]
 	if len(c.sendq) > 0 {
-		w := c.sendq[0]
-		c.sendq = c.sendq[1:]
+		w := m.takeSend(ch)
 		return m.handoff(t, w.id, ch, false, FmtRecv(w.val.V, w.val.Err))
 	}
-	if err := m.refuse(t, c); err != "" {
+	if err := m.refuse(t, c, d); err != "" {
 		m.done(t, err)
 		return false
 	}
-	c.recvq = append(c.recvq, t.id)
+	c.recvq = append(c.recvq, waiter{id: t.id, idx: -1})
+	m.arm(t.id, d, -1)
 	m.park(t, ch)
 	return true
 }
 
-// takeRecv takes the first receiver waiting on ch out of its queue. A
-// selecting receiver is completed by its case on ch and leaves its other
-// channel's queue at once (package channel's Select).
+// takeRecv takes the first receiver waiting on ch out of its queue and
+// returns its id. A selecting receiver is completed by its case on ch and
+// leaves every other queue at once (package channel's Select).
 func (m *Model) takeRecv(ch int) int {
 	c := m.chans[ch]
-	r := c.recvq[0]
+	w := c.recvq[0]
 	c.recvq = c.recvq[1:]
-	if t := m.ts[r]; t.op.Kind == KSelect {
-		t.selIdx = 0
-		other := t.op.Val
-		if ch == t.op.Val {
-			t.selIdx, other = 1, t.op.Ch
-		}
-		oc := m.chans[other]
-		i := slices.Index(oc.recvq, r)
-		if i < 0 {
-			panic(fmt.Sprintf("model: selecting %s not queued on c%d", t.name, other))
-		}
-		oc.recvq = slices.Delete(oc.recvq, i, i+1)
-	}
-	return r
+	m.claim(w)
+	return w.id
 }
 
-// sel is Select over receives on channels a and b (distinct): the first
-// ready case in argument order completes as that channel's Receive would
-// (a waiting sender, or ErrClosed from a closing channel); else the caller
-// waits on both queues.
-func (m *Model) sel(t *task, a, b int) bool {
-	for i, ch := range []int{a, b} {
-		c := m.chans[ch]
-		if len(c.sendq) > 0 {
-			w := c.sendq[0]
-			c.sendq = c.sendq[1:]
-			return m.handoff(t, w.id, ch, false, fmt.Sprintf("%d:%s", i, FmtRecv(w.val.V, w.val.Err)))
-		}
-		if c.closing {
-			m.done(t, fmt.Sprintf("%d:%s", i, ErrClosed))
-			return false
-		}
+// takeSend takes the first sender waiting on ch out of its queue, as
+// takeRecv does the first receiver.
+func (m *Model) takeSend(ch int) waiter {
+	c := m.chans[ch]
+	w := c.sendq[0]
+	c.sendq = c.sendq[1:]
+	m.claim(w)
+	return w
+}
+
+// claim completes the select of w, a node just taken out of its queue, with
+// w's case: the select leaves its other queues, and its timer is disarmed.
+// A plain waiter has nothing else to leave.
+func (m *Model) claim(w waiter) {
+	if w.idx < 0 {
+		return
 	}
-	if t.trap {
-		m.done(t, ErrWouldBlock)
-		return false
+	m.ts[w.id].selIdx = w.idx
+	m.unqueue(w.id)
+}
+
+// unqueue takes every node of tasklet id out of every channel's queue and
+// disarms its timer: a blocked select leaves everything it waits on.
+func (m *Model) unqueue(id int) {
+	out := func(w waiter) bool { return w.id == id }
+	for _, c := range m.chans {
+		c.sendq = slices.DeleteFunc(c.sendq, out)
+		c.recvq = slices.DeleteFunc(c.recvq, out)
 	}
-	m.chans[a].recvq = append(m.chans[a].recvq, t.id)
-	m.chans[b].recvq = append(m.chans[b].recvq, t.id)
-	m.park(t, a)
-	return true
+	m.disarm(id)
 }
 
 // refuse says why an operation that would block must fail: the channel is
-// closing, or the caller's block trap is set.
-func (m *Model) refuse(t *task, c *mchan) string {
+// closing, its timeout d is zero, or the caller's block trap is set.
+func (m *Model) refuse(t *task, c *mchan, d int) string {
 	switch {
 	case c.closing && t.trap:
 		unspecified("%s would block on a closing channel with its block trap set", t.name)
 	case c.closing:
 		return ErrClosed
+	case d == 0:
+		return ErrTimeout
 	case t.trap:
 		return ErrWouldBlock
 	}
 	return ""
 }
 
-// park blocks the running tasklet t, queued on ch: it leaves the ring.
+// park blocks the running tasklet t, queued on ch (-1 for a select, queued
+// on each of its channels): it leaves the ring.
 func (m *Model) park(t *task, ch int) {
 	if t.kill || t.throw != "" || t.deliver != "" {
 		panic("model: " + t.name + " blocks with something pending")
@@ -141,7 +142,8 @@ func (m *Model) handoff(t *task, p, ch int, sending bool, res string) bool {
 // closeChan marks ch closing and wakes its blocked receivers with ErrClosed,
 // in queue order, at the end of the ring: Close names its caller, a tasklet
 // of the same scheduler, as every call that wakes a tasklet does (issue 15);
-// waiting senders stay.
+// waiting senders stay (a select's send case too). A select's receive case
+// on ch is completed with ErrClosed, which transferred nothing.
 func (m *Model) closeChan(ch int) string {
 	c := m.chans[ch]
 	if c.closing {
@@ -152,4 +154,12 @@ func (m *Model) closeChan(ch int) string {
 		m.ready(m.takeRecv(ch), ErrClosed, false)
 	}
 	return "ok"
+}
+
+// selectCase returns the case that completed t's select.
+func selectCase(t *task) Case {
+	if t.op.Kind != KSelect || t.selIdx < 0 || t.selIdx >= len(t.op.Cases) {
+		panic(fmt.Sprintf("model: %s has no completed select case", t.name))
+	}
+	return t.op.Cases[t.selIdx]
 }

@@ -13,7 +13,7 @@ import "fmt"
 func entering(k Kind) bool {
 	switch k {
 	case KSend, KSendErr, KRecv, KSchedule, KScheduleRemove, KRun, KSwitch, KKillNow, KThrowNow, KRunAll,
-		KAcquire, KSelect:
+		KAcquire, KSelect, KSendT, KRecvT:
 		return true
 	}
 	return false
@@ -60,15 +60,25 @@ func (m *Model) do(t *task, op Op) status {
 	}
 	switch op.Kind {
 	case KSend:
-		return suspended(m.send(t, op.Ch, wval{V: op.Val}))
+		return suspended(m.send(t, op.Ch, wval{V: op.Val}, -1))
 	case KSendErr:
-		return suspended(m.send(t, op.Ch, wval{Err: SendErrName(op.Val)}))
+		return suspended(m.send(t, op.Ch, wval{Err: SendErrName(op.Val)}, -1))
 	case KRecv:
-		return suspended(m.recv(t, op.Ch))
+		return suspended(m.recv(t, op.Ch, -1))
+	case KSendT:
+		return suspended(m.send(t, op.Ch, wval{V: op.Val}, op.D))
+	case KRecvT:
+		return suspended(m.recv(t, op.Ch, op.D))
 	case KSelect:
-		return suspended(m.sel(t, op.Ch, op.Val))
+		return suspended(m.sel(t, op.Cases))
+	case KCancel:
+		m.cancelCtx(op.Val)
+		m.done(t, "ok")
+	case KAdvance:
+		m.now += int64(op.Val)
+		m.done(t, "ok")
 	case KSchedule:
-		if len(m.ring) == 1 { // alone: a no-op
+		if len(m.ring) == 1 && !m.timerDue() { // alone: a no-op
 			m.done(t, "ok")
 			return opDone
 		}

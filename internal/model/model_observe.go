@@ -3,8 +3,6 @@
 
 package model
 
-import "slices"
-
 // Trace returns the events so far.
 func (m *Model) Trace() []string { return m.trace }
 
@@ -64,14 +62,15 @@ func (m *Model) WokenLockWaiters() []int {
 // Queue returns the ids waiting on ch in serving order: senders if any, else receivers.
 func (m *Model) Queue(ch int) []int {
 	c := m.chans[ch]
+	q := c.recvq
 	if len(c.sendq) > 0 {
-		out := make([]int, len(c.sendq))
-		for i, w := range c.sendq {
-			out[i] = w.id
-		}
-		return out
+		q = c.sendq
 	}
-	return slices.Clone(c.recvq)
+	out := make([]int, len(q))
+	for i, w := range q {
+		out[i] = w.id
+	}
+	return out
 }
 
 // CleanAtClose reports whether closing the scheduler now must show tasklet

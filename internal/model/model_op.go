@@ -7,7 +7,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// TimeUnit is the unit of a timeout in a program, on the runtime's fake
+// clock.
+const TimeUnit = time.Millisecond
 
 // Kind is the kind of an operation.
 type Kind uint8
@@ -44,12 +49,71 @@ const (
 	KSetPref        // ch.SetPreference(Val)
 	KSetScheduleAll // ch.SetScheduleAll(Val == 1)
 
-	// KSelect may appear in a script too (listed last, to keep the others'
-	// numbers): channel.Select(caller, Recv(c[Ch]), Recv(c[Val])), two
-	// distinct channels. Its result is "i:" and what case i's Receive
-	// returned ("0:5", "1:closed", "0:S1"), or the error that cut it.
+	// KSelect and KCancel may appear in a script too (listed last, to keep
+	// the others' numbers).
+	//
+	// KSelect is channel.Select(caller, Cases...) (see Case). Its result is
+	// "i:" and what case i returned: a receive's value or error ("0:5",
+	// "1:closed", "0:S1"), a send's error ("2:ok", "0:closed", "1:P0" for
+	// an error delivered to main during the handoff), "i:timeout",
+	// "i:canceled", a Default's "i:ok"; or, when the wait was cut, the
+	// error that cut it ("X0", "deadlock", "wouldBlock").
 	KSelect
+	// KCancel cancels the program's context number Val (a no-op if done).
+	KCancel
+	// KSendT is ch.SendTimeout(caller, Val, D * TimeUnit), KRecvT
+	// ch.ReceiveTimeout(caller, D * TimeUnit): D < 0 waits forever, 0 does
+	// not wait ("timeout" if it would).
+	KSendT
+	KRecvT
+	// KAdvance is FakeClock.Advance(Val * TimeUnit): timers that fall due
+	// fire at the next switch.
+	KAdvance
 )
+
+// CaseKind is the kind of one case of a KSelect.
+type CaseKind uint8
+
+// Select cases. Fields used: Ch (channel index), Val (the value a send
+// hands over; a timeout in TimeUnits; a context index, -1 for
+// context.Background()).
+const (
+	CRecv    CaseKind = iota // channel.Recv(c[Ch])
+	CSend                    // channel.Send(c[Ch], Val)
+	CTimeout                 // channel.Timeout(Val * TimeUnit): < 0 never fires, 0 is ready at once
+	CDone                    // channel.Done(ctx[Val])
+	CDefault                 // channel.Default()
+)
+
+// Case is one case of a KSelect.
+type Case struct {
+	Kind CaseKind
+	Ch   int
+	Val  int
+}
+
+// String names the case as it appears in traces.
+func (k Case) String() string {
+	switch k.Kind {
+	case CRecv:
+		return "recv c" + strconv.Itoa(k.Ch)
+	case CSend:
+		return fmt.Sprintf("send c%d %d", k.Ch, k.Val)
+	case CTimeout:
+		return "timeout " + strconv.Itoa(k.Val)
+	case CDone:
+		if k.Val < 0 {
+			return "done bg"
+		}
+		return "done k" + strconv.Itoa(k.Val)
+	case CDefault:
+		return "default"
+	}
+	return fmt.Sprintf("case%d", k.Kind)
+}
+
+// NumCtx is the number of cancellable contexts of a program (k0, k1).
+const NumCtx = 2
 
 // Error names. Thrown errors are X0.., errors sent with SendError S0..,
 // panic values P0..; runtime errors are named by what they mean.
@@ -66,6 +130,8 @@ const (
 	ErrNoValue       = "novalue"
 	ErrWouldBlock    = "wouldBlock"
 	ErrNotLocked     = "notLocked"
+	ErrTimeout       = "timeout"
+	ErrCanceled      = "canceled"
 )
 
 // ThrowName, SendErrName and PanicName name the i'th error of each family.
@@ -80,6 +146,8 @@ type Op struct {
 	Val    int
 	T      int
 	Script []Op
+	Cases  []Case // KSelect's cases, in argument order
+	D      int    // KSendT, KRecvT: the timeout in TimeUnits
 }
 
 // String names the operation as it appears in traces.
@@ -138,7 +206,19 @@ func (o Op) String() string {
 	case KRelease:
 		return "release"
 	case KSelect:
-		return fmt.Sprintf("select %s c%d", c, o.Val)
+		parts := make([]string, len(o.Cases))
+		for i, k := range o.Cases {
+			parts[i] = k.String()
+		}
+		return "select " + strings.Join(parts, ", ")
+	case KCancel:
+		return "cancel k" + strconv.Itoa(o.Val)
+	case KSendT:
+		return fmt.Sprintf("sendt %s %d %d", c, o.Val, o.D)
+	case KRecvT:
+		return fmt.Sprintf("recvt %s %d", c, o.D)
+	case KAdvance:
+		return "advance " + strconv.Itoa(o.Val)
 	}
 	return fmt.Sprintf("op%d", o.Kind)
 }

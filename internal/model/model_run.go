@@ -26,14 +26,17 @@ func (m *Model) runUntilMain() {
 }
 
 // pick makes the ring's front current. With the ring empty: the innermost
-// waiting Run returns; a paused main is resumed; otherwise the tasklet whose
-// blocking emptied the ring (or else main) gets ErrDeadlock, its wait undone.
+// waiting Run returns; a paused main is resumed; armed timers fire (the fake
+// clock jumps to the earliest); otherwise the tasklet whose blocking emptied
+// the ring (or else main) gets ErrDeadlock, its wait undone.
 func (m *Model) pick() int {
 	main := m.ts[0]
 	for {
+		m.fireDue()
 		if len(m.ring) > 0 {
 			id := m.ring[0]
 			m.ts[id].state = Current
+			m.leaveLane(id)
 			return id
 		}
 		if n := len(m.frames); n > 0 {
@@ -46,6 +49,12 @@ func (m *Model) pick() int {
 		if main.state == Paused {
 			m.makeRunnable(0, false)
 			continue
+		}
+		if m.jump() {
+			continue
+		}
+		if m.mustSleep() {
+			unspecified("nothing to run and a Waker held: the scheduler sleeps for good")
 		}
 		v := m.emptiedBy
 		if v > 0 && m.ts[v].state == Paused && m.ts[v].susp == suspScheduleRemove {
@@ -139,38 +148,54 @@ func (m *Model) complete(t *task) bool {
 	case suspPark: // as for a handoff, a completed wait is not undone
 		w := t.wake
 		t.wake = ""
+		sel := t.op.Kind == KSelect
+		// Wake-ups that transferred nothing: a partner's that failed the
+		// wait (Close, a context's cancellation), the scheduler's that cut
+		// it (a timeout).
+		failed := w == ErrClosed || w == ErrCanceled
 		if w == "killed" || strings.HasPrefix(w, "X") && t.kill {
 			// A kill, or a kill that came after the throw that cut the
 			// wait: the thrown wake-up completed nothing, so the kill
 			// goes off here (SPEC 2); the throw would stay pending.
-			m.die(t)
+			m.dieAtWait(t)
 			return false
 		}
 		switch {
-		case t.op.Kind == KSelect && w == "":
-			res = fmt.Sprintf("%d:%s", t.selIdx, FmtRecv(t.got.V, t.got.Err))
-		case w == ErrClosed && t.kill:
-			// Close failed the wait (or completed a select's case), which
-			// so transferred nothing: a kill or throw that came before t
-			// ran is raised here instead (SPEC section 2).
-			m.die(t)
+		case sel && w == "":
+			res = selectResult(t)
+		case (failed || w == ErrTimeout) && t.kill:
+			// The wake-up transferred nothing: a kill or throw that came
+			// before t ran is raised here instead (SPEC section 2).
+			m.dieAtWait(t)
 			return false
-		case w == ErrClosed && t.throw != "":
+		case failed && t.throw != "":
 			res = m.take(t)
-		case t.op.Kind == KSelect && w == ErrClosed: // Close completed a case
-			res = fmt.Sprintf("%d:%s", t.selIdx, ErrClosed)
-		case w == "" && t.op.Kind == KRecv:
+		case w == ErrTimeout && (t.throw != "" || t.deliver != ""):
+			// A timeout is the scheduler's own wake-up: an error
+			// delivered to main meanwhile is raised here too.
+			res = m.take(t)
+		case sel && (failed || w == ErrTimeout): // Close, a timer or a context completed a case
+			res = fmt.Sprintf("%d:%s", t.selIdx, w)
+		case w == "" && (t.op.Kind == KRecv || t.op.Kind == KRecvT):
 			res = FmtRecv(t.got.V, t.got.Err)
 		default:
 			res = ErrOr(w)
 		}
+		t.watching = false
 	case suspHandoff:
 		// The completed operation stands; a kill or throw that arrived
 		// meanwhile stays pending for t's next operation. An uncaught
 		// error delivered to main meanwhile is returned at once by a send
 		// (SPEC 3); a receive returns its value, the error comes next.
 		res = t.handoffRes
-		if t.deliver != "" && t.op.Kind != KRecv && t.op.Kind != KSelect {
+		switch {
+		case t.deliver == "" || t.op.Kind == KRecv || t.op.Kind == KRecvT:
+		case t.op.Kind == KSelect:
+			if selectCase(t).Kind == CSend { // a send case returns it
+				res = fmt.Sprintf("%d:%s", t.selIdx, t.deliver)
+				t.deliver = ""
+			}
+		default:
 			res = t.deliver
 			t.deliver = ""
 		}
