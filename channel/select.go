@@ -247,10 +247,7 @@ func selectBlock(t *tasklet.Tasklet, cases []Case) (int, error) {
 			}
 		}
 	}
-	err := rt.Park(sel, deadline)
-	for _, stop := range stops {
-		stop()
-	}
+	err := parkWatching(rt, sel, deadline, stops)
 	switch {
 	case sel.state.Load() == selDone: // a claimant completed a case
 		i := sel.chosen
@@ -310,4 +307,20 @@ func unlockAll(locks []lockRef) {
 	for _, l := range locks {
 		l.mu.Unlock()
 	}
+}
+
+// parkWatching parks the running tasklet on sel and then stops the context
+// watches of its Done cases (see core.WatchDone), also as a kill unwinds it
+// at the wait: a watch holds a Waker of its scheduler, which must not
+// outlive the wait.
+func parkWatching(rt core.Runtime, sel *selector, deadline int64, stops []func()) error {
+	if len(stops) == 0 {
+		return rt.Park(sel, deadline)
+	}
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
+	return rt.Park(sel, deadline)
 }

@@ -42,9 +42,8 @@ func parkContext(ctx context.Context, t *tasklet.Tasklet, w *waiter, dl int64) e
 			rt.Ready(err, nil, false)
 		}
 	})
-	err := rt.Park(w, dl)
-	stop() // w may be recycled once the watch is over
-	return err
+	defer stop() // w may be recycled once the watch is over; also as a kill unwinds t
+	return rt.Park(w, dl)
 }
 
 // AcquireContext is Acquire that ctx may also end (see the rules above).

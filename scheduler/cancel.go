@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"slices"
 	"context"
 	"sync/atomic"
 	"time"
@@ -21,9 +22,36 @@ func (e *entry) HoldWaker() (release func()) {
 		return func() {}
 	}
 	s.wakers++
-	s.mu.Unlock()
 	w := &Waker{s: s}
-	return w.Release
+	c := e.cold()
+	c.holds = append(c.holds, w)
+	s.mu.Unlock()
+	return func() {
+		w.Release()
+		s := e.lockOwner()
+		if e.c != nil {
+			e.c.holds = slices.DeleteFunc(e.c.holds, func(h *Waker) bool { return h == w })
+		}
+		s.mu.Unlock()
+	}
+}
+
+// releaseHoldsLocked releases the Wakers that e's context waits hold (see
+// HoldWaker) when e's wait has ended but e will not run to release them
+// itself: Remove took it out of the ring after its wake-up. Until it runs
+// again, nothing it waited on can wake the scheduler: holding them would
+// keep a deadlock from being reported. A hold on another scheduler (e was
+// adopted since) is left to e.
+func (s *Scheduler) releaseHoldsLocked(e *entry) {
+	if e.c == nil || len(e.c.holds) == 0 {
+		return
+	}
+	for _, w := range e.c.holds {
+		if w.s == s {
+			w.releaseLocked()
+		}
+	}
+	e.c.holds = nil
 }
 
 // SleepContext is Sleep that ctx can cut short: it suspends t, which must
@@ -64,9 +92,8 @@ func SleepContext(ctx context.Context, t *tasklet.Tasklet, d time.Duration) erro
 			e.Ready(ctx.Err(), nil, false)
 		}
 	})
-	err := e.sleepPark(b, e.Deadline(d))
-	stop()
-	return err
+	defer stop() // also as a kill unwinds e at the wait
+	return e.sleepPark(b, e.Deadline(d))
 }
 
 // ctxSleeper is what SleepContext parks on: a timer that a context's

@@ -109,8 +109,9 @@ type cold struct {
 	tok       *doneThrow // the ThrowOnDone throw pending in throwErr, if any
 	ctx       context.Context
 	cancelCtx context.CancelCauseFunc
-	runTime   int64 // ns run, with WithRunTimeAccounting
-	blocking  int   // its Blocking calls in flight, counted on its owner
+	runTime   int64    // ns run, with WithRunTimeAccounting
+	blocking  int      // its Blocking calls in flight, counted on its owner
+	holds     []*Waker // held by its context waits in progress (HoldWaker)
 }
 
 // cold returns e's rarely used state, allocating it on first use; call it

@@ -222,6 +222,7 @@ func (e *entry) Remove() error {
 	case tasklet.Scheduled:
 		s.ring.remove(e)
 		e.setState(tasklet.Paused)
+		s.releaseHoldsLocked(e) // its wait, if any, has ended: see HoldWaker
 	}
 	return nil
 }

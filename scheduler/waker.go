@@ -41,6 +41,14 @@ func (w *Waker) Release() {
 	})
 }
 
+// releaseLocked is Release with w.s's mu held.
+func (w *Waker) releaseLocked() {
+	w.once.Do(func() {
+		w.s.wakers--
+		w.s.wakeLocked()
+	})
+}
+
 // Go runs fn on a new goroutine that counts as a possible waker of s (it
 // holds a Waker) until fn returns: a plain helper goroutine that will Set an
 // Event, send with channel.Offer or SendOutside, or Insert a tasklet of s
