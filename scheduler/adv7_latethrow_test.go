@@ -242,7 +242,7 @@ func TestAdv7LateThrowWhere(t *testing.T) {
 		body    body
 		strike  func(a *tasklet.Tasklet, r *recorder) // run by a second tasklet B, if not nil
 		want    []string
-		wantRun string // Run's error: the PanicError's value, or "<nil>"
+		wantRun string   // Run's error: the PanicError's value, or "<nil>"
 		orWant  []string // another outcome that keeps the contract, if any
 		orRun   string
 	}{{
