@@ -262,3 +262,38 @@ func TestAdv7ThrowFromScheduleCallback(t *testing.T) {
 		})
 	}
 }
+
+// FINDING (fails): a second throw, sent while the error handler handles A's
+// late throw, is accepted and lost. A's body accepts throw 1 from a
+// goroutine and returns: throw 1 is its uncaught error and the handler gets
+// it (change 1). In the handler (which runs "after its body", so the body
+// has ended), a goroutine throws throw 2. Tasklet.Throw: "Throwing into ...
+// one whose body has ended, is ErrDead"; SPEC 2: "a throw is never dropped".
+//
+// Expected: "throw 1 <nil>", "handler throw 1", "throw 2 ErrDead", Run
+// returns throw 1.
+// Observed: "throw 2 <nil>" (accepted), Run returns throw 1, and throw 2
+// never surfaces: the same window that lets two racing throwers both be
+// accepted in TestAdv7RacingLateThrowers.
+func TestAdv7SecondThrowIntoLateThrowHandlerIsLost(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var r recorder
+	err1, err2 := fmt.Errorf("throw 1"), fmt.Errorf("throw 2")
+	calls := 0
+	s := newSched(t, scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+		calls++
+		r.Add("handler %s", adv7Value(err))
+		if calls == 1 {
+			r.Add("throw 2 %s", adv7Err(adv7ThrowFrom(tk, err2)))
+		}
+		return err
+	}))
+	a := spawn(t, s, "A", func(me *tasklet.Tasklet) {
+		r.Add("throw 1 %s", adv7Err(adv7ThrowFrom(me, err1)))
+	})
+	_, err := s.Run()
+	assert.Equal(t, "throw 1", adv7Value(err), "Run's error")
+	assert.Equal(t, []string{"throw 1 <nil>", "handler throw 1", "throw 2 ErrDead"}, r.Log())
+	assert.Equal(t, tasklet.Dead, a.State())
+	closeSched(t, s)
+}

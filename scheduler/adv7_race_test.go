@@ -103,6 +103,14 @@ func TestAdv7ThrowOnDoneAsBodyEnds(t *testing.T) {
 // of a kill". So at most one Throw returns nil; ErrThrowPending implies one
 // did; without a kill, Run returns exactly the accepted error (or nil if
 // none was accepted); a Kill is nil (accepted or a no-op after the end).
+//
+// FINDING (fails, not in every run: in about 2 of 5 runs of 400 iterations
+// without -race here): two Throws return nil in one iteration, e.g.
+// "thrower 1" and "thrower 3"; Run returns "thrower 1" and "thrower 3" is
+// lost. A second throw is accepted after the first was taken as the late
+// uncaught error and before the body counts as ended (compare
+// TestAdv7SecondThrowIntoLateThrowHandlerIsLost, the same window held open
+// by an error handler).
 func TestAdv7RacingLateThrowers(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, withKill := range []bool{false, true} {
@@ -113,7 +121,7 @@ func TestAdv7RacingLateThrowers(t *testing.T) {
 				errs[k] = fmt.Errorf("thrower %d", k)
 			}
 			seen := map[string]int{}
-			for iter := range 100 {
+			for iter := range 400 {
 				s := newSched(t)
 				results := make([]error, n)
 				var killErr error
