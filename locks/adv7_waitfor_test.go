@@ -294,3 +294,62 @@ func TestAdv7WaitForSaturatedDeadlinesKeepCallOrder(t *testing.T) {
 		})
 	}
 }
+
+// WaitFor nested in WaitFor's predicate. A's outer WaitFor(1h) calls, in
+// its predicate, an inner WaitFor(30m) on another condition, whose own
+// predicate yields once: meanwhile B begins a WaitFor(1h) and C a
+// WaitTimeout(30m), at the same fake instant, later than both of A's calls.
+// Change 2: each WaitFor keeps the rank of its own call through its
+// predicate; SPEC 8: equal deadlines fire in creation order. So at +30m
+// A's inner wait times out before C's, and at +1h A's outer wait before
+// B's: the inner WaitFor neither steals nor loses the outer's rank.
+func TestAdv7NestedWaitForKeepsEachRank(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	s, _ := fakeSched(t)
+	var r recorder
+	cv, cv2, cvB, cvC := locks.NewCondition(nil), locks.NewCondition(nil), locks.NewCondition(nil), locks.NewCondition(nil)
+	t0 := s.Now()
+	spawn(t, s, "A", func(me *tasklet.Tasklet) {
+		require.NoError(t, cv.Acquire(me))
+		outer := 0
+		err := cv.WaitFor(me, func() bool {
+			outer++
+			if outer == 1 {
+				require.NoError(t, cv2.Acquire(me))
+				inner := 0
+				err := cv2.WaitFor(me, func() bool {
+					inner++
+					if inner == 1 {
+						assert.NoError(t, me.Schedule()) // B and C begin their calls
+					}
+					return false
+				}, 30*time.Minute)
+				r.Add("A inner: %s at +%v", adv7E(err), adv7Since(s, t0))
+				assert.NoError(t, cv2.Release(me))
+			}
+			return false
+		}, time.Hour)
+		r.Add("A: %s at +%v", adv7E(err), adv7Since(s, t0))
+		assert.NoError(t, cv.Release(me))
+	})
+	spawn(t, s, "B", func(me *tasklet.Tasklet) {
+		require.NoError(t, cvB.Acquire(me))
+		err := cvB.WaitFor(me, func() bool { return false }, time.Hour)
+		r.Add("B: %s at +%v", adv7E(err), adv7Since(s, t0))
+		assert.NoError(t, cvB.Release(me))
+	})
+	spawn(t, s, "C", func(me *tasklet.Tasklet) {
+		require.NoError(t, cvC.Acquire(me))
+		err := cvC.WaitTimeout(me, 30*time.Minute)
+		r.Add("C: %s at +%v", adv7E(err), adv7Since(s, t0))
+		assert.NoError(t, cvC.Release(me))
+	})
+	adv7Run(t, s)
+	assert.Equal(t, []string{
+		"A inner: timeout at +30m0s",
+		"C: timeout at +30m0s",
+		"A: timeout at +1h0m0s",
+		"B: timeout at +1h0m0s",
+	}, r.Log())
+	closeSched(t, s)
+}
