@@ -429,3 +429,39 @@ func TestAdv7GoexitDropsAcceptedLateThrow(t *testing.T) {
 		})
 	}
 }
+
+// The late throw is delivered "to the innermost Run caller" (change 1;
+// SPEC 3: "delivered at once to the innermost caller of Run on that
+// scheduler"): A runs the scheduler from inside (RunFrom), B accepts a
+// throw from a goroutine as its body ends, so A's RunFrom returns B's
+// *PanicError; main's Run, the outer one, sees nothing of it. The error
+// handler sees it first, as B (WithErrorHandler: "in the dying tasklet's
+// context").
+func TestAdv7LateThrowGoesToInnermostRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var r recorder
+	s := newSched(t, scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+		r.Add("handler in %s: %s", tk.Name(), adv7Value(err))
+		return err
+	}))
+	var b *tasklet.Tasklet
+	spawn(t, s, "A", func(me *tasklet.Tasklet) {
+		b = spawn(t, s, "B", func(me *tasklet.Tasklet) {
+			r.Add("B throw %s", adv7Err(adv7ThrowFrom(me, errAdv7)))
+		})
+		_, err := s.RunFrom(me)
+		var pe *tasklet.PanicError
+		if assert.ErrorAs(t, err, &pe) {
+			r.Add("A's RunFrom: %s of %s", adv7Value(err), pe.Tasklet.Name())
+		}
+	})
+	_, err := s.Run()
+	assert.NoError(t, err, "main's Run")
+	assert.Equal(t, []string{
+		"B throw <nil>",
+		"handler in B: adv7 late throw",
+		"A's RunFrom: adv7 late throw of B",
+	}, r.Log())
+	assert.Equal(t, tasklet.Dead, b.State())
+	closeSched(t, s)
+}
