@@ -465,3 +465,60 @@ func TestAdv7LateThrowGoesToInnermostRun(t *testing.T) {
 	assert.Equal(t, tasklet.Dead, b.State())
 	closeSched(t, s)
 }
+
+// A kill accepted (Kill returned nil) while A runs its last plain Go code,
+// from a goroutine, with or without a throw accepted too. scheduler.Context:
+// "A kill cancels it as soon as it is issued, before t has unwound, and for
+// good" (cause ErrKilled), and "a dead tasklet's context is already
+// cancelled, with the cause of its death". So the cause is one fact about
+// A's history: the same history gives the same cause whether or not A took
+// its context before the kill.
+//
+// FINDING (fails): it depends on whether Context(A) was called before the
+// kill. Run twice, the same history: with a context taken at A's start,
+// both that context and Context(A) after A's death say "scheduler: tasklet
+// killed"; without it, Context(A) after A's death says "scheduler: tasklet
+// ended" (kill alone) or the throw's PanicError (throw then kill: change 1
+// makes the throw A's uncaught error, A did not die of the kill), although
+// the kill was accepted. A's deferred function never sees the kill either:
+// the accepted kill never goes off.
+func TestAdv7KillAsBodyEndsContextCauseDependsOnWhenAsked(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	once := func(t *testing.T, withThrow, takeEarly bool) (early, late string) {
+		var r recorder
+		s := newSched(t)
+		var ctx context.Context
+		a := spawn(t, s, "A", func(me *tasklet.Tasklet) {
+			if takeEarly {
+				ctx = scheduler.Context(me)
+			}
+			if withThrow {
+				r.Add("throw %s", adv7Err(adv7ThrowFrom(me, errAdv7)))
+			}
+			r.Add("kill %s", adv7Err(adv7KillFrom(me)))
+		})
+		_, err := s.Run()
+		if withThrow {
+			assert.Equal(t, "adv7 late throw", adv7Value(err))
+			assert.Equal(t, []string{"throw <nil>", "kill <nil>"}, r.Log())
+		} else {
+			assert.NoError(t, err)
+			assert.Equal(t, []string{"kill <nil>"}, r.Log())
+		}
+		if ctx != nil {
+			early = fmt.Sprint(context.Cause(ctx))
+		}
+		late = fmt.Sprint(context.Cause(scheduler.Context(a)))
+		closeSched(t, s)
+		return early, late
+	}
+	for _, withThrow := range []bool{false, true} {
+		t.Run(fmt.Sprint("throw=", withThrow), func(t *testing.T) {
+			early, lateWith := once(t, withThrow, true)
+			_, lateWithout := once(t, withThrow, false)
+			t.Logf("early %q, late (early taken) %q, late (none taken) %q", early, lateWith, lateWithout)
+			assert.Equal(t, early, lateWith, "the early context and the late one")
+			assert.Equal(t, lateWith, lateWithout, "Context(A) after death, with and without a context taken before the kill")
+		})
+	}
+}
