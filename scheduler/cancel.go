@@ -1,8 +1,8 @@
 package scheduler
 
 import (
-	"slices"
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
