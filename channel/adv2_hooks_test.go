@@ -170,7 +170,8 @@ func TestAdv2CallbackKillsPartner(t *testing.T) {
 // The error handler runs in the dying tasklet and may wait. Its wait is
 // ended by a channel's Close (no transfer); a kill that lands before it runs
 // again ends it silently (WithErrorHandler: "A kill that reaches t while fn
-// waits ends t silently (the error is dropped)"); a throw is the wait's result.
+// waits ends t silently (the error is dropped)"); a throw is refused
+// (tasklet.ErrDead: its body has ended), and the wait returns the Close.
 func TestAdv2ErrorHandlerWaitClosedThenStruck(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	errX := errors.New("adv2 x")
@@ -193,15 +194,15 @@ func TestAdv2ErrorHandlerWaitClosedThenStruck(t *testing.T) {
 			if kill {
 				require.NoError(t, v.Kill())
 			} else {
-				require.NoError(t, v.Throw(errX))
+				require.ErrorIs(t, v.Throw(errX), tasklet.ErrDead)
 			}
 			_, err = s.Run()
 			if kill {
 				assert.NoError(t, err)
 				assert.Empty(t, rec.Log())
 			} else {
-				assert.ErrorIs(t, err, errX)
-				assert.Equal(t, []string{"handler wait: adv2 x"}, rec.Log())
+				assert.ErrorIs(t, err, channel.ErrClosed)
+				assert.Equal(t, []string{"handler wait: " + adv2Err(channel.ErrClosed)}, rec.Log())
 			}
 			assert.False(t, v.Alive())
 		})
@@ -370,4 +371,45 @@ func TestAdv2ChannelCallbackClosesScheduler(t *testing.T) {
 	_, err = s.Run()
 	require.NoError(t, err)
 	assert.Equal(t, 0, ch.Balance())
+}
+
+// A throw into a tasklet whose error handler waits, blocked, is refused
+// (tasklet.ErrDead: its body has ended), and the wait goes on: a send
+// completes it; a kill still ends it silently (WithErrorHandler).
+func TestErrorHandlerBlockedRefusesThrow(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, end := range []string{"send", "kill"} {
+		t.Run(end, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			ch := channel.New[int]()
+			var rec recorder
+			s := newSched(t, scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+				x, werr := ch.Receive(tk)
+				rec.Add("handler wait: %d %s", x, adv2Err(werr))
+				return err
+			}))
+			defer closeSched(t, s)
+			v := spawn(t, s, "v", func(*tasklet.Tasklet) { panic("boom") })
+			_, err := s.Run()
+			require.NoError(t, err)
+			require.True(t, v.Blocked(), "handler waits")
+			require.ErrorIs(t, v.Throw(errors.New("adv2 x")), tasklet.ErrDead)
+			require.True(t, v.Blocked(), "handler still waits")
+			if end == "kill" {
+				require.NoError(t, v.Kill())
+				_, err = s.Run()
+				assert.NoError(t, err)
+				assert.Empty(t, rec.Log())
+			} else {
+				// the handler runs at once (preference -1) and its error
+				// is delivered to main's pending call, the send
+				err = ch.Send(s.Main(), 7)
+				var pe *tasklet.PanicError
+				require.ErrorAs(t, err, &pe)
+				assert.Equal(t, "boom", pe.Value)
+				assert.Equal(t, []string{"handler wait: 7 <nil>"}, rec.Log())
+			}
+			assert.False(t, v.Alive())
+		})
+	}
 }

@@ -83,7 +83,12 @@ func (w *worker) goexiting() {
 	}
 	w.poisoned = true
 	w.exited = true
-	w.e.ending.Store(true) // as in run; a throw that came first is dropped with its Goexit
+	if e := w.e; !e.killed {
+		// As run's end, but no error handler runs on a Goexit's way out.
+		if e.ending.Store(endDone); e.sig.Load() {
+			w.lateSignals(false)
+		}
+	}
 	if !w.stopped {
 		w.yield(struct{}{}) // to the parent, which retires w.e and halts w
 	}
@@ -136,6 +141,12 @@ func (w *worker) suspend() {
 func (w *worker) panicked(r any) {
 	e := w.e
 	var err error = &tasklet.PanicError{Tasklet: e.t, Value: r, Stack: debug.Stack()}
+	// The body has ended: a throw is refused from here on, a kill still
+	// reaches the error handler (see lateSignals); a throw that came before
+	// is withdrawn, the tasklet dying of its error.
+	if e.ending.Store(endBody); e.sig.Load() {
+		e.withdrawThrow()
+	}
 	if s := e.s.Load(); s.onError != nil {
 		w.inHandler = true // a Goexit in it: see goexiting
 		died := err
@@ -150,33 +161,58 @@ func (w *worker) panicked(r any) {
 	}
 }
 
-// lateThrow takes a throw that reached w.e after its last switch point,
-// as its body ended: raise took it before w.e's ending was set (raise stores
-// sig, then loads ending; run stores ending, then loads sig, so one of the
-// two sees the other). A throw is never dropped (SPEC 2): it becomes the
-// tasklet's uncaught error, through the error handler, as a throw that came
-// before its first instruction does (raiseBeforeStart), unless the tasklet
-// already dies of an error or of a kill, which a throw cannot undo. A
-// ThrowOnDone throw stays pending: finish withdraws it, undelivered, so
-// that its stop function says so. The error handler runs with ending
-// cleared, so that a kill (Close) still reaches it while it waits.
+// lateSignals takes what reached w.e after its last switch point, as its
+// body ended, before raise saw it end (raise stores sig, then loads ending;
+// the ending tasklet stores ending, then loads sig, so that one of the two
+// sees the other). Neither is lost (SPEC 2):
+//   - A kill ends the tasklet as killed (its context's cause is ErrKilled,
+//     as when the kill unwinds it), whatever else was pending (a throw
+//     cannot undo a kill), unless it dies of an error (a panic that its
+//     error handler did not swallow): that is kept, as the model has it.
+//   - A throw (a ThrowOnDone throw included, which is so delivered) into a
+//     tasklet that returned normally becomes its uncaught error, through
+//     the error handler (with handler set; not from a runtime.Goexit,
+//     which cannot run it: see goexiting), as a throw into a tasklet that
+//     never ran does (raiseBeforeStart). A tasklet that dies of an error
+//     keeps it: a throw that came with it is withdrawn.
+//
+// While the error handler runs, ending is endBody, so that a kill still
+// reaches it (Close ends a handler that waits) and a throw is refused.
 //
 //go:noinline
-func (w *worker) lateThrow() {
+func (w *worker) lateSignals(handler bool) {
 	e := w.e
 	for {
 		s := e.lockOwner()
 		err := e.throwErr
-		if err == nil || (e.c != nil && e.c.tok != nil) || e.killed || e.uncaught() != nil {
+		e.throwErr = nil
+		if e.c != nil && e.c.tok != nil {
+			if err != nil && !e.kill && !e.killed && e.uncaught() == nil {
+				e.c.tok.delivered = true
+			}
+			e.c.tok = nil
+		}
+		if e.kill {
+			e.kill = false
+			e.killed = e.killed || e.uncaught() == nil
+		}
+		if e.killed || e.uncaught() != nil {
+			err = nil
+		}
+		e.updateSigLocked()
+		if err == nil {
 			s.mu.Unlock()
 			return
 		}
-		e.throwErr = nil
-		e.updateSigLocked()
-		e.ending.Store(false)
+		if !handler {
+			e.cold().err = &tasklet.PanicError{Tasklet: e.t, Value: err, Stack: debug.Stack()}
+			s.mu.Unlock()
+			return
+		}
+		e.ending.Store(endBody)
 		s.mu.Unlock()
 		w.panicked(err)
-		if e.ending.Store(true); !e.sig.Load() {
+		if e.ending.Store(endDone); !e.sig.Load() {
 			return
 		}
 	}
@@ -221,9 +257,9 @@ func (w *worker) run(e *entry) {
 			w.panicked(r)
 		}
 		// From here on raise refuses a kill or throw; one it took before
-		// this store is seen by the load after it (see lateThrow).
-		if e.ending.Store(true); e.sig.Load() {
-			w.lateThrow()
+		// this store is seen by the load after it (see lateSignals).
+		if e.ending.Store(endDone); e.sig.Load() {
+			w.lateSignals(true)
 		}
 	}()
 	if e.sig.Load() || e.s.Load().labels {

@@ -42,10 +42,10 @@ type entry struct {
 
 	// the running chain (see loop.go); touched only by the running chain
 	depth int32
-	// its body has ended (worker.run): a kill or throw is refused from
-	// then on, as for a dead tasklet (see worker.lateThrow); it fills
-	// depth's padding
-	ending atomic.Bool
+	// how far its end has come (endBody, endDone: see worker.lateSignals):
+	// raise refuses what could no longer take effect; it fills depth's
+	// padding
+	ending atomic.Int32
 	child  *entry
 
 	w *worker          // guarded by the owner's mu
@@ -95,6 +95,15 @@ type entry struct {
 	// the scheduler's list of live tasklets
 	prevAll, nextAll *entry
 }
+
+// The stages of a tasklet's end (entry.ending), after its body's last
+// instruction: from endBody, raise refuses a throw (tasklet.ErrDead) and
+// still takes a kill, for its error handler; from endDone, it takes
+// neither (a kill is a no-op), as for a dead tasklet.
+const (
+	endBody int32 = 1 + iota
+	endDone
+)
 
 // cold is a tasklet's rarely used state, allocated on first use, so that
 // a parked tasklet stays small. Guarded by the owner's mu, except err and

@@ -117,11 +117,15 @@ func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
 // own coroutine, as the running tasklet, after its body and its deferred
 // calls. It may use t's operations as the body could (Schedule, Sleep,
 // channels, locks); other tasklets run meanwhile, and the error is delivered
-// when fn returns. A kill that reaches t while fn waits ends t silently (the
-// error is dropped), and so does t.Kill() called in fn, at once (fn runs
-// as t: see tasklet.Tasklet.Kill); t.Throw(err2) in fn returns err2 to fn.
+// when fn returns. A kill that reaches t while fn waits ends t silently
+// (the error is dropped), and so does t.Kill() called in fn, at once (fn
+// runs as t: see tasklet.Tasklet.Kill); t.Throw(err2) in fn returns err2 to fn, but a
+// Throw from elsewhere is refused (tasklet.ErrDead): t's body has ended.
 // A panic or a runtime.Goexit in fn replaces the error with a
-// *tasklet.PanicError (Value: the panic value, or tasklet.ErrGoexit).
+// *tasklet.PanicError (Value: the panic value, or tasklet.ErrGoexit). fn
+// is not called on the way out of a runtime.Goexit of t's body (it could
+// not run there): a throw that reached t after its last switch point is
+// then its uncaught error as it is.
 func WithErrorHandler(fn func(t *tasklet.Tasklet, err error) error) Option {
 	return optionFunc(func(c *config) { c.onError, c.nilHandler = fn, c.nilHandler || fn == nil })
 }

@@ -153,8 +153,8 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 			return berr
 		}
 		if be == e {
-			if err == nil && e.c != nil && e.c.cancelCtx != nil {
-				e.c.cancelCtx(ErrKilled) // as any kill: see Context
+			if err == nil {
+				e.cancelForKillLocked()
 			}
 			s.mu.Unlock()
 			if err == nil {
@@ -174,9 +174,6 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		s = e.lockOwner()
 	}
 	self := by == nil && !pend && s.isSelfLocked(e)
-	if err == nil && e.c != nil && e.c.cancelCtx != nil && e.st != tasklet.Dead {
-		e.c.cancelCtx(ErrKilled)
-	}
 	switch e.st {
 	case tasklet.Dead:
 		s.mu.Unlock()
@@ -193,6 +190,9 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 	if self {
 		// The running tasklet on itself: raised synchronously (SPEC 2),
 		// whatever is pending stays so (see isSelfLocked).
+		if err == nil {
+			e.cancelForKillLocked()
+		}
 		s.mu.Unlock()
 		if err == nil {
 			panic(core.Killed)
@@ -204,6 +204,16 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		// it cut): replacing it would drop it.
 		s.mu.Unlock()
 		return tasklet.ErrThrowPending
+	}
+	if e.st == tasklet.Blocked && e.refuses(err) {
+		// Its error handler waits (see worker.lateSignals), which a throw
+		// cannot reach: its body has ended. (Suspended, e wrote ending
+		// before it parked.)
+		s.mu.Unlock()
+		return tasklet.ErrDead
+	}
+	if err == nil && e.st != tasklet.Current && e.st != tasklet.Scheduled {
+		e.cancelForKillLocked() // blocked, new or paused: it takes the kill
 	}
 	switch e.st {
 	case tasklet.Blocked:
@@ -229,8 +239,8 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		s.cutRunLocked(e) // a tasklet waiting in Run returns from it, or unwinds
 	default: // Scheduled, Current
 		e.setPendingLocked(err, tok)
-		if e.ending.Load() {
-			// Its body has ended (see worker.lateThrow): as dead.
+		if e.refuses(err) {
+			// Its body has ended (see worker.lateSignals): as dead.
 			if err == nil {
 				e.kill = false
 			} else {
@@ -246,6 +256,9 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 			}
 			return tasklet.ErrDead
 		}
+		if err == nil {
+			e.cancelForKillLocked()
+		}
 	}
 	if be == nil {
 		s.mu.Unlock()
@@ -259,6 +272,37 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 	s.switchToLocked(be, e, false)
 	_, rerr := be.resumed()
 	return rerr
+}
+
+// refuses reports whether a kill (err nil) or a throw aimed at e can no
+// longer take effect, its body having ended (see entry.ending): a throw
+// from endBody on, a kill from endDone on. For a running e, call it after
+// storing sig (setPendingLocked): see worker.lateSignals.
+func (e *entry) refuses(err error) bool {
+	end := e.ending.Load()
+	return end == endDone || end == endBody && err != nil
+}
+
+// cancelForKillLocked cancels the context of e, which takes a kill, with
+// ErrKilled, as any kill does (see Context): a Blocking call or a context
+// wait of e's ends with it.
+func (e *entry) cancelForKillLocked() {
+	if e.c != nil && e.c.cancelCtx != nil {
+		e.c.cancelCtx(ErrKilled)
+	}
+}
+
+// withdrawThrow withdraws a throw pending for the running e, whose body has
+// ended with a panic: it dies of that (see worker.lateSignals). A
+// ThrowOnDone throw so withdrawn was not delivered.
+func (e *entry) withdrawThrow() {
+	s := e.lockOwner()
+	e.throwErr = nil
+	if e.c != nil {
+		e.c.tok = nil
+	}
+	e.updateSigLocked()
+	s.mu.Unlock()
 }
 
 // setPendingLocked makes a kill (err nil) or the throw of err pending for e;
