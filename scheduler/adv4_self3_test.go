@@ -1,18 +1,15 @@
 package scheduler_test
 
 import (
-	"fmt"
 	"runtime"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
 	"github.com/stackless-go/stackless/internal/schedtest"
-	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -21,12 +18,7 @@ import (
 // across schedulers, and a tasklet killing main.
 func TestAdv4SelfKillMoreTable(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	type tc struct {
-		name string
-		body func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder)
-		want []string
-	}
-	cases := []tc{
+	cases := []adv4SelfCase{
 		{
 			// Close kills A; A's deferred function kills A again: unwinds
 			// at once; Close returns nil, A dead, outer defer once.
@@ -176,20 +168,5 @@ func TestAdv4SelfKillMoreTable(t *testing.T) {
 			want: []string{"A throw adv4 A", "A outer", "A dead"},
 		},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			log := &schedtest.Recorder{}
-			schedtest.Within(t, 20*time.Second, func() {
-				s, err := scheduler.New()
-				if !assert.NoError(t, err) {
-					return
-				}
-				defer func() { _ = s.Close() }()
-				c.body(t, s, log)
-			})
-			assert.Equal(t, c.want, log.Log())
-		})
-	}
-	_ = fmt.Sprint
-	_ = locks.Lock{}
+	runAdv4SelfCases(t, cases)
 }

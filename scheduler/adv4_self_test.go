@@ -21,18 +21,43 @@ var (
 	adv4ErrB = errors.New("adv4 B")
 )
 
+// adv4SelfCase is a case of the self Kill/Throw tables: body drives a new
+// scheduler s and records on log the ordering want.
+type adv4SelfCase struct {
+	name string
+	body func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder)
+	want []string
+}
+
+// runAdv4SelfCases runs each case as a subtest, on a new scheduler driven by
+// a fresh goroutine (schedtest.Within), and compares the ordering. The
+// scheduler is closed after the body without checking Close's error: some
+// bodies close it themselves.
+func runAdv4SelfCases(t *testing.T, cases []adv4SelfCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
+				s, err := scheduler.New()
+				if !assert.NoError(t, err) {
+					return
+				}
+				defer func() { _ = s.Close() }()
+				c.body(t, s, log)
+			})
+			assert.Equal(t, c.want, log.Log())
+		})
+	}
+}
+
 // Self Kill/Throw by the running tasklet on itself, in the situations the
 // brief lists. Each case records an exact ordering; SPEC 2: "Throw(err) /
 // Kill on a target that is the caller itself: raised synchronously in the
 // caller"; "a kill is never lost and a throw is never dropped".
 func TestAdv4SelfKillTable(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	type tc struct {
-		name string
-		body func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder)
-		want []string
-	}
-	cases := []tc{
+	cases := []adv4SelfCase{
 		{
 			// A kill from main unwinds A; a deferred function of A kills A
 			// again: the second kill unwinds at once (the rest of that
@@ -376,18 +401,5 @@ func TestAdv4SelfKillTable(t *testing.T) {
 			want: []string{"fn throw <nil>", "blocking returned 0 adv4 A", "schedule <nil>", "run <nil>"},
 		},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			log := &schedtest.Recorder{}
-			schedtest.Within(t, 20*time.Second, func() {
-				s, err := scheduler.New()
-				if !assert.NoError(t, err) {
-					return
-				}
-				defer func() { _ = s.Close() }()
-				c.body(t, s, log)
-			})
-			assert.Equal(t, c.want, log.Log())
-		})
-	}
+	runAdv4SelfCases(t, cases)
 }
