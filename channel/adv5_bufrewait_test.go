@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -21,8 +22,8 @@ import (
 // deadline and, created first, times out before X at 10ms.
 func TestAdv5BufferedSendRewait(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	log := &adv4Log{}
-	adv4Within(t, func() {
+	log := &schedtest.Recorder{}
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 		require.NoError(t, err)
 		defer func() { assert.NoError(t, s.Close()) }()
@@ -34,27 +35,27 @@ func TestAdv5BufferedSendRewait(t *testing.T) {
 		require.True(t, l2.TryAcquire(nil))
 		_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
 			err := ch.SendTimeout(me, 1, 10*time.Millisecond)
-			log.add("V %v at %v", err, at())
+			log.Add("V %v at %v", err, at())
 		})
 		require.NoError(t, err)
 		_, err = s.SpawnNamed("X", func(me *tasklet.Tasklet) {
 			_ = me.Sleep(2 * time.Millisecond)
 			err := l2.AcquireTimeout(me, 8*time.Millisecond)
-			log.add("X %v at %v", err, at())
+			log.Add("X %v at %v", err, at())
 		})
 		require.NoError(t, err)
 		_, err = s.SpawnNamed("R", func(me *tasklet.Tasklet) {
 			_ = me.Sleep(4 * time.Millisecond)
 			v, err := ch.Receive(me)
-			log.add("R got %d %v", v, err)
+			log.Add("R got %d %v", v, err)
 			err = ch.SendTimeout(me, 2, 0)
-			log.add("N sent %v", err)
+			log.Add("N sent %v", err)
 		})
 		require.NoError(t, err)
 		_, err = s.Run(scheduler.ThreadBlock())
 		assert.NoError(t, err)
 	})
-	ev := log.get()
+	ev := log.Log()
 	t.Logf("%q", ev)
 	handover := []string{"R got 0 <nil>", "N sent stackless: timeout", "V <nil> at 4ms", "X stackless: timeout at 10ms"}
 	rewait := []string{"R got 0 <nil>", "N sent <nil>", "V stackless: timeout at 10ms", "X stackless: timeout at 10ms"}

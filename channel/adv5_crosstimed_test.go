@@ -2,7 +2,6 @@ package channel_test
 
 import (
 	"errors"
-	"fmt"
 	"math/rand"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -28,15 +28,9 @@ func TestAdv5CrossSchedulerTimedRace(t *testing.T) {
 	const rounds = 300
 	ch, sync2 := channel.New[int](), channel.New[int]()
 	var mu sync.Mutex
-	var bad []string
+	bad := &schedtest.Faults{Max: 10}
 	var got, sent []int
-	fail := func(f string, a ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(bad) < 10 {
-			bad = append(bad, fmt.Sprintf(f, a...))
-		}
-	}
+	fail := bad.Add
 	var ready, wg sync.WaitGroup
 	ready.Add(2)
 	start := make(chan struct{})
@@ -109,13 +103,7 @@ func TestAdv5CrossSchedulerTimedRace(t *testing.T) {
 	})
 	ready.Wait()
 	close(start)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("hang")
-	}
-	assert.Empty(t, bad)
+	schedtest.Within(t, 60*time.Second, wg.Wait)
+	assert.Empty(t, bad.List())
 	assert.Equal(t, sent, got, "a timed send that succeeded was received, and nothing else")
 }

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -39,8 +40,8 @@ func TestAdv5SelectSeveralTimeouts(t *testing.T) {
 		{"ready-recv-before-zero", []time.Duration{0}, true, []string{"select 0 at 0s", "S 3ms"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()
@@ -52,7 +53,7 @@ func TestAdv5SelectSeveralTimeouts(t *testing.T) {
 				}
 				_, err = s.SpawnNamed("S", func(me *tasklet.Tasklet) {
 					_ = me.Sleep(3 * ms)
-					log.add("S %v", at())
+					log.Add("S %v", at())
 				})
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
@@ -64,13 +65,13 @@ func TestAdv5SelectSeveralTimeouts(t *testing.T) {
 						cases = append(cases, channel.Timeout(d))
 					}
 					i, _ := channel.Select(me, cases...)
-					log.add("select %d at %v", i, at())
+					log.Add("select %d at %v", i, at())
 				})
 				require.NoError(t, err)
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			assert.Equal(t, c.want, log.get(), fmt.Sprint(c.ds))
+			assert.Equal(t, c.want, log.Log(), fmt.Sprint(c.ds))
 		})
 	}
 }

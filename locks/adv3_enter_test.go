@@ -3,29 +3,17 @@ package locks_test
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
-
-func adv3Within(t *testing.T, d time.Duration, body func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); body() }()
-	select {
-	case <-done:
-	case <-time.After(d):
-		buf := make([]byte, 1<<20)
-		t.Fatalf("hang:\n%s", buf[:runtime.Stack(buf, true)])
-	}
-}
 
 // Enter (an uncontended lock acquire) counts a tick and can interrupt under
 // a hard budget (TickBudget(1)). A victim interrupted there and then killed
@@ -49,7 +37,7 @@ func TestAdv3EnterInterruptKillLosesNoUnit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 200
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -118,7 +106,7 @@ func TestAdv3CrossContendedKillVictims(t *testing.T) {
 	for _, k := range []int{2, 4} {
 		t.Run(fmt.Sprint(k), func(t *testing.T) {
 			const n = 100
-			adv3Within(t, 30*time.Second, func() {
+			schedtest.Within(t, 30*time.Second, func() {
 				lk := &locks.Lock{}
 				sem, _ := locks.NewSemaphore(2)
 				type cnt struct{ a, r, sa, sr int }

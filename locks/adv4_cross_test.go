@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -21,7 +22,7 @@ func TestAdv4CrossSchedulerSelfKillHolder(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, kind := range []string{"Lock", "RLock", "Semaphore", "Condition"} {
 		t.Run(kind, func(t *testing.T) {
-			log := &adv4Log{}
+			log := &schedtest.Recorder{}
 			var acquire, release func(*tasklet.Tasklet) error
 			var waiting func() int
 			switch kind {
@@ -38,7 +39,7 @@ func TestAdv4CrossSchedulerSelfKillHolder(t *testing.T) {
 				c := locks.NewCondition(nil)
 				acquire, release, waiting = c.Acquire, c.Release, c.Lock().(*locks.RLock).Waiting
 			}
-			adv4Within(t, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s2ready := make(chan *scheduler.Scheduler)
 				held := make(chan struct{})
 				done2 := make(chan struct{})
@@ -53,15 +54,15 @@ func TestAdv4CrossSchedulerSelfKillHolder(t *testing.T) {
 					_, err = s2.SpawnNamed("W", func(me *tasklet.Tasklet) {
 						<-held
 						e := acquire(me)
-						log.add("W acquire %v", e)
+						log.Add("W acquire %v", e)
 						if e == nil {
-							log.add("W release %v", release(me))
+							log.Add("W release %v", release(me))
 						}
 					})
 					assert.NoError(t, err)
 					s2ready <- s2
 					_, err = s2.Run(scheduler.ThreadBlock())
-					log.add("run2 %v", err)
+					log.Add("run2 %v", err)
 				}()
 				s2 := <-s2ready
 				if s2 == nil {
@@ -73,25 +74,25 @@ func TestAdv4CrossSchedulerSelfKillHolder(t *testing.T) {
 				}
 				defer func() { assert.NoError(t, s1.Close()) }()
 				_, err = s1.SpawnNamed("H", func(me *tasklet.Tasklet) {
-					defer log.add("H defer")
+					defer log.Add("H defer")
 					if acquire(me) != nil {
 						return
 					}
-					defer func() { log.add("H release %v", release(me)) }()
+					defer func() { log.Add("H release %v", release(me)) }()
 					close(held)
 					for waiting() == 0 {
 						_ = me.Sleep(time.Millisecond)
 					}
-					log.add("H throw %v", me.Throw(adv4ErrA))
+					log.Add("H throw %v", me.Throw(adv4ErrA))
 					_ = me.Kill()
-					log.add("H after kill")
+					log.Add("H after kill")
 				})
 				assert.NoError(t, err)
 				_, err = s1.Run(scheduler.ThreadBlock())
-				log.add("run1 %v", err)
+				log.Add("run1 %v", err)
 				<-done2
 			})
-			ev := log.get()
+			ev := log.Log()
 			assert.ElementsMatch(t, []string{"H throw adv4 A", "H release <nil>", "H defer", "run1 <nil>", "W acquire <nil>", "W release <nil>", "run2 <nil>"}, ev)
 			// causal orderings only: the two schedulers run in parallel
 			assert.Less(t, slices.Index(ev, "H release <nil>"), slices.Index(ev, "W acquire <nil>"), "%q", ev)

@@ -3,11 +3,13 @@ package locks_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -24,8 +26,8 @@ func TestAdv4ThrowThenReleaseGrant(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, how := range []string{"throw", "kill", "throw-twice", "throw-then-kill"} {
 		t.Run(how, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -36,43 +38,43 @@ func TestAdv4ThrowThenReleaseGrant(t *testing.T) {
 				_, err = s.SpawnNamed("B", func(me *tasklet.Tasklet) {
 					require.NoError(t, lk.Acquire(me))
 					_ = me.Schedule() // A and C queue up
-					log.add("B waiting %d", lk.Waiting())
+					log.Add("B waiting %d", lk.Waiting())
 					switch how {
 					case "throw":
-						log.add("B throw %v", a.Throw(adv4ErrA))
+						log.Add("B throw %v", a.Throw(adv4ErrA))
 					case "kill":
-						log.add("B kill %v", a.Kill())
+						log.Add("B kill %v", a.Kill())
 					case "throw-twice":
-						log.add("B throw %v", a.Throw(adv4ErrA))
-						log.add("B throw2 %v", a.Throw(adv4ErrB))
+						log.Add("B throw %v", a.Throw(adv4ErrA))
+						log.Add("B throw2 %v", a.Throw(adv4ErrB))
 					case "throw-then-kill":
-						log.add("B throw %v", a.Throw(adv4ErrA))
-						log.add("B kill %v", a.Kill())
+						log.Add("B throw %v", a.Throw(adv4ErrA))
+						log.Add("B kill %v", a.Kill())
 					}
-					log.add("B release %v", lk.Release(me))
+					log.Add("B release %v", lk.Release(me))
 				})
 				require.NoError(t, err)
 				a, err = s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-					defer log.add("A defer")
+					defer log.Add("A defer")
 					e := lk.Acquire(me)
-					log.add("A acquire %v", e)
+					log.Add("A acquire %v", e)
 					if e == nil {
-						log.add("A release %v", lk.Release(me))
+						log.Add("A release %v", lk.Release(me))
 					}
 				})
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("C", func(me *tasklet.Tasklet) {
 					e := lk.Acquire(me)
-					log.add("C acquire %v", e)
+					log.Add("C acquire %v", e)
 					if e == nil {
-						log.add("C release %v", lk.Release(me))
+						log.Add("C release %v", lk.Release(me))
 					}
 				})
 				require.NoError(t, err)
 				_, err = s.Run()
-				log.add("run %v locked %v", err, lk.Locked())
+				log.Add("run %v locked %v", err, lk.Locked())
 			})
-			ev := log.get()
+			ev := log.Log()
 			t.Logf("%q", ev)
 			assert.Contains(t, ev, "C acquire <nil>")
 			assert.NotContains(t, ev, "A acquire <nil>")

@@ -2,9 +2,6 @@ package locks_test
 
 import (
 	"errors"
-	"fmt"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,60 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
 
 var adv4ErrA = errors.New("adv4 A")
-
-func adv4Within(t *testing.T, body func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		body()
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		buf := make([]byte, 1<<20)
-		n := runtime.Stack(buf, true)
-		t.Fatalf("hang:\n%s", buf[:n])
-	}
-}
-
-type adv4Log struct {
-	mu sync.Mutex
-	ev []string
-}
-
-func (l *adv4Log) add(f string, a ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.ev = append(l.ev, fmt.Sprintf(f, a...))
-}
-
-func (l *adv4Log) get() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.ev...)
-}
-
-func adv4Recover(fn func()) (what string) {
-	defer func() {
-		r := recover()
-		switch {
-		case r == nil:
-		case tasklet.IsKill(r):
-			what = "kill"
-		default:
-			what = fmt.Sprint("panic:", r)
-		}
-	}()
-	fn()
-	return "none"
-}
 
 // A tasklet that kills itself while holding a lock, with the release
 // deferred, must hand the lock on: SPEC 2 (Kill unwinds, deferred
@@ -103,8 +53,8 @@ func TestAdv4SelfKillHoldingLocks(t *testing.T) {
 	for _, name := range []string{"Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition"} {
 		for _, how := range []string{"holder-self-kill", "granted-waiter-self-kill", "holder-self-throw-recover-kill"} {
 			t.Run(name+"/"+how, func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					s, err := scheduler.New()
 					if !assert.NoError(t, err) {
 						return
@@ -113,28 +63,28 @@ func TestAdv4SelfKillHoldingLocks(t *testing.T) {
 					l := mk[name]()
 					holder := func(tag string, selfKill bool) func(*tasklet.Tasklet) {
 						return func(me *tasklet.Tasklet) {
-							defer log.add("%s defer", tag)
+							defer log.Add("%s defer", tag)
 							for i := 0; i < l.depth; i++ {
 								if err := l.acquire(me); err != nil {
-									log.add("%s acquire %v", tag, err)
+									log.Add("%s acquire %v", tag, err)
 									return
 								}
-								defer func() { log.add("%s release %v", tag, l.release(me)) }()
+								defer func() { log.Add("%s release %v", tag, l.release(me)) }()
 							}
-							log.add("%s holds", tag)
+							log.Add("%s holds", tag)
 							switch {
 							case !selfKill:
-								log.add("%s schedule %v", tag, me.Schedule())
+								log.Add("%s schedule %v", tag, me.Schedule())
 								return
 							case how == "holder-self-throw-recover-kill":
-								log.add("%s throw %v", tag, me.Throw(adv4ErrA))
-								log.add("%s kill %s", tag, adv4Recover(func() { _ = me.Kill() }))
-								log.add("%s schedule %v", tag, me.Schedule())
+								log.Add("%s throw %v", tag, me.Throw(adv4ErrA))
+								log.Add("%s kill %s", tag, schedtest.Panicked(func() { _ = me.Kill() }))
+								log.Add("%s schedule %v", tag, me.Schedule())
 								_ = me.Kill()
 							default:
 								_ = me.Kill()
 							}
-							log.add("%s after kill", tag)
+							log.Add("%s after kill", tag)
 						}
 					}
 					switch how {
@@ -154,9 +104,9 @@ func TestAdv4SelfKillHoldingLocks(t *testing.T) {
 						require.NoError(t, err)
 					}
 					_, err = s.Run()
-					log.add("run %v locked %v", err, l.locked())
+					log.Add("run %v locked %v", err, l.locked())
 				})
-				ev := log.get()
+				ev := log.Log()
 				// every holder released as often as it acquired, the last
 				// waiter got the lock, nothing is left locked
 				assert.Equal(t, "run <nil> locked false", ev[len(ev)-1], "%q", ev)
@@ -189,38 +139,38 @@ func TestAdv4BarrierActionSelfKill(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, how := range []string{"kill", "throw", "kill-recovered-in-action"} {
 		t.Run(how, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
 				}
 				defer func() { assert.NoError(t, s.Close()) }()
 				b, err := locks.NewBarrier(2, func(me *tasklet.Tasklet) error {
-					log.add("action by %s", me.Name())
+					log.Add("action by %s", me.Name())
 					switch how {
 					case "kill":
 						_ = me.Kill()
-						log.add("action after kill")
+						log.Add("action after kill")
 						return nil
 					case "throw":
 						return me.Throw(adv4ErrA)
 					default:
-						log.add("action kill %s", adv4Recover(func() { _ = me.Kill() }))
+						log.Add("action kill %s", schedtest.Panicked(func() { _ = me.Kill() }))
 						return nil
 					}
 				}, -1)
 				require.NoError(t, err)
 				for _, n := range []string{"A", "B"} {
 					_, err = s.SpawnNamed(n, func(me *tasklet.Tasklet) {
-						defer log.add("%s defer", n)
+						defer log.Add("%s defer", n)
 						i, err := b.Wait(me)
-						log.add("%s wait %d %v broken=%v", n, i, err, errors.Is(err, locks.ErrBrokenBarrier))
+						log.Add("%s wait %d %v broken=%v", n, i, err, errors.Is(err, locks.ErrBrokenBarrier))
 					})
 					require.NoError(t, err)
 				}
 				_, err = s.Run()
-				log.add("run %v broken %v waiting %d", err, b.Broken(), b.Waiting())
+				log.Add("run %v broken %v waiting %d", err, b.Broken(), b.Waiting())
 			})
 			want := map[string][]string{
 				"kill":                     {"action by B", "B defer", "A wait -1 locks: broken barrier broken=true", "A defer", "run <nil> broken true waiting 0"},
@@ -228,9 +178,9 @@ func TestAdv4BarrierActionSelfKill(t *testing.T) {
 				"kill-recovered-in-action": {"action by B", "action kill kill", "B wait 1 <nil> broken=false", "B defer", "A wait 0 <nil> broken=false", "A defer", "run <nil> broken false waiting 0"},
 			}
 			if w, ok := want[how]; ok {
-				assert.Equal(t, w, log.get())
+				assert.Equal(t, w, log.Log())
 			} else {
-				t.Logf("%q", log.get())
+				t.Logf("%q", log.Log())
 			}
 		})
 	}
@@ -241,8 +191,8 @@ func TestAdv4BarrierActionSelfKill(t *testing.T) {
 // again when it returns or unwinds); the deferred release frees it.
 func TestAdv4ConditionPredSelfKill(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	log := &adv4Log{}
-	adv4Within(t, func() {
+	log := &schedtest.Recorder{}
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New()
 		if !assert.NoError(t, err) {
 			return
@@ -251,31 +201,31 @@ func TestAdv4ConditionPredSelfKill(t *testing.T) {
 		c := locks.NewCondition(nil)
 		calls := 0
 		_, err = s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-			defer log.add("A defer")
+			defer log.Add("A defer")
 			require.NoError(t, c.Acquire(me))
-			defer func() { log.add("A release %v", c.Release(me)) }()
+			defer func() { log.Add("A release %v", c.Release(me)) }()
 			err := c.WaitFor(me, func() bool {
 				calls++
-				log.add("pred %d", calls)
+				log.Add("pred %d", calls)
 				if calls == 2 {
 					_ = me.Kill()
-					log.add("pred after kill")
+					log.Add("pred after kill")
 				}
 				return false
 			}, -1)
-			log.add("A waitfor %v", err)
+			log.Add("A waitfor %v", err)
 		})
 		require.NoError(t, err)
 		_, err = s.SpawnNamed("B", func(me *tasklet.Tasklet) {
 			require.NoError(t, c.Acquire(me))
-			log.add("B notify %v", c.Notify(me, 1))
-			log.add("B release %v", c.Release(me))
-			log.add("B reacquire %v", c.Acquire(me))
-			log.add("B release %v", c.Release(me))
+			log.Add("B notify %v", c.Notify(me, 1))
+			log.Add("B release %v", c.Release(me))
+			log.Add("B reacquire %v", c.Acquire(me))
+			log.Add("B release %v", c.Release(me))
 		})
 		require.NoError(t, err)
 		_, err = s.Run()
-		log.add("run %v locked %v waiting %d", err, c.Lock().Locked(), c.Waiting())
+		log.Add("run %v locked %v waiting %d", err, c.Lock().Locked(), c.Waiting())
 	})
-	assert.Equal(t, []string{"pred 1", "B notify <nil>", "B release <nil>", "B reacquire <nil>", "B release <nil>", "pred 2", "A release <nil>", "A defer", "run <nil> locked false waiting 0"}, log.get())
+	assert.Equal(t, []string{"pred 1", "B notify <nil>", "B release <nil>", "B reacquire <nil>", "B release <nil>", "pred 2", "A release <nil>", "A defer", "run <nil> locked false waiting 0"}, log.Log())
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -24,8 +25,8 @@ var adv5T0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // reused untimed.
 func TestAdv5BarrierBrokenThenReused(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	log := &adv4Log{}
-	adv4Within(t, func() {
+	log := &schedtest.Recorder{}
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 		require.NoError(t, err)
 		defer func() { assert.NoError(t, s.Close()) }()
@@ -49,27 +50,27 @@ func TestAdv5BarrierBrokenThenReused(t *testing.T) {
 		}{{"A", 10 * time.Millisecond}, {"B", 20 * time.Millisecond}} {
 			_, err = s.SpawnNamed(c.n, func(me *tasklet.Tasklet) {
 				i, err := b.WaitTimeout(me, c.d)
-				log.add("%s round1 %s at %v", c.n, res(i, err), at())
+				log.Add("%s round1 %s at %v", c.n, res(i, err), at())
 				_ = me.Sleep(12*time.Millisecond - at())
 				if c.n == "A" {
 					b.Reset(me)
 				}
 				_ = me.Schedule()
 				i, err = b.WaitTimeout(me, -1)
-				log.add("%s round2 %s at %v", c.n, res(i, err), at())
+				log.Add("%s round2 %s at %v", c.n, res(i, err), at())
 			})
 			require.NoError(t, err)
 		}
 		_, err = s.SpawnNamed("C", func(me *tasklet.Tasklet) {
 			_ = me.Sleep(25 * time.Millisecond)
 			i, err := b.Wait(me)
-			log.add("C round2 %s at %v", res(i, err), at())
+			log.Add("C round2 %s at %v", res(i, err), at())
 		})
 		require.NoError(t, err)
 		_, err = s.Run(scheduler.ThreadBlock())
 		assert.NoError(t, err)
 	})
-	ev := log.get()
+	ev := log.Log()
 	assert.Equal(t, []string{"A round1 timeout at 10ms", "B round1 broken at 10ms"}, ev[:2])
 	assert.ElementsMatch(t, []string{"A round2 ok at 25ms", "B round2 ok at 25ms", "C round2 ok at 25ms"}, ev[2:])
 }

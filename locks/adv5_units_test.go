@@ -2,7 +2,6 @@ package locks_test
 
 import (
 	"errors"
-	"fmt"
 	"math/rand"
 	"sync"
 	"sync/atomic"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -32,14 +32,8 @@ func TestAdv5SemaphoreUnitsUnderStrikes(t *testing.T) {
 	errX := errors.New("x")
 	var holders, maxHolders atomic.Int32
 	var mu sync.Mutex
-	var bad []string
-	fail := func(f string, a ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(bad) < 10 {
-			bad = append(bad, fmt.Sprintf(f, a...))
-		}
-	}
+	bad := &schedtest.Faults{Max: 10}
+	fail := bad.Add
 	all := make([][]*tasklet.Tasklet, nSched)
 	var ready, wg sync.WaitGroup
 	ready.Add(nSched)
@@ -130,14 +124,8 @@ func TestAdv5SemaphoreUnitsUnderStrikes(t *testing.T) {
 	}
 	ready.Wait()
 	close(start)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("hang")
-	}
-	assert.Empty(t, bad)
+	schedtest.Within(t, 60*time.Second, wg.Wait)
+	assert.Empty(t, bad.List())
 	assert.LessOrEqual(t, maxHolders.Load(), int32(2))
 	assert.Equal(t, 2, sm.Value(), "units lost or made")
 	assert.Equal(t, 0, sm.Waiting())

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -21,7 +22,7 @@ import (
 func TestAdv3AdoptBurstRacingKills(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const n = 600
-	adv3Within(t, 30*time.Second, func() {
+	schedtest.Within(t, 30*time.Second, func() {
 		s1, err := scheduler.New()
 		if !assert.NoError(t, err) {
 			return

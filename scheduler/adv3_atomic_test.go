@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -28,7 +29,7 @@ func TestAdv3AtomicDefersInterruptBurst(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 200
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(tc.sopts...)
 				if !assert.NoError(t, err) {
 					return
@@ -83,7 +84,7 @@ func TestAdv3AtomicDefersInterruptBurst(t *testing.T) {
 func TestAdv3SnapshotDuringBurst(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const n = 500
-	adv3Within(t, 20*time.Second, func() {
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New(scheduler.WithRunTimeAccounting())
 		if !assert.NoError(t, err) {
 			return

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -26,7 +27,7 @@ func TestAdv3BlockingBurst(t *testing.T) {
 	for _, mode := range []string{"plain", "kill", "throw", "close", "budget"} {
 		t.Run(mode, func(t *testing.T) {
 			const n = 200
-			adv3Within(t, 30*time.Second, func() {
+			schedtest.Within(t, 30*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -38,7 +39,7 @@ func TestAdv3BurstTickBudget(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 300
-			adv3Within(t, 30*time.Second, func() {
+			schedtest.Within(t, 30*time.Second, func() {
 				s, err := scheduler.New(tc.sopts...)
 				if !assert.NoError(t, err) {
 					return
@@ -125,7 +126,7 @@ func TestAdv3BudgetWithOutsideWakes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n, k = 50, 20
-			adv3Within(t, 30*time.Second, func() {
+			schedtest.Within(t, 30*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return

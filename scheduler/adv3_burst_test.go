@@ -13,31 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
-
-// adv3Within runs body on a fresh goroutine (which drives the schedulers it
-// creates) and fails the test with a goroutine dump if it does not finish in
-// time: a hang is a failure, never a sleep-based assertion.
-func adv3Within(t *testing.T, d time.Duration, body func()) {
-	t.Helper()
-	if dl, ok := t.Deadline(); ok && time.Until(dl)/2 < d {
-		d = time.Until(dl) / 2
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		body()
-	}()
-	select {
-	case <-done:
-	case <-time.After(d):
-		buf := make([]byte, 1<<20)
-		n := runtime.Stack(buf, true)
-		t.Fatalf("hang after %v:\n%s", d, buf[:n])
-	}
-}
 
 func adv3Recurse(n int, fn func()) int {
 	var pad [16]int64
@@ -67,7 +46,7 @@ func TestAdv3BurstKillsSuccessor(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 1000
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(tc.opts...)
 				if !assert.NoError(t, err) {
 					return
@@ -118,7 +97,7 @@ func TestAdv3BurstDeepPanic(t *testing.T) {
 	for _, depth := range []int{0, 10, 5000, 50000} {
 		t.Run(fmt.Sprint(depth), func(t *testing.T) {
 			const n = 1000
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -182,7 +161,7 @@ func TestAdv3DeepStackBeforeFirstPark(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 50
-			adv3Within(t, 30*time.Second, func() {
+			schedtest.Within(t, 30*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -255,7 +234,7 @@ func TestAdv3BurstGoexit(t *testing.T) {
 	for _, every := range []int{1, 2, 7} {
 		t.Run(fmt.Sprint(every), func(t *testing.T) {
 			const n = 1000
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -26,7 +27,7 @@ func TestAdv3CallbackSeesEverySwitch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 5
-			adv3Within(t, 10*time.Second, func() {
+			schedtest.Within(t, 10*time.Second, func() {
 				var rec recorder
 				nm := func(x *tasklet.Tasklet) string {
 					if x == nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -22,7 +23,7 @@ func TestAdv3SwitchRunChains(t *testing.T) {
 	for _, op := range []string{"switch", "run"} {
 		for _, n := range []int{2, 50, 1000} {
 			t.Run(fmt.Sprint(op, n), func(t *testing.T) {
-				adv3Within(t, 20*time.Second, func() {
+				schedtest.Within(t, 20*time.Second, func() {
 					s, err := scheduler.New()
 					if !assert.NoError(t, err) {
 						return

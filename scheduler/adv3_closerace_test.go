@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -21,7 +22,7 @@ import (
 func TestAdv3SpawnRacesClose(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for iter := 0; iter < 30; iter++ {
-		adv3Within(t, 20*time.Second, func() {
+		schedtest.Within(t, 20*time.Second, func() {
 			s, err := scheduler.New()
 			if !assert.NoError(t, err) {
 				return
@@ -102,7 +103,7 @@ func TestAdv3SpawnRacesClose(t *testing.T) {
 func TestAdv3RemoteKillRacesColdStart(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const n = 2000
-	adv3Within(t, 30*time.Second, func() {
+	schedtest.Within(t, 30*time.Second, func() {
 		s, err := scheduler.New()
 		if !assert.NoError(t, err) {
 			return

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -28,7 +29,7 @@ func TestAdv3ThrowColdBurstHandler(t *testing.T) {
 	for _, mode := range []string{"swallow", "deep-swallow", "schedule-swallow", "sleep-swallow", "panic", "goexit", "deliver"} {
 		t.Run(mode, func(t *testing.T) {
 			const n = 300
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				seen := map[string]int{}
 				s, err := scheduler.New(scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
 					seen[tk.Name()]++
@@ -122,7 +123,7 @@ func TestAdv3KillUnwindHeavyDefer(t *testing.T) {
 	} {
 		t.Run(tc.how+"-"+tc.defr, func(t *testing.T) {
 			const n = 200
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -196,7 +197,7 @@ func TestAdv3KillUnwindHeavyDefer(t *testing.T) {
 func TestAdv3BlockTrapBurst(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const n = 1000
-	adv3Within(t, 20*time.Second, func() {
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New()
 		if !assert.NoError(t, err) {
 			return

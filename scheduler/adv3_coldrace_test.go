@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -33,7 +34,7 @@ func TestAdv3ColdDeathVsRemoteKill(t *testing.T) {
 
 func adv3ColdRace(t *testing.T, mode string) {
 	const n = 2000
-	adv3Within(t, 30*time.Second, func() {
+	schedtest.Within(t, 30*time.Second, func() {
 		s, err := scheduler.New()
 		if !assert.NoError(t, err) {
 			return

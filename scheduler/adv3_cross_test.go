@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -39,7 +40,7 @@ func TestAdv3CrossRunNext(t *testing.T) {
 		{"throw-paused", "paused", "throw", []string{"a", "b", "c", "x1 adv3 x"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			adv3Within(t, 10*time.Second, func() {
+			schedtest.Within(t, 10*time.Second, func() {
 				s1, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -143,7 +144,7 @@ func TestAdv3CrossPingPongNoFalseDeadlock(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const pairs, rounds = 20, 200
-			adv3Within(t, 10*time.Second, func() {
+			schedtest.Within(t, 10*time.Second, func() {
 				ping := channel.New[int]()
 				pong := channel.New[int]()
 				var made sync.WaitGroup

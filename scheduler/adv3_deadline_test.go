@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -51,7 +52,7 @@ func TestAdv3PastDeadlineBurst(t *testing.T) {
 		{"past+tick1-once", []scheduler.RunOption{scheduler.Deadline(time.Unix(1, 0)), scheduler.TickBudget(1)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			adv3Within(t, 30*time.Second, func() {
+			schedtest.Within(t, 30*time.Second, func() {
 				var want, got recorder
 				s0, err := scheduler.New()
 				if !assert.NoError(t, err) {

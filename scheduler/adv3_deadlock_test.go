@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -24,7 +25,7 @@ func TestAdv3MutualNapDeadlock(t *testing.T) {
 	for _, k := range []int{1, 2, 4, 8} {
 		t.Run(time.Duration(k).String(), func(t *testing.T) {
 			const n = 200
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				var made sync.WaitGroup
 				made.Add(k)
 				goCh := make(chan struct{})
@@ -93,7 +94,7 @@ func TestAdv3MainTokenRingNoFalseDeadlock(t *testing.T) {
 	for _, k := range []int{2, 3, 8} {
 		t.Run(time.Duration(k).String(), func(t *testing.T) {
 			const rounds = 300
-			adv3Within(t, 30*time.Second, func() {
+			schedtest.Within(t, 30*time.Second, func() {
 				chs := make([]*channel.Channel[int], k)
 				for i := range chs {
 					chs[i] = channel.New[int]()

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -35,7 +36,7 @@ func TestAdv3GoexitInUnwinding(t *testing.T) {
 	for _, mode := range []string{"defer-goexit-kill", "defer-goexit-close", "recover-then-goexit", "bigframe", "bigframe-kill", "goexit-in-atomic"} {
 		t.Run(mode, func(t *testing.T) {
 			const n = 300
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -102,7 +103,7 @@ func TestAdv3GoexitInUnwinding(t *testing.T) {
 // still works: a fresh burst on the same scheduler keeps creation order.
 func TestAdv3GoexitThenBurstOrder(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	adv3Within(t, 20*time.Second, func() {
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New()
 		if !assert.NoError(t, err) {
 			return

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -22,7 +23,7 @@ func TestAdv3LaneMemberThrownAfterTransfer(t *testing.T) {
 	errX := errors.New("adv3 x")
 	for _, op := range []string{"throw", "kill"} {
 		t.Run(op, func(t *testing.T) {
-			adv3Within(t, 10*time.Second, func() {
+			schedtest.Within(t, 10*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -23,7 +24,7 @@ func TestAdv3NestedRunFromBurst(t *testing.T) {
 	for _, tc := range []string{"plain", "kill-waiter", "throw-waiter", "budget-outer", "panic-inner"} {
 		t.Run(tc, func(t *testing.T) {
 			const n = 300
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -115,7 +116,7 @@ func TestAdv3GoroutineRaceBurst(t *testing.T) {
 	for _, budget := range []int64{0, 1} {
 		t.Run(fmt.Sprint(budget), func(t *testing.T) {
 			const g, per = 8, 200
-			adv3Within(t, 30*time.Second, func() {
+			schedtest.Within(t, 30*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return

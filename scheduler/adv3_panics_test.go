@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -77,7 +78,7 @@ func TestAdv3FirstInstructionPanics(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 300
-			adv3Within(t, 10*time.Second, func() {
+			schedtest.Within(t, 10*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -31,7 +32,7 @@ func TestAdv3SleepersWakeMainInOrder(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 500
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(tc.sopts...)
 				if !assert.NoError(t, err) {
 					return

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -25,7 +26,7 @@ func TestAdv3RandomSoak(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for seed := uint64(1); seed <= 300; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				rng := rand.New(rand.NewPCG(seed, 99))
 				var sopts []scheduler.Option
 				switch seed % 4 {

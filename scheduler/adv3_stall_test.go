@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -34,7 +35,7 @@ func TestAdv3StallInFirstInstruction(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, budget := range []time.Duration{0, 20 * time.Millisecond} {
 		t.Run(budget.String(), func(t *testing.T) {
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				var buf adv3SyncBuf
 				s, err := scheduler.New(scheduler.WithStallReport(5*time.Millisecond), scheduler.WithLogger(zerolog.New(&buf)))
 				if !assert.NoError(t, err) {

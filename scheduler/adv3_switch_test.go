@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -23,7 +24,7 @@ func TestAdv3CloseMidBurst(t *testing.T) {
 	for _, park := range []string{"schedule", "recv", "remove", "sleep", "atomic-schedule"} {
 		t.Run(park, func(t *testing.T) {
 			const n = 1000
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -121,7 +122,7 @@ func TestAdv3SwitchToNew(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			adv3Within(t, 10*time.Second, func() {
+			schedtest.Within(t, 10*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -163,7 +164,7 @@ func TestAdv3SwitchToNew(t *testing.T) {
 func TestAdv3CallbackKillsSpawnsBurst(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const n = 500
-	adv3Within(t, 20*time.Second, func() {
+	schedtest.Within(t, 20*time.Second, func() {
 		var s *scheduler.Scheduler
 		var ran []string
 		spawned := 0
@@ -234,7 +235,7 @@ func TestAdv3AdoptNeverRun(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, how := range []string{"newtasklet", "spawn-removed", "spawned"} {
 		t.Run(how, func(t *testing.T) {
-			adv3Within(t, 10*time.Second, func() {
+			schedtest.Within(t, 10*time.Second, func() {
 				s1, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -294,7 +295,7 @@ func TestAdv3AdoptNeverRun(t *testing.T) {
 func TestAdv3RecoverKillBurst(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const n = 500
-	adv3Within(t, 20*time.Second, func() {
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New()
 		if !assert.NoError(t, err) {
 			return

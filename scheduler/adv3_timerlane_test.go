@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -30,7 +31,7 @@ func TestAdv3TimerWakeUnderBudget(t *testing.T) {
 		{"50w-acct", 50, []scheduler.RunOption{scheduler.TickBudget(10)}, []scheduler.Option{scheduler.WithRunTimeAccounting()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			adv3Within(t, 20*time.Second, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				clk := scheduler.NewFakeClock(time.Unix(1000, 0))
 				s, err := scheduler.New(append(tc.sopts, scheduler.WithClock(clk))...)
 				if !assert.NoError(t, err) {

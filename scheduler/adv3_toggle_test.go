@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -28,7 +29,7 @@ func TestAdv3BudgetTogglesNoStaleInterrupt(t *testing.T) {
 		{"deadline", nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			adv3Within(t, 30*time.Second, func() {
+			schedtest.Within(t, 30*time.Second, func() {
 				s, err := scheduler.New(tc.sopts...)
 				if !assert.NoError(t, err) {
 					return

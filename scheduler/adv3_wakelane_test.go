@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -31,7 +32,7 @@ func TestAdv3WakeLaneOrder(t *testing.T) {
 		{"run-last", "run-last", []string{"p3", "a", "b", "c", "p1", "p2", "q"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			adv3Within(t, 10*time.Second, func() {
+			schedtest.Within(t, 10*time.Second, func() {
 				s1, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -120,7 +121,7 @@ func TestAdv3WakeLaneRemoveReinsert(t *testing.T) {
 		{"run-in-place", "run", []string{"p1", "b", "c", "a", "p2"}}, // Run in place: p1 and its successors, then a
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			adv3Within(t, 10*time.Second, func() {
+			schedtest.Within(t, 10*time.Second, func() {
 				s1, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return

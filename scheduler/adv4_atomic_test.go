@@ -2,11 +2,13 @@ package scheduler_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -21,36 +23,36 @@ func TestAdv4SelfKillAtomicAcrossSchedulers(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, how := range []string{"die-atomic", "recover-then-pause-atomic", "recover-then-end-atomic", "main-self-kill-atomic"} {
 		t.Run(how, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s1, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
 				}
-				defer func() { log.add("close1 %v", s1.Close()) }()
+				defer func() { log.Add("close1 %v", s1.Close()) }()
 				if how == "main-self-kill-atomic" {
 					m := s1.Main()
 					m.SetAtomic(true)
-					log.add("main %s", adv4Recover(func() { _ = m.Kill() }))
-					log.add("main atomic %v", m.Atomic())
+					log.Add("main %s", schedtest.Panicked(func() { _ = m.Kill() }))
+					log.Add("main atomic %v", m.Atomic())
 					m.SetAtomic(false)
 				} else {
 					_, err = s1.SpawnNamed("A", func(me *tasklet.Tasklet) {
-						defer log.add("A defer")
+						defer log.Add("A defer")
 						me.SetAtomic(true)
 						switch how {
 						case "die-atomic":
 							_ = me.Kill()
 						case "recover-then-pause-atomic":
-							log.add("A %s", adv4Recover(func() { _ = me.Kill() }))
+							log.Add("A %s", schedtest.Panicked(func() { _ = me.Kill() }))
 							_, _ = me.ScheduleRemove()
 						default:
-							log.add("A %s", adv4Recover(func() { _ = me.Kill() }))
+							log.Add("A %s", schedtest.Panicked(func() { _ = me.Kill() }))
 						}
 					})
 					require.NoError(t, err)
 					_, err = s1.Run()
-					log.add("run1 %v", err)
+					log.Add("run1 %v", err)
 				}
 				// another scheduler on another goroutine enters atomic
 				done := make(chan struct{})
@@ -66,12 +68,12 @@ func TestAdv4SelfKillAtomicAcrossSchedulers(t *testing.T) {
 							for i := 0; i < 10; i++ {
 								me.Tick()
 							}
-							log.add("B in atomic")
+							log.Add("B in atomic")
 						})
 					})
 					assert.NoError(t, err)
 					_, err = s2.Run()
-					log.add("run2 %v", err)
+					log.Add("run2 %v", err)
 				}()
 				<-done
 			})
@@ -81,7 +83,7 @@ func TestAdv4SelfKillAtomicAcrossSchedulers(t *testing.T) {
 				"recover-then-end-atomic":   {"A kill", "A defer", "run1 <nil>", "B in atomic", "run2 <nil>", "close1 <nil>"},
 				"main-self-kill-atomic":     {"main kill", "main atomic true", "B in atomic", "run2 <nil>", "close1 <nil>"},
 			}[how]
-			assert.Equal(t, want, log.get())
+			assert.Equal(t, want, log.Log())
 		})
 	}
 }

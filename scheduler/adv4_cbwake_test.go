@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -61,25 +62,25 @@ func TestAdv4ScheduleCallbackOnWake(t *testing.T) {
 			}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(
 					scheduler.WithClock(scheduler.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))),
 					scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
-						log.add("%s->%s", adv4Nm(prev), adv4Nm(next))
+						log.Add("%s->%s", adv4Nm(prev), adv4Nm(next))
 					}))
 				if !assert.NoError(t, err) {
 					return
 				}
 				defer func() { assert.NoError(t, s.Close()) }()
 				a, err := s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-					log.add("A start")
+					log.Add("A start")
 					c.body(me)
-					log.add("A end")
+					log.Add("A end")
 				})
 				require.NoError(t, err)
 				if err := c.main(s, a); err != nil {
-					log.add("err %v", err)
+					log.Add("err %v", err)
 				}
 			})
 			want := []string{"main->A", "A start", "A->main", "main->A", "A end", "A->main"}
@@ -88,7 +89,7 @@ func TestAdv4ScheduleCallbackOnWake(t *testing.T) {
 				// runnable: A runs on, no switch (as Schedule alone, SPEC 1).
 				want = []string{"main->A", "A start", "A end", "A->main"}
 			}
-			assert.Equal(t, want, log.get())
+			assert.Equal(t, want, log.Log())
 		})
 	}
 }
@@ -98,12 +99,12 @@ func TestAdv4ScheduleCallbackOnWake(t *testing.T) {
 // tasklets: the callback must see each.
 func TestAdv4ScheduleCallbackTwoSleepers(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	log := &adv4Log{}
-	adv4Within(t, func() {
+	log := &schedtest.Recorder{}
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New(
 			scheduler.WithClock(scheduler.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))),
 			scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
-				log.add("%s->%s", adv4Nm(prev), adv4Nm(next))
+				log.Add("%s->%s", adv4Nm(prev), adv4Nm(next))
 			}))
 		if !assert.NoError(t, err) {
 			return
@@ -111,16 +112,16 @@ func TestAdv4ScheduleCallbackTwoSleepers(t *testing.T) {
 		defer func() { assert.NoError(t, s.Close()) }()
 		for i, n := range []string{"A", "B"} {
 			_, err := s.SpawnNamed(n, func(me *tasklet.Tasklet) {
-				log.add("%s start", n)
+				log.Add("%s start", n)
 				_ = me.Sleep(time.Duration(i+1) * time.Second)
-				log.add("%s end", n)
+				log.Add("%s end", n)
 			})
 			require.NoError(t, err)
 		}
 		_, err = s.Run(scheduler.ThreadBlock())
 		require.NoError(t, err)
 	})
-	ev := log.get()
+	ev := log.Log()
 	var sw []string
 	for _, e := range ev {
 		if len(e) > 2 && e[1:3] == "->" || len(e) > 5 && e[4:6] == "->" {

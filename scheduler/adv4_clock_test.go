@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -44,8 +45,8 @@ func TestAdv4KillFromClock(t *testing.T) {
 		{"throw-main", "throw", "main"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				var a *tasklet.Tasklet
 				var s *scheduler.Scheduler
 				clk := &adv4HookClock{FakeClock: scheduler.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
@@ -56,31 +57,31 @@ func TestAdv4KillFromClock(t *testing.T) {
 						tg = s.Main()
 					}
 					var e error
-					w := adv4Recover(func() {
+					w := schedtest.Panicked(func() {
 						if c.what == "kill" {
 							e = tg.Kill()
 						} else {
 							e = tg.Throw(adv4ErrA)
 						}
 					})
-					log.add("clock %s %v %s", c.what, e, w)
+					log.Add("clock %s %v %s", c.what, e, w)
 				}
 				var err error
 				s, err = scheduler.New(scheduler.WithClock(clk))
 				if !assert.NoError(t, err) {
 					return
 				}
-				defer func() { log.add("close %v", s.Close()) }()
+				defer func() { log.Add("close %v", s.Close()) }()
 				a, err = s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-					defer log.add("A defer")
-					log.add("A sleep %v", me.Sleep(time.Second))
+					defer log.Add("A defer")
+					log.Add("A sleep %v", me.Sleep(time.Second))
 				})
 				require.NoError(t, err)
-				w := adv4Recover(func() {
+				w := schedtest.Panicked(func() {
 					_, err := s.Run(scheduler.ThreadBlock())
-					log.add("run %v", err)
+					log.Add("run %v", err)
 				})
-				log.add("run ended %s", w)
+				log.Add("run ended %s", w)
 			})
 			want := map[string][]string{
 				"kill-sleeper":  {"clock kill <nil> none", "A defer", "run <nil>", "run ended none", "close <nil>"},
@@ -89,12 +90,12 @@ func TestAdv4KillFromClock(t *testing.T) {
 				"throw-main":    {"clock throw <nil> none", "A sleep <nil>", "A defer", "run adv4 A", "run ended none", "close <nil>"},
 			}[c.name]
 			if want != nil {
-				assert.Equal(t, want, log.get())
+				assert.Equal(t, want, log.Log())
 				return
 			}
 			// main: the kill or throw is pending for main (waiting in Run):
 			// never raised inside the clock call
-			ev := log.get()
+			ev := log.Log()
 			t.Logf("%q", ev)
 			assert.Equal(t, "clock "+c.what+" <nil> none", ev[0])
 			assert.Equal(t, "close <nil>", ev[len(ev)-1])

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -34,8 +35,8 @@ func TestAdv4KillThenThrowIntoBlocked(t *testing.T) {
 					continue
 				}
 				t.Run(wait+"/"+order+"/"+from, func(t *testing.T) {
-					log := &adv4Log{}
-					adv4Within(t, func() {
+					log := &schedtest.Recorder{}
+					schedtest.Within(t, 20*time.Second, func() {
 						s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))))
 						if !assert.NoError(t, err) {
 							return
@@ -66,11 +67,11 @@ func TestAdv4KillThenThrowIntoBlocked(t *testing.T) {
 								} else {
 									e = do()
 								}
-								log.add("%s %v", op, e)
+								log.Add("%s %v", op, e)
 							}
 						}
 						a, err := s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-							defer log.add("A defer")
+							defer log.Add("A defer")
 							var e error
 							switch wait {
 							case "sleep1s":
@@ -95,9 +96,9 @@ func TestAdv4KillThenThrowIntoBlocked(t *testing.T) {
 									return 0, nil
 								})
 							}
-							log.add("A wait returned %v", e)
+							log.Add("A wait returned %v", e)
 							for i := 0; i < 3; i++ {
-								log.add("A next %v", me.Sleep(0))
+								log.Add("A next %v", me.Sleep(0))
 							}
 						})
 						require.NoError(t, err)
@@ -117,10 +118,10 @@ func TestAdv4KillThenThrowIntoBlocked(t *testing.T) {
 							require.NoError(t, err)
 						}
 						_, err = s.Run(scheduler.ThreadBlock())
-						log.add("run %v A %v", err, a.State())
+						log.Add("run %v A %v", err, a.State())
 						require.NoError(t, lk.Release(s.Main()))
 					})
-					ev := log.get()
+					ev := log.Log()
 					// whatever the throw did, the kill must unwind A before
 					// any of its code after the wait
 					for _, e := range ev {

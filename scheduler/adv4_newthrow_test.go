@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -22,7 +24,7 @@ func TestAdv4DoubleThrowNewAndVictim(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			var got []string
 			var accepted []string
-			adv4Within(t, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
 					got = append(got, "uncaught: "+err.Error())
 					return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -28,7 +29,7 @@ func TestAdv4RaceForeignKillVsSelfKill(t *testing.T) {
 		t.Run(yield, func(t *testing.T) {
 			const rounds = 300
 			var lost, defers, badSelf atomic.Int64
-			adv4Within(t, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -40,7 +41,7 @@ func TestAdv4RaceForeignKillVsSelfKill(t *testing.T) {
 						defer defers.Add(1)
 						close(started)
 						for i := 0; i < 200000; i++ {
-							if w := adv4Recover(func() { _ = me.Kill() }); w != "kill" {
+							if w := schedtest.Panicked(func() { _ = me.Kill() }); w != "kill" {
 								badSelf.Add(1)
 							}
 							if err := me.Throw(adv4ErrA); !errors.Is(err, adv4ErrA) {
@@ -100,7 +101,7 @@ func TestAdv4RaceForeignThrowVsSelfThrow(t *testing.T) {
 				n = 500 // CI and -short: a shorter race; 3000 locally
 			}
 			var sent, got, stray, pendingSeen atomic.Int64
-			adv4Within(t, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return

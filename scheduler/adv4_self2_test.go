@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 	"github.com/stackless-go/stackless/watchdog"
@@ -20,8 +21,8 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	type tc struct {
 		name string
-		opts func(log *adv4Log) []scheduler.Option
-		body func(t *testing.T, s *scheduler.Scheduler, log *adv4Log)
+		opts func(log *schedtest.Recorder) []scheduler.Option
+		body func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder)
 		want []string
 	}
 	cases := []tc{
@@ -29,17 +30,17 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// Under a hard tick budget, A kills itself before its slice
 			// runs out: it is not a victim; Run returns no victim.
 			name: "self-kill-under-budget",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.Spawn(func(me *tasklet.Tasklet) {
-					defer log.add("A defer")
+					defer log.Add("A defer")
 					me.Tick()
 					_ = me.Kill()
 				})
 				require.NoError(t, err)
-				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.add("B runs") })
+				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.Add("B runs") })
 				require.NoError(t, err)
 				v, err := s.Run(scheduler.TickBudget(1000))
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"A defer", "B runs", "run <nil tasklet> <nil>"},
 		},
@@ -48,21 +49,21 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// the caller reinserts it; A's next code is a self kill which
 			// it recovers, then a self throw; then A ends.
 			name: "self-kill-after-budget-interrupt",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				a, err := s.Spawn(func(me *tasklet.Tasklet) {
 					for i := 0; i < 50; i++ {
 						me.Tick()
 					}
-					log.add("A self kill %s", adv4Recover(func() { _ = me.Kill() }))
-					log.add("A self throw %v", me.Throw(adv4ErrA))
-					log.add("A schedule %v", me.Schedule())
+					log.Add("A self kill %s", schedtest.Panicked(func() { _ = me.Kill() }))
+					log.Add("A self throw %v", me.Throw(adv4ErrA))
+					log.Add("A schedule %v", me.Schedule())
 				})
 				require.NoError(t, err)
 				v, err := s.Run(scheduler.TickBudget(10))
-				log.add("victim %v %v", v == a, err)
+				log.Add("victim %v %v", v == a, err)
 				require.NoError(t, a.Insert())
 				v, err = s.Run()
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"victim true <nil>", "A self kill kill", "A self throw adv4 A", "A schedule <nil>", "run <nil tasklet> <nil>"},
 		},
@@ -70,9 +71,9 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// Self kill inside atomic with a budget already exceeded: the
 			// deferred interrupt must not resurrect/reinsert a dead A.
 			name: "self-kill-atomic-budget-exceeded",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				a, err := s.Spawn(func(me *tasklet.Tasklet) {
-					defer log.add("A defer")
+					defer log.Add("A defer")
 					me.SetAtomic(true)
 					for i := 0; i < 50; i++ {
 						me.Tick()
@@ -80,10 +81,10 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 					_ = me.Kill()
 				})
 				require.NoError(t, err)
-				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.add("B runs") })
+				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.Add("B runs") })
 				require.NoError(t, err)
 				v, err := s.Run(scheduler.TickBudget(10))
-				log.add("run %v %v A %v", v, err, a.State())
+				log.Add("run %v %v A %v", v, err, a.State())
 			},
 			want: []string{"A defer", "B runs", "run <nil tasklet> <nil> A dead"},
 		},
@@ -91,10 +92,10 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// A watchdog Frame step in which A kills itself: A is not
 			// reported overran or killed by the frame; it is dead.
 			name: "self-kill-in-frame-step",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				a, err := s.Spawn(func(me *tasklet.Tasklet) {
-					defer log.add("A defer")
-					log.add("A step 1 %v", me.Schedule())
+					defer log.Add("A defer")
+					log.Add("A step 1 %v", me.Schedule())
 					_ = me.Kill()
 				})
 				require.NoError(t, err)
@@ -103,30 +104,30 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 				defer func() { _ = f.Close() }()
 				for i := 0; i < 2; i++ {
 					r, err := f.Run()
-					log.add("frame %d err %v overran %d killed %d runnable %d", r.Frame, err, len(r.Overran), len(r.Killed), r.Runnable)
+					log.Add("frame %d err %v overran %d killed %d runnable %d", r.Frame, err, len(r.Overran), len(r.Killed), r.Runnable)
 				}
-				log.add("A %v", a.State())
+				log.Add("A %v", a.State())
 			},
 			want: []string{"frame 0 err <nil> overran 0 killed 0 runnable 1", "A step 1 <nil>", "A defer", "frame 1 err <nil> overran 0 killed 0 runnable 0", "A dead"},
 		},
 		{
 			// Error handler: t.Kill() in it ends t silently (error dropped).
 			name: "error-handler-self-kill",
-			opts: func(log *adv4Log) []scheduler.Option {
+			opts: func(log *schedtest.Recorder) []scheduler.Option {
 				return []scheduler.Option{scheduler.WithErrorHandler(func(t *tasklet.Tasklet, err error) error {
-					log.add("handler %v", errors.Is(err, adv4ErrA))
+					log.Add("handler %v", errors.Is(err, adv4ErrA))
 					_ = t.Kill()
-					log.add("handler after kill")
+					log.Add("handler after kill")
 					return err
 				})}
 			},
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.Spawn(func(me *tasklet.Tasklet) { panic(adv4ErrA) })
 				require.NoError(t, err)
-				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.add("B runs") })
+				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.Add("B runs") })
 				require.NoError(t, err)
 				v, err := s.Run()
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"handler true", "B runs", "run <nil tasklet> <nil>"},
 		},
@@ -134,23 +135,23 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// Error handler: t.Throw(err2) returns err2 to the handler,
 			// which returns it: delivered to Run.
 			name: "error-handler-self-throw",
-			opts: func(log *adv4Log) []scheduler.Option {
+			opts: func(log *schedtest.Recorder) []scheduler.Option {
 				return []scheduler.Option{scheduler.WithErrorHandler(func(t *tasklet.Tasklet, err error) error {
 					e2 := t.Throw(adv4ErrB)
-					log.add("handler throw %v", e2)
-					log.add("handler schedule %v", t.Schedule())
+					log.Add("handler throw %v", e2)
+					log.Add("handler schedule %v", t.Schedule())
 					return e2
 				})}
 			},
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.Spawn(func(me *tasklet.Tasklet) { panic(adv4ErrA) })
 				require.NoError(t, err)
-				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.add("B runs") })
+				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.Add("B runs") })
 				require.NoError(t, err)
 				v, err := s.Run()
-				log.add("run %v %v", v, errors.Is(err, adv4ErrB))
+				log.Add("run %v %v", v, errors.Is(err, adv4ErrB))
 				v, err = s.Run()
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"handler throw adv4 B", "B runs", "handler schedule <nil>", "run <nil tasklet> true", "run <nil tasklet> <nil>"},
 		},
@@ -159,18 +160,18 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// instruction: self kill in the handler, recovered, then the
 			// handler swallows. The tasklet dies; nothing is delivered.
 			name: "error-handler-self-kill-recovered",
-			opts: func(log *adv4Log) []scheduler.Option {
+			opts: func(log *schedtest.Recorder) []scheduler.Option {
 				return []scheduler.Option{scheduler.WithErrorHandler(func(t *tasklet.Tasklet, err error) error {
-					log.add("handler %v kill %s", errors.Is(err, adv4ErrA), adv4Recover(func() { _ = t.Kill() }))
+					log.Add("handler %v kill %s", errors.Is(err, adv4ErrA), schedtest.Panicked(func() { _ = t.Kill() }))
 					return nil
 				})}
 			},
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
-				a, err := s.Spawn(func(me *tasklet.Tasklet) { log.add("A body") })
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
+				a, err := s.Spawn(func(me *tasklet.Tasklet) { log.Add("A body") })
 				require.NoError(t, err)
 				require.NoError(t, a.Throw(adv4ErrA))
 				v, err := s.Run()
-				log.add("run %v %v A %v", v, err, a.State())
+				log.Add("run %v %v A %v", v, err, a.State())
 			},
 			want: []string{"handler true kill kill", "run <nil tasklet> <nil> A dead"},
 		},
@@ -179,29 +180,29 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// stays pending and goes off at next's suspension point, before
 			// any of next's code.
 			name: "schedule-callback-kills-next",
-			opts: func(log *adv4Log) []scheduler.Option {
+			opts: func(log *schedtest.Recorder) []scheduler.Option {
 				n := 0
 				return []scheduler.Option{scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
 					if next != nil && next.Name() == "B" {
 						n++
 						if n == 2 {
-							log.add("cb kill %v", next.Kill())
+							log.Add("cb kill %v", next.Kill())
 						}
 					}
 				})}
 			},
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.SpawnNamed("B", func(me *tasklet.Tasklet) {
-					defer log.add("B defer")
-					log.add("B 1")
-					log.add("B schedule %v", me.Schedule())
-					log.add("B 2")
+					defer log.Add("B defer")
+					log.Add("B 1")
+					log.Add("B schedule %v", me.Schedule())
+					log.Add("B 2")
 				})
 				require.NoError(t, err)
-				_, err = s.SpawnNamed("C", func(me *tasklet.Tasklet) { log.add("C runs") })
+				_, err = s.SpawnNamed("C", func(me *tasklet.Tasklet) { log.Add("C runs") })
 				require.NoError(t, err)
 				v, err := s.Run()
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"B 1", "C runs", "cb kill <nil>", "B defer", "run <nil tasklet> <nil>"},
 		},
@@ -209,25 +210,25 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// Schedule callback throws into prev (the tasklet switching
 			// out in Schedule): pending; prev's Schedule returns it.
 			name: "schedule-callback-throws-prev",
-			opts: func(log *adv4Log) []scheduler.Option {
+			opts: func(log *schedtest.Recorder) []scheduler.Option {
 				done := false
 				return []scheduler.Option{scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
 					if !done && prev != nil && prev.Name() == "B" {
 						done = true
-						log.add("cb throw %v", prev.Throw(adv4ErrA))
+						log.Add("cb throw %v", prev.Throw(adv4ErrA))
 					}
 				})}
 			},
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.SpawnNamed("B", func(me *tasklet.Tasklet) {
-					log.add("B schedule %v", me.Schedule())
-					log.add("B schedule %v", me.Schedule())
+					log.Add("B schedule %v", me.Schedule())
+					log.Add("B schedule %v", me.Schedule())
 				})
 				require.NoError(t, err)
-				_, err = s.SpawnNamed("C", func(me *tasklet.Tasklet) { log.add("C runs") })
+				_, err = s.SpawnNamed("C", func(me *tasklet.Tasklet) { log.Add("C runs") })
 				require.NoError(t, err)
 				v, err := s.Run()
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"cb throw <nil>", "C runs", "B schedule adv4 A", "B schedule <nil>", "run <nil tasklet> <nil>"},
 		},
@@ -236,21 +237,21 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// tasklet that cancelled the context: pending, unwinds at the
 			// next switch point, not at once in the callback goroutine.
 			name: "afterfunc-kill-pending",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.Spawn(func(me *tasklet.Tasklet) {
-					defer log.add("A defer")
+					defer log.Add("A defer")
 					ctx, cancel := context.WithCancel(context.Background())
 					got := make(chan error)
 					context.AfterFunc(ctx, func() { got <- me.Kill() })
 					cancel()
-					log.add("afterfunc kill %v", <-got)
-					log.add("A still runs")
+					log.Add("afterfunc kill %v", <-got)
+					log.Add("A still runs")
 					_ = me.Sleep(0)
-					log.add("A survived")
+					log.Add("A survived")
 				})
 				require.NoError(t, err)
 				v, err := s.Run()
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"afterfunc kill <nil>", "A still runs", "A defer", "run <nil tasklet> <nil>"},
 		},
@@ -258,17 +259,17 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// Context(me) after a recovered self kill: cancelled with cause
 			// ErrKilled, for good.
 			name: "context-after-self-kill",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.Spawn(func(me *tasklet.Tasklet) {
 					ctx := scheduler.Context(me)
-					log.add("before %v", ctx.Err())
-					log.add("kill %s", adv4Recover(func() { _ = me.Kill() }))
-					log.add("after %v %v", ctx.Err(), errors.Is(context.Cause(ctx), scheduler.ErrKilled))
-					log.add("sleepctx %v", scheduler.SleepContext(ctx, me, time.Millisecond))
+					log.Add("before %v", ctx.Err())
+					log.Add("kill %s", schedtest.Panicked(func() { _ = me.Kill() }))
+					log.Add("after %v %v", ctx.Err(), errors.Is(context.Cause(ctx), scheduler.ErrKilled))
+					log.Add("sleepctx %v", scheduler.SleepContext(ctx, me, time.Millisecond))
 				})
 				require.NoError(t, err)
 				v, err := s.Run()
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"before <nil>", "kill kill", "after context canceled true", "sleepctx context canceled", "run <nil tasklet> <nil>"},
 		},
@@ -277,18 +278,18 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// error comes back, stop reports nothing delivered; the
 			// context's later cancel throws nothing once stopped.
 			name: "throwondone-self-throw",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.Spawn(func(me *tasklet.Tasklet) {
 					ctx, cancel := context.WithCancelCause(context.Background())
 					stop := scheduler.ThrowOnDone(ctx, me)
-					log.add("self throw %v", me.Throw(adv4ErrA))
-					log.add("stop %v", stop())
+					log.Add("self throw %v", me.Throw(adv4ErrA))
+					log.Add("stop %v", stop())
 					cancel(adv4ErrB)
-					log.add("sleep %v", me.Sleep(time.Millisecond))
+					log.Add("sleep %v", me.Sleep(time.Millisecond))
 				})
 				require.NoError(t, err)
 				v, err := s.Run(scheduler.ThreadBlock())
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"self throw adv4 A", "stop false", "sleep <nil>", "run <nil tasklet> <nil>"},
 		},
@@ -299,19 +300,19 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// ThrowOnDone and lost: the next call returns the cause and
 			// stop reports it delivered.
 			name: "throwondone-already-done-self",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.Spawn(func(me *tasklet.Tasklet) {
 					ctx, cancel := context.WithCancelCause(context.Background())
 					cancel(adv4ErrB)
 					stop := scheduler.ThrowOnDone(ctx, me)
 					time.Sleep(10 * time.Millisecond) // let an AfterFunc goroutine run, if any
-					log.add("sleep %v", me.Sleep(0))
-					log.add("stop %v", stop())
-					log.add("sleep %v", me.Sleep(0))
+					log.Add("sleep %v", me.Sleep(0))
+					log.Add("stop %v", stop())
+					log.Add("sleep %v", me.Sleep(0))
 				})
 				require.NoError(t, err)
 				v, err := s.Run(scheduler.ThreadBlock())
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"sleep adv4 B", "stop true", "sleep <nil>", "run <nil tasklet> <nil>"},
 		},
@@ -319,27 +320,27 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 			// The same with a self cancel after ThrowOnDone: the cancel
 			// runs the context's callbacks; the throw stays pending.
 			name: "throwondone-self-cancel",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.Spawn(func(me *tasklet.Tasklet) {
 					ctx, cancel := context.WithCancelCause(context.Background())
 					stop := scheduler.ThrowOnDone(ctx, me)
 					cancel(adv4ErrB)
 					time.Sleep(10 * time.Millisecond) // let an AfterFunc goroutine run, if any
-					log.add("sleep %v", me.Sleep(0))
-					log.add("stop %v", stop())
-					log.add("sleep %v", me.Sleep(0))
+					log.Add("sleep %v", me.Sleep(0))
+					log.Add("stop %v", stop())
+					log.Add("sleep %v", me.Sleep(0))
 				})
 				require.NoError(t, err)
 				v, err := s.Run(scheduler.ThreadBlock())
-				log.add("run %v %v", v, err)
+				log.Add("run %v %v", v, err)
 			},
 			want: []string{"sleep adv4 B", "stop true", "sleep <nil>", "run <nil tasklet> <nil>"},
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				var opts []scheduler.Option
 				if c.opts != nil {
 					opts = c.opts(log)
@@ -351,7 +352,7 @@ func TestAdv4SelfKillHooksTable(t *testing.T) {
 				defer func() { assert.NoError(t, s.Close()) }()
 				c.body(t, s, log)
 			})
-			assert.Equal(t, c.want, log.get())
+			assert.Equal(t, c.want, log.Log())
 		})
 	}
 }

@@ -1,17 +1,15 @@
 package scheduler_test
 
 import (
-	"fmt"
 	"runtime"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
-	"github.com/stackless-go/stackless/locks"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -20,31 +18,26 @@ import (
 // across schedulers, and a tasklet killing main.
 func TestAdv4SelfKillMoreTable(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	type tc struct {
-		name string
-		body func(t *testing.T, s *scheduler.Scheduler, log *adv4Log)
-		want []string
-	}
-	cases := []tc{
+	cases := []adv4SelfCase{
 		{
 			// Close kills A; A's deferred function kills A again: unwinds
 			// at once; Close returns nil, A dead, outer defer once.
 			name: "self-kill-in-defer-during-close",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				a, err := s.Spawn(func(me *tasklet.Tasklet) {
-					defer log.add("A outer")
+					defer log.Add("A outer")
 					defer func() {
-						log.add("A inner")
+						log.Add("A inner")
 						_ = me.Kill()
-						log.add("A inner after kill")
+						log.Add("A inner after kill")
 					}()
 					_, _ = me.ScheduleRemove()
 				})
 				require.NoError(t, err)
 				_, err = s.Run()
 				require.NoError(t, err)
-				log.add("close %v", s.Close())
-				log.add("A %v", a.State())
+				log.Add("close %v", s.Close())
+				log.Add("A %v", a.State())
 			},
 			want: []string{"A inner", "A outer", "close <nil>", "A dead"},
 		},
@@ -54,17 +47,17 @@ func TestAdv4SelfKillMoreTable(t *testing.T) {
 			// call (a panic with the kill in the driver, which recovers
 			// it here).
 			name: "tasklet-kills-main",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				_, err := s.Spawn(func(me *tasklet.Tasklet) {
-					log.add("kill main %v", s.Main().Kill())
-					log.add("A after")
+					log.Add("kill main %v", s.Main().Kill())
+					log.Add("A after")
 				})
 				require.NoError(t, err)
-				log.add("run %s", adv4Recover(func() {
+				log.Add("run %s", schedtest.Panicked(func() {
 					_, err := s.Run()
-					log.add("run returned %v", err)
+					log.Add("run returned %v", err)
 				}))
-				log.add("main alive %v", s.Main().Alive())
+				log.Add("main alive %v", s.Main().Alive())
 			},
 			want: []string{"kill main <nil>", "A after", "run kill", "main alive true"},
 		},
@@ -73,23 +66,23 @@ func TestAdv4SelfKillMoreTable(t *testing.T) {
 			// (recovered), then selects again with a Default case: no
 			// stale kill or throw; the channel's balance is 0.
 			name: "self-kill-after-select",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				ch := channel.New[int]()
 				_, err := s.Spawn(func(me *tasklet.Tasklet) {
 					r := channel.Recv(ch)
 					i, err := channel.Select(me, r, channel.Timeout(time.Hour))
-					log.add("select %d %v %d", i, err, r.Value())
-					log.add("self kill %s", adv4Recover(func() { _ = me.Kill() }))
-					log.add("self throw %v", me.Throw(adv4ErrA))
+					log.Add("select %d %v %d", i, err, r.Value())
+					log.Add("self kill %s", schedtest.Panicked(func() { _ = me.Kill() }))
+					log.Add("self throw %v", me.Throw(adv4ErrA))
 					i, err = channel.Select(me, channel.Recv(ch), channel.Default())
-					log.add("select %d %v", i, err)
-					log.add("balance %d", ch.Balance())
+					log.Add("select %d %v", i, err)
+					log.Add("balance %d", ch.Balance())
 				})
 				require.NoError(t, err)
-				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.add("send %v", ch.Send(me, 5)) })
+				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.Add("send %v", ch.Send(me, 5)) })
 				require.NoError(t, err)
 				_, err = s.Run()
-				log.add("run %v", err)
+				log.Add("run %v", err)
 			},
 			want: []string{"select 0 <nil> 5", "self kill kill", "self throw adv4 A", "select 1 <nil>", "balance 0", "send <nil>", "run <nil>"},
 		},
@@ -97,43 +90,43 @@ func TestAdv4SelfKillMoreTable(t *testing.T) {
 			// A, adopted by another scheduler of the same driver, kills
 			// itself there: unwinds at once; its deferred call runs once.
 			name: "self-kill-adopted",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				s2, err := scheduler.New()
 				require.NoError(t, err)
-				defer func() { log.add("close2 %v", s2.Close()) }()
+				defer func() { log.Add("close2 %v", s2.Close()) }()
 				a, err := s.Spawn(func(me *tasklet.Tasklet) {
-					defer func() { log.add("A defer on s2 %v", scheduler.Of(me) == s2) }()
+					defer func() { log.Add("A defer on s2 %v", scheduler.Of(me) == s2) }()
 					_, _ = me.ScheduleRemove()
-					log.add("A resumed on s2 %v", scheduler.Of(me) == s2)
-					log.add("A throw %v", me.Throw(adv4ErrA))
-					log.add("A kill %s", adv4Recover(func() { _ = me.Kill() }))
+					log.Add("A resumed on s2 %v", scheduler.Of(me) == s2)
+					log.Add("A throw %v", me.Throw(adv4ErrA))
+					log.Add("A kill %s", schedtest.Panicked(func() { _ = me.Kill() }))
 					_ = me.Kill()
-					log.add("A after kill")
+					log.Add("A after kill")
 				})
 				require.NoError(t, err)
 				_, err = s.Run()
 				require.NoError(t, err)
-				log.add("adopt %v", s2.Adopt(a))
+				log.Add("adopt %v", s2.Adopt(a))
 				require.NoError(t, a.Insert())
 				_, err = s2.Run()
-				log.add("run2 %v A %v", err, a.State())
+				log.Add("run2 %v A %v", err, a.State())
 			},
 			want: []string{"adopt <nil>", "A resumed on s2 true", "A throw adv4 A", "A kill kill", "A defer on s2 true", "run2 <nil> A dead", "close2 <nil>"},
 		},
 		{
 			// Goexit in a deferred function run by a self kill.
 			name: "goexit-in-defer-of-self-kill",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				a, err := s.Spawn(func(me *tasklet.Tasklet) {
-					defer log.add("A outer")
+					defer log.Add("A outer")
 					defer runtime.Goexit()
 					_ = me.Kill()
 				})
 				require.NoError(t, err)
-				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.add("B runs") })
+				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.Add("B runs") })
 				require.NoError(t, err)
 				_, err = s.Run()
-				log.add("run %v A %v", err, a.State())
+				log.Add("run %v A %v", err, a.State())
 			},
 			want: []string{"A outer", "B runs", "run <nil> A dead"},
 		},
@@ -142,17 +135,17 @@ func TestAdv4SelfKillMoreTable(t *testing.T) {
 			// panic reaches the top: the kill replaces the panic, A dies
 			// silently (Kill: "it dies silently"); nothing delivered.
 			name: "self-kill-while-panicking",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				a, err := s.Spawn(func(me *tasklet.Tasklet) {
-					defer log.add("A outer")
+					defer log.Add("A outer")
 					defer func() { _ = me.Kill() }()
 					panic(adv4ErrA)
 				})
 				require.NoError(t, err)
-				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.add("B runs") })
+				_, err = s.Spawn(func(me *tasklet.Tasklet) { log.Add("B runs") })
 				require.NoError(t, err)
 				_, err = s.Run()
-				log.add("run %v A %v", err, a.State())
+				log.Add("run %v A %v", err, a.State())
 			},
 			want: []string{"A outer", "B runs", "run <nil> A dead"},
 		},
@@ -160,35 +153,20 @@ func TestAdv4SelfKillMoreTable(t *testing.T) {
 			// A self throw inside a deferred function while a kill unwinds
 			// A: returned at once, does not stop the unwinding.
 			name: "self-throw-in-defer-while-unwinding",
-			body: func(t *testing.T, s *scheduler.Scheduler, log *adv4Log) {
+			body: func(t *testing.T, s *scheduler.Scheduler, log *schedtest.Recorder) {
 				a, err := s.Spawn(func(me *tasklet.Tasklet) {
-					defer log.add("A outer")
-					defer func() { log.add("A throw %v", me.Throw(adv4ErrA)) }()
+					defer log.Add("A outer")
+					defer func() { log.Add("A throw %v", me.Throw(adv4ErrA)) }()
 					_, _ = me.ScheduleRemove()
 				})
 				require.NoError(t, err)
 				_, err = s.Run()
 				require.NoError(t, err)
 				require.NoError(t, s.Main().KillNow(a))
-				log.add("A %v", a.State())
+				log.Add("A %v", a.State())
 			},
 			want: []string{"A throw adv4 A", "A outer", "A dead"},
 		},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
-				s, err := scheduler.New()
-				if !assert.NoError(t, err) {
-					return
-				}
-				defer func() { _ = s.Close() }()
-				c.body(t, s, log)
-			})
-			assert.Equal(t, c.want, log.get())
-		})
-	}
-	_ = fmt.Sprint
-	_ = locks.Lock{}
+	runAdv4SelfCases(t, cases)
 }

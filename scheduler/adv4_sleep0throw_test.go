@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -26,8 +27,8 @@ func TestAdv4ThrowWhileRunningThenYield(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, yield := range []string{"sleep0", "sleep1us", "schedule", "schedule-peer", "sleep0-peer"} {
 		t.Run(yield, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				if !assert.NoError(t, err) {
 					return
@@ -38,7 +39,7 @@ func TestAdv4ThrowWhileRunningThenYield(t *testing.T) {
 						ch := make(chan error)
 						go func() { ch <- me.Throw(fmt.Errorf("%w %d", adv4ErrA, i)) }()
 						if e := <-ch; e != nil {
-							log.add("throw %d: %v", i, e)
+							log.Add("throw %d: %v", i, e)
 						}
 						var e error
 						switch yield {
@@ -49,7 +50,7 @@ func TestAdv4ThrowWhileRunningThenYield(t *testing.T) {
 						default:
 							e = me.Schedule()
 						}
-						log.add("%v", e)
+						log.Add("%v", e)
 					}
 				})
 				require.NoError(t, err)
@@ -70,7 +71,7 @@ func TestAdv4ThrowWhileRunningThenYield(t *testing.T) {
 			for i := 0; i < 30; i++ {
 				want = append(want, fmt.Sprintf("adv4 A %d", i))
 			}
-			assert.Equal(t, want, log.get())
+			assert.Equal(t, want, log.Log())
 		})
 	}
 }
@@ -86,8 +87,8 @@ func TestAdv4ThrowIntoSuspendedYield(t *testing.T) {
 		{"sleep0", "B"}, {"sleep0", "go"}, {"schedule", "B"}, {"schedule", "go"}, {"sleep1s", "B"}, {"sleep1s", "go"},
 	} {
 		t.Run(c.yield+"/"+c.from, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))))
 				if !assert.NoError(t, err) {
 					return
@@ -106,7 +107,7 @@ func TestAdv4ThrowIntoSuspendedYield(t *testing.T) {
 						default:
 							e = me.Schedule()
 						}
-						log.add("%v", e)
+						log.Add("%v", e)
 					}
 				})
 				require.NoError(t, err)
@@ -122,7 +123,7 @@ func TestAdv4ThrowIntoSuspendedYield(t *testing.T) {
 								e = a.Throw(fmt.Errorf("%w %d", adv4ErrA, turn))
 							}
 							if e != nil {
-								log.add("throw %d: %v", turn, e)
+								log.Add("throw %d: %v", turn, e)
 							}
 						}
 						if me.Sleep(0) != nil {
@@ -138,7 +139,7 @@ func TestAdv4ThrowIntoSuspendedYield(t *testing.T) {
 			for i := 0; i < 30; i++ {
 				want = append(want, fmt.Sprintf("adv4 A %d", i))
 			}
-			assert.Equal(t, want, log.get())
+			assert.Equal(t, want, log.Log())
 		})
 	}
 }
@@ -160,8 +161,8 @@ func TestAdv4DoubleThrowIntoSuspended(t *testing.T) {
 		{"sleepctx1s", "B"}, {"sleepctx1s", "go"}, {"receive-timeout", "B"}, {"blocking", "go"},
 	} {
 		t.Run(c.yield+"/"+c.from, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))))
 				if !assert.NoError(t, err) {
 					return
@@ -177,7 +178,7 @@ func TestAdv4DoubleThrowIntoSuspended(t *testing.T) {
 						} else {
 							e = a.Throw(fmt.Errorf("%w %d", adv4ErrA, i))
 						}
-						log.add("throw %d: %v", i, e)
+						log.Add("throw %d: %v", i, e)
 					}
 				}
 				ch := channel.New[int]()
@@ -235,8 +236,8 @@ func TestAdv4DoubleThrowIntoSuspended(t *testing.T) {
 					default:
 						e = me.Schedule()
 					}
-					log.add("A got %v", e)
-					log.add("A next %v", me.Sleep(0))
+					log.Add("A got %v", e)
+					log.Add("A next %v", me.Sleep(0))
 				})
 				require.NoError(t, err)
 				if c.yield != "blocking" {
@@ -247,13 +248,13 @@ func TestAdv4DoubleThrowIntoSuspended(t *testing.T) {
 				if pe := (*tasklet.PanicError)(nil); errors.As(err, &pe) {
 					// a throw that came as A's body returned: its uncaught
 					// error, never dropped
-					log.add("A died %v", pe.Value)
+					log.Add("A died %v", pe.Value)
 				} else {
 					require.NoError(t, err)
 				}
 				require.NoError(t, lk.Release(s.Main()))
 			})
-			ev := log.get()
+			ev := log.Log()
 			// every throw accepted (nil) is raised exactly once, in order;
 			// a refused one says ErrThrowPending
 			var accepted, raised []string

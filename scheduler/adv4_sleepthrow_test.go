@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -34,8 +35,8 @@ func TestAdv4ThrowIntoLoneSleeper(t *testing.T) {
 			const rounds = 20
 			lost := 0
 			for r := 0; r < rounds; r++ {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					s, err := scheduler.New()
 					if !assert.NoError(t, err) {
 						return
@@ -52,7 +53,7 @@ func TestAdv4ThrowIntoLoneSleeper(t *testing.T) {
 							<-thrown
 							e1 = me.Sleep(0) // the throw, if it is still pending
 						}
-						log.add("A got %v", e1)
+						log.Add("A got %v", e1)
 					})
 					require.NoError(t, err)
 					if c.peer {
@@ -62,7 +63,7 @@ func TestAdv4ThrowIntoLoneSleeper(t *testing.T) {
 					_, err = s.Run(scheduler.ThreadBlock())
 					require.NoError(t, err)
 				})
-				if ev := log.get(); !assert.Equal(t, []string{"A got adv4 A"}, ev) {
+				if ev := log.Log(); !assert.Equal(t, []string{"A got adv4 A"}, ev) {
 					lost++
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -24,8 +25,8 @@ func TestAdv4ThrowOnDoneThenThrow(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, wait := range []string{"lock", "sleep", "receive"} {
 		t.Run(wait, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))))
 				if !assert.NoError(t, err) {
 					return
@@ -47,9 +48,9 @@ func TestAdv4ThrowOnDoneThenThrow(t *testing.T) {
 						var ch chanInt
 						_, e = ch.c().Receive(me)
 					}
-					log.add("A wait %v", e)
-					log.add("A stop %v", stop())
-					log.add("A next %v", me.Sleep(0))
+					log.Add("A wait %v", e)
+					log.Add("A stop %v", stop())
+					log.Add("A next %v", me.Sleep(0))
 				})
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("B", func(me *tasklet.Tasklet) {
@@ -57,14 +58,14 @@ func TestAdv4ThrowOnDoneThenThrow(t *testing.T) {
 					for a.Blocked() { // the AfterFunc goroutine throws
 						time.Sleep(50 * time.Microsecond)
 					}
-					log.add("B throw %v", a.Throw(adv4ErrB))
+					log.Add("B throw %v", a.Throw(adv4ErrB))
 				})
 				require.NoError(t, err)
 				_, err = s.Run(scheduler.ThreadBlock())
-				log.add("run %v", err)
+				log.Add("run %v", err)
 				require.NoError(t, lk.Release(s.Main()))
 			})
-			ev := log.get()
+			ev := log.Log()
 			ok1 := assert.ObjectsAreEqual([]string{"B throw " + tasklet.ErrThrowPending.Error(), "A wait adv4 A", "A stop true", "A next <nil>", "run <nil>"}, ev)
 			ok2 := assert.ObjectsAreEqual([]string{"B throw <nil>", "A wait adv4 A", "A stop true", "A next adv4 B", "run <nil>"}, ev)
 			assert.True(t, ok1 || ok2, "no throw may be dropped: %q", ev)

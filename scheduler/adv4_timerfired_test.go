@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -29,8 +30,8 @@ func TestAdv4ThrowIntoFiredSleeper(t *testing.T) {
 		{"kill-from-goroutine-sleep0", "go", "kill", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				clk := scheduler.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 				s, err := scheduler.New(scheduler.WithClock(clk))
 				if !assert.NoError(t, err) {
@@ -38,8 +39,8 @@ func TestAdv4ThrowIntoFiredSleeper(t *testing.T) {
 				}
 				defer func() { assert.NoError(t, s.Close()) }()
 				a, err := s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-					defer log.add("A defer")
-					log.add("A sleep %v", me.Sleep(c.d))
+					defer log.Add("A defer")
+					log.Add("A sleep %v", me.Sleep(c.d))
 				})
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("B", func(me *tasklet.Tasklet) {
@@ -48,7 +49,7 @@ func TestAdv4ThrowIntoFiredSleeper(t *testing.T) {
 					for i := 0; i < 10 && a.State() != tasklet.Scheduled && a.Alive(); i++ {
 						_ = me.Schedule()
 					}
-					log.add("B: A %v", a.State())
+					log.Add("B: A %v", a.State())
 					var e error
 					switch {
 					case c.what == "kill" && c.from == "go":
@@ -62,13 +63,13 @@ func TestAdv4ThrowIntoFiredSleeper(t *testing.T) {
 					default:
 						e = a.Throw(adv4ErrA)
 					}
-					log.add("B %s %v", c.what, e)
+					log.Add("B %s %v", c.what, e)
 				})
 				require.NoError(t, err)
 				_, err = s.Run()
-				log.add("run %v", err)
+				log.Add("run %v", err)
 			})
-			ev := log.get()
+			ev := log.Log()
 			want := []string{"B: A scheduled", "B " + c.what + " <nil>", "A sleep adv4 A", "A defer", "run <nil>"}
 			if c.what == "kill" {
 				want = []string{"B: A scheduled", "B kill <nil>", "A defer", "run <nil>"}
@@ -97,8 +98,8 @@ func TestAdv4ThrowIntoWakingSleeperFromCallback(t *testing.T) {
 		{"kill-sleep1ms-real", "kill", time.Millisecond, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				var a *tasklet.Tasklet
 				n := 0
 				opts := []scheduler.Option{scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
@@ -107,9 +108,9 @@ func TestAdv4ThrowIntoWakingSleeperFromCallback(t *testing.T) {
 					}
 					if n++; n == 2 {
 						if c.what == "kill" {
-							log.add("cb kill %v", a.Kill())
+							log.Add("cb kill %v", a.Kill())
 						} else {
-							log.add("cb throw %v", a.Throw(adv4ErrA))
+							log.Add("cb throw %v", a.Throw(adv4ErrA))
 						}
 					}
 				})}
@@ -122,8 +123,8 @@ func TestAdv4ThrowIntoWakingSleeperFromCallback(t *testing.T) {
 				}
 				defer func() { assert.NoError(t, s.Close()) }()
 				a, err = s.NewTasklet("A", func(me *tasklet.Tasklet) {
-					defer log.add("A defer")
-					log.add("A sleep %v", me.Sleep(c.d))
+					defer log.Add("A defer")
+					log.Add("A sleep %v", me.Sleep(c.d))
 				})
 				require.NoError(t, err)
 				require.NoError(t, a.Insert())
@@ -135,13 +136,13 @@ func TestAdv4ThrowIntoWakingSleeperFromCallback(t *testing.T) {
 				})
 				require.NoError(t, err)
 				_, err = s.Run(scheduler.ThreadBlock())
-				log.add("run %v", err)
+				log.Add("run %v", err)
 			})
 			want := []string{"cb throw <nil>", "A sleep adv4 A", "A defer", "run <nil>"}
 			if c.what == "kill" {
 				want = []string{"cb kill <nil>", "A defer", "run <nil>"}
 			}
-			assert.Equal(t, want, log.get())
+			assert.Equal(t, want, log.Log())
 		})
 	}
 }

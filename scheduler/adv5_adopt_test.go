@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -41,8 +42,8 @@ func TestAdv5AdoptedSleeperOrder(t *testing.T) {
 	} {
 		for _, kind := range []string{"Sleep", "ReceiveTimeout"} {
 			t.Run(c.name+"/"+kind, func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					clk := scheduler.NewFakeClock(adv5T0)
 					s1, err := scheduler.New(scheduler.WithClock(clk), scheduler.WithName("s1"))
 					require.NoError(t, err)
@@ -58,9 +59,9 @@ func TestAdv5AdoptedSleeperOrder(t *testing.T) {
 							_, err = channel.New[int]().ReceiveTimeout(me, c.aDur)
 						}
 						_ = err
-						log.add("A %v", clk.Now().Sub(adv5T0))
+						log.Add("A %v", clk.Now().Sub(adv5T0))
 						if scheduler.Of(me) != s2 {
-							log.add("A woke on the wrong scheduler")
+							log.Add("A woke on the wrong scheduler")
 						}
 					})
 					require.NoError(t, err)
@@ -70,7 +71,7 @@ func TestAdv5AdoptedSleeperOrder(t *testing.T) {
 					for i, d := range c.s2Dur {
 						_, err := s2.SpawnNamed(fmt.Sprint("B", i), func(me *tasklet.Tasklet) {
 							_ = me.Sleep(d)
-							log.add("B%d %v", i, clk.Now().Sub(adv5T0))
+							log.Add("B%d %v", i, clk.Now().Sub(adv5T0))
 						})
 						require.NoError(t, err)
 					}
@@ -80,7 +81,7 @@ func TestAdv5AdoptedSleeperOrder(t *testing.T) {
 					_, err = s2.Run(scheduler.ThreadBlock())
 					require.NoError(t, err)
 				})
-				assert.Equal(t, c.want, log.get())
+				assert.Equal(t, c.want, log.Log())
 			})
 		}
 	}
@@ -95,8 +96,8 @@ func TestAdv5AdoptedWaiterLeavesNoTimer(t *testing.T) {
 	for _, kind := range []string{"ReceiveTimeout", "SelectTimeout", "Sleep"} {
 		for _, closeS1 := range []bool{false, true} {
 			t.Run(fmt.Sprint(kind, "/close=", closeS1), func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					c1, c2 := scheduler.NewFakeClock(adv5T0), scheduler.NewFakeClock(adv5T0)
 					s1, err := scheduler.New(scheduler.WithClock(c1), scheduler.WithName("s1"))
 					require.NoError(t, err)
@@ -129,7 +130,7 @@ func TestAdv5AdoptedWaiterLeavesNoTimer(t *testing.T) {
 							err = me.Sleep(10 * time.Second)
 							v = -1
 						}
-						log.add("A %d %v at s2 %v", v, err, s2.Now().Sub(adv5T0))
+						log.Add("A %d %v at s2 %v", v, err, s2.Now().Sub(adv5T0))
 					})
 					require.NoError(t, err)
 					_, err = s1.Run()
@@ -137,7 +138,7 @@ func TestAdv5AdoptedWaiterLeavesNoTimer(t *testing.T) {
 					require.NoError(t, s2.Adopt(a))
 					_, err = s1.SpawnNamed("C", func(me *tasklet.Tasklet) {
 						_ = me.Sleep(20 * time.Second)
-						log.add("C woke at s1 %v", s1.Now().Sub(adv5T0))
+						log.Add("C woke at s1 %v", s1.Now().Sub(adv5T0))
 					})
 					require.NoError(t, err)
 					_, err = s1.Run(scheduler.ThreadBlock())
@@ -160,7 +161,7 @@ func TestAdv5AdoptedWaiterLeavesNoTimer(t *testing.T) {
 				if kind == "Sleep" {
 					want = []string{"C woke at s1 20s", "A -1 <nil> at s2 10s"}
 				}
-				assert.Equal(t, want, log.get())
+				assert.Equal(t, want, log.Log())
 			})
 		}
 	}
@@ -178,8 +179,8 @@ func TestAdv5AdoptedWaiterOtherClock(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, kind := range []string{"Sleep", "ReceiveTimeout", "SelectTimeout", "AcquireTimeout"} {
 		t.Run(kind, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				c1, c2 := scheduler.NewFakeClock(adv5T0), scheduler.NewFakeClock(adv5T0.Add(time.Hour))
 				s1, err := scheduler.New(scheduler.WithClock(c1), scheduler.WithName("s1"))
 				require.NoError(t, err)
@@ -201,7 +202,7 @@ func TestAdv5AdoptedWaiterOtherClock(t *testing.T) {
 					case "AcquireTimeout":
 						err = l.AcquireTimeout(me, 10*time.Second)
 					}
-					log.add("A woke (%v) at s1 +%v, s2 +%v", adv5IsTimeout(err), s1.Now().Sub(adv5T0), s2.Now().Sub(adv5T0.Add(time.Hour)))
+					log.Add("A woke (%v) at s1 +%v, s2 +%v", adv5IsTimeout(err), s1.Now().Sub(adv5T0), s2.Now().Sub(adv5T0.Add(time.Hour)))
 				})
 				require.NoError(t, err)
 				_, err = s1.Run()
@@ -209,13 +210,13 @@ func TestAdv5AdoptedWaiterOtherClock(t *testing.T) {
 				require.NoError(t, s2.Adopt(a))
 				_, err = s2.SpawnNamed("B", func(me *tasklet.Tasklet) {
 					_ = me.Sleep(5 * time.Second)
-					log.add("B woke at s2 +%v", s2.Now().Sub(adv5T0.Add(time.Hour)))
+					log.Add("B woke at s2 +%v", s2.Now().Sub(adv5T0.Add(time.Hour)))
 				})
 				require.NoError(t, err)
 				_, err = s2.Run(scheduler.ThreadBlock())
 				require.NoError(t, err)
 			})
-			assert.Equal(t, []string{"B woke at s2 +5s", "A woke (true) at s1 +0s, s2 +10s"}, log.get())
+			assert.Equal(t, []string{"B woke at s2 +5s", "A woke (true) at s1 +0s, s2 +10s"}, log.Log())
 		})
 	}
 }

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -27,8 +29,8 @@ func TestAdv5AdoptAfterStrike(t *testing.T) {
 				continue
 			}
 			t.Run(strike+"/"+w.name, func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					s1, err := scheduler.New(scheduler.WithName("s1"))
 					require.NoError(t, err)
 					defer func() { assert.NoError(t, s1.Close()) }()
@@ -40,13 +42,13 @@ func TestAdv5AdoptAfterStrike(t *testing.T) {
 						defer func() {
 							r := recover()
 							if tasklet.IsKill(r) {
-								log.add("V unwound")
+								log.Add("V unwound")
 							} else if r != nil {
 								panic(r)
 							}
 						}()
 						err := wait(me)
-						log.add("V wait %v", err)
+						log.Add("V wait %v", err)
 					})
 					require.NoError(t, err)
 					_, err = s1.Run()
@@ -58,7 +60,7 @@ func TestAdv5AdoptAfterStrike(t *testing.T) {
 						require.NoError(t, v.Kill())
 					}
 					err = s2.Adopt(v)
-					log.add("adopt runnable=%v", errors.Is(err, tasklet.ErrRunnable))
+					log.Add("adopt runnable=%v", errors.Is(err, tasklet.ErrRunnable))
 					if err == nil {
 						_, err = s2.Run()
 						assert.NoError(t, err)
@@ -70,7 +72,7 @@ func TestAdv5AdoptAfterStrike(t *testing.T) {
 				if strike == "kill" {
 					want = []string{"adopt runnable=true", "V unwound"}
 				}
-				assert.Equal(t, want, log.get(), fmt.Sprint(strike, w.name))
+				assert.Equal(t, want, log.Log(), fmt.Sprint(strike, w.name))
 			})
 		}
 	}

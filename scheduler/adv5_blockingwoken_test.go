@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -30,8 +31,8 @@ func TestAdv5BlockingArrivedThrowKill(t *testing.T) {
 		{"throw-throw", false, []string{"throw1 <nil>", "throw2 pending=true", "V wait 0 err1", "V next <nil>", "V after <nil>"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()
@@ -39,14 +40,14 @@ func TestAdv5BlockingArrivedThrowKill(t *testing.T) {
 					defer func() {
 						r := recover()
 						if tasklet.IsKill(r) {
-							log.add("%s unwound", n)
+							log.Add("%s unwound", n)
 							return
 						}
 						if r != nil {
 							panic(r)
 						}
 					}()
-					log.add("%s %v", n, f())
+					log.Add("%s %v", n, f())
 				}
 				returned, release := make(chan struct{}), make(chan struct{})
 				v, err := s.SpawnNamed("V", func(me *tasklet.Tasklet) {
@@ -54,7 +55,7 @@ func TestAdv5BlockingArrivedThrowKill(t *testing.T) {
 						defer func() {
 							r := recover()
 							if tasklet.IsKill(r) {
-								log.add("V unwound")
+								log.Add("V unwound")
 							} else if r != nil {
 								panic(r)
 							}
@@ -64,7 +65,7 @@ func TestAdv5BlockingArrivedThrowKill(t *testing.T) {
 							<-release // K runs again before the result comes back
 							return 42, nil
 						})
-						log.add("V wait %d %v", n, err)
+						log.Add("V wait %d %v", n, err)
 					}()
 					call("V next", me.Schedule)
 					call("V after", me.Schedule)
@@ -77,17 +78,17 @@ func TestAdv5BlockingArrivedThrowKill(t *testing.T) {
 					for v.Blocked() { // the result is on its way: no yield
 						time.Sleep(50 * time.Microsecond)
 					}
-					log.add("throw1 %v", v.Throw(err1))
-					log.add("throw2 pending=%v", errors.Is(v.Throw(err2), tasklet.ErrThrowPending))
+					log.Add("throw1 %v", v.Throw(err1))
+					log.Add("throw2 pending=%v", errors.Is(v.Throw(err2), tasklet.ErrThrowPending))
 					if c.kill {
-						log.add("kill %v", v.Kill())
+						log.Add("kill %v", v.Kill())
 					}
 				})
 				require.NoError(t, err)
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			assert.Equal(t, c.want, log.get())
+			assert.Equal(t, c.want, log.Log())
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -22,8 +23,8 @@ func TestAdv5BusyThenWaitRealClock(t *testing.T) {
 	for _, w := range adv5Waits() {
 		for _, busy := range []time.Duration{0, 300 * time.Microsecond, 2 * time.Millisecond} {
 			t.Run(fmt.Sprint(w.name, "/", busy), func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					s, err := scheduler.New()
 					require.NoError(t, err)
 					defer func() { assert.NoError(t, s.Close()) }()
@@ -38,7 +39,7 @@ func TestAdv5BusyThenWaitRealClock(t *testing.T) {
 								start := s.Now()
 								err := wait(me, d)
 								if el := s.Now().Sub(start); el < d || !adv5IsTimeout(err) {
-									log.add("%d/%d: err=%v elapsed %v < %v", i, k, err, el, d)
+									log.Add("%d/%d: err=%v elapsed %v < %v", i, k, err, el, d)
 								}
 							}
 						})
@@ -47,7 +48,7 @@ func TestAdv5BusyThenWaitRealClock(t *testing.T) {
 					_, err = s.Run(scheduler.ThreadBlock())
 					assert.NoError(t, err)
 				})
-				assert.Empty(t, log.get())
+				assert.Empty(t, log.Log())
 			})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -17,12 +18,12 @@ import (
 // switches (no ->main); B wakes at 2ms, the turn its timer is due.
 func TestAdv5CallbackTimerWhileBusy(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	log := &adv4Log{}
-	adv4Within(t, func() {
+	log := &schedtest.Recorder{}
+	schedtest.Within(t, 20*time.Second, func() {
 		clk := scheduler.NewFakeClock(adv5T0)
 		s, err := scheduler.New(scheduler.WithClock(clk),
 			scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
-				log.add("%s->%s", adv4Nm(prev), adv4Nm(next))
+				log.Add("%s->%s", adv4Nm(prev), adv4Nm(next))
 			}))
 		require.NoError(t, err)
 		defer func() { assert.NoError(t, s.Close()) }()
@@ -35,11 +36,11 @@ func TestAdv5CallbackTimerWhileBusy(t *testing.T) {
 		require.NoError(t, err)
 		_, err = s.SpawnNamed("B", func(me *tasklet.Tasklet) {
 			_ = me.Sleep(2 * time.Millisecond)
-			log.add("B woke %v", s.Now().Sub(adv5T0))
+			log.Add("B woke %v", s.Now().Sub(adv5T0))
 		})
 		require.NoError(t, err)
 		_, err = s.Run(scheduler.ThreadBlock())
 		assert.NoError(t, err)
 	})
-	assert.Equal(t, []string{"main->A", "A->B", "B->A", "A->B", "B woke 3ms", "B->A", "A->main"}, log.get())
+	assert.Equal(t, []string{"main->A", "A->B", "B->A", "A->B", "B woke 3ms", "B->A", "A->main"}, log.Log())
 }

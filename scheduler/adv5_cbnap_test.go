@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -19,14 +20,14 @@ func TestAdv5CallbackNapSequences(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	type tk struct {
 		name string
-		body func(s *scheduler.Scheduler, me *tasklet.Tasklet, log *adv4Log)
+		body func(s *scheduler.Scheduler, me *tasklet.Tasklet, log *schedtest.Recorder)
 	}
 	sleeper := func(n string, ds ...time.Duration) tk {
-		return tk{n, func(s *scheduler.Scheduler, me *tasklet.Tasklet, log *adv4Log) {
-			log.add("%s start", n)
+		return tk{n, func(s *scheduler.Scheduler, me *tasklet.Tasklet, log *schedtest.Recorder) {
+			log.Add("%s start", n)
 			for _, d := range ds {
 				_ = me.Sleep(d)
-				log.add("%s woke %v", n, s.Now().Sub(adv5T0))
+				log.Add("%s woke %v", n, s.Now().Sub(adv5T0))
 			}
 		}}
 	}
@@ -35,7 +36,7 @@ func TestAdv5CallbackNapSequences(t *testing.T) {
 		tks     []tk
 		opts    []scheduler.RunOption
 		panicOn string // callback panics on this switch
-		mainFn  func(s *scheduler.Scheduler, log *adv4Log) error
+		mainFn  func(s *scheduler.Scheduler, log *schedtest.Recorder) error
 		want    []string
 	}{
 		{name: "two-unequal", tks: []tk{sleeper("A", time.Second), sleeper("B", 2*time.Second)},
@@ -58,29 +59,29 @@ func TestAdv5CallbackNapSequences(t *testing.T) {
 		{name: "sleep0-beside-sleeper", tks: []tk{sleeper("A", 0, 0), sleeper("B", time.Second)},
 			want: []string{"main->A", "A start", "A->B", "B start", "B->A", "A woke 0s", "A woke 0s", "A->main", "main->B", "B woke 1s", "B->main"}},
 		{name: "main-sleeps-longer", tks: []tk{sleeper("A", time.Second)},
-			mainFn: func(s *scheduler.Scheduler, log *adv4Log) error {
+			mainFn: func(s *scheduler.Scheduler, log *schedtest.Recorder) error {
 				err := s.Main().Sleep(2 * time.Second)
-				log.add("main woke %v", s.Now().Sub(adv5T0))
+				log.Add("main woke %v", s.Now().Sub(adv5T0))
 				return err
 			},
 			want: []string{"main->A", "A start", "A->main", "main->A", "A woke 1s", "A->main", "main woke 2s"}},
 		{name: "main-sleeps-shorter", tks: []tk{sleeper("A", 2*time.Second)},
-			mainFn: func(s *scheduler.Scheduler, log *adv4Log) error {
+			mainFn: func(s *scheduler.Scheduler, log *schedtest.Recorder) error {
 				err := s.Main().Sleep(time.Second)
-				log.add("main woke %v", s.Now().Sub(adv5T0))
+				log.Add("main woke %v", s.Now().Sub(adv5T0))
 				return err
 			},
 			// then Close kills A: main->A, A->main
 			want: []string{"main->A", "A start", "A->main", "main woke 1s", "main->A", "A->main"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(
 					scheduler.WithClock(scheduler.NewFakeClock(adv5T0)),
 					scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
 						e := adv4Nm(prev) + "->" + adv4Nm(next)
-						log.add("%s", e)
+						log.Add("%s", e)
 						if e == c.panicOn {
 							panic("cb")
 						}
@@ -98,7 +99,7 @@ func TestAdv5CallbackNapSequences(t *testing.T) {
 				_, err = s.Run(append([]scheduler.RunOption{scheduler.ThreadBlock()}, c.opts...)...)
 				assert.NoError(t, err)
 			})
-			assert.Equal(t, c.want, log.get())
+			assert.Equal(t, c.want, log.Log())
 		})
 	}
 }

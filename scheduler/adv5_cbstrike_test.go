@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -32,20 +33,20 @@ func TestAdv5CallbackStrikeDuringNap(t *testing.T) {
 			[]string{"main->A", "A sleeps", "A->main", "main->A", "A woke x", "A exit", "A->main"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
-					log.add("%s->%s", adv4Nm(prev), adv4Nm(next))
+					log.Add("%s->%s", adv4Nm(prev), adv4Nm(next))
 				}))
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()
 				parked := make(chan struct{})
 				a, err := s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-					defer log.add("A exit")
-					log.add("A sleeps")
+					defer log.Add("A exit")
+					log.Add("A sleeps")
 					close(parked)
 					err := me.Sleep(time.Hour)
-					log.add("A woke %v", err)
+					log.Add("A woke %v", err)
 				})
 				require.NoError(t, err)
 				require.NoError(t, s.Go(func() {
@@ -55,13 +56,13 @@ func TestAdv5CallbackStrikeDuringNap(t *testing.T) {
 					}
 					time.Sleep(2 * time.Millisecond) // let the driver nap
 					if err := c.strike(a); err != nil {
-						log.add("strike %v", err)
+						log.Add("strike %v", err)
 					}
 				}))
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			assert.Equal(t, c.want, log.get())
+			assert.Equal(t, c.want, log.Log())
 		})
 	}
 }
@@ -72,28 +73,28 @@ func TestAdv5MaxDurationRealClock(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, w := range adv5Waits() {
 		t.Run(w.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()
 				wait := w.prep(t, s)
 				a, err := s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-					defer func() { log.add("A exit") }()
+					defer func() { log.Add("A exit") }()
 					err := wait(me, math.MaxInt64)
-					log.add("A woke err=%v", err)
+					log.Add("A woke err=%v", err)
 				})
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("B", func(me *tasklet.Tasklet) {
 					err := me.Sleep(time.Millisecond)
-					log.add("B woke err=%v", err)
+					log.Add("B woke err=%v", err)
 					_ = me.KillNow(a)
 				})
 				require.NoError(t, err)
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			assert.Equal(t, []string{"B woke err=<nil>", "A exit"}, log.get())
+			assert.Equal(t, []string{"B woke err=<nil>", "A exit"}, log.Log())
 		})
 	}
 }

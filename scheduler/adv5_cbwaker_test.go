@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -22,32 +23,32 @@ import (
 func TestAdv5CallbackNapEndsInNothing(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	t.Run("threadblock", func(t *testing.T) {
-		log := &adv4Log{}
-		adv4Within(t, func() {
+		log := &schedtest.Recorder{}
+		schedtest.Within(t, 20*time.Second, func() {
 			s, err := scheduler.New(scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
-				log.add("%s->%s", adv4Nm(prev), adv4Nm(next))
+				log.Add("%s->%s", adv4Nm(prev), adv4Nm(next))
 			}))
 			require.NoError(t, err)
 			defer func() { assert.NoError(t, s.Close()) }()
 			ch := channel.New[int]()
 			a, err := s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-				defer log.add("A exit")
+				defer log.Add("A exit")
 				_, err := ch.Receive(me)
-				log.add("A got %v", err)
+				log.Add("A got %v", err)
 			})
 			require.NoError(t, err)
 			require.NoError(t, s.Go(func() { time.Sleep(5 * time.Millisecond) }))
 			_, err = s.Run(scheduler.ThreadBlock())
-			log.add("run %v blocked=%v", err, a.Blocked())
+			log.Add("run %v blocked=%v", err, a.Blocked())
 		})
 		// then Close kills A
-		assert.Equal(t, []string{"main->A", "A->main", "run <nil> blocked=true", "main->A", "A exit", "A->main"}, log.get())
+		assert.Equal(t, []string{"main->A", "A->main", "run <nil> blocked=true", "main->A", "A exit", "A->main"}, log.Log())
 	})
 	t.Run("main-blocked-deadlock", func(t *testing.T) {
-		log := &adv4Log{}
-		adv4Within(t, func() {
+		log := &schedtest.Recorder{}
+		schedtest.Within(t, 20*time.Second, func() {
 			s, err := scheduler.New(scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
-				log.add("%s->%s", adv4Nm(prev), adv4Nm(next))
+				log.Add("%s->%s", adv4Nm(prev), adv4Nm(next))
 			}))
 			require.NoError(t, err)
 			defer func() { assert.NoError(t, s.Close()) }()
@@ -56,8 +57,8 @@ func TestAdv5CallbackNapEndsInNothing(t *testing.T) {
 			require.NoError(t, err)
 			_, err = ch.Receive(s.Main())
 			var de *tasklet.DeadlockError
-			log.add("main deadlock=%v", errors.As(err, &de))
+			log.Add("main deadlock=%v", errors.As(err, &de))
 		})
-		assert.Equal(t, []string{"main->A", "A->main", "main->A", "A->main", "main deadlock=true"}, log.get())
+		assert.Equal(t, []string{"main->A", "A->main", "main->A", "A->main", "main deadlock=true"}, log.Log())
 	})
 }

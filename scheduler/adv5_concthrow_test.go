@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -25,10 +27,10 @@ func TestAdv5ConcurrentThrows(t *testing.T) {
 		for _, w := range adv5Forevers() {
 			t.Run(fmt.Sprint(w.name, "/kill=", withKill), func(t *testing.T) {
 				for rep := 0; rep < 10; rep++ {
-					log := &adv4Log{}
+					log := &schedtest.Recorder{}
 					var accepted []string
 					pending := 0
-					adv4Within(t, func() {
+					schedtest.Within(t, 20*time.Second, func() {
 						s, err := scheduler.New()
 						require.NoError(t, err)
 						defer func() { assert.NoError(t, s.Close()) }()
@@ -37,15 +39,15 @@ func TestAdv5ConcurrentThrows(t *testing.T) {
 							func() {
 								defer func() {
 									if r := recover(); tasklet.IsKill(r) {
-										log.add("V unwound")
+										log.Add("V unwound")
 									} else if r != nil {
 										panic(r)
 									}
 								}()
-								log.add("V wait %v", wait(me))
+								log.Add("V wait %v", wait(me))
 							}()
-							log.add("V next %v", me.Schedule())
-							log.add("V after %v", me.Schedule())
+							log.Add("V next %v", me.Schedule())
+							log.Add("V after %v", me.Schedule())
 						})
 						require.NoError(t, err)
 						_, err = s.Run()
@@ -87,7 +89,7 @@ func TestAdv5ConcurrentThrows(t *testing.T) {
 					if withKill {
 						want = []string{"V unwound", "V next " + accepted[0], "V after <nil>"}
 					}
-					require.Equal(t, want, log.get())
+					require.Equal(t, want, log.Log())
 				}
 			})
 		}

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -102,9 +103,9 @@ func TestAdv5CutThenThrowThenKill(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
+			log := &schedtest.Recorder{}
 			wait, cut := c.prep(t)
-			adv4Within(t, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()
@@ -112,14 +113,14 @@ func TestAdv5CutThenThrowThenKill(t *testing.T) {
 					defer func() {
 						r := recover()
 						if tasklet.IsKill(r) {
-							log.add("%s unwound", n)
+							log.Add("%s unwound", n)
 							return
 						}
 						if r != nil {
 							panic(r)
 						}
 					}()
-					log.add("%s %v", n, f())
+					log.Add("%s %v", n, f())
 				}
 				v, err := s.SpawnNamed("V", func(me *tasklet.Tasklet) {
 					call("V wait", func() error {
@@ -132,15 +133,15 @@ func TestAdv5CutThenThrowThenKill(t *testing.T) {
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("K", func(me *tasklet.Tasklet) {
 					cut(me)
-					log.add("throw1 %v", v.Throw(err1))
-					log.add("throw2 pending=%v", errors.Is(v.Throw(err2), tasklet.ErrThrowPending))
-					log.add("kill %v", v.Kill())
+					log.Add("throw1 %v", v.Throw(err1))
+					log.Add("throw2 pending=%v", errors.Is(v.Throw(err2), tasklet.ErrThrowPending))
+					log.Add("kill %v", v.Kill())
 				})
 				require.NoError(t, err)
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			assert.Equal(t, []string{"throw1 <nil>", "throw2 pending=true", "kill <nil>", "V wait unwound", "V next err1", "V after <nil>"}, log.get())
+			assert.Equal(t, []string{"throw1 <nil>", "throw2 pending=true", "kill <nil>", "V wait unwound", "V next err1", "V after <nil>"}, log.Log())
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -30,8 +31,8 @@ func TestAdv5FakeClockEpochs(t *testing.T) {
 	} {
 		for _, w := range adv5Waits() {
 			t.Run(fmt.Sprint(start.Year(), "/", start.UnixNano(), "/", w.name), func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					clk := scheduler.NewFakeClock(start)
 					s, err := scheduler.New(scheduler.WithClock(clk))
 					require.NoError(t, err)
@@ -44,14 +45,14 @@ func TestAdv5FakeClockEpochs(t *testing.T) {
 						_, err := s.SpawnNamed(c.n, func(me *tasklet.Tasklet) {
 							t0 := s.Now()
 							err := wait(me, c.d)
-							log.add("%s %v %v", c.n, adv5IsTimeout(err), s.Now().Sub(t0))
+							log.Add("%s %v %v", c.n, adv5IsTimeout(err), s.Now().Sub(t0))
 						})
 						require.NoError(t, err)
 					}
 					_, err = s.Run(scheduler.ThreadBlock())
 					assert.NoError(t, err)
 				})
-				assert.Equal(t, []string{"C true 500ms", "B true 1s", "D true 1s", "A true 2s"}, log.get())
+				assert.Equal(t, []string{"C true 500ms", "B true 1s", "D true 1s", "A true 2s"}, log.Log())
 			})
 		}
 	}

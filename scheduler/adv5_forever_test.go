@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -21,19 +22,19 @@ import (
 // ended (not before: the report comes at 1s on the clock).
 func TestAdv5SleepContextForeverDeadlock(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	log := &adv4Log{}
-	adv4Within(t, func() {
+	log := &schedtest.Recorder{}
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 		require.NoError(t, err)
 		defer func() { assert.NoError(t, s.Close()) }()
 		_, err = s.SpawnNamed("A", func(me *tasklet.Tasklet) {
 			_ = me.Sleep(time.Second)
-			log.add("A woke at %v", s.Now().Sub(adv5T0))
+			log.Add("A woke at %v", s.Now().Sub(adv5T0))
 		})
 		require.NoError(t, err)
 		err = scheduler.SleepContext(context.Background(), s.Main(), -1)
 		var de *tasklet.DeadlockError
-		log.add("main deadlock=%v at %v", errors.As(err, &de), s.Now().Sub(adv5T0))
+		log.Add("main deadlock=%v at %v", errors.As(err, &de), s.Now().Sub(adv5T0))
 	})
-	assert.Equal(t, []string{"A woke at 1s", "main deadlock=true at 1s"}, log.get())
+	assert.Equal(t, []string{"A woke at 1s", "main deadlock=true at 1s"}, log.Log())
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -24,8 +25,8 @@ func TestAdv5RewaitKeepsDeadlineAndOrder(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, kind := range []string{"lock", "semaphore", "rlock", "bounded"} {
 		t.Run(kind, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()
@@ -53,30 +54,30 @@ func TestAdv5RewaitKeepsDeadlineAndOrder(t *testing.T) {
 				at := func() time.Duration { return s.Now().Sub(adv5T0) }
 				_, err = s.SpawnNamed("H", func(me *tasklet.Tasklet) {
 					if !try(me) {
-						log.add("H could not take it")
+						log.Add("H could not take it")
 					}
 					_ = me.Sleep(4 * time.Millisecond)
 					_ = rel(me)
-					log.add("H released at %v, retook %v", at(), try(me))
+					log.Add("H released at %v, retook %v", at(), try(me))
 					_ = me.Sleep(30 * time.Millisecond)
 					_ = rel(me)
 				})
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
 					err := acq(me, 10*time.Millisecond)
-					log.add("V %v at %v", err, at())
+					log.Add("V %v at %v", err, at())
 				})
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("X", func(me *tasklet.Tasklet) {
 					_ = me.Sleep(2 * time.Millisecond)
 					err := l2.AcquireTimeout(me, 8*time.Millisecond)
-					log.add("X %v at %v", err, at())
+					log.Add("X %v at %v", err, at())
 				})
 				require.NoError(t, err)
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			assert.Equal(t, []string{"H released at 4ms, retook true", "V stackless: timeout at 10ms", "X stackless: timeout at 10ms"}, log.get())
+			assert.Equal(t, []string{"H released at 4ms, retook true", "V stackless: timeout at 10ms", "X stackless: timeout at 10ms"}, log.Log())
 		})
 	}
 }
@@ -87,8 +88,8 @@ func TestAdv5RewaitKeepsDeadlineAndOrder(t *testing.T) {
 // out at 10ms: V's wait was created first, so V, then X.
 func TestAdv5WaitForRewaitOrder(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	log := &adv4Log{}
-	adv4Within(t, func() {
+	log := &schedtest.Recorder{}
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 		require.NoError(t, err)
 		defer func() { assert.NoError(t, s.Close()) }()
@@ -98,18 +99,18 @@ func TestAdv5WaitForRewaitOrder(t *testing.T) {
 		at := func() time.Duration { return s.Now().Sub(adv5T0) }
 		_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
 			if err := c.Acquire(me); err != nil {
-				log.add("V acquire %v", err)
+				log.Add("V acquire %v", err)
 				return
 			}
 			err := c.WaitFor(me, func() bool { return false }, 10*time.Millisecond)
-			log.add("V %v at %v", err, at())
+			log.Add("V %v at %v", err, at())
 			_ = c.Release(me)
 		})
 		require.NoError(t, err)
 		_, err = s.SpawnNamed("X", func(me *tasklet.Tasklet) {
 			_ = me.Sleep(2 * time.Millisecond)
 			err := l2.AcquireTimeout(me, 8*time.Millisecond)
-			log.add("X %v at %v", err, at())
+			log.Add("X %v at %v", err, at())
 		})
 		require.NoError(t, err)
 		_, err = s.SpawnNamed("N", func(me *tasklet.Tasklet) {
@@ -117,13 +118,13 @@ func TestAdv5WaitForRewaitOrder(t *testing.T) {
 			_ = c.Acquire(me)
 			_ = c.Notify(me, 1)
 			_ = c.Release(me)
-			log.add("N notified at %v", at())
+			log.Add("N notified at %v", at())
 		})
 		require.NoError(t, err)
 		_, err = s.Run(scheduler.ThreadBlock())
 		assert.NoError(t, err)
 	})
-	assert.Equal(t, []string{"N notified at 4ms", "V stackless: timeout at 10ms", "X stackless: timeout at 10ms"}, log.get())
+	assert.Equal(t, []string{"N notified at 4ms", "V stackless: timeout at 10ms", "X stackless: timeout at 10ms"}, log.Log())
 }
 
 // Condition.WaitTimeout: a notified waiter "always re-acquires the lock
@@ -134,8 +135,8 @@ func TestAdv5CondNotifiedThenSlowReacquire(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, kind := range []string{"lock", "rlock"} {
 		t.Run(kind, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()
@@ -147,11 +148,11 @@ func TestAdv5CondNotifiedThenSlowReacquire(t *testing.T) {
 				at := func() time.Duration { return s.Now().Sub(adv5T0) }
 				_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
 					if err := c.Acquire(me); err != nil {
-						log.add("V acquire %v", err)
+						log.Add("V acquire %v", err)
 						return
 					}
 					err := c.WaitTimeout(me, 10*time.Millisecond)
-					log.add("V %v at %v", err, at())
+					log.Add("V %v at %v", err, at())
 					_ = c.Release(me)
 				})
 				require.NoError(t, err)
@@ -161,13 +162,13 @@ func TestAdv5CondNotifiedThenSlowReacquire(t *testing.T) {
 					_ = c.Notify(me, 1)
 					_ = me.Sleep(26 * time.Millisecond)
 					_ = c.Release(me)
-					log.add("N released at %v", at())
+					log.Add("N released at %v", at())
 				})
 				require.NoError(t, err)
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			assert.Equal(t, []string{"N released at 30ms", "V <nil> at 30ms"}, log.get())
+			assert.Equal(t, []string{"N released at 30ms", "V <nil> at 30ms"}, log.Log())
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -40,7 +41,7 @@ func TestAdv5TimerModel(t *testing.T) {
 			var arms []*adv5Arm
 			var done []*adv5Arm
 			seq := 0
-			adv4Within(t, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)),
 					scheduler.WithErrorHandler(func(_ *tasklet.Tasklet, err error) error {
 						if errors.Is(err, errX) {

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -29,15 +30,9 @@ func TestAdv5MultiSchedulerTimers(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const nSched, perSched, rounds = 3, 6, 40
 	errX := errors.New("x")
-	var bad []string
+	bad := &schedtest.Faults{Max: 20}
 	var mu sync.Mutex
-	fail := func(f string, a ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(bad) < 20 {
-			bad = append(bad, fmt.Sprintf(f, a...))
-		}
-	}
+	fail := bad.Add
 	chans := make([]*channel.Channel[int], nSched)
 	for i := range chans {
 		chans[i] = channel.New[int]()
@@ -137,13 +132,7 @@ func TestAdv5MultiSchedulerTimers(t *testing.T) {
 	}
 	ready.Wait()
 	close(start)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("hang")
-	}
-	assert.Empty(t, bad)
+	schedtest.Within(t, 60*time.Second, wg.Wait)
+	assert.Empty(t, bad.List())
 	assert.Positive(t, wakes.Load())
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -30,11 +31,11 @@ func TestAdv5TickBudgetAcrossNap(t *testing.T) {
 		{"total", true, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)),
 					scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
-						log.add("%s->%s", adv4Nm(prev), adv4Nm(next))
+						log.Add("%s->%s", adv4Nm(prev), adv4Nm(next))
 					}))
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()
@@ -42,10 +43,10 @@ func TestAdv5TickBudgetAcrossNap(t *testing.T) {
 					me.Tick()
 					me.Tick()
 					_ = me.Sleep(time.Second)
-					log.add("A woke")
+					log.Add("A woke")
 					me.Tick()
 					me.Tick()
-					log.add("A end")
+					log.Add("A end")
 				})
 				require.NoError(t, err)
 				if c.withB {
@@ -59,10 +60,10 @@ func TestAdv5TickBudgetAcrossNap(t *testing.T) {
 				v, err := s.Run(opts...)
 				assert.NoError(t, err)
 				if v != nil {
-					log.add("victim %s", adv4Nm(v))
+					log.Add("victim %s", adv4Nm(v))
 				}
 			})
-			ev := log.get()
+			ev := log.Log()
 			if c.victim {
 				assert.Contains(t, ev, "victim A", "%q", ev)
 			} else {
@@ -81,8 +82,8 @@ func TestAdv5AdvanceThenWait(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, w := range adv5Waits() {
 		t.Run(w.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				clk := scheduler.NewFakeClock(adv5T0)
 				s, err := scheduler.New(scheduler.WithClock(clk))
 				require.NoError(t, err)
@@ -94,7 +95,7 @@ func TestAdv5AdvanceThenWait(t *testing.T) {
 						clk.Advance(5 * time.Second)
 						start := s.Now()
 						err := wait(me, time.Second)
-						log.add("A %d timeout=%v +%v", i, adv5IsTimeout(err), s.Now().Sub(start))
+						log.Add("A %d timeout=%v +%v", i, adv5IsTimeout(err), s.Now().Sub(start))
 					}
 				})
 				require.NoError(t, err)
@@ -107,7 +108,7 @@ func TestAdv5AdvanceThenWait(t *testing.T) {
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			assert.Equal(t, []string{"A 0 timeout=true +1s", "A 1 timeout=true +1s", "A 2 timeout=true +1s"}, log.get())
+			assert.Equal(t, []string{"A 0 timeout=true +1s", "A 1 timeout=true +1s", "A 2 timeout=true +1s"}, log.Log())
 		})
 	}
 }

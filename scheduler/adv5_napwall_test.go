@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -23,8 +24,8 @@ func TestAdv5NapIsNotRunning(t *testing.T) {
 	for _, c := range []string{"timebudget", "timebudget-soft", "stall"} {
 		for _, kind := range []string{"sleep", "receive-timeout"} {
 			t.Run(c+"/"+kind, func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					opts := []scheduler.Option{}
 					if c == "stall" {
 						opts = append(opts, scheduler.WithStallReport(5*time.Millisecond))
@@ -42,7 +43,7 @@ func TestAdv5NapIsNotRunning(t *testing.T) {
 							me.Tick()
 							me.Tick()
 						}
-						log.add("A end")
+						log.Add("A end")
 					})
 					require.NoError(t, err)
 					ropts := []scheduler.RunOption{scheduler.ThreadBlock()}
@@ -55,14 +56,14 @@ func TestAdv5NapIsNotRunning(t *testing.T) {
 					v, err := s.Run(ropts...)
 					assert.NoError(t, err)
 					if v != nil {
-						log.add("victim %s", adv4Nm(v))
+						log.Add("victim %s", adv4Nm(v))
 						_ = v.Kill()
 						_, _ = s.Run()
 					}
 					st := s.Stats()
-					log.add("stalls %d interrupts %d", st.Stalls, st.Interrupts)
+					log.Add("stalls %d interrupts %d", st.Stalls, st.Interrupts)
 				})
-				assert.Equal(t, []string{"A end", "stalls 0 interrupts 0"}, log.get())
+				assert.Equal(t, []string{"A end", "stalls 0 interrupts 0"}, log.Log())
 			})
 		}
 	}

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -80,8 +82,8 @@ func TestAdv5PendingThrowNextCallNoEffect(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()
@@ -91,21 +93,21 @@ func TestAdv5PendingThrowNextCallNoEffect(t *testing.T) {
 					func() {
 						defer func() {
 							if r := recover(); tasklet.IsKill(r) {
-								log.add("V unwound")
+								log.Add("V unwound")
 							} else if r != nil {
 								panic(r)
 							}
 						}()
 						_, err := block.Receive(me)
-						log.add("V wait %v", err)
+						log.Add("V wait %v", err)
 					}()
 					me.Tick()
 					me.Tick()
 					before := p.effect()
 					err := p.call(me)
 					after := p.effect()
-					log.add("call %v; effect %v", err, before != after)
-					log.add("then %v", me.Schedule())
+					log.Add("call %v; effect %v", err, before != after)
+					log.Add("then %v", me.Schedule())
 				})
 				require.NoError(t, err)
 				_, err = s.Run()
@@ -115,7 +117,7 @@ func TestAdv5PendingThrowNextCallNoEffect(t *testing.T) {
 				_, err = s.Run()
 				assert.NoError(t, err)
 			})
-			ev := log.get()
+			ev := log.Log()
 			require.Len(t, ev, 3, "%q", ev)
 			assert.Equal(t, "V unwound", ev[0])
 			ok := ev[1] == "call err1; effect false" && ev[2] == "then <nil>" ||

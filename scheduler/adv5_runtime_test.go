@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -18,7 +19,7 @@ import (
 func TestAdv5RunTimeExcludesNap(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	var infos []scheduler.TaskletInfo
-	adv4Within(t, func() {
+	schedtest.Within(t, 20*time.Second, func() {
 		s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)), scheduler.WithRunTimeAccounting())
 		require.NoError(t, err)
 		defer func() { assert.NoError(t, s.Close()) }()

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -149,8 +150,8 @@ func TestAdv5CompletedWaitLeavesNoTimer(t *testing.T) {
 	for _, c := range adv5Completions() {
 		for _, then := range []string{"sleep", "receive", "event", "lock", "sleep-timed-twice"} {
 			t.Run(c.name+"/"+then, func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 					require.NoError(t, err)
 					defer func() { assert.NoError(t, s.Close()) }()
@@ -161,7 +162,7 @@ func TestAdv5CompletedWaitLeavesNoTimer(t *testing.T) {
 					require.True(t, l.TryAcquire(nil))
 					v, err := s.SpawnNamed("V", func(me *tasklet.Tasklet) {
 						err := wait(me)
-						log.add("V wait %v at %v", err, s.Now().Sub(adv5T0))
+						log.Add("V wait %v at %v", err, s.Now().Sub(adv5T0))
 						switch then {
 						case "sleep":
 							err = me.Sleep(30 * time.Millisecond)
@@ -177,15 +178,15 @@ func TestAdv5CompletedWaitLeavesNoTimer(t *testing.T) {
 							err = l.Acquire(me)
 						case "sleep-timed-twice":
 							_, err = channel.New[int]().ReceiveTimeout(me, 15*time.Millisecond)
-							log.add("V timed %v at %v", err, s.Now().Sub(adv5T0))
+							log.Add("V timed %v at %v", err, s.Now().Sub(adv5T0))
 							err = me.Sleep(10 * time.Millisecond)
 						}
-						log.add("V then %v at %v", err, s.Now().Sub(adv5T0))
+						log.Add("V then %v at %v", err, s.Now().Sub(adv5T0))
 					})
 					require.NoError(t, err)
 					_, err = s.SpawnNamed("P", func(me *tasklet.Tasklet) {
 						if err := partner(me); err != nil {
-							log.add("P %v", err)
+							log.Add("P %v", err)
 						}
 						// A context's cancellation wakes V from the
 						// goroutine context.AfterFunc starts: until it
@@ -214,7 +215,7 @@ func TestAdv5CompletedWaitLeavesNoTimer(t *testing.T) {
 				if then == "sleep-timed-twice" {
 					want = []string{"V wait <nil> at 0s", "V timed stackless: timeout at 15ms", "V then <nil> at 25ms"}
 				}
-				assert.Equal(t, want, log.get())
+				assert.Equal(t, want, log.Log())
 			})
 		}
 	}
@@ -228,28 +229,28 @@ func TestAdv5NegativeWaitsForever(t *testing.T) {
 	for _, d := range []time.Duration{-1, -time.Hour, math.MinInt64, math.MinInt64 + 1} {
 		for _, c := range adv5CompletionsD(d) {
 			t.Run(fmt.Sprint(c.name, "/", int64(d)), func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					s, err := scheduler.New(scheduler.WithClock(scheduler.NewFakeClock(adv5T0)))
 					require.NoError(t, err)
 					defer func() { assert.NoError(t, s.Close()) }()
 					wait, partner := c.prep(t)
 					_, err = s.SpawnNamed("V", func(me *tasklet.Tasklet) {
 						err := wait(me)
-						log.add("V wait %v at %v", err, s.Now().Sub(adv5T0))
+						log.Add("V wait %v at %v", err, s.Now().Sub(adv5T0))
 					})
 					require.NoError(t, err)
 					_, err = s.SpawnNamed("P", func(me *tasklet.Tasklet) {
 						_ = me.Sleep(time.Second)
 						if err := partner(me); err != nil {
-							log.add("P %v", err)
+							log.Add("P %v", err)
 						}
 					})
 					require.NoError(t, err)
 					_, err = s.Run(scheduler.ThreadBlock())
 					assert.NoError(t, err)
 				})
-				assert.Equal(t, []string{"V wait <nil> at 1s"}, log.get())
+				assert.Equal(t, []string{"V wait <nil> at 1s"}, log.Log())
 			})
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
@@ -32,7 +33,7 @@ func TestAdv5StrikeRaceFromGoroutine(t *testing.T) {
 			var accepted, observed, refused []string
 			kills, unwinds := 0, 0
 			var odd []string
-			adv4Within(t, func() {
+			schedtest.Within(t, 20*time.Second, func() {
 				s, err := scheduler.New()
 				require.NoError(t, err)
 				defer func() { assert.NoError(t, s.Close()) }()

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -140,8 +141,8 @@ func TestAdv5ThrowPendingThenKillEveryWait(t *testing.T) {
 	for _, from := range []string{"tasklet", "main", "goroutine"} {
 		for _, w := range adv5Forevers() {
 			t.Run(from+"/"+w.name, func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					s, err := scheduler.New()
 					require.NoError(t, err)
 					defer func() { assert.NoError(t, s.Close()) }()
@@ -151,7 +152,7 @@ func TestAdv5ThrowPendingThenKillEveryWait(t *testing.T) {
 							defer func() {
 								r := recover()
 								if tasklet.IsKill(r) {
-									log.add("V unwound")
+									log.Add("V unwound")
 									return
 								}
 								if r != nil {
@@ -159,17 +160,17 @@ func TestAdv5ThrowPendingThenKillEveryWait(t *testing.T) {
 								}
 							}()
 							err := wait(me)
-							log.add("V wait returned %v", err)
+							log.Add("V wait returned %v", err)
 						}()
-						log.add("V next: %v", me.Schedule())
-						log.add("V after: %v", me.Schedule())
+						log.Add("V next: %v", me.Schedule())
+						log.Add("V after: %v", me.Schedule())
 					})
 					require.NoError(t, err)
 					strike := func() {
-						log.add("throw1 %v", v.Throw(err1))
+						log.Add("throw1 %v", v.Throw(err1))
 						e := v.Throw(err2)
-						log.add("throw2 pending=%v", errors.Is(e, tasklet.ErrThrowPending))
-						log.add("kill %v", v.Kill())
+						log.Add("throw2 pending=%v", errors.Is(e, tasklet.ErrThrowPending))
+						log.Add("kill %v", v.Kill())
 					}
 					switch from {
 					case "tasklet":
@@ -204,7 +205,7 @@ func TestAdv5ThrowPendingThenKillEveryWait(t *testing.T) {
 					}
 				})
 				assert.Equal(t, []string{"throw1 <nil>", "throw2 pending=true", "kill <nil>",
-					"V unwound", "V next: err1", "V after: <nil>"}, log.get(), fmt.Sprint(from, " ", w.name))
+					"V unwound", "V next: err1", "V after: <nil>"}, log.Log(), fmt.Sprint(from, " ", w.name))
 			})
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stackless-go/stackless/channel"
+	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
@@ -115,8 +116,8 @@ func TestAdv5TimedWaitOrderMixed(t *testing.T) {
 	ds := []time.Duration{50, 10, 50, 20, 10, 60, 20, 5, 50, 10, 70, 5}
 	for _, w := range adv5Waits() {
 		t.Run(w.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				clk := scheduler.NewFakeClock(adv5T0)
 				s, err := scheduler.New(scheduler.WithClock(clk))
 				require.NoError(t, err)
@@ -128,9 +129,9 @@ func TestAdv5TimedWaitOrderMixed(t *testing.T) {
 						start := s.Now()
 						err := wait(me, d)
 						el := s.Now().Sub(start)
-						log.add("%d", i)
+						log.Add("%d", i)
 						if !adv5IsTimeout(err) || el < d {
-							log.add("%d bad: err=%v elapsed=%v d=%v", i, err, el, d)
+							log.Add("%d bad: err=%v elapsed=%v d=%v", i, err, el, d)
 						}
 					})
 					require.NoError(t, err)
@@ -147,7 +148,7 @@ func TestAdv5TimedWaitOrderMixed(t *testing.T) {
 			for i, j := range idx {
 				want[i] = fmt.Sprint(j)
 			}
-			assert.Equal(t, want, log.get())
+			assert.Equal(t, want, log.Log())
 		})
 	}
 }
@@ -171,8 +172,8 @@ func TestAdv5CancelFIFOTailTie(t *testing.T) {
 		{"killnow", func(p, me *tasklet.Tasklet, _ context.CancelFunc, _ *channel.Channel[int]) { _ = me.KillNow(p) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				clk := scheduler.NewFakeClock(adv5T0)
 				s, err := scheduler.New(scheduler.WithClock(clk))
 				require.NoError(t, err)
@@ -183,7 +184,7 @@ func TestAdv5CancelFIFOTailTie(t *testing.T) {
 				require.NoError(t, ch.SetPreference(0))
 				sleep := func(name string, d time.Duration) func(*tasklet.Tasklet) {
 					return func(me *tasklet.Tasklet) {
-						defer func() { log.add("%s exit", name) }()
+						defer func() { log.Add("%s exit", name) }()
 						start := s.Now()
 						var err error
 						if name == "P" {
@@ -194,7 +195,7 @@ func TestAdv5CancelFIFOTailTie(t *testing.T) {
 						} else {
 							err = scheduler.SleepContext(ctx, me, d)
 						}
-						log.add("%s woke err=%v +%v", name, err, s.Now().Sub(start))
+						log.Add("%s woke err=%v +%v", name, err, s.Now().Sub(start))
 					}
 				}
 				var p *tasklet.Tasklet
@@ -207,19 +208,19 @@ func TestAdv5CancelFIFOTailTie(t *testing.T) {
 						// cancel only P's context: P gets its own.
 					}
 					c.cancel(p, me, cancel, ch)
-					log.add("K done")
+					log.Add("K done")
 				})
 				require.NoError(t, err)
 				_, err = s.SpawnNamed("F", func(me *tasklet.Tasklet) {
 					start := s.Now()
 					err := me.Sleep(10 * time.Millisecond)
-					log.add("F woke err=%v +%v", err, s.Now().Sub(start))
+					log.Add("F woke err=%v +%v", err, s.Now().Sub(start))
 				})
 				require.NoError(t, err)
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			ev := log.get()
+			ev := log.Log()
 			// H must wake before F (same deadline, created first), both after 10ms.
 			var hi, fi = -1, -1
 			for i, e := range ev {
@@ -265,8 +266,8 @@ func TestAdv5StepClockNeverEarly(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, w := range adv5Waits() {
 		t.Run(w.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				clk := &adv5StepClock{FakeClock: scheduler.NewFakeClock(adv5T0), step: time.Millisecond}
 				s, err := scheduler.New(scheduler.WithClock(clk))
 				require.NoError(t, err)
@@ -281,7 +282,7 @@ func TestAdv5StepClockNeverEarly(t *testing.T) {
 							err := wait(me, d)
 							el := s.Now().Sub(start)
 							if !adv5IsTimeout(err) || el < d {
-								log.add("%d/%d: err=%v elapsed=%v < d=%v", i, k, err, el, d)
+								log.Add("%d/%d: err=%v elapsed=%v < d=%v", i, k, err, el, d)
 							}
 						}
 					})
@@ -290,7 +291,7 @@ func TestAdv5StepClockNeverEarly(t *testing.T) {
 				_, err = s.Run(scheduler.ThreadBlock())
 				assert.NoError(t, err)
 			})
-			assert.Empty(t, log.get())
+			assert.Empty(t, log.Log())
 		})
 	}
 }
@@ -303,8 +304,8 @@ func TestAdv5FakeClockBackwards(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, w := range adv5Waits() {
 		t.Run(w.name, func(t *testing.T) {
-			log := &adv4Log{}
-			adv4Within(t, func() {
+			log := &schedtest.Recorder{}
+			schedtest.Within(t, 20*time.Second, func() {
 				clk := scheduler.NewFakeClock(adv5T0)
 				s, err := scheduler.New(scheduler.WithClock(clk))
 				require.NoError(t, err)
@@ -314,7 +315,7 @@ func TestAdv5FakeClockBackwards(t *testing.T) {
 				_, err = s.SpawnNamed("A", func(me *tasklet.Tasklet) {
 					start := s.Now()
 					err := wait(me, 10*time.Second)
-					log.add("A woke timeout=%v at %v", adv5IsTimeout(err), s.Now().Sub(start))
+					log.Add("A woke timeout=%v at %v", adv5IsTimeout(err), s.Now().Sub(start))
 					done.Store(true)
 				})
 				require.NoError(t, err)
@@ -326,7 +327,7 @@ func TestAdv5FakeClockBackwards(t *testing.T) {
 							return
 						}
 						clk.Advance(st)
-						log.add("clock %v", s.Now().Sub(adv5T0))
+						log.Add("clock %v", s.Now().Sub(adv5T0))
 						_ = me.Schedule()
 						_ = me.Schedule()
 					}
@@ -337,7 +338,7 @@ func TestAdv5FakeClockBackwards(t *testing.T) {
 			})
 			assert.Equal(t, []string{"clock 3s", "clock 6s", "clock 1s", "clock 4s", "clock 7s", "clock 10s",
 				"A woke timeout=true at 10s"},
-				log.get())
+				log.Log())
 		})
 	}
 }
@@ -350,30 +351,30 @@ func TestAdv5MaxDuration(t *testing.T) {
 	for _, w := range adv5Waits() {
 		for _, d := range []time.Duration{math.MaxInt64, math.MaxInt64 - 1, math.MaxInt64 / 2} {
 			t.Run(fmt.Sprintf("%s/%d", w.name, d), func(t *testing.T) {
-				log := &adv4Log{}
-				adv4Within(t, func() {
+				log := &schedtest.Recorder{}
+				schedtest.Within(t, 20*time.Second, func() {
 					clk := scheduler.NewFakeClock(adv5T0)
 					s, err := scheduler.New(scheduler.WithClock(clk))
 					require.NoError(t, err)
 					defer func() { assert.NoError(t, s.Close()) }()
 					wait := w.prep(t, s)
 					a, err := s.SpawnNamed("A", func(me *tasklet.Tasklet) {
-						defer func() { log.add("A exit") }()
+						defer func() { log.Add("A exit") }()
 						err := wait(me, d)
-						log.add("A woke err=%v", err)
+						log.Add("A woke err=%v", err)
 					})
 					require.NoError(t, err)
 					_, err = s.SpawnNamed("B", func(me *tasklet.Tasklet) {
 						err := me.Sleep(time.Second)
-						log.add("B woke err=%v", err)
+						log.Add("B woke err=%v", err)
 						_ = me.KillNow(a)
-						log.add("B killed A")
+						log.Add("B killed A")
 					})
 					require.NoError(t, err)
 					_, err = s.Run(scheduler.ThreadBlock())
 					assert.NoError(t, err)
 				})
-				assert.Equal(t, []string{"B woke err=<nil>", "A exit", "B killed A"}, log.get())
+				assert.Equal(t, []string{"B woke err=<nil>", "A exit", "B killed A"}, log.Log())
 			})
 		}
 	}
@@ -399,8 +400,8 @@ func TestAdv5ThousandsCancelled(t *testing.T) {
 		cancelled[i] = true
 	}
 	errX := errors.New("x")
-	log := &adv4Log{}
-	adv4Within(t, func() {
+	log := &schedtest.Recorder{}
+	schedtest.Within(t, 20*time.Second, func() {
 		clk := scheduler.NewFakeClock(adv5T0)
 		s, err := scheduler.New(scheduler.WithClock(clk))
 		require.NoError(t, err)
@@ -412,17 +413,17 @@ func TestAdv5ThousandsCancelled(t *testing.T) {
 				err := me.Sleep(ds[i] + time.Millisecond)
 				if err != nil {
 					if !cancelled[i] {
-						log.add("%d err %v", i, err)
+						log.Add("%d err %v", i, err)
 					}
 					return
 				}
 				if cancelled[i] {
-					log.add("%d woke though cancelled", i)
+					log.Add("%d woke though cancelled", i)
 				}
 				if el := s.Now().Sub(start); el < ds[i]+time.Millisecond {
-					log.add("%d early %v", i, el)
+					log.Add("%d early %v", i, el)
 				}
-				log.add("%d", i)
+				log.Add("%d", i)
 			})
 			require.NoError(t, err)
 		}
@@ -453,15 +454,15 @@ func TestAdv5ThousandsCancelled(t *testing.T) {
 	for _, i := range idx {
 		want = append(want, fmt.Sprint(i))
 	}
-	assert.Equal(t, want, log.get())
+	assert.Equal(t, want, log.Log())
 }
 
 // A tasklet re-arming its timer in a loop, with shrinking and growing
 // durations, beside a steady sleeper: both orders and durations hold.
 func TestAdv5RearmLoop(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	log := &adv4Log{}
-	adv4Within(t, func() {
+	log := &schedtest.Recorder{}
+	schedtest.Within(t, 20*time.Second, func() {
 		clk := scheduler.NewFakeClock(adv5T0)
 		s, err := scheduler.New(scheduler.WithClock(clk))
 		require.NoError(t, err)
@@ -470,14 +471,14 @@ func TestAdv5RearmLoop(t *testing.T) {
 			for _, d := range []time.Duration{5, 1, 0, 3, 3, 10, 1} {
 				start := s.Now()
 				_ = me.Sleep(d * time.Millisecond)
-				log.add("R %v +%v", s.Now().Sub(adv5T0), s.Now().Sub(start))
+				log.Add("R %v +%v", s.Now().Sub(adv5T0), s.Now().Sub(start))
 			}
 		})
 		require.NoError(t, err)
 		_, err = s.SpawnNamed("S", func(me *tasklet.Tasklet) {
 			for i := 0; i < 4; i++ {
 				_ = me.Sleep(6 * time.Millisecond)
-				log.add("S %v", s.Now().Sub(adv5T0))
+				log.Add("S %v", s.Now().Sub(adv5T0))
 			}
 		})
 		require.NoError(t, err)
@@ -486,5 +487,5 @@ func TestAdv5RearmLoop(t *testing.T) {
 	})
 	assert.Equal(t, []string{
 		"R 5ms +5ms", "S 6ms", "R 6ms +1ms", "R 6ms +0s", "R 9ms +3ms", "S 12ms", "R 12ms +3ms", "S 18ms", "R 22ms +10ms", "R 23ms +1ms", "S 24ms",
-	}, log.get())
+	}, log.Log())
 }

@@ -143,6 +143,7 @@ func (e *entry) ThrowPending(err error) error { return e.raise(err, nil, nil, tr
 func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error {
 	var be *entry
 	var s *Scheduler
+	var self bool // raised in the caller: e aims it at itself
 	if by != nil {
 		var ok bool
 		if be, ok = taskEntry(by); !ok {
@@ -152,17 +153,14 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		if s, berr = be.begin(); berr != nil {
 			return berr
 		}
-		if be == e {
-			if err == nil {
-				e.cancelForKillLocked()
-			}
-			s.mu.Unlock()
-			if err == nil {
-				panic(core.Killed)
-			}
-			return err
-		}
-		if e.s.Load() != s {
+		switch {
+		case be == e:
+			// The immediate form on itself, once begin has taken what
+			// was pending: raised in place as the pending form on itself
+			// is (begin checked that s is open and e current, so e is
+			// not dead).
+			self, be = true, nil
+		case e.s.Load() != s:
 			// A tasklet of another scheduler: the immediate form takes
 			// the pending form there (SPEC 2), as Run of a foreign
 			// tasklet takes the remote path; the caller continues.
@@ -172,8 +170,8 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		}
 	} else {
 		s = e.lockOwner()
+		self = !pend && s.isSelfLocked(e)
 	}
-	self := by == nil && !pend && s.isSelfLocked(e)
 	switch e.st {
 	case tasklet.Dead:
 		s.mu.Unlock()
@@ -188,8 +186,11 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		return tasklet.ErrSchedulerClosed
 	}
 	if self {
-		// The running tasklet on itself: raised synchronously (SPEC 2),
-		// whatever is pending stays so (see isSelfLocked).
+		// The running tasklet on itself, by either form: raised
+		// synchronously (SPEC 2), a kill after its context is cancelled
+		// (as any kill: see Context). What was pending is taken by the
+		// immediate form's begin; the pending form leaves it pending (see
+		// isSelfLocked).
 		if err == nil {
 			e.cancelForKillLocked()
 		}

@@ -97,10 +97,7 @@ func (q *timerQueue) popFirst() *entry {
 	q.fifo[q.head&mask] = timerSlot{}
 	e.tidx = -1
 	q.head++
-	for q.head != q.tail && q.fifo[q.head&mask].e == nil {
-		q.head++
-		q.holes--
-	}
+	q.skipHoles(mask)
 	return e
 }
 
@@ -115,12 +112,20 @@ func (q *timerQueue) remove(e *entry) {
 	q.fifo[uint32(e.tidx-fifoBit)&mask] = timerSlot{}
 	e.tidx = -1
 	q.holes++
+	q.skipHoles(mask)
+	if q.holes > 64 && q.holes > (q.tail-q.head)/2 {
+		q.compact()
+	}
+}
+
+// skipHoles moves head past the holes at the fifo's front, restoring the
+// invariant that head == tail or the head slot is armed; mask is the
+// fifo's length less one. popFirst and remove share it: inlined (see
+// TestIntendedInlining).
+func (q *timerQueue) skipHoles(mask uint32) {
 	for q.head != q.tail && q.fifo[q.head&mask].e == nil {
 		q.head++
 		q.holes--
-	}
-	if q.holes > 64 && q.holes > (q.tail-q.head)/2 {
-		q.compact()
 	}
 }
 

@@ -231,6 +231,13 @@ func GoroutineUpcall(b *testing.B) {
 		}
 		close(done)
 	}()
+	upcalls(b, n, ch, done)
+}
+
+// upcalls is the timed part of GoroutineUpcall and UpcallFloor: n upcalls,
+// each a fresh goroutine that sends one value on ch and ends before the
+// next is started, then the wait for the receiver's done.
+func upcalls(b *testing.B, n int, ch chan<- int, done <-chan struct{}) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < n; i++ {
@@ -268,15 +275,5 @@ func UpcallFloor(b *testing.B) {
 		}
 		close(done)
 	}()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < n; i++ {
-		up := make(chan struct{})
-		go func() {
-			defer close(up)
-			ch <- i
-		}()
-		<-up
-	}
-	<-done
+	upcalls(b, n, ch, done)
 }

@@ -166,8 +166,22 @@ func GoSpawnParkScale(n int) (time.Duration, error) {
 // coroutines created and resumed once, to their first yield.
 func PullCreateScale(n int) (time.Duration, error) {
 	settle()
+	d, teardown := pullEach(n, func(yield func(int) bool) { yield(1) })
+	if keepParked != nil {
+		keepParked(teardown)
+		return per(d, n), nil
+	}
+	teardown()
+	return per(d, n), nil
+}
+
+// pullEach creates n iter.Pull coroutines over seq and resumes each once,
+// to its first yield: the timed part of PullCreateScale and SpawnParkFloor,
+// in a measurement window (openWindow). It returns the CPU time that took
+// and a teardown that stops every coroutine; the slice of stop functions
+// and the teardown are allocated outside the window.
+func pullEach(n int, seq iter.Seq[int]) (time.Duration, func()) {
 	stops := make([]func(), n)
-	seq := func(yield func(int) bool) { yield(1) }
 	win := openWindow()
 	start := cpuTime()
 	for i := range stops {
@@ -177,17 +191,11 @@ func PullCreateScale(n int) (time.Duration, error) {
 	}
 	d := cpuTime() - start
 	win.close(n)
-	teardown := func() {
+	return d, func() {
 		for _, stop := range stops {
 			stop()
 		}
 	}
-	if keepParked != nil {
-		keepParked(teardown)
-		return per(d, n), nil
-	}
-	teardown()
-	return per(d, n), nil
 }
 
 // floorWaiter is SpawnParkFloor's wait-queue node: what any blocking
@@ -232,24 +240,9 @@ func floorBody(q *floorQueue, yield func(int) bool, cleanups *int) {
 // park (SpawnParkScale) does that and keeps the scheduler's books.
 func SpawnParkFloor(n int) (time.Duration, error) {
 	settle()
-	stops := make([]func(), n)
 	var q floorQueue
 	cleanups := 0
-	seq := func(yield func(int) bool) { floorBody(&q, yield, &cleanups) }
-	win := openWindow()
-	start := cpuTime()
-	for i := range stops {
-		next, stop := iter.Pull(seq)
-		next()
-		stops[i] = stop
-	}
-	d := cpuTime() - start
-	win.close(n)
-	teardown := func() {
-		for _, stop := range stops {
-			stop()
-		}
-	}
+	d, teardown := pullEach(n, func(yield func(int) bool) { floorBody(&q, yield, &cleanups) })
 	if keepParked != nil {
 		keepParked(teardown)
 		return per(d, n), nil

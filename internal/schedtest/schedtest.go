@@ -1,6 +1,8 @@
 // Package schedtest holds the helpers that the tests of every package of the
-// module share: schedulers driven by the test goroutine, named tasklets, and
-// a recorder of event orderings. It is imported by tests only.
+// module share: schedulers driven by the test goroutine, named tasklets, a
+// recorder of event orderings (Recorder), of faults seen on other goroutines
+// (Faults) and of how a call ended (Panicked), and a guard that reports a
+// hang with every goroutine's stack (Within). It is imported by tests only.
 package schedtest
 
 import (
@@ -80,6 +82,53 @@ func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.log = nil
+}
+
+// Faults collects, from any goroutine, what went wrong on the goroutines
+// of a test that may not fail it themselves (schedulers driven on goroutines
+// of their own), for the test to check once they have ended:
+// assert.Empty(t, f.List()). It keeps the first Max messages (all of them
+// if Max is 0), so that a storm of failures stays readable. The zero value
+// is ready to use; a Faults must not be copied after first use.
+type Faults struct {
+	Max int
+
+	mu   sync.Mutex
+	list []string
+}
+
+// Add records one fault, unless Max of them are kept already.
+func (f *Faults) Add(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.Max == 0 || len(f.list) < f.Max {
+		f.list = append(f.list, fmt.Sprintf(format, args...))
+	}
+}
+
+// List returns the faults kept so far.
+func (f *Faults) List() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.list...)
+}
+
+// Panicked runs fn and reports how it ended: "none" if it returned, "kill"
+// if a kill unwound it (tasklet.IsKill), otherwise "panic:" followed by
+// the panic value. A kill it reports was recovered: the tasklet carries on.
+func Panicked(fn func()) (how string) {
+	defer func() {
+		r := recover()
+		switch {
+		case r == nil:
+		case tasklet.IsKill(r):
+			how = "kill"
+		default:
+			how = fmt.Sprint("panic:", r)
+		}
+	}()
+	fn()
+	return "none"
 }
 
 // Looper returns a tasklet body that records name and schedules, n times
