@@ -33,6 +33,9 @@
 //     the others; a kill, throw, deadlock or delivered error cuts it; a
 //     kill or throw that reaches it after a wake-up that transferred
 //     nothing (Close, a timeout, a cancellation) is raised at the select;
+//     a Done case of a context that can be cancelled holds a Waker only while
+//     the select is blocked: a select killed at its wait, or completed and
+//     then removed before it runs, leaves a deadlock to be reported;
 //   - timers on the fake clock (scheduler.NewFakeClock): a blocked select's
 //     earliest positive Timeout arms one, as do SendTimeout and
 //     ReceiveTimeout (zero does not wait); with nothing to run, no Run
@@ -66,9 +69,9 @@
 // channel operation or a woken lock wait, Remove on a new or dead tasklet, a would-block
 // operation on a closing channel with the block trap set, a cancel that
 // wakes two selects at once (the order of the contexts' goroutines), a
-// state with nothing to run while a Waker is held (the scheduler sleeps
-// for good: see mustSleep for the runtime bug that makes this more common
-// than the SPEC would). Not modelled: buffered channels, Sleep, Tick, the
+// state with nothing to run while a select is blocked on a Done case of a
+// context that can be cancelled (its watch holds a Waker: the scheduler
+// sleeps, and nobody would wake it; see mustSleep). Not modelled: buffered channels, Sleep, Tick, the
 // watchdog, atomic, several schedulers, callbacks and error handlers,
 // Blocking, SendContext and ReceiveContext (they are a select), rebinding.
 //
@@ -93,7 +96,7 @@
 // if its Send returned nil, no goroutine left after Close.
 //
 // Divergences from the SPEC found this way became deterministic regression
-// tests in regression_test.go (TestRegression_*); runtime bugs found by
-// the select cases are failing tests of package channel
-// (TestContextWaitReleasesItsWakerAsItEnds).
+// tests in regression_test.go (TestRegression_*); a runtime bug found by
+// the select cases (a context wait's Waker outlived the wait) is package
+// channel's TestContextWaitReleasesItsWakerAsItEnds.
 package model

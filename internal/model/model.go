@@ -78,7 +78,6 @@ type task struct {
 	wake       string // park, lock: the result ("" or an error name; "killed")
 	got        wval   // park: what a completed receive got
 	selIdx     int    // park, handoff, in a select: the case completed (by t, a partner, Close, its timer or context)
-	watching   bool   // park, in a select: it watches a context that can be cancelled (it holds a Waker until the select returns)
 	inLane     bool   // in the ring's wake lane (see pushLane)
 	handoffRes string // handoff: the result of the completed operation
 	runErr     string // runAll: the error Run returns
@@ -126,7 +125,6 @@ type Model struct {
 	timers    []mtimer // the armed timers, in arming order
 	armed     int      // timers armed so far: the rank of the next
 	cancelled [NumCtx]bool
-	leaked    int // Wakers held for good by selects that died at their wait (see dieAtWait)
 }
 
 // mtimer is the timer of a blocked select with a Timeout case: due at when,
@@ -158,7 +156,7 @@ func NewModel(chans []ChanConfig) *Model {
 // Clone returns a deep copy (scripts are shared: they are never modified).
 func (m *Model) Clone() *Model {
 	c := &Model{emptiedBy: m.emptiedBy, frames: slices.Clone(m.frames), laneEnd: m.laneEnd,
-		now: m.now, timers: slices.Clone(m.timers), armed: m.armed, cancelled: m.cancelled, leaked: m.leaked}
+		now: m.now, timers: slices.Clone(m.timers), armed: m.armed, cancelled: m.cancelled}
 	c.lock = mlock{held: m.lock.held, q: slices.Clone(m.lock.q)}
 	c.ring = slices.Clone(m.ring)
 	c.trace = slices.Clone(m.trace)
