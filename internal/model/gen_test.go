@@ -190,6 +190,21 @@ func (g *gen) mainOp(m *Model) Op {
 		}
 		return op
 	}
+	if w := m.ContextWaiters(); len(w) > 0 && g.c.Intn(4) == 0 {
+		// A context wait ended by a kill at the wait, a throw, or a Remove
+		// before it runs: its Waker must end with it (mustSleep), so that
+		// a deadlock is reported next.
+		id := w[g.c.Intn(len(w))]
+		kinds := []Kind{KKill, KKillNow, KThrow, KThrowNow}
+		if m.StateOf(id) == Scheduled { // Remove of a blocked one is ErrBlocked
+			kinds = append(kinds, KRemove, KRemove, KRemove)
+		}
+		op := Op{Kind: kinds[g.c.Intn(len(kinds))], T: id}
+		if op.Kind == KThrow || op.Kind == KThrowNow {
+			op.Val = g.c.Intn(NumErrs)
+		}
+		return op
+	}
 	k := g.pick(mainWeights)
 	if n == 1 && k != KSend && k != KSendErr && k != KRecv && k != KSelect && k != KClose && k != KOpen &&
 		k != KSetPref && k != KSetScheduleAll && k != KRunAll && k != KTrap && k != KSchedule && k != KScheduleRemove &&

@@ -59,6 +59,21 @@ func (m *Model) WokenLockWaiters() []int {
 	return out
 }
 
+// ContextWaiters lists the tasklets (main excluded) in a select with a Done
+// case of a context that can be cancelled, blocked or with their wait ended
+// (by a partner, Close, a timer or the cancellation) but not yet run, with
+// nothing pending: the states in which a kill or a Remove must end the
+// watch's Waker with the wait (see mustSleep).
+func (m *Model) ContextWaiters() []int {
+	var out []int
+	for _, t := range m.ts[1:] {
+		if (t.state == Blocked || t.state == Scheduled) && inContextSelect(t) && !t.kill && t.throw == "" {
+			out = append(out, t.id)
+		}
+	}
+	return out
+}
+
 // Queue returns the ids waiting on ch in serving order: senders if any, else receivers.
 func (m *Model) Queue(ch int) []int {
 	c := m.chans[ch]

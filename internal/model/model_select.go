@@ -224,6 +224,13 @@ func (m *Model) mustSleep() bool {
 // watching reports whether t is blocked in a select with a Done case of a
 // context that can be cancelled.
 func watching(t *task) bool {
-	return t.state == Blocked && t.susp == suspPark && t.op.Kind == KSelect &&
+	return t.state == Blocked && inContextSelect(t)
+}
+
+// inContextSelect reports whether t is suspended in a select with a Done
+// case of a context that can be cancelled (blocked, or its wait ended and
+// it has not run since).
+func inContextSelect(t *task) bool {
+	return t.susp == suspPark && t.op.Kind == KSelect &&
 		slices.ContainsFunc(t.op.Cases, func(k Case) bool { return k.Kind == CDone && k.Val >= 0 })
 }
