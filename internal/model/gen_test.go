@@ -275,6 +275,9 @@ func generate(c chooser, maxSteps int, stop func() bool) Program {
 	for range nch {
 		cfg := ChanConfig{Pref: []int{-1, -1, -1, 0, 1, 1}[c.Intn(6)]}
 		cfg.ScheduleAll = c.Intn(6) == 5 // exhausted fuzz input: off
+		if c.Intn(4) == 3 {              // exhausted: unbuffered
+			cfg.Size = 1 + c.Intn(2)
+		}
 		p.Chans = append(p.Chans, cfg)
 	}
 	steps := 4 + c.Intn(max(1, maxSteps-4))
@@ -371,14 +374,17 @@ func shrink(p Program) Program {
 				}
 			}
 		}
-		// Channel defaults.
+		// Channel defaults: unbuffered, then preference and
+		// schedule-all.
 		for i, c := range p.Chans {
-			if c != (ChanConfig{Pref: -1}) {
-				q := p
-				q.Chans = slices.Clone(p.Chans)
-				q.Chans[i] = ChanConfig{Pref: -1}
-				if fails(q) {
-					p, changed = q, true
+			for _, d := range []ChanConfig{{Pref: c.Pref, ScheduleAll: c.ScheduleAll}, {Size: p.Chans[i].Size, Pref: -1}} {
+				if p.Chans[i] != d {
+					q := p
+					q.Chans = slices.Clone(p.Chans)
+					q.Chans[i] = d
+					if fails(q) {
+						p, changed = q, true
+					}
 				}
 			}
 		}

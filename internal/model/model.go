@@ -101,9 +101,14 @@ type mlock struct {
 	q    []int // the waiters not yet woken, FIFO
 }
 
+// mchan is a channel: unbuffered (size 0), or buffered, holding up to size
+// values (buf, oldest first) before senders block. Senders wait only when
+// the buffer is full, receivers only when it is empty.
 type mchan struct {
 	sendq   []waiter
 	recvq   []waiter
+	size    int
+	buf     []wval
 	pref    int
 	sa      bool
 	closing bool
@@ -136,8 +141,10 @@ type mtimer struct {
 	idx  int
 }
 
-// ChanConfig is a channel's initial preference and schedule-all flag.
+// ChanConfig is a channel's buffer size (0: unbuffered, channel.New; else
+// channel.NewBuffered), initial preference and schedule-all flag.
 type ChanConfig struct {
+	Size        int
 	Pref        int
 	ScheduleAll bool
 }
@@ -148,7 +155,7 @@ func NewModel(chans []ChanConfig) *Model {
 	m.ts = []*task{{id: 0, name: "main", state: Current, started: true}}
 	m.ring = []int{0}
 	for _, c := range chans {
-		m.chans = append(m.chans, &mchan{pref: c.Pref, sa: c.ScheduleAll})
+		m.chans = append(m.chans, &mchan{size: c.Size, pref: c.Pref, sa: c.ScheduleAll})
 	}
 	return m
 }
@@ -172,6 +179,7 @@ func (m *Model) Clone() *Model {
 		nc := *ch
 		nc.sendq = slices.Clone(ch.sendq)
 		nc.recvq = slices.Clone(ch.recvq)
+		nc.buf = slices.Clone(ch.buf)
 		c.chans = append(c.chans, &nc)
 	}
 	return c

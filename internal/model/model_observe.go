@@ -32,8 +32,15 @@ func (m *Model) Live() int {
 	return n
 }
 
-// Balance is waiting senders minus waiting receivers on channel ch.
-func (m *Model) Balance(ch int) int { return len(m.chans[ch].sendq) - len(m.chans[ch].recvq) }
+// Balance is buffered values plus waiting senders minus waiting receivers
+// on channel ch.
+func (m *Model) Balance(ch int) int {
+	c := m.chans[ch]
+	return len(c.buf) + len(c.sendq) - len(c.recvq)
+}
+
+// Len is the number of values buffered in channel ch.
+func (m *Model) Len(ch int) int { return len(m.chans[ch].buf) }
 
 // Closing reports whether channel ch is closing.
 func (m *Model) Closing(ch int) bool { return m.chans[ch].closing }

@@ -12,9 +12,10 @@ import (
 )
 
 // sel is Select over t.op.Cases. The first ready case in argument order
-// completes: a receive as that channel's Receive would (a waiting sender,
-// selecting or not; ErrClosed on a closing channel), a send as its Send
-// would (a waiting receiver; ErrClosed on a closing channel), Timeout(0),
+// completes: a receive as that channel's Receive would (a buffered value,
+// a waiting sender, selecting or not; ErrClosed on a closing channel), a
+// send as its Send would (a waiting receiver, room in the buffer; ErrClosed
+// on a closing channel), Timeout(0),
 // Done of a cancelled context. Else a Default case is chosen, else the
 // block trap refuses, else t blocks: one node per channel case in that
 // channel's queue, in argument order; the earliest positive Timeout (the
@@ -26,6 +27,10 @@ func (m *Model) sel(t *task, cases []Case) bool {
 		switch k.Kind {
 		case CRecv:
 			c := m.chans[k.Ch]
+			if len(c.buf) > 0 {
+				t.selIdx = i
+				return m.unbuffer(t, k.Ch, fmt.Sprintf("%d:", i))
+			}
 			if len(c.sendq) > 0 {
 				w := m.takeSend(k.Ch)
 				t.selIdx = i
@@ -42,6 +47,11 @@ func (m *Model) sel(t *task, cases []Case) bool {
 				m.ts[r].got = wval{V: k.Val}
 				t.selIdx = i
 				return m.handoff(t, r, k.Ch, true, fmt.Sprintf("%d:ok", i))
+			}
+			if len(c.buf) < c.size {
+				c.buf = append(c.buf, wval{V: k.Val})
+				m.done(t, fmt.Sprintf("%d:ok", i))
+				return false
 			}
 			if c.closing {
 				m.done(t, fmt.Sprintf("%d:%s", i, ErrClosed))
