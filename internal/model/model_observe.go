@@ -111,14 +111,21 @@ func (m *Model) CleanAtClose(id int) bool {
 }
 
 // UncaughtAtClose reports whether closing the scheduler now reports an
-// error: an error delivered to main that no operation has returned yet, or
-// a pending throw for a live, never-run tasklet (its uncaught error).
+// error: an error delivered to main that no operation has returned yet, a
+// pending throw for a live, never-run tasklet (its uncaught error), or an
+// uncaught error delivered to a tasklet's Run that it has not returned yet
+// (Close's kill unwinds it in its Run, and the error goes on to the next
+// Run caller out, Close's own: package scheduler's resumedKeepingThrow).
 func (m *Model) UncaughtAtClose() bool {
 	if m.ts[0].deliver != "" {
 		return true
 	}
 	for _, t := range m.ts[1:] {
-		if t.state != Dead && !t.started && t.throw != "" {
+		switch {
+		case t.state == Dead:
+		case !t.started && t.throw != "":
+			return true
+		case t.susp == suspRunAll && t.runErr != "": // its Run ended by a delivery
 			return true
 		}
 	}
