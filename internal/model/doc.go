@@ -40,9 +40,10 @@
 //     the others; a kill, throw, deadlock or delivered error cuts it; a
 //     kill or throw that reaches it after a wake-up that transferred
 //     nothing (Close, a timeout, a cancellation) is raised at the select;
-//     a Done case of a context that can be cancelled holds a Waker only while
-//     the select is blocked: a select killed at its wait, or completed and
-//     then removed before it runs, leaves a deadlock to be reported;
+//     a Done case of a context that can be cancelled keeps the scheduler
+//     from reporting a deadlock only while the select is blocked: a select
+//     killed at its wait, or whose wait ended and that is removed before it
+//     runs, leaves a deadlock to be reported;
 //   - timers on the fake clock (scheduler.NewFakeClock): a blocked select's
 //     earliest positive Timeout arms one, as do SendTimeout and
 //     ReceiveTimeout (zero does not wait); with nothing to run, no Run

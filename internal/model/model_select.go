@@ -15,12 +15,11 @@ import (
 // completes: a receive as that channel's Receive would (a buffered value,
 // a waiting sender, selecting or not; ErrClosed on a closing channel), a
 // send as its Send would (a waiting receiver, room in the buffer; ErrClosed
-// on a closing channel), Timeout(0),
-// Done of a cancelled context. Else a Default case is chosen, else the
-// block trap refuses, else t blocks: one node per channel case in that
-// channel's queue, in argument order; the earliest positive Timeout (the
-// first of equal ones) arms a timer; a Done case of a context that can be
-// cancelled is watched while t is blocked (see mustSleep).
+// on a closing channel), Timeout(0), Done of a cancelled context. Else a
+// Default case is chosen, else the block trap refuses, else t blocks: one
+// node per channel case in that channel's queue, in argument order; the
+// earliest positive Timeout (the first of equal ones) arms a timer; a Done
+// case of a context that can be cancelled is watched (see mustSleep).
 func (m *Model) sel(t *task, cases []Case) bool {
 	def := -1
 	for i, k := range cases {
@@ -220,13 +219,13 @@ func (m *Model) cancelCtx(k int) {
 // until the wait ends. Nobody in the program would cancel it then, so the
 // program would hang: the model leaves it open.
 //
-// The Waker is held exactly while the select is blocked: however its wait
-// ends (a partner, Close, a timer, the cancellation, a kill or throw at the
-// wait, a deadlock or a delivered error), the watch stops with it, also
-// when the tasklet is killed or removed before it runs again
-// (channel.TestContextWaitReleasesItsWakerAsItEnds). A cancelled context
-// wakes its select, so a blocked select watches only contexts not yet
-// cancelled.
+// Only a blocked select counts: however its wait ends (a partner, Close, a
+// timer, the cancellation, a kill or throw at the wait, a deadlock or a
+// delivered error), the tasklet is in the ring, and the runtime stops the
+// watch as it runs again (as a kill unwinds it too) or as Remove takes it
+// out of the ring (channel.TestContextWaitReleasesItsWakerAsItEnds). A
+// cancelled context wakes its select, so a blocked select watches only
+// contexts not yet cancelled.
 func (m *Model) mustSleep() bool {
 	return slices.ContainsFunc(m.ts, watching)
 }
