@@ -5,10 +5,11 @@
 //
 // The model (model*.go) is a plain simulation: a run queue as a slice whose
 // front is the running tasklet, tasklet states (new, scheduled, current,
-// paused, blocked, dead), and unbuffered channels with FIFO sender and
-// receiver queues, preference -1/0/+1, schedule-all, balance and
-// close/open. Tasklets are scripts: each body is a list of operations that
-// the model interprets one at a time, in the order the SPEC gives. It covers
+// paused, blocked, dead), and channels, unbuffered or buffered
+// (channel.NewBuffered, one or two values), with FIFO sender and receiver
+// queues, preference -1/0/+1, schedule-all, balance and close/open.
+// Tasklets are scripts: each body is a list of operations that the model
+// interprets one at a time, in the order the SPEC gives. It covers
 //   - Spawn, NewTasklet, Insert, InsertValue, Remove, Schedule,
 //     ScheduleRemove (with its value), Run and Switch in place;
 //   - Kill and Throw, pending and immediate, on new, scheduled, paused,
@@ -22,6 +23,12 @@
 //     Close (refusing only what would block, waking blocked receivers with
 //     ErrClosed, serving waiting senders), Open, SetPreference,
 //     SetScheduleAll, block trap;
+//   - buffered channels: a send with no receiver waiting fills the buffer
+//     and goes on (a closing channel too), and blocks only when it is full;
+//     a receive takes the oldest buffered value, and if senders wait the
+//     first one's value takes the freed place and that sender is woken by
+//     the preference, as by a receive from it; Balance counts the buffered
+//     values, Len is compared too;
 //   - channel.Select (model_select.go) over one to four cases: Recv, Send
 //     (the same channel twice too, even as sender and receiver), Timeout,
 //     Done of one of two cancellable contexts or of context.Background(),
@@ -33,6 +40,10 @@
 //     the others; a kill, throw, deadlock or delivered error cuts it; a
 //     kill or throw that reaches it after a wake-up that transferred
 //     nothing (Close, a timeout, a cancellation) is raised at the select;
+//     a Done case of a context that can be cancelled keeps the scheduler
+//     from reporting a deadlock only while the select is blocked: a select
+//     killed at its wait, or whose wait ended and that is removed before it
+//     runs, leaves a deadlock to be reported;
 //   - timers on the fake clock (scheduler.NewFakeClock): a blocked select's
 //     earliest positive Timeout arms one, as do SendTimeout and
 //     ReceiveTimeout (zero does not wait); with nothing to run, no Run
@@ -66,17 +77,17 @@
 // channel operation or a woken lock wait, Remove on a new or dead tasklet, a would-block
 // operation on a closing channel with the block trap set, a cancel that
 // wakes two selects at once (the order of the contexts' goroutines), a
-// state with nothing to run while a Waker is held (the scheduler sleeps
-// for good: see mustSleep for the runtime bug that makes this more common
-// than the SPEC would). Not modelled: buffered channels, Sleep, Tick, the
-// watchdog, atomic, several schedulers, callbacks and error handlers,
+// state with nothing to run while a select is blocked on a Done case of a
+// context that can be cancelled (its watch holds a Waker: the scheduler
+// sleeps, and nobody would wake it; see mustSleep). Not modelled: Sleep,
+// Tick, the watchdog, atomic, several schedulers, callbacks and error handlers,
 // Blocking, SendContext and ReceiveContext (they are a select), rebinding.
 //
 // TestModel generates 10,000 programs from seeds 0..9999 (fewer under the
 // race detector): channels, then operations issued by main, including
 // spawning tasklets with random scripts. It runs each on the model and on
 // the runtime and compares, after every step of main, the trace of events,
-// RunCount, Len, every tasklet's state, every channel's Balance, Queue,
+// RunCount, Len, every tasklet's state, every channel's Balance, Len, Queue,
 // Closing and Closed, the Lock's Locked and Waiting; then it closes the scheduler and checks the kills.
 // The runtime runs on a fake clock; TestModelSelect and TestModelSelectCases
 // are fixed select programs checked the same way, with the orderings the
@@ -93,7 +104,7 @@
 // if its Send returned nil, no goroutine left after Close.
 //
 // Divergences from the SPEC found this way became deterministic regression
-// tests in regression_test.go (TestRegression_*); runtime bugs found by
-// the select cases are failing tests of package channel
-// (TestContextWaitReleasesItsWakerAsItEnds).
+// tests in regression_test.go (TestRegression_*); a runtime bug found by
+// the select cases (a context wait's Waker outlived the wait) is package
+// channel's TestContextWaitReleasesItsWakerAsItEnds.
 package model

@@ -190,6 +190,21 @@ func (g *gen) mainOp(m *Model) Op {
 		}
 		return op
 	}
+	if w := m.ContextWaiters(); len(w) > 0 && g.c.Intn(4) == 0 {
+		// A context wait ended by a kill at the wait, a throw, or a Remove
+		// before it runs: its Waker must end with it (mustSleep), so that
+		// a deadlock is reported next.
+		id := w[g.c.Intn(len(w))]
+		kinds := []Kind{KKill, KKillNow, KThrow, KThrowNow}
+		if m.StateOf(id) == Scheduled { // Remove of a blocked one is ErrBlocked
+			kinds = append(kinds, KRemove, KRemove, KRemove)
+		}
+		op := Op{Kind: kinds[g.c.Intn(len(kinds))], T: id}
+		if op.Kind == KThrow || op.Kind == KThrowNow {
+			op.Val = g.c.Intn(NumErrs)
+		}
+		return op
+	}
 	k := g.pick(mainWeights)
 	if n == 1 && k != KSend && k != KSendErr && k != KRecv && k != KSelect && k != KClose && k != KOpen &&
 		k != KSetPref && k != KSetScheduleAll && k != KRunAll && k != KTrap && k != KSchedule && k != KScheduleRemove &&
@@ -260,6 +275,9 @@ func generate(c chooser, maxSteps int, stop func() bool) Program {
 	for range nch {
 		cfg := ChanConfig{Pref: []int{-1, -1, -1, 0, 1, 1}[c.Intn(6)]}
 		cfg.ScheduleAll = c.Intn(6) == 5 // exhausted fuzz input: off
+		if c.Intn(4) == 3 {              // exhausted: unbuffered
+			cfg.Size = 1 + c.Intn(2)
+		}
 		p.Chans = append(p.Chans, cfg)
 	}
 	steps := 4 + c.Intn(max(1, maxSteps-4))
@@ -356,14 +374,17 @@ func shrink(p Program) Program {
 				}
 			}
 		}
-		// Channel defaults.
+		// Channel defaults: unbuffered, then preference and
+		// schedule-all.
 		for i, c := range p.Chans {
-			if c != (ChanConfig{Pref: -1}) {
-				q := p
-				q.Chans = slices.Clone(p.Chans)
-				q.Chans[i] = ChanConfig{Pref: -1}
-				if fails(q) {
-					p, changed = q, true
+			for _, d := range []ChanConfig{{Pref: c.Pref, ScheduleAll: c.ScheduleAll}, {Size: p.Chans[i].Size, Pref: -1}} {
+				if p.Chans[i] != d {
+					q := p
+					q.Chans = slices.Clone(p.Chans)
+					q.Chans[i] = d
+					if fails(q) {
+						p, changed = q, true
+					}
 				}
 			}
 		}

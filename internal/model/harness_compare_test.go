@@ -50,6 +50,9 @@ func compare(m *Model, r *rt) string {
 		if a := m.Queue(i); !slices.Equal(a, q) {
 			diffs = append(diffs, fmt.Sprintf("c%d Queue: model %v, runtime %v", i, a, q))
 		}
+		if a, b := m.Len(i), ch.Len(); a != b {
+			diffs = append(diffs, fmt.Sprintf("c%d Len: model %d, runtime %d", i, a, b))
+		}
 		if a, b := m.Closing(i), ch.Closing(); a != b {
 			diffs = append(diffs, fmt.Sprintf("c%d Closing: model %v, runtime %v", i, a, b))
 		}

@@ -78,7 +78,6 @@ type task struct {
 	wake       string // park, lock: the result ("" or an error name; "killed")
 	got        wval   // park: what a completed receive got
 	selIdx     int    // park, handoff, in a select: the case completed (by t, a partner, Close, its timer or context)
-	watching   bool   // park, in a select: it watches a context that can be cancelled (it holds a Waker until the select returns)
 	inLane     bool   // in the ring's wake lane (see pushLane)
 	handoffRes string // handoff: the result of the completed operation
 	runErr     string // runAll: the error Run returns
@@ -102,9 +101,14 @@ type mlock struct {
 	q    []int // the waiters not yet woken, FIFO
 }
 
+// mchan is a channel: unbuffered (size 0), or buffered, holding up to size
+// values (buf, oldest first) before senders block. Senders wait only when
+// the buffer is full, receivers only when it is empty.
 type mchan struct {
 	sendq   []waiter
 	recvq   []waiter
+	size    int
+	buf     []wval
 	pref    int
 	sa      bool
 	closing bool
@@ -126,7 +130,6 @@ type Model struct {
 	timers    []mtimer // the armed timers, in arming order
 	armed     int      // timers armed so far: the rank of the next
 	cancelled [NumCtx]bool
-	leaked    int // Wakers held for good by selects that died at their wait (see dieAtWait)
 }
 
 // mtimer is the timer of a blocked select with a Timeout case: due at when,
@@ -138,8 +141,10 @@ type mtimer struct {
 	idx  int
 }
 
-// ChanConfig is a channel's initial preference and schedule-all flag.
+// ChanConfig is a channel's buffer size (0: unbuffered, channel.New; else
+// channel.NewBuffered), initial preference and schedule-all flag.
 type ChanConfig struct {
+	Size        int
 	Pref        int
 	ScheduleAll bool
 }
@@ -150,7 +155,7 @@ func NewModel(chans []ChanConfig) *Model {
 	m.ts = []*task{{id: 0, name: "main", state: Current, started: true}}
 	m.ring = []int{0}
 	for _, c := range chans {
-		m.chans = append(m.chans, &mchan{pref: c.Pref, sa: c.ScheduleAll})
+		m.chans = append(m.chans, &mchan{size: c.Size, pref: c.Pref, sa: c.ScheduleAll})
 	}
 	return m
 }
@@ -158,7 +163,7 @@ func NewModel(chans []ChanConfig) *Model {
 // Clone returns a deep copy (scripts are shared: they are never modified).
 func (m *Model) Clone() *Model {
 	c := &Model{emptiedBy: m.emptiedBy, frames: slices.Clone(m.frames), laneEnd: m.laneEnd,
-		now: m.now, timers: slices.Clone(m.timers), armed: m.armed, cancelled: m.cancelled, leaked: m.leaked}
+		now: m.now, timers: slices.Clone(m.timers), armed: m.armed, cancelled: m.cancelled}
 	c.lock = mlock{held: m.lock.held, q: slices.Clone(m.lock.q)}
 	c.ring = slices.Clone(m.ring)
 	c.trace = slices.Clone(m.trace)
@@ -174,6 +179,7 @@ func (m *Model) Clone() *Model {
 		nc := *ch
 		nc.sendq = slices.Clone(ch.sendq)
 		nc.recvq = slices.Clone(ch.recvq)
+		nc.buf = slices.Clone(ch.buf)
 		c.chans = append(c.chans, &nc)
 	}
 	return c

@@ -10,13 +10,19 @@ import (
 )
 
 // send is Send, and SendTimeout with a timeout d in TimeUnits (d < 0:
-// none).
+// none). A waiting receiver takes v (by the preference); else a buffer
+// with room takes it, and t goes on; else t blocks.
 func (m *Model) send(t *task, ch int, v wval, d int) bool {
 	c := m.chans[ch]
 	if len(c.recvq) > 0 {
 		r := m.takeRecv(ch)
 		m.ts[r].got = v
 		return m.handoff(t, r, ch, true, "ok")
+	}
+	if len(c.buf) < c.size { // a closing channel still takes it
+		c.buf = append(c.buf, v)
+		m.done(t, "ok")
+		return false
 	}
 	if err := m.refuse(t, c, d); err != "" { // it would block
 		m.done(t, err)
@@ -28,9 +34,14 @@ func (m *Model) send(t *task, ch int, v wval, d int) bool {
 	return true
 }
 
-// recv is Receive, and ReceiveTimeout with a timeout d (d < 0: none).
+// recv is Receive, and ReceiveTimeout with a timeout d (d < 0: none). A
+// buffered value comes first (see unbuffer); else a waiting sender's
+// (by the preference); else t blocks.
 func (m *Model) recv(t *task, ch int, d int) bool {
 	c := m.chans[ch]
+	if len(c.buf) > 0 {
+		return m.unbuffer(t, ch, "")
+	}
 	if len(c.sendq) > 0 {
 		w := m.takeSend(ch)
 		return m.handoff(t, w.id, ch, false, FmtRecv(w.val.V, w.val.Err))
@@ -43,6 +54,25 @@ func (m *Model) recv(t *task, ch int, d int) bool {
 	m.arm(t.id, d, -1)
 	m.park(t, ch)
 	return true
+}
+
+// unbuffer is t's receive of the oldest buffered value of ch, with prefix
+// before its result ("i:" for a select's case i). If senders wait (the
+// buffer was full), the first one's value takes the freed place and that
+// sender is woken as by a receive from it, by the preference; else t goes
+// on.
+func (m *Model) unbuffer(t *task, ch int, prefix string) bool {
+	c := m.chans[ch]
+	v := c.buf[0]
+	c.buf = slices.Delete(c.buf, 0, 1)
+	res := prefix + FmtRecv(v.V, v.Err)
+	if len(c.sendq) == 0 {
+		m.done(t, res)
+		return false
+	}
+	w := m.takeSend(ch)
+	c.buf = append(c.buf, w.val)
+	return m.handoff(t, w.id, ch, false, res)
 }
 
 // takeRecv takes the first receiver waiting on ch out of its queue and

@@ -32,8 +32,15 @@ func (m *Model) Live() int {
 	return n
 }
 
-// Balance is waiting senders minus waiting receivers on channel ch.
-func (m *Model) Balance(ch int) int { return len(m.chans[ch].sendq) - len(m.chans[ch].recvq) }
+// Balance is buffered values plus waiting senders minus waiting receivers
+// on channel ch.
+func (m *Model) Balance(ch int) int {
+	c := m.chans[ch]
+	return len(c.buf) + len(c.sendq) - len(c.recvq)
+}
+
+// Len is the number of values buffered in channel ch.
+func (m *Model) Len(ch int) int { return len(m.chans[ch].buf) }
 
 // Closing reports whether channel ch is closing.
 func (m *Model) Closing(ch int) bool { return m.chans[ch].closing }
@@ -53,6 +60,21 @@ func (m *Model) WokenLockWaiters() []int {
 	var out []int
 	for _, t := range m.ts[1:] {
 		if t.state == Scheduled && t.susp == suspLock && t.wake == "" && !t.kill && t.throw == "" {
+			out = append(out, t.id)
+		}
+	}
+	return out
+}
+
+// ContextWaiters lists the tasklets (main excluded) in a select with a Done
+// case of a context that can be cancelled, blocked or with their wait ended
+// (by a partner, Close, a timer or the cancellation) but not yet run, with
+// nothing pending: the states in which a kill or a Remove must end the
+// watch's Waker with the wait (see mustSleep).
+func (m *Model) ContextWaiters() []int {
+	var out []int
+	for _, t := range m.ts[1:] {
+		if (t.state == Blocked || t.state == Scheduled) && inContextSelect(t) && !t.kill && t.throw == "" {
 			out = append(out, t.id)
 		}
 	}
@@ -89,14 +111,21 @@ func (m *Model) CleanAtClose(id int) bool {
 }
 
 // UncaughtAtClose reports whether closing the scheduler now reports an
-// error: an error delivered to main that no operation has returned yet, or
-// a pending throw for a live, never-run tasklet (its uncaught error).
+// error: an error delivered to main that no operation has returned yet, a
+// pending throw for a live, never-run tasklet (its uncaught error), or an
+// uncaught error delivered to a tasklet's Run that it has not returned yet
+// (Close's kill unwinds it in its Run, and the error goes on to the next
+// Run caller out, Close's own: package scheduler's resumedKeepingThrow).
 func (m *Model) UncaughtAtClose() bool {
 	if m.ts[0].deliver != "" {
 		return true
 	}
 	for _, t := range m.ts[1:] {
-		if t.state != Dead && !t.started && t.throw != "" {
+		switch {
+		case t.state == Dead:
+		case !t.started && t.throw != "":
+			return true
+		case t.susp == suspRunAll && t.runErr != "": // its Run ended by a delivery
 			return true
 		}
 	}

@@ -157,7 +157,7 @@ func (m *Model) complete(t *task) bool {
 			// A kill, or a kill that came after the throw that cut the
 			// wait: the thrown wake-up completed nothing, so the kill
 			// goes off here (SPEC 2); the throw would stay pending.
-			m.dieAtWait(t)
+			m.die(t)
 			return false
 		}
 		switch {
@@ -166,7 +166,7 @@ func (m *Model) complete(t *task) bool {
 		case (failed || w == ErrTimeout) && t.kill:
 			// The wake-up transferred nothing: a kill or throw that came
 			// before t ran is raised here instead (SPEC section 2).
-			m.dieAtWait(t)
+			m.die(t)
 			return false
 		case failed && t.throw != "":
 			res = m.take(t)
@@ -181,7 +181,6 @@ func (m *Model) complete(t *task) bool {
 		default:
 			res = ErrOr(w)
 		}
-		t.watching = false
 	case suspHandoff:
 		// The completed operation stands; a kill or throw that arrived
 		// meanwhile stays pending for t's next operation. An uncaught

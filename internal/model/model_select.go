@@ -12,20 +12,24 @@ import (
 )
 
 // sel is Select over t.op.Cases. The first ready case in argument order
-// completes: a receive as that channel's Receive would (a waiting sender,
-// selecting or not; ErrClosed on a closing channel), a send as its Send
-// would (a waiting receiver; ErrClosed on a closing channel), Timeout(0),
-// Done of a cancelled context. Else a Default case is chosen, else the
-// block trap refuses, else t blocks: one node per channel case in that
-// channel's queue, in argument order; the earliest positive Timeout (the
-// first of equal ones) arms a timer; a Done case of a context that can be
-// cancelled is watched.
+// completes: a receive as that channel's Receive would (a buffered value,
+// a waiting sender, selecting or not; ErrClosed on a closing channel), a
+// send as its Send would (a waiting receiver, room in the buffer; ErrClosed
+// on a closing channel), Timeout(0), Done of a cancelled context. Else a
+// Default case is chosen, else the block trap refuses, else t blocks: one
+// node per channel case in that channel's queue, in argument order; the
+// earliest positive Timeout (the first of equal ones) arms a timer; a Done
+// case of a context that can be cancelled is watched (see mustSleep).
 func (m *Model) sel(t *task, cases []Case) bool {
 	def := -1
 	for i, k := range cases {
 		switch k.Kind {
 		case CRecv:
 			c := m.chans[k.Ch]
+			if len(c.buf) > 0 {
+				t.selIdx = i
+				return m.unbuffer(t, k.Ch, fmt.Sprintf("%d:", i))
+			}
 			if len(c.sendq) > 0 {
 				w := m.takeSend(k.Ch)
 				t.selIdx = i
@@ -42,6 +46,11 @@ func (m *Model) sel(t *task, cases []Case) bool {
 				m.ts[r].got = wval{V: k.Val}
 				t.selIdx = i
 				return m.handoff(t, r, k.Ch, true, fmt.Sprintf("%d:ok", i))
+			}
+			if len(c.buf) < c.size {
+				c.buf = append(c.buf, wval{V: k.Val})
+				m.done(t, fmt.Sprintf("%d:ok", i))
+				return false
 			}
 			if c.closing {
 				m.done(t, fmt.Sprintf("%d:%s", i, ErrClosed))
@@ -70,7 +79,6 @@ func (m *Model) sel(t *task, cases []Case) bool {
 		return false
 	}
 	tidx := -1
-	t.watching = false
 	for i, k := range cases {
 		switch k.Kind {
 		case CRecv:
@@ -80,10 +88,6 @@ func (m *Model) sel(t *task, cases []Case) bool {
 		case CTimeout:
 			if k.Val > 0 && (tidx < 0 || k.Val < cases[tidx].Val) {
 				tidx = i
-			}
-		case CDone:
-			if k.Val >= 0 {
-				t.watching = true
 			}
 		}
 	}
@@ -209,41 +213,33 @@ func (m *Model) cancelCtx(k int) {
 }
 
 // mustSleep reports, with nothing left to run and no timer, whether the
-// scheduler would sleep instead of reporting a deadlock: a select watches
-// a context that can be cancelled (it holds a Waker), or a select killed at
-// its wait left its Waker held (see dieAtWait). Nobody would wake it: the
-// program hangs.
+// scheduler sleeps instead of reporting a deadlock (SPEC section 3: a
+// goroutine holding a Waker can still wake it): a select is blocked on a
+// Done case of a context that can be cancelled, whose watch holds a Waker
+// until the wait ends. Nobody in the program would cancel it then, so the
+// program would hang: the model leaves it open.
 //
-// Runtime bug (channel.TestContextWaitReleasesItsWakerAsItEnds): the Waker
-// is released as the select returns, not as its wait ends, so a select
-// that a partner completed holds it until its tasklet runs again (watching
-// stays set until then); SPEC section 3 wants the deadlock reported, since
-// nothing can wake the scheduler any more. The model leaves such programs
-// open instead of hanging.
+// Only a blocked select counts: however its wait ends (a partner, Close, a
+// timer, the cancellation, a kill or throw at the wait, a deadlock or a
+// delivered error), the tasklet is in the ring, and the runtime stops the
+// watch as it runs again (as a kill unwinds it too) or as Remove takes it
+// out of the ring (channel.TestContextWaitReleasesItsWakerAsItEnds). A
+// cancelled context wakes its select, so a blocked select watches only
+// contexts not yet cancelled.
 func (m *Model) mustSleep() bool {
-	if m.leaked > 0 {
-		return true
-	}
-	for _, t := range m.ts {
-		if t.watching {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(m.ts, watching)
 }
 
-// dieAtWait unwinds t for a kill raised at its channel wait (blocked and
-// killed, or killed after a wake-up that transferred nothing).
-//
-// Runtime bug (channel.TestContextWaitReleasesItsWakerAsItEnds): a select
-// watching a context that can be cancelled never releases its Waker when a
-// kill unwinds it at the wait, so its scheduler never reports a deadlock
-// again. The model counts such Wakers (leaked) and leaves what follows
-// open when a deadlock is due (mustSleep), so that TestModel does not hang.
-func (m *Model) dieAtWait(t *task) {
-	if t.watching {
-		m.leaked++
-		t.watching = false
-	}
-	m.die(t)
+// watching reports whether t is blocked in a select with a Done case of a
+// context that can be cancelled.
+func watching(t *task) bool {
+	return t.state == Blocked && inContextSelect(t)
+}
+
+// inContextSelect reports whether t is suspended in a select with a Done
+// case of a context that can be cancelled (blocked, or its wait ended and
+// it has not run since).
+func inContextSelect(t *task) bool {
+	return t.susp == suspPark && t.op.Kind == KSelect &&
+		slices.ContainsFunc(t.op.Cases, func(k Case) bool { return k.Kind == CDone && k.Val >= 0 })
 }

@@ -3,6 +3,8 @@ package model
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -99,4 +101,66 @@ func TestModelSelectCases(t *testing.T) {
 			checkFixed(t, tt.chans, tt.ops, tt.want)
 		})
 	}
+}
+
+// A Done case of a context that can be cancelled holds a Waker only while
+// its select is blocked (SPEC section 3: a deadlock is reported once
+// nothing can wake the scheduler). However the wait ends, main's Receive on
+// a channel nobody sends on then fails with ErrDeadlock instead of
+// sleeping (channel.TestContextWaitReleasesItsWakerAsItEnds).
+func TestModelSelectWakerEndsWithTheWait(t *testing.T) {
+	sched := opK(KSchedule)
+	removeOp := func(id int) Op { return Op{Kind: KRemove, T: id} }
+	tests := []struct {
+		name  string
+		chans []ChanConfig
+		ops   []Op
+		want  []string
+	}{
+		{"killed at its blocked wait", chans(-1, -1),
+			[]Op{spawnOp(selectOp(recvC(0), doneC(0))), sched, killOp(1), sched, recvOp(1)},
+			[]string{"t1 killed", "main sched -> ok", "main recv c1 -> deadlock"}},
+		{"killed at its blocked wait with a timer armed: the timer fires first, then the deadlock", chans(-1, -1),
+			[]Op{spawnOp(selectOp(doneC(1), timeoutC(2))), spawnOp(selectOp(recvC(0), doneC(0))), sched, killOp(2), sched, recvOp(1)},
+			[]string{"t2 killed", "main sched -> ok", "t1 select done k1, timeout 2 -> 1:timeout", "t1 end", "main recv c1 -> deadlock"}},
+		{"woken by the cancellation, killed before it runs", chans(-1, -1),
+			[]Op{spawnOp(selectOp(recvC(0), doneC(0))), sched, cancelOp(0), killOp(1), sched, recvOp(1)},
+			[]string{"main cancel k0 -> ok", "main kill t1 -> ok", "t1 killed", "main recv c1 -> deadlock"}},
+		{"woken by Close, killed before it runs", chans(-1, -1),
+			[]Op{spawnOp(selectOp(recvC(0), doneC(0))), sched, closeOp(0), killOp(1), sched, recvOp(1)},
+			[]string{"main close c0 -> ok", "t1 killed", "main recv c1 -> deadlock"}},
+		{"a send case completed by main's Receive, removed before it runs", chans(-1, -1),
+			[]Op{spawnOp(selectOp(sendC(0, 3), doneC(0))), sched, recvOp(0), removeOp(1), recvOp(1)},
+			[]string{"main recv c0 -> 3", "main remove t1 -> ok", "main recv c1 -> deadlock"}},
+		{"woken by Close, removed before it runs", chans(-1, -1),
+			[]Op{spawnOp(selectOp(recvC(0), doneC(1))), sched, closeOp(0), removeOp(1), recvOp(1)},
+			[]string{"main close c0 -> ok", "main remove t1 -> ok", "main recv c1 -> deadlock"}},
+		{"thrown into at its blocked wait: the select returns the throw", chans(-1, -1),
+			[]Op{spawnOp(selectOp(recvC(0), doneC(0))), sched, throwOp(1, 0), sched, recvOp(1)},
+			[]string{"t1 select recv c0, done k0 -> X0", "t1 end", "main recv c1 -> deadlock"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			checkFixed(t, tt.chans, tt.ops, tt.want)
+		})
+	}
+}
+
+// While a select is blocked on a Done case of a context that can be
+// cancelled, a scheduler with nothing else to run sleeps (its watch holds a
+// Waker): nobody in the program would cancel it, so the model leaves the
+// state open, and the generator picks another operation.
+func TestModelSelectWatchLeftOpen(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	m := NewModel(chans(-1, -1))
+	for _, op := range []Op{spawnOp(selectOp(recvC(0), doneC(0))), opK(KSchedule)} {
+		require.NoError(t, m.Step(op))
+	}
+	c := m.Clone()
+	require.ErrorAs(t, c.Step(recvOp(1)), new(Unspecified))
+	require.NoError(t, m.Step(cancelOp(0)))
+	require.NoError(t, m.Step(recvOp(1)))
+	assert.Equal(t, []string{"main cancel k0 -> ok", "t1 select recv c0, done k0 -> 1:canceled", "t1 end", "main recv c1 -> deadlock"},
+		m.Trace()[len(m.Trace())-4:])
 }

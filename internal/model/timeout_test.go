@@ -3,6 +3,8 @@ package model
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -80,4 +82,23 @@ func TestModelAdvance(t *testing.T) {
 			checkFixed(t, tt.chans, tt.ops, tt.want)
 		})
 	}
+}
+
+// Found by TestModel (seed 204859, the model's bug): t1 waits in Run; t2
+// makes main's timed receive due (Advance) and panics; the panic is
+// delivered to t1's Run, but the due timer fires first and main runs ahead
+// of t1, its receive timing out. Closing the scheduler then kills t1 in its
+// Run before it returns the panic: the panic goes on to Close's own Run, so
+// Close reports it (package scheduler, resumedKeepingThrow), where the model
+// expected nothing uncaught.
+func TestModelCloseReportsErrorDeliveredToRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ops := []Op{spawnOp(opK(KRunAll)), spawnOp(Op{Kind: KAdvance, Val: 2}, Op{Kind: KPanic, Val: 2}), Op{Kind: KRecvT, Ch: 2, D: 2}}
+	checkFixed(t, chans(-1, -1, -1), ops, []string{"t1 start", "t2 start", "t2 advance 2 -> ok", "t2 panic P2", "t2 panicked", "main recvt c2 2 -> timeout"})
+	m := NewModel(chans(-1, -1, -1))
+	for _, op := range ops {
+		require.NoError(t, m.Step(op))
+	}
+	assert.True(t, m.UncaughtAtClose(), "t1's Run has not returned the panic delivered to it")
+	assert.True(t, m.CleanAtClose(1), "t1 is killed in its Run")
 }
