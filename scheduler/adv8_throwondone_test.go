@@ -122,89 +122,85 @@ func TestAdv8ThrowOnDonePendingAtEveryEnding(t *testing.T) {
 //     silently (the error is dropped)"): nil, ErrKilled (as a kill from a
 //     tasklet into a waiting handler gives: TestAdv8StrikeWhileHandlerWaits).
 func adv8CloseStage(t *testing.T, stage string) {
-	{
-		func() {
-			results := map[bool]string{}
-			for _, early := range []bool{true, false} {
-				schedtest.Within(t, adv8Within, func() {
-					var r recorder
-					s, err := scheduler.New(scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
-						r.Add("handler %s", adv8Value(err))
-						if stage == "handler waiting paused" {
-							defer func() {
-								p := recover()
-								r.Add("handler defer killed=%v", tasklet.IsKill(p))
-								if p != nil {
-									panic(p)
-								}
-							}()
-							_, werr := tk.ScheduleRemove()
-							r.Add("handler ScheduleRemove %s", adv8Value(werr))
+	results := map[bool]string{}
+	for _, early := range []bool{true, false} {
+		schedtest.Within(t, adv8Within, func() {
+			var r recorder
+			s, err := scheduler.New(scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+				r.Add("handler %s", adv8Value(err))
+				if stage == "handler waiting paused" {
+					defer func() {
+						p := recover()
+						r.Add("handler defer killed=%v", tasklet.IsKill(p))
+						if p != nil {
+							panic(p)
 						}
-						return err
-					}))
-					require.NoError(t, err)
-					var ctx context.Context
-					var a *tasklet.Tasklet
-					body := func(me *tasklet.Tasklet) {
-						if early {
-							ctx = scheduler.Context(me)
+					}()
+					_, werr := tk.ScheduleRemove()
+					r.Add("handler ScheduleRemove %s", adv8Value(werr))
+				}
+				return err
+			}))
+			require.NoError(t, err)
+			var ctx context.Context
+			var a *tasklet.Tasklet
+			body := func(me *tasklet.Tasklet) {
+				if early {
+					ctx = scheduler.Context(me)
+				}
+				switch stage {
+				case "handler waiting paused":
+					panic("boom")
+				case "paused, thrown, recovers the kill, returns", "paused, thrown, recovers the kill, Goexit":
+					defer func() {
+						r.Add("A recovered kill %v", tasklet.IsKill(recover()))
+						if stage == "paused, thrown, recovers the kill, Goexit" {
+							runtime.Goexit()
 						}
-						switch stage {
-						case "handler waiting paused":
-							panic("boom")
-						case "paused, thrown, recovers the kill, returns", "paused, thrown, recovers the kill, Goexit":
-							defer func() {
-								r.Add("A recovered kill %v", tasklet.IsKill(recover()))
-								if stage == "paused, thrown, recovers the kill, Goexit" {
-									runtime.Goexit()
-								}
-							}()
-							_, werr := me.ScheduleRemove()
-							r.Add("A ScheduleRemove %s", adv8Value(werr))
-						}
-					}
-					if stage == "new, thrown" {
-						a, err = s.NewTasklet("A", body)
-						require.NoError(t, err)
-						if early {
-							ctx = scheduler.Context(a)
-						}
-					} else {
-						a = spawn(t, s, "A", body)
-						_, err = s.Run()
-						require.NoError(t, err)
-					}
-					if stage != "handler waiting paused" {
-						r.Add("throw %s", adv8Value(a.Throw(errAdv8)))
-					}
-					cerr := s.Close()
-					r.Add("Close %s", adv8Value(cerr))
-					assert.Equal(t, tasklet.Dead, a.State())
-					late := adv8Value(context.Cause(scheduler.Context(a)))
-					if early {
-						assert.Equal(t, adv8Value(context.Cause(ctx)), late, "the early context vs Context(A) after Close")
-					}
-					results[early] = fmt.Sprintf("%v cause=%s", r.Log(), late)
-				})
+					}()
+					_, werr := me.ScheduleRemove()
+					r.Add("A ScheduleRemove %s", adv8Value(werr))
+				}
 			}
-			t.Logf("%s", results[true])
-			assert.Equal(t, results[true], results[false], "one history, Context taken early or late")
-			switch stage {
-			case "new, thrown":
-				// either history keeps the contract; they must not mix
-				assert.Contains(t, []string{
-					"[throw <nil> Close <nil>] cause=ErrKilled",
-					"[throw <nil> handler panic: adv8 throw Close panic: adv8 throw] cause=panic: adv8 throw",
-				}, results[true])
-			case "paused, thrown, recovers the kill, returns":
-				assert.Equal(t, "[throw <nil> A recovered kill true handler panic: adv8 throw Close panic: adv8 throw] cause=ErrKilled", results[true])
-			case "paused, thrown, recovers the kill, Goexit":
-				assert.Equal(t, "[throw <nil> A recovered kill true Close panic: adv8 throw] cause=ErrKilled", results[true])
-			case "handler waiting paused":
-				assert.Equal(t, "[handler panic: boom handler defer killed=true Close <nil>] cause=ErrKilled", results[true])
+			if stage == "new, thrown" {
+				a, err = s.NewTasklet("A", body)
+				require.NoError(t, err)
+				if early {
+					ctx = scheduler.Context(a)
+				}
+			} else {
+				a = spawn(t, s, "A", body)
+				_, err = s.Run()
+				require.NoError(t, err)
 			}
-		}()
+			if stage != "handler waiting paused" {
+				r.Add("throw %s", adv8Value(a.Throw(errAdv8)))
+			}
+			cerr := s.Close()
+			r.Add("Close %s", adv8Value(cerr))
+			assert.Equal(t, tasklet.Dead, a.State())
+			late := adv8Value(context.Cause(scheduler.Context(a)))
+			if early {
+				assert.Equal(t, adv8Value(context.Cause(ctx)), late, "the early context vs Context(A) after Close")
+			}
+			results[early] = fmt.Sprintf("%v cause=%s", r.Log(), late)
+		})
+	}
+	t.Logf("%s", results[true])
+	assert.Equal(t, results[true], results[false], "one history, Context taken early or late")
+	switch stage {
+	case "new, thrown":
+		// either history keeps the contract; they must not mix
+		assert.Contains(t, []string{
+			"[throw <nil> Close <nil>] cause=ErrKilled",
+			"[throw <nil> handler panic: adv8 throw Close panic: adv8 throw] cause=panic: adv8 throw",
+		}, results[true])
+	case "paused, thrown, recovers the kill, returns":
+		assert.Equal(t, "[throw <nil> A recovered kill true handler panic: adv8 throw Close panic: adv8 throw] cause=ErrKilled", results[true])
+	case "paused, thrown, recovers the kill, Goexit":
+		assert.Equal(t, "[throw <nil> A recovered kill true Close panic: adv8 throw] cause=ErrKilled", results[true])
+	case "handler waiting paused":
+		assert.Equal(t, "[handler panic: boom handler defer killed=true Close <nil>] cause=ErrKilled", results[true])
 	}
 }
 
