@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -351,6 +352,83 @@ func TestAdv8ThrowIntoPausedErrorHandlerIsAccepted(t *testing.T) {
 				want = append(want, "handler "+uncaught, "B throws ErrDead", "B inserts <nil>", "handler ScheduleRemove <nil>")
 				assert.Equal(t, uncaught, adv8Value(err), "Run's error")
 				assert.Equal(t, want, r.Log())
+				assert.Equal(t, tasklet.Dead, a.State())
+				closeSched(t, s)
+			})
+		})
+	}
+}
+
+// A schedule callback strikes the dying tasklet A at two switches: while A's
+// error handler leaves in Schedule (the handler waits), and when A leaves
+// for good (the handler is done). WithScheduleCallback: "called before every
+// switch ... with the tasklet leaving (prev)"; Tasklet.Kill: "From a
+// schedule or channel callback ... the kill stays pending for t's next
+// switch point". Change 1: while the handler waits, Throw "returns
+// tasklet.ErrDead" and "a kill still reaches a waiting error handler (ends
+// it silently) until the handler is done, then Kill is a no-op".
+//   - "handler waits": the callback's Throw is ErrDead, its Kill nil; the
+//     handler's Schedule unwinds (its deferred call sees the kill), the error
+//     is dropped: Run returns nil.
+//   - "handler done": Throw ErrDead, Kill nil (a no-op); Run returns boom.
+func TestAdv8ScheduleCallbackStrikesDyingTasklet(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, at := range []string{"handler waits", "handler done"} {
+		t.Run(at, func(t *testing.T) {
+			schedtest.Within(t, adv8Within, func() {
+				var r recorder
+				var aPtr atomic.Pointer[tasklet.Tasklet]
+				var armed, fired atomic.Bool
+				s := newSched(t,
+					scheduler.WithScheduleCallback(func(prev, next *tasklet.Tasklet) {
+						if prev == nil || prev != aPtr.Load() || !armed.Load() || fired.Swap(true) {
+							return
+						}
+						r.Add("cb: throw %s kill %s", adv8Value(prev.Throw(errAdv8)), adv8Value(prev.Kill()))
+					}),
+					scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+						r.Add("handler %s", adv8Value(err))
+						defer func() {
+							p := recover()
+							r.Add("handler defer killed=%v", tasklet.IsKill(p))
+							if p != nil {
+								panic(p)
+							}
+						}()
+						if at == "handler waits" {
+							armed.Store(true)
+						}
+						r.Add("handler schedule %s", adv8Value(tk.Schedule()))
+						if at == "handler done" {
+							armed.Store(true)
+						}
+						return err
+					}))
+				a := spawn(t, s, "A", func(me *tasklet.Tasklet) { panic("boom") })
+				aPtr.Store(a)
+				spawn(t, s, "B", func(me *tasklet.Tasklet) { r.Add("B runs") })
+				_, err := s.Run()
+				if at == "handler waits" {
+					assert.Equal(t, "<nil>", adv8Value(err), "Run's error")
+					assert.Equal(t, []string{
+						"handler panic: boom",
+						"cb: throw ErrDead kill <nil>",
+						"B runs",
+						"handler defer killed=true",
+					}, r.Log())
+				} else {
+					assert.Equal(t, "panic: boom", adv8Value(err), "Run's error")
+					assert.Equal(t, []string{
+						"handler panic: boom",
+						"B runs",
+						"handler schedule <nil>",
+						"handler defer killed=false",
+						"cb: throw ErrDead kill <nil>",
+					}, r.Log())
+				}
+				assert.True(t, fired.Load())
+				_, err = s.Run()
+				require.NoError(t, err)
 				assert.Equal(t, tasklet.Dead, a.State())
 				closeSched(t, s)
 			})
