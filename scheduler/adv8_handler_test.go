@@ -296,66 +296,75 @@ func TestAdv8NeverRanThrowThenHandlerWaits(t *testing.T) {
 }
 
 // FINDING (fails): a throw into a tasklet whose error handler waits paused
-// (ScheduleRemove) is accepted and raised in the handler. Change 1 /
+// (in ScheduleRemove, or in a nested RunFrom: "While it waits in Run, caller
+// is paused") is accepted and raised in the handler. Change 1 /
 // Tasklet.Throw: once the body has ended, "Throw from anyone but the tasklet
 // itself returns tasklet.ErrDead, also while its error handler runs or
 // waits" (WithErrorHandler: "a Throw from elsewhere is refused
-// (tasklet.ErrDead): t's body has ended"). B throws, then inserts A (a
-// paused tasklet: Insert "appends a paused ... tasklet"); then Close.
+// (tasklet.ErrDead): t's body has ended"). B throws, then inserts A (Insert
+// "appends a paused ... tasklet"; for a Run caller, "inserting it ... makes
+// its Run return (nil, nil)").
 //
-// Expected, for every way A died: [handler <err>, B throws ErrDead, B
-// inserts <nil>, handler ScheduleRemove <nil>], Run returns A's error.
-// Observed (each of "panic", "late throw", "never ran"): [handler <err>, B
-// throws <nil>, B inserts <nil>, handler ScheduleRemove third]: the throw
-// is accepted and raised in the handler (the handler then passes A's error
-// on, so the throw is the handler's and ErrDead was promised). With
-// Schedule instead of ScheduleRemove the same throw is ErrDead
-// (TestAdv8StrikeWhileHandlerWaits, TestAdv8NeverRanThrowThenHandlerWaits).
+// Expected, for every way A died and both waits: [handler <err>, B throws
+// ErrDead, B inserts <nil>, handler <wait> <nil>], Run returns A's error.
+// Observed (each of "panic", "late throw", "never ran", both waits):
+// [handler <err>, B throws <nil>, B inserts <nil>, handler <wait> third]:
+// the throw is accepted and raised in the handler (which then passes A's
+// error on). A handler that waits in Schedule, a channel Receive, Sleep or
+// SleepContext gets ErrDead as promised (TestAdv8StrikeWhileHandlerWaits,
+// TestAdv8NeverRanThrowThenHandlerWaits, and a scratch run).
 func TestAdv8ThrowIntoPausedErrorHandlerIsAccepted(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, died := range []string{"panic", "late throw", "never ran"} {
-		t.Run(died, func(t *testing.T) {
-			schedtest.Within(t, adv8Within, func() {
-				var r recorder
-				s := newSched(t, scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
-					r.Add("handler %s", adv8Value(err))
-					_, werr := tk.ScheduleRemove()
-					r.Add("handler ScheduleRemove %s", adv8Value(werr))
-					return err
-				}))
-				var a *tasklet.Tasklet
-				var err error
-				uncaught := "panic: adv8 throw"
-				switch died {
-				case "panic":
-					uncaught = "panic: boom"
-					a = spawn(t, s, "A", func(me *tasklet.Tasklet) { panic("boom") })
-				case "late throw":
-					a = spawn(t, s, "A", func(me *tasklet.Tasklet) {
-						r.Add("late throw %s", adv8Value(adv8Goroutine().do(func() error { return me.Throw(errAdv8) })))
+		for _, wait := range []string{"ScheduleRemove", "RunFrom"} {
+			t.Run(died+"/"+wait, func(t *testing.T) {
+				schedtest.Within(t, adv8Within, func() {
+					var r recorder
+					s := newSched(t, scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+						r.Add("handler %s", adv8Value(err))
+						var werr error
+						if wait == "ScheduleRemove" {
+							_, werr = tk.ScheduleRemove()
+						} else {
+							_, werr = scheduler.Of(tk).RunFrom(tk)
+						}
+						r.Add("handler %s %s", wait, adv8Value(werr))
+						return err
+					}))
+					var a *tasklet.Tasklet
+					var err error
+					uncaught := "panic: adv8 throw"
+					switch died {
+					case "panic":
+						uncaught = "panic: boom"
+						a = spawn(t, s, "A", func(me *tasklet.Tasklet) { panic("boom") })
+					case "late throw":
+						a = spawn(t, s, "A", func(me *tasklet.Tasklet) {
+							r.Add("late throw %s", adv8Value(adv8Goroutine().do(func() error { return me.Throw(errAdv8) })))
+						})
+					case "never ran":
+						a, err = s.NewTasklet("A", func(me *tasklet.Tasklet) { r.Add("A body runs") })
+						require.NoError(t, err)
+						require.NoError(t, a.Throw(errAdv8))
+						require.NoError(t, a.Insert())
+					}
+					spawn(t, s, "B", func(me *tasklet.Tasklet) {
+						r.Add("B throws %s", adv8Value(a.Throw(errors.New("third"))))
+						r.Add("B inserts %s", adv8Value(a.Insert()))
 					})
-				case "never ran":
-					a, err = s.NewTasklet("A", func(me *tasklet.Tasklet) { r.Add("A body runs") })
-					require.NoError(t, err)
-					require.NoError(t, a.Throw(errAdv8))
-					require.NoError(t, a.Insert())
-				}
-				spawn(t, s, "B", func(me *tasklet.Tasklet) {
-					r.Add("B throws %s", adv8Value(a.Throw(errors.New("third"))))
-					r.Add("B inserts %s", adv8Value(a.Insert()))
+					_, err = s.Run()
+					var want []string
+					if died == "late throw" {
+						want = append(want, "late throw <nil>")
+					}
+					want = append(want, "handler "+uncaught, "B throws ErrDead", "B inserts <nil>", "handler "+wait+" <nil>")
+					assert.Equal(t, uncaught, adv8Value(err), "Run's error")
+					assert.Equal(t, want, r.Log())
+					assert.Equal(t, tasklet.Dead, a.State())
+					closeSched(t, s)
 				})
-				_, err = s.Run()
-				var want []string
-				if died == "late throw" {
-					want = append(want, "late throw <nil>")
-				}
-				want = append(want, "handler "+uncaught, "B throws ErrDead", "B inserts <nil>", "handler ScheduleRemove <nil>")
-				assert.Equal(t, uncaught, adv8Value(err), "Run's error")
-				assert.Equal(t, want, r.Log())
-				assert.Equal(t, tasklet.Dead, a.State())
-				closeSched(t, s)
 			})
-		})
+		}
 	}
 }
 
