@@ -290,7 +290,8 @@ func TestAdv8ContextWaitKilledInNestedRun(t *testing.T) {
 
 // Racing ends of one context wait: a goroutine cancels ctx, another kills T,
 // a third throws into it, in varied order, while T sleeps on ctx and main
-// yields now and then; main lets T finish, then blocks. However the races fall, the wait has ended (T is
+// yields now and then; main lets T finish, then blocks. A throw accepted
+// after the sleep returned is T's uncaught error, delivered to main. However the races fall, the wait has ended (T is
 // dead), so main's receive is a deadlock (change 2). Run with -race.
 func TestAdv8RacingEndsOfSleepContext(t *testing.T) {
 	defer goleak.VerifyNone(t)
@@ -331,11 +332,22 @@ func TestAdv8RacingEndsOfSleepContext(t *testing.T) {
 				}()
 			}
 			close(start)
+			var uncaught error
 			for tk.State() != tasklet.Dead {
-				require.NoError(t, main.Schedule())
+				if err := main.Schedule(); err != nil {
+					// a throw accepted after T's SleepContext returned
+					// (its last switch point) is its uncaught error,
+					// delivered to main (Tasklet.Throw)
+					require.ErrorIs(t, err, errX, "iteration %d", i)
+					uncaught = err
+				}
 				runtime.Gosched()
 			}
 			wg.Wait()
+			if uncaught != nil {
+				assert.Equal(t, "context canceled", how, "iteration %d: uncaught X after a sleep that returned", i)
+				how += ", uncaught X"
+			}
 			seen[how]++
 			assert.Equal(t, "deadlock", adv8Probe(main), "iteration %d (T: %s)", i, how)
 		})
