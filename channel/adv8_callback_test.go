@@ -31,7 +31,7 @@ import (
 //     (after its last switch point) ends it as killed (context cause
 //     scheduler.ErrKilled)": Run returns nil, no error handler;
 //   - panics: "unless it dies of a panic": Run returns boom, the handler
-//     sees it, and the cause is boom;
+//     sees it, and the cause is ErrKilled (the kill took effect, for good);
 //   - recovers a panic of its own, then returns: killed.
 //
 // R got 7 in every case (the transfer is never undone). Context(A) taken at
@@ -41,14 +41,12 @@ func TestAdv8ChannelCallbackKillsOnLastOperation(t *testing.T) {
 	adv8CallbackKill(t, "return", "Goexit", "recovered panic")
 }
 
-// FINDING (fails): the "panic" ending of the test above. Observed: [cb kill
-// <nil> willBlock=false, A sent <nil>, handler A: boom, R got 7 <nil>], Run
-// returns boom (A died of the panic), but a context taken at A's start says
-// "scheduler: tasklet killed" (and so does Context(A) after death in that
-// run). Expected: cause boom ("unless it dies of a panic"; scheduler.Context:
-// "the *tasklet.PanicError it died of"). The same as
-// scheduler's TestAdv8KillThenPanicCauseDependsOnWhenContextTaken, with the
-// kill from a channel callback.
+// The "panic" ending of the test above: [cb kill <nil> willBlock=false, A
+// sent <nil>, handler A: boom, R got 7 <nil>], Run returns boom (A died of
+// the panic). A context taken at A's start said "scheduler: tasklet
+// killed", one asked after death boom; now both say killed: the kill took
+// effect as it was accepted (scheduler.Context: "for good ... whatever t
+// dies of later").
 func TestAdv8ChannelCallbackKillThenPanicContextSaysKilled(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	adv8CallbackKill(t, "panic")
@@ -63,7 +61,7 @@ func adv8CallbackKill(t *testing.T, endings ...string) {
 		"return":          {"<nil>", false, scheduler.ErrKilled.Error()},
 		"Goexit":          {"<nil>", false, scheduler.ErrKilled.Error()},
 		"recovered panic": {"<nil>", false, scheduler.ErrKilled.Error()},
-		"panic":           {"boom", true, "boom"},
+		"panic":           {"boom", true, "scheduler: tasklet killed"}, // the kill took effect, for good
 	}
 	for _, ending := range endings {
 		c := all[ending]

@@ -198,8 +198,12 @@ func adv8Expect(ending, strike string) adv8Want {
 		return adv8Want{"panic: adv8 throw", true, "panic: adv8 throw"}
 	case "Goexit/throw":
 		return adv8Want{"panic: adv8 throw", false, "panic: adv8 throw"}
-	case "panic/none", "panic/throw", "panic/kill":
+	case "panic/none", "panic/throw":
 		return adv8Want{"panic: boom", true, "panic: boom"}
+	case "panic/kill":
+		// it dies of its panic, but the kill took effect as it was
+		// accepted (scheduler.Context: "for good"): the cause is one fact
+		return adv8Want{"panic: boom", true, "ErrKilled"}
 	case "recovered kill/throw":
 		return adv8Want{"panic: adv8 throw", true, "ErrKilled"}
 	}
@@ -336,17 +340,12 @@ func adv8EndingNamed(name string) adv8Ending {
 	panic("no ending " + name)
 }
 
-// FINDING (fails): a kill accepted after the last switch point of a body
-// that then panics. The brief's contract: "A kill accepted as the body ends
-// ... ends it as killed ... unless it dies of a panic"; Run returns boom
-// and the handler sees boom (passes), so A died of the panic, and
-// scheduler.Context gives "the *tasklet.PanicError it died of".
-//
-// Expected: Context(A)'s cause is boom, whether taken at A's start or after.
-// Observed: [kill <nil>, handler panic: boom], Run boom; a context taken at
-// A's start says ErrKilled (and so does Context(A) asked after death in that
-// run), while Context(A) asked only after death says panic: boom. The kill
-// that did not take effect still cancelled the early context.
+// A kill accepted after the last switch point of a body that then panics:
+// Run returns boom and the handler sees boom, A dying of its panic; the
+// kill took effect as it was accepted (scheduler.Context: "A kill cancels it
+// as soon as it takes effect ... and for good ... whatever t dies of
+// later"). It used to depend on when the context was taken (ErrKilled
+// early, panic: boom late); now ErrKilled, however asked.
 func TestAdv8KillThenPanicCauseDependsOnWhenContextTaken(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, from := range []string{"goroutine", "s2"} {
@@ -354,7 +353,7 @@ func TestAdv8KillThenPanicCauseDependsOnWhenContextTaken(t *testing.T) {
 	}
 }
 
-// FINDING (fails): a recovered kill, then a throw accepted in the same
+// (Fixed.) A recovered kill, then a throw accepted in the same
 // deferred function, then the body returns. scheduler.Context: "A kill
 // cancels it as soon as it is issued ... and for good: a tasklet that
 // recovers its kill runs on with a cancelled context" (cause ErrKilled);
@@ -371,7 +370,7 @@ func TestAdv8RecoveredKillThenLateThrowCauseDependsOnWhenContextTaken(t *testing
 	}
 }
 
-// FINDING (fails): a recovered kill and a plain return, no strike: the same
+// (Fixed.) A recovered kill and a plain return, no strike: the same
 // rule as above (scheduler.Context: the recovered kill cancelled the context
 // "for good").
 //

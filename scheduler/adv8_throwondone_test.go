@@ -193,7 +193,9 @@ func adv8CloseStage(t *testing.T, stage string) {
 		// either history keeps the contract; they must not mix
 		assert.Contains(t, []string{
 			"[throw <nil> Close <nil>] cause=ErrKilled",
-			"[throw <nil> handler panic: adv8 throw Close panic: adv8 throw] cause=panic: adv8 throw",
+			// it dies of the throw (raised before its first instruction),
+			// and Close's kill took effect as it was accepted ("for good")
+			"[throw <nil> handler panic: adv8 throw Close panic: adv8 throw] cause=ErrKilled",
 		}, results[true])
 	case "paused, thrown, recovers the kill, returns":
 		assert.Equal(t, "[throw <nil> A recovered kill true handler panic: adv8 throw Close panic: adv8 throw] cause=ErrKilled", results[true])
@@ -210,18 +212,17 @@ func TestAdv8CloseWhileHandlerWaitsPaused(t *testing.T) {
 	adv8CloseStage(t, "handler waiting paused")
 }
 
-// FINDING (fails): Close kills a new tasklet that has a throw pending.
-// Observed, one history: [throw <nil>, handler panic: adv8 throw, Close
-// panic: adv8 throw] (A died of the throw: SPEC 2's "reported as its
-// uncaught error"), but a context taken before Close says ErrKilled, and
-// Context(A) asked only after Close says panic: adv8 throw.
-// Expected: the same cause both ways (the throw, as Close's error says).
+// Close kills a new tasklet that has a throw pending: [throw <nil>, handler
+// panic: adv8 throw, Close panic: adv8 throw] (A died of the throw: SPEC 2's
+// "reported as its uncaught error"). A context taken before Close said
+// ErrKilled, one asked only after Close the throw; now both say ErrKilled:
+// the kill took effect as it was accepted, for good (scheduler.Context).
 func TestAdv8CloseKillsNewThrownTaskletCauseDependsOnWhenContextTaken(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	adv8CloseStage(t, "new, thrown")
 }
 
-// FINDING (fails): Close kills a paused tasklet with a throw pending; it
+// (Fixed.) Close kills a paused tasklet with a throw pending; it
 // recovers the kill and returns (or calls runtime.Goexit); the throw is
 // Close's error (passes). Observed: a context taken at A's start says
 // ErrKilled (the recovered kill cancelled it "for good"), Context(A) asked

@@ -21,11 +21,13 @@ var ErrEnded = errors.New("scheduler: tasklet ended")
 // ErrKilled when it is killed (including by its scheduler's Close), ErrEnded
 // when its body returns, or its uncaught error (the *tasklet.PanicError it
 // died of, even if the error handler swallowed it). A kill cancels it as
-// soon as it is issued, before t has unwound, and for good: a tasklet that
-// recovers its kill runs on with a cancelled context. Pass it to code that
+// soon as it takes effect (it is accepted by a live tasklet), before t has
+// unwound, and for good: a tasklet that recovers its kill runs on with a
+// cancelled context, and its cause stays ErrKilled whatever t dies of
+// later. The cause is one fact of t's history: a context asked for later
+// (after the kill, or after t's death) has the same. Pass it to code that
 // takes a context, so that killing a tasklet stops what it started. Safe
-// from any goroutine; a dead tasklet's context is already cancelled, with
-// the cause of its death.
+// from any goroutine.
 func Context(t *tasklet.Tasklet) context.Context {
 	e, ok := entryOf(t)
 	if !ok {
@@ -38,8 +40,11 @@ func Context(t *tasklet.Tasklet) context.Context {
 	c := e.cold()
 	if c.ctx == nil {
 		c.ctx, c.cancelCtx = context.WithCancelCause(context.Background())
-		if e.st == tasklet.Dead {
+		switch {
+		case e.st == tasklet.Dead:
 			c.cancelCtx(e.endCause())
+		case e.killSent:
+			c.cancelCtx(ErrKilled)
 		}
 	}
 	return c.ctx

@@ -85,7 +85,11 @@ type entry struct {
 	// the throw is its wait's result, and raise refuses another throw
 	// meanwhile; guarded by the owner's mu (it fills tidx's padding)
 	thrown bool
-	when   int64
+	// a kill of it took effect (raise): its context's cause is ErrKilled,
+	// whatever it dies of (see Context); guarded by the owner's mu (it
+	// fills tidx's padding)
+	killSent bool
+	when     int64
 	// the creation rank Deadline gave the deadline rankWhen, for the waits
 	// of the call it started (see rankLocked): written and read only by
 	// the tasklet itself, as it runs

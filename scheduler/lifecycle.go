@@ -98,6 +98,8 @@ func (s *Scheduler) finish(e *entry) {
 // endCause is why e's context is cancelled as it dies.
 func (e *entry) endCause() error {
 	switch {
+	case e.killSent: // its context was cancelled then, for good
+		return ErrKilled
 	case e.uncaught() != nil:
 		return e.uncaught()
 	case e.killed: // also when killed in its error handler

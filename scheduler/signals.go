@@ -206,7 +206,7 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		s.mu.Unlock()
 		return tasklet.ErrThrowPending
 	}
-	if e.st == tasklet.Blocked && e.refuses(err) {
+	if (e.st == tasklet.Blocked || e.st == tasklet.Paused) && e.refuses(err) {
 		// Its error handler waits (see worker.lateSignals), which a throw
 		// cannot reach: its body has ended. (Suspended, e wrote ending
 		// before it parked.)
@@ -285,9 +285,11 @@ func (e *entry) refuses(err error) bool {
 }
 
 // cancelForKillLocked cancels the context of e, which takes a kill, with
-// ErrKilled, as any kill does (see Context): a Blocking call or a context
-// wait of e's ends with it.
+// ErrKilled, as any kill does, for good (see Context): a Blocking call or
+// a context wait of e's ends with it, and a context that Context makes
+// later is cancelled with ErrKilled too.
 func (e *entry) cancelForKillLocked() {
+	e.killSent = true
 	if e.c != nil && e.c.cancelCtx != nil {
 		e.c.cancelCtx(ErrKilled)
 	}
