@@ -12,17 +12,14 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
-// WithRunTimeAccounting (found failing by the flakes branch): a thread-block
-// Run's nap is charged to the tasklet that ran last before it. A sleeps
-// napLen on the real clock; B then runs and pauses itself; nothing is
-// runnable, so the Run naps until A's timer; A wakes and pauses itself. B ran
-// once, for microseconds, yet its RunTime is at least the nap: the switch
-// after the nap charges s.last (B) with all the time since the switch before
-// it. The nap is no tasklet's run time (TestAdv5RunTimeExcludesNap checks
-// that on a fake clock, where a nap takes no real time and so hides it).
-// Ordering: A sleeps, B runs and pauses, nap (napLen), A wakes: B charged
-// about napLen (more than napLen/2, the bound checked).
-func TestFlakesNapIsChargedToTheTaskletThatRanBeforeIt(t *testing.T) {
+// WithRunTimeAccounting: a thread-block Run's nap is nobody's run time. A
+// sleeps napLen on the real clock; B then runs and pauses itself; nothing
+// is runnable, so the Run naps until A's timer; A wakes and pauses itself.
+// B ran once, for microseconds. The switch after the nap used to charge the
+// tasklet that ran before it (B) with the whole nap, about napLen (the bound
+// checked is napLen/2). TestAdv5RunTimeExcludesNap checks the same on a fake
+// clock, where a nap takes no real time and so hid it.
+func TestRunTimeExcludesRealNap(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	const napLen = 200 * time.Millisecond
 	s, err := scheduler.New(scheduler.WithRunTimeAccounting())
