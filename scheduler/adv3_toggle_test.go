@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,20 +35,26 @@ func TestAdv3BudgetTogglesNoStaleInterrupt(t *testing.T) {
 				if !assert.NoError(t, err) {
 					return
 				}
-				// The spinner ticks as it spins: its own ticks read the clock
-				// and end its slices (TimeBudget's doc), so the timed Run is
-				// interrupted even when the machine is loaded and the monitor
-				// goroutine, which a tasklet that ticks seldom relies on,
-				// gets no CPU in time.
-				spin := func(me *tasklet.Tasklet) {
-					for k := 0; k < 50; k++ {
-						end := time.Now().Add(50 * time.Microsecond)
-						for time.Now().Before(end) {
+				// The spinners tick until the round's timed Run has returned
+				// (stop): no wall-clock window, so the timed Run can only
+				// return by interrupting one of them, however loaded the
+				// machine (a spinner ticking for a fixed 2.5ms could end
+				// before the budget was ever checked: under -race and load,
+				// fewer than checkInterval ticks fit in that time and the
+				// monitor goroutine may get no CPU). In the plain Run that
+				// follows each then ticks spinTicks more, through the
+				// slow-path checks where a stale alarm would be seen.
+				const spinTicks = 4096 + 1 // past a slow check (checkInterval)
+				for round := 0; round < 20; round++ {
+					var stop atomic.Bool
+					spin := func(me *tasklet.Tasklet) {
+						for !stop.Load() {
+							me.Tick()
+						}
+						for k := 0; k < spinTicks; k++ {
 							me.Tick()
 						}
 					}
-				}
-				for round := 0; round < 20; round++ {
 					for i := 0; i < 3; i++ {
 						_, err := s.Spawn(spin)
 						assert.NoError(t, err)
@@ -57,11 +64,13 @@ func TestAdv3BudgetTogglesNoStaleInterrupt(t *testing.T) {
 						opts = []scheduler.RunOption{scheduler.Deadline(time.Now().Add(300 * time.Microsecond))}
 					}
 					v, err := s.Run(opts...)
+					stop.Store(true)
 					assert.NoError(t, err)
-					if tc.name != "deadline" {
-						if assert.NotNil(t, v, "round %d: timed Run interrupts", round) {
-							assert.NoError(t, v.Insert())
-						}
+					if tc.name != "deadline" { // a deadline ends the Run softly: no victim
+						assert.NotNil(t, v, "round %d: timed Run interrupts", round)
+					}
+					if v != nil {
+						assert.NoError(t, v.Insert())
 					}
 					before := s.Stats().Interrupts
 					v, err = s.Run()

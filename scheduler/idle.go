@@ -48,6 +48,11 @@ func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 	if idle && !othersAwake(registry.counts.Load()) {
 		return false // nobody is left to wake s
 	}
+	if s.accounting {
+		// the nap is nobody's run time: charge the tasklet that ran last
+		// up to here, and start the next slice as the nap ends (napEnd)
+		s.accountLocked(s.last)
+	}
 	s.nap.Store(spinning)
 	locked := s.lock == lockHeld
 	s.mu.Unlock()
@@ -68,6 +73,7 @@ func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 		s.mu.Lock()
 		if s.nap.Load() == spinning && s.wakers == 0 && !s.goIdleLocked() {
 			s.nap.Store(awake)
+			s.napEndLocked()
 			return false
 		}
 		s.mu.Unlock()
@@ -96,7 +102,16 @@ func (s *Scheduler) sleepLocked(wait time.Duration, idle bool) bool {
 	}
 	s.nap.Store(awake)
 	s.leaveIdleLocked()
+	s.napEndLocked()
 	return true
+}
+
+// napEndLocked starts the next slice's run time (WithRunTimeAccounting) as
+// a nap ends.
+func (s *Scheduler) napEndLocked() {
+	if s.accounting {
+		s.switchedAt = monotonic()
+	}
 }
 
 // reportNap tells the schedule callback that the tasklet that ran last has

@@ -128,6 +128,7 @@ func New(opts ...Option) (*Scheduler, error) {
 	s.tickLeft, s.sliceTicks = checkInterval, checkInterval
 	s.cur = m
 	s.last = m
+	s.switchedAt = monotonic() // main's first slice, for WithRunTimeAccounting
 	s.ring.pushBack(m)
 	s.linkLocked(m)
 	registerScheduler(s)
