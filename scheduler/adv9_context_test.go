@@ -12,6 +12,7 @@ package scheduler_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,6 +224,89 @@ var adv9CtxCases = []adv9CtxCase{{
 		return err
 	},
 }, {
+	// A tasklet of another scheduler kills A, blocked on a channel: the
+	// pending form (SPEC 2), accepted as Kill returns.
+	name: "kill from a tasklet of another scheduler", run: "<nil>", cause: "ErrKilled",
+	body: func(t *testing.T, s *scheduler.Scheduler, p *adv9Probe, r *recorder) error {
+		ch := channel.New[int]()
+		p.a = spawn(t, s, "A", func(me *tasklet.Tasklet) {
+			p.take("A runs")
+			_, _ = ch.Receive(me)
+			r.Add("A received")
+		})
+		_, err := s.Run()
+		require.NoError(t, err)
+		st := adv8OtherScheduler(t)
+		res := st.do(func() error {
+			err := p.a.Kill()
+			r.Add("s2's tasklet kills, cancelled at once %v", adv9Done(p.take("on s2 right after the kill")))
+			return err
+		})
+		st.stop()
+		r.Add("kill %s", adv8Value(res))
+		_, err = s.Run()
+		return err
+	},
+	log: []string{"s2's tasklet kills, cancelled at once true", "kill <nil>"},
+}, {
+	// SPEC 2: a throw into a never-run tasklet "is reported as its uncaught
+	// error"; no kill: the cause is that error.
+	name: "throw before the first instruction", run: "panic: adv9 throw", cause: "panic: adv9 throw",
+	body: func(t *testing.T, s *scheduler.Scheduler, p *adv9Probe, r *recorder) error {
+		p.a = spawn(t, s, "A", func(me *tasklet.Tasklet) { r.Add("A runs") })
+		p.take("before the throw")
+		r.Add("throw %s", adv8Value(p.a.Throw(errAdv9)))
+		r.Add("cancelled by the throw %v", adv9Done(p.take("right after the throw")))
+		_, err := s.Run()
+		return err
+	},
+	log: []string{"throw <nil>", "cancelled by the throw false"},
+}, {
+	// WithErrorHandler: "t.Kill() called in fn" ends t silently, at once;
+	// the handler runs as t, alive: the kill takes effect, the error is
+	// dropped.
+	name: "t.Kill() in its own error handler", run: "<nil>", cause: "ErrKilled",
+	opts: func(p *adv9Probe, r *recorder) []scheduler.Option {
+		return []scheduler.Option{scheduler.WithErrorHandler(func(tk *tasklet.Tasklet, err error) error {
+			defer func() { r.Add("handler unwinds, cancelled %v", adv9Done(p.take("in the handler's defer"))) }()
+			p.take("in the handler")
+			r.Add("handler %s", adv8Value(err))
+			_ = tk.Kill()
+			r.Add("handler not killed")
+			return err
+		})}
+	},
+	body: func(t *testing.T, s *scheduler.Scheduler, p *adv9Probe, r *recorder) error {
+		p.a = spawn(t, s, "A", func(me *tasklet.Tasklet) { p.take("A runs"); panic("boom") })
+		_, err := s.Run()
+		return err
+	},
+	log: []string{"handler panic: boom", "handler unwinds, cancelled true"},
+}, {
+	// Close's kill is recovered once; A waits again and Close's next kill
+	// ends it. Cancelled at the first kill, for good.
+	name: "Close's kill recovered, then a second kill", run: "<nil>", cause: "ErrKilled",
+	body: func(t *testing.T, s *scheduler.Scheduler, p *adv9Probe, r *recorder) error {
+		ch := channel.New[int]()
+		p.a = spawn(t, s, "A", func(me *tasklet.Tasklet) {
+			defer func() { r.Add("A unwinds again, killed %v", tasklet.IsKill(recover())) }()
+			p.take("A runs")
+			func() {
+				defer func() {
+					r.Add("A recovered kill %v, cancelled %v", tasklet.IsKill(recover()), adv9Done(p.take("in the recovery")))
+				}()
+				_, _ = ch.Receive(me)
+			}()
+			_, _ = ch.Receive(me)
+			r.Add("A received")
+		})
+		_, err := s.Run()
+		require.NoError(t, err)
+		p.take("before Close")
+		return s.Close()
+	},
+	log: []string{"A recovered kill true, cancelled true", "A unwinds again, killed true"},
+}, {
 	// A new tasklet of s2 is adopted by s and killed there before its first
 	// instruction, by a tasklet of s; its context was taken on s2.
 	name: "Adopt then kill before the first instruction", run: "<nil>", cause: "ErrKilled",
@@ -274,7 +358,7 @@ func TestAdv9ContextCauseOneFact(t *testing.T) {
 				}
 				s := newSched(t, opts...)
 				err := c.body(t, s, p, &r)
-				closed := c.name == "Close kills a blocked tasklet"
+				closed := strings.HasPrefix(c.name, "Close")
 				assert.Equal(t, c.run, adv8Value(err), "Run's error; log %v", r.Log())
 				assert.Equal(t, tasklet.Dead, p.a.State())
 				p.take("after death")
