@@ -27,7 +27,9 @@ import (
 // Expected: Run nil, Context(A)'s cause ErrKilled.
 // Observed: Run returns the throw (*tasklet.PanicError "adv9 throw") as A's
 // uncaught error, while Context(A), taken before or after, says ErrKilled:
-// two stories of one death.
+// two stories of one death. The same two strikes, in either order, at a
+// tasklet that ran and is paused in ScheduleRemove give Run nil: the kill
+// wins there, not before the first instruction.
 func TestAdv9KillBeforeFirstInstructionThenThrowRunSaysThrowContextSaysKilled(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for _, order := range []string{"throw, kill", "kill, throw"} {
