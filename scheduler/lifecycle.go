@@ -11,15 +11,21 @@ import (
 // a new one), finish retires it as its body ends and delivers its uncaught
 // error to the innermost Run caller or to main.
 
-// start gives e a coroutine, or ends it unrun if a kill came first. A throw
-// that came first is raised on its coroutine before its first instruction
-// (raiseBeforeStart), so that its uncaught error and its error handler are
-// those of any tasklet.
+// start gives e a coroutine, or ends it unrun if a kill came first (with a
+// throw or not). A throw alone that came first is raised on its coroutine
+// before its first instruction (raiseBeforeStart), so that its uncaught
+// error and its error handler are those of any tasklet.
 func (s *Scheduler) start(e *entry) bool {
 	s.mu.Lock()
-	if e.kill && e.throwErr == nil {
+	if e.kill {
+		// A kill wins over a throw that came with it, as on a tasklet
+		// that ran (a throw cannot undo a kill): the throw is withdrawn.
 		e.killed = true
 		e.kill = false
+		e.throwErr = nil
+		if e.c != nil {
+			e.c.tok = nil // a ThrowOnDone throw so withdrawn was not delivered
+		}
 		e.updateSigLocked()
 		s.mu.Unlock()
 		s.finish(e)

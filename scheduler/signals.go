@@ -84,20 +84,23 @@ func (e *entry) takeDelivered() error {
 // raiseBeforeStart runs on the coroutine of a tasklet about to run its first
 // instruction, when something was raised into it before it ever ran: a throw
 // becomes its uncaught error, raised here so that it reaches Run and the
-// error handler as a *tasklet.PanicError, in the tasklet's own context (it
-// wins over a kill that came with it: the tasklet dies either way); a kill
-// ends it silently. Its body never runs.
+// error handler as a *tasklet.PanicError, in the tasklet's own context; a
+// kill ends it silently, and wins over a throw that came with it, as on a
+// tasklet that ran (a throw cannot undo a kill). Its body never runs.
 func (e *entry) raiseBeforeStart() {
 	s := e.lockOwner()
+	if e.kill {
+		e.throwErr = nil
+		if e.c != nil {
+			e.c.tok = nil // a ThrowOnDone throw so withdrawn was not delivered
+		}
+		e.takePendingLocked() // unlocks and panics
+	}
 	err := e.throwErr
 	if err == nil {
-		if e.kill {
-			e.takePendingLocked() // unlocks and panics
-		}
 		s.mu.Unlock()
 		return
 	}
-	e.kill = false
 	e.throwErr = nil
 	if e.c != nil && e.c.tok != nil {
 		e.c.tok.delivered = true

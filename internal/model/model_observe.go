@@ -111,9 +111,8 @@ func (m *Model) CleanAtClose(id int) bool {
 }
 
 // UncaughtAtClose reports whether closing the scheduler now reports an
-// error: an error delivered to main that no operation has returned yet, a
-// pending throw for a live, never-run tasklet (its uncaught error), or an
-// uncaught error delivered to a tasklet's Run that it has not returned yet
+// error: an error delivered to main that no operation has returned yet, or
+// an uncaught error delivered to a tasklet's Run that it has not returned yet
 // (Close's kill unwinds it in its Run, and the error goes on to the next
 // Run caller out, Close's own: package scheduler's resumedKeepingThrow).
 func (m *Model) UncaughtAtClose() bool {
@@ -123,8 +122,8 @@ func (m *Model) UncaughtAtClose() bool {
 	for _, t := range m.ts[1:] {
 		switch {
 		case t.state == Dead:
-		case !t.started && t.throw != "":
-			return true
+		// A never-run tasklet with a throw pending: Close's kill wins
+		// (a throw cannot undo a kill), as for one that ran.
 		case t.susp == suspRunAll && t.runErr != "": // its Run ended by a delivery
 			return true
 		}
