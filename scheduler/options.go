@@ -102,7 +102,11 @@ func WithName(name string) Option {
 // after it, as in Stackless. fn runs on a coroutine of the scheduler's own (which costs two coroutine
 // switches per call), so a panic or a runtime.Goexit in it is logged and
 // ignored and never ends the switching tasklet or the driver. fn must not
-// switch tasklets (such calls fail with ErrInCallback).
+// switch tasklets (such calls fail with ErrInCallback). A tasklet that fn
+// makes runnable (Insert, a pending Kill or Throw) during the switch that
+// ends a Run, back to its caller, runs at the next Run: that Run has
+// returned already (a kill cancels the tasklet's context at once all the
+// same).
 func WithScheduleCallback(fn func(prev, next *tasklet.Tasklet)) Option {
 	return optionFunc(func(c *config) { c.onSchedule, c.nilCallback = fn, c.nilCallback || fn == nil })
 }
