@@ -22,10 +22,7 @@ func (s *Scheduler) start(e *entry) bool {
 		// that ran (a throw cannot undo a kill): the throw is withdrawn.
 		e.killed = true
 		e.kill = false
-		e.throwErr = nil
-		if e.c != nil {
-			e.c.tok = nil // a ThrowOnDone throw so withdrawn was not delivered
-		}
+		e.withdrawThrowLocked()
 		e.updateSigLocked()
 		s.mu.Unlock()
 		s.finish(e)

@@ -90,10 +90,7 @@ func (e *entry) takeDelivered() error {
 func (e *entry) raiseBeforeStart() {
 	s := e.lockOwner()
 	if e.kill {
-		e.throwErr = nil
-		if e.c != nil {
-			e.c.tok = nil // a ThrowOnDone throw so withdrawn was not delivered
-		}
+		e.withdrawThrowLocked()
 		e.takePendingLocked() // unlocks and panics
 	}
 	err := e.throwErr
@@ -175,13 +172,9 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		s = e.lockOwner()
 		self = !pend && s.isSelfLocked(e)
 	}
-	switch e.st {
-	case tasklet.Dead:
+	if e.st == tasklet.Dead {
 		s.mu.Unlock()
-		if err == nil {
-			return nil
-		}
-		return tasklet.ErrDead
+		return refusedAsDead(err)
 	}
 	if s.closed {
 		// A survivor of Close (see CloseError): nothing runs it any more.
@@ -214,10 +207,7 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 		// cannot reach: its body has ended. (Suspended, e wrote ending
 		// before it parked.)
 		s.mu.Unlock()
-		return tasklet.ErrDead
-	}
-	if err == nil && e.st != tasklet.Current && e.st != tasklet.Scheduled {
-		e.cancelForKillLocked() // blocked, new or paused: it takes the kill
+		return refusedAsDead(err)
 	}
 	switch e.st {
 	case tasklet.Blocked:
@@ -248,21 +238,15 @@ func (e *entry) raise(err error, by *core.Task, tok *doneThrow, pend bool) error
 			if err == nil {
 				e.kill = false
 			} else {
-				e.throwErr = nil
-				if e.c != nil {
-					e.c.tok = nil
-				}
+				e.withdrawThrowLocked()
 			}
 			e.updateSigLocked()
 			s.mu.Unlock()
-			if err == nil {
-				return nil
-			}
-			return tasklet.ErrDead
+			return refusedAsDead(err)
 		}
-		if err == nil {
-			e.cancelForKillLocked()
-		}
+	}
+	if err == nil {
+		e.cancelForKillLocked() // e takes the kill
 	}
 	if be == nil {
 		s.mu.Unlock()
@@ -287,6 +271,15 @@ func (e *entry) refuses(err error) bool {
 	return end == endDone || end == endBody && err != nil
 }
 
+// refusedAsDead is raise's result when e is dead, or its body has ended
+// (refuses): a kill is a no-op, a throw tasklet.ErrDead.
+func refusedAsDead(err error) error {
+	if err == nil {
+		return nil
+	}
+	return tasklet.ErrDead
+}
+
 // cancelForKillLocked cancels the context of e, which takes a kill, with
 // ErrKilled, as any kill does, for good (see Context): a Blocking call or
 // a context wait of e's ends with it, and a context that Context makes
@@ -303,12 +296,19 @@ func (e *entry) cancelForKillLocked() {
 // ThrowOnDone throw so withdrawn was not delivered.
 func (e *entry) withdrawThrow() {
 	s := e.lockOwner()
+	e.withdrawThrowLocked()
+	e.updateSigLocked()
+	s.mu.Unlock()
+}
+
+// withdrawThrowLocked withdraws the throw pending for e, if any, which will
+// not be raised: a ThrowOnDone throw so withdrawn was not delivered. The
+// caller updates sig.
+func (e *entry) withdrawThrowLocked() {
 	e.throwErr = nil
 	if e.c != nil {
 		e.c.tok = nil
 	}
-	e.updateSigLocked()
-	s.mu.Unlock()
 }
 
 // setPendingLocked makes a kill (err nil) or the throw of err pending for e;
