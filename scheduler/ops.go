@@ -281,10 +281,10 @@ func (e *entry) Deadline(d time.Duration) int64 {
 }
 
 // Rank implements core.Ranker: the rank Deadline last gave e's call.
-func (e *entry) Rank() core.Rank { return core.NewRank(e.rank, e.rankWhen) }
+func (e *entry) Rank() core.Rank { return core.Rank{Seq: e.rank, When: e.rankWhen} }
 
 // SetRank implements core.Ranker.
-func (e *entry) SetRank(r core.Rank) { e.rank, e.rankWhen = r.Seq(), r.When() }
+func (e *entry) SetRank(r core.Rank) { e.rank, e.rankWhen = r.Seq, r.When }
 
 // Atomic implements the cross-scheduler exclusion of SetAtomic, and lets a
 // watchdog interrupt deferred by atomic take effect at the next tick.

@@ -32,13 +32,9 @@ func (s *Scheduler) Waker() (*Waker, error) {
 // Release gives the promise up. If it was all that kept the scheduler
 // waiting, the scheduler re-checks, and may report a deadlock.
 func (w *Waker) Release() {
-	w.once.Do(func() {
-		s := w.s
-		s.mu.Lock()
-		s.wakers--
-		s.wakeLocked()
-		s.mu.Unlock()
-	})
+	w.s.mu.Lock()
+	w.releaseLocked()
+	w.s.mu.Unlock()
 }
 
 // releaseLocked is Release with w.s's mu held.

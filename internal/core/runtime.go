@@ -147,20 +147,12 @@ type PendingThrower interface {
 
 // Rank is the creation rank of a timed call's deadline: the runtime ranks
 // timed waits due at the same instant by the order their calls began (see
-// Runtime.Deadline), and a call keeps its rank for all its waits.
+// Runtime.Deadline), and a call keeps its rank for all its waits. Seq is
+// its place in that order, When the deadline it ranks.
 type Rank struct {
-	seq  uint64
-	when int64
+	Seq  uint64
+	When int64
 }
-
-// NewRank returns the rank seq of a call whose deadline is when.
-func NewRank(seq uint64, when int64) Rank { return Rank{seq, when} }
-
-// Seq returns r's place in creation order, and When its deadline.
-func (r Rank) Seq() uint64 { return r.seq }
-
-// When returns the deadline r ranks.
-func (r Rank) When() int64 { return r.when }
 
 // Ranker is implemented by runtimes whose timed waits keep their call's
 // creation rank: the rank the running tasklet's latest Deadline took.
