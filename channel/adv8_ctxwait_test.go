@@ -26,45 +26,6 @@ import (
 
 const adv8Within = 5 * time.Second
 
-// adv8Rescue bounds how long a probe may sleep before a rescue goroutine
-// hands it a value: no assertion on time, a correct runtime never reaches it.
-const adv8Rescue = 300 * time.Millisecond
-
-// adv8Probe blocks the running tasklet me on a channel nobody sends on and
-// reports "deadlock" (SPEC 3: "A deadlock is reported, never a silent
-// hang") or "rescued" (the scheduler slept instead).
-func adv8Probe(me *tasklet.Tasklet) string {
-	probe := channel.New[int]()
-	done := make(chan struct{})
-	rescued := make(chan struct{})
-	go func() {
-		defer close(rescued)
-		select {
-		case <-done:
-		case <-time.After(adv8Rescue):
-			_ = probe.Offer(nil, 42)
-		}
-	}()
-	v, err := probe.Receive(me)
-	close(done)
-	<-rescued
-	switch {
-	case errors.Is(err, tasklet.ErrDeadlock):
-		return "deadlock"
-	case err != nil:
-		return "error " + err.Error()
-	case v == 42:
-		return "rescued"
-	}
-	return "got a value"
-}
-
-func adv8WaitState(tk *tasklet.Tasklet, st tasklet.State) {
-	for tk.State() != st {
-		runtime.Gosched()
-	}
-}
-
 // adv8Killed records "<name> killed" if the tasklet unwinds with a kill.
 func adv8Killed(r *recorder, name string) {
 	if p := recover(); p != nil {
@@ -103,12 +64,12 @@ func TestAdv8SelectTwoDoneCasesThenKilledReceiveContext(t *testing.T) {
 		main := s.Main()
 		require.NoError(t, main.Schedule())
 		cancel2(errors.New("two"))
-		adv8WaitState(tk, tasklet.Scheduled)
+		schedtest.WaitState(tk, tasklet.Scheduled)
 		require.NoError(t, main.Schedule()) // T returns from Select, blocks in ReceiveContext
 		require.Equal(t, tasklet.Blocked, tk.State())
 		require.NoError(t, tk.Kill())
 		require.NoError(t, main.Schedule())
-		r.Add("main: %s", adv8Probe(main))
+		r.Add("main: %s", schedtest.ProbeDeadlock(main))
 		assert.Equal(t, []string{
 			"T select 2 context canceled two",
 			"T killed",
@@ -168,7 +129,7 @@ func TestAdv8CrossSchedulerPartnerCompletesThenKillOrRemove(t *testing.T) {
 						s2done <- errors.Join(err, s2.Close())
 					}()
 					require.NoError(t, <-s2done)
-					adv8WaitState(tk, tasklet.Scheduled)
+					schedtest.WaitState(tk, tasklet.Scheduled)
 					if end == "kill" {
 						require.NoError(t, tk.Kill())
 						require.NoError(t, main.Schedule())
@@ -177,7 +138,7 @@ func TestAdv8CrossSchedulerPartnerCompletesThenKillOrRemove(t *testing.T) {
 						require.NoError(t, tk.Remove())
 						require.Equal(t, tasklet.Paused, tk.State())
 					}
-					r.Add("main: %s", adv8Probe(main))
+					r.Add("main: %s", schedtest.ProbeDeadlock(main))
 					want := []string{"P got 1 <nil>"}
 					if end == "kill" {
 						if wait == "SendContext" {
@@ -228,7 +189,7 @@ func TestAdv8AdoptedContextWaitEndsOnNewScheduler(t *testing.T) {
 				switch end {
 				case "cancelled, runs on s2":
 					cancel()
-					adv8WaitState(tk, tasklet.Scheduled)
+					schedtest.WaitState(tk, tasklet.Scheduled)
 					_, err := s2.Run()
 					require.NoError(t, err)
 				case "killed on s2":
@@ -238,7 +199,7 @@ func TestAdv8AdoptedContextWaitEndsOnNewScheduler(t *testing.T) {
 				}
 				closeSched(t, s2)
 				require.Equal(t, tasklet.Dead, tk.State())
-				r.Add("s1 main: %s", adv8Probe(s1.Main()))
+				r.Add("s1 main: %s", schedtest.ProbeDeadlock(s1.Main()))
 				want := map[string][]string{
 					"cancelled, runs on s2": {"T receive context canceled on s2", "s1 main: deadlock"},
 					"killed on s2":          {"T killed", "s1 main: deadlock"},
@@ -330,7 +291,7 @@ func TestAdv8RacingEndsOfSelectDone(t *testing.T) {
 				assert.Contains(t, how, "got 7", "iteration %d: an accepted Offer was lost", i)
 			}
 			assert.Equal(t, 0, c.Balance(), "iteration %d", i)
-			assert.Equal(t, "deadlock", adv8Probe(main), "iteration %d (T: %s)", i, how)
+			assert.Equal(t, "deadlock", schedtest.ProbeDeadlock(main), "iteration %d (T: %s)", i, how)
 		})
 		if t.Failed() {
 			return

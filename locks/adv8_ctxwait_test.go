@@ -17,50 +17,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/stackless-go/stackless/channel"
 	"github.com/stackless-go/stackless/internal/schedtest"
 	"github.com/stackless-go/stackless/locks"
 	"github.com/stackless-go/stackless/scheduler"
 	"github.com/stackless-go/stackless/tasklet"
 )
-
-// adv8Rescue bounds how long a probe may sleep before a rescue goroutine
-// hands it a value: no assertion on time, a correct runtime never reaches it.
-const adv8Rescue = 300 * time.Millisecond
-
-// adv8Probe blocks the running tasklet me on a channel nobody sends on and
-// reports "deadlock" (SPEC 3) or "rescued" (the scheduler slept instead).
-func adv8Probe(me *tasklet.Tasklet) string {
-	probe := channel.New[int]()
-	done := make(chan struct{})
-	rescued := make(chan struct{})
-	go func() {
-		defer close(rescued)
-		select {
-		case <-done:
-		case <-time.After(adv8Rescue):
-			_ = probe.Offer(nil, 42)
-		}
-	}()
-	v, err := probe.Receive(me)
-	close(done)
-	<-rescued
-	switch {
-	case errors.Is(err, tasklet.ErrDeadlock):
-		return "deadlock"
-	case err != nil:
-		return "error " + err.Error()
-	case v == 42:
-		return "rescued"
-	}
-	return "got a value"
-}
-
-func adv8WaitState(tk *tasklet.Tasklet, st tasklet.State) {
-	for tk.State() != st {
-		runtime.Gosched()
-	}
-}
 
 // Every lock's context wait (ctxKinds: Lock, RLock, Semaphore,
 // BoundedSemaphore, Condition, Event, Barrier, ValueEvent), ended every way,
@@ -85,7 +46,7 @@ func TestAdv8LockContextWaitEndsThenDeadlock(t *testing.T) {
 		}, []string{"W killed", "main: deadlock"}},
 		{"cancelled, killed before it runs", func(t *testing.T, tk *tasklet.Tasklet, cancel, free func()) {
 			cancel()
-			adv8WaitState(tk, tasklet.Scheduled)
+			schedtest.WaitState(tk, tasklet.Scheduled)
 			require.NoError(t, tk.Kill())
 		}, []string{"W killed", "main: deadlock"}},
 		{"completed, killed before it runs", func(t *testing.T, tk *tasklet.Tasklet, cancel, free func()) {
@@ -99,7 +60,7 @@ func TestAdv8LockContextWaitEndsThenDeadlock(t *testing.T) {
 		}, []string{"main: deadlock"}},
 		{"cancelled, removed before it runs", func(t *testing.T, tk *tasklet.Tasklet, cancel, free func()) {
 			cancel()
-			adv8WaitState(tk, tasklet.Scheduled)
+			schedtest.WaitState(tk, tasklet.Scheduled)
 			require.NoError(t, tk.Remove())
 		}, []string{"main: deadlock"}},
 		{"thrown into", func(t *testing.T, tk *tasklet.Tasklet, cancel, free func()) {
@@ -137,7 +98,7 @@ func TestAdv8LockContextWaitEndsThenDeadlock(t *testing.T) {
 					require.Equal(t, 1, waiting(), "W waits")
 					e.end(t, w, cancel, free)
 					require.NoError(t, main.Schedule())
-					r.Add("main: %s", adv8Probe(main))
+					r.Add("main: %s", schedtest.ProbeDeadlock(main))
 					assert.Equal(t, e.want, r.Log())
 				})
 			})
@@ -220,7 +181,7 @@ func TestAdv8RacingEndsOfAcquireContextCrossScheduler(t *testing.T) {
 			if how == "<nil>" {
 				assert.Equal(t, 0, sem.Value(), "iteration %d: W took the unit", i)
 			}
-			assert.Equal(t, "deadlock", adv8Probe(main), "iteration %d (W: %s)", i, how)
+			assert.Equal(t, "deadlock", schedtest.ProbeDeadlock(main), "iteration %d (W: %s)", i, how)
 		})
 		if t.Failed() {
 			return

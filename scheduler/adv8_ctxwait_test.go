@@ -23,49 +23,6 @@ import (
 	"github.com/stackless-go/stackless/tasklet"
 )
 
-// adv8Rescue is how long a probe waits before a rescue goroutine offers it a
-// value, so that a failure (a missing deadlock report) ends instead of
-// hanging. It is no assertion on time: a correct runtime never reaches it.
-const adv8Rescue = 300 * time.Millisecond
-
-// adv8Probe makes the running tasklet me block on a channel nobody sends on
-// and reports how its receive ended: "deadlock" (SPEC 3: "A deadlock is
-// reported, never a silent hang") or "rescued" when the rescue goroutine had
-// to hand it a value.
-func adv8Probe(me *tasklet.Tasklet) string {
-	probe := channel.New[int]()
-	done := make(chan struct{})
-	rescued := make(chan struct{})
-	go func() {
-		defer close(rescued)
-		select {
-		case <-done:
-		case <-time.After(adv8Rescue):
-			_ = probe.Offer(nil, 42)
-		}
-	}()
-	v, err := probe.Receive(me)
-	close(done)
-	<-rescued
-	switch {
-	case errors.Is(err, tasklet.ErrDeadlock):
-		return "deadlock"
-	case err != nil:
-		return "error " + err.Error()
-	case v == 42:
-		return "rescued"
-	}
-	return "got a value"
-}
-
-// adv8WaitState spins (plain Go) until tk is in state st: a wake-up from
-// another goroutine lands asynchronously.
-func adv8WaitState(tk *tasklet.Tasklet, st tasklet.State) {
-	for tk.State() != st {
-		runtime.Gosched()
-	}
-}
-
 // Each way a SleepContext wait can end, then main blocks with nothing to
 // wake it. SleepContext: "While t sleeps on a context that can be cancelled,
 // its scheduler does not report a deadlock"; change 2: "when it ends
@@ -92,7 +49,7 @@ func TestAdv8SleepContextEndsThenDeadlock(t *testing.T) {
 		name: "cancelled, killed before it runs",
 		end: func(t *testing.T, tk *tasklet.Tasklet, cancel func(), _ *scheduler.FakeClock) {
 			cancel()
-			adv8WaitState(tk, tasklet.Scheduled)
+			schedtest.WaitState(tk, tasklet.Scheduled)
 			require.NoError(t, tk.Kill())
 		},
 		want: []string{"T killed", "main: deadlock"},
@@ -110,7 +67,7 @@ func TestAdv8SleepContextEndsThenDeadlock(t *testing.T) {
 		name: "cancelled, thrown into before it runs",
 		end: func(t *testing.T, tk *tasklet.Tasklet, cancel func(), _ *scheduler.FakeClock) {
 			cancel()
-			adv8WaitState(tk, tasklet.Scheduled)
+			schedtest.WaitState(tk, tasklet.Scheduled)
 			require.NoError(t, tk.Throw(errX))
 		},
 		want: []string{"T wait: X", "main: deadlock"},
@@ -118,7 +75,7 @@ func TestAdv8SleepContextEndsThenDeadlock(t *testing.T) {
 		name: "cancelled, removed before it runs",
 		end: func(t *testing.T, tk *tasklet.Tasklet, cancel func(), _ *scheduler.FakeClock) {
 			cancel()
-			adv8WaitState(tk, tasklet.Scheduled)
+			schedtest.WaitState(tk, tasklet.Scheduled)
 			require.NoError(t, tk.Remove())
 		},
 		want: []string{"main: deadlock"},
@@ -156,7 +113,7 @@ func TestAdv8SleepContextEndsThenDeadlock(t *testing.T) {
 				require.Equal(t, tasklet.Blocked, tk.State())
 				c.end(t, tk, cancel, fc)
 				require.NoError(t, main.Schedule())
-				r.Add("main: %s", adv8Probe(main))
+				r.Add("main: %s", schedtest.ProbeDeadlock(main))
 				assert.Equal(t, c.want, r.Log())
 			})
 		})
@@ -206,12 +163,12 @@ func TestAdv8SeveralContextWaitsDeadlockOnlyAfterTheLast(t *testing.T) {
 			asleep()
 			r.Add("cancel ctx1")
 			cancel1()
-			adv8WaitState(t3, tasklet.Dead)
+			schedtest.WaitState(t3, tasklet.Dead)
 			asleep()
 			r.Add("cancel ctx2")
 			cancel2()
 		}()
-		r.Add("main: %s", adv8Probe(main))
+		r.Add("main: %s", schedtest.ProbeDeadlock(main))
 		assert.Equal(t, []string{
 			"T1 killed",
 			"cancel ctx1", "T3 wait: context canceled",
@@ -229,7 +186,7 @@ func TestAdv8SeveralContextWaitsDeadlockOnlyAfterTheLast(t *testing.T) {
 // Run returns (SPEC 3: "if a Run call is waiting ... it returns normally and
 // the blocked tasklet stays blocked"), and main's own receive then is a
 // deadlock that names R. A rescue goroutine kills R if main's Run has not
-// returned after adv8Rescue, so that a stale context wait ends the test.
+// returned after schedtest.RescueAfter, so that a stale context wait ends the test.
 func TestAdv8ContextWaitKilledInNestedRun(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	schedtest.Within(t, adv8Within, func() {
@@ -259,7 +216,7 @@ func TestAdv8ContextWaitKilledInNestedRun(t *testing.T) {
 		go func() {
 			select {
 			case <-done:
-			case <-time.After(adv8Rescue):
+			case <-time.After(schedtest.RescueAfter):
 				r.Add("rescue kills R")
 				_ = rr.Kill()
 			}
@@ -349,7 +306,7 @@ func TestAdv8RacingEndsOfSleepContext(t *testing.T) {
 				how += ", uncaught X"
 			}
 			seen[how]++
-			assert.Equal(t, "deadlock", adv8Probe(main), "iteration %d (T: %s)", i, how)
+			assert.Equal(t, "deadlock", schedtest.ProbeDeadlock(main), "iteration %d (T: %s)", i, how)
 		})
 		if t.Failed() {
 			return
