@@ -184,21 +184,17 @@ func (w *worker) lateSignals(handler bool) {
 	e := w.e
 	for {
 		s := e.lockOwner()
-		err := e.throwErr
-		e.throwErr = nil
-		if e.c != nil && e.c.tok != nil {
-			if err != nil && !e.kill && !e.killed && e.uncaught() == nil {
-				e.c.tok.delivered = true
-			}
-			e.c.tok = nil
-		}
 		if e.kill {
 			e.kill = false
 			e.killed = e.killed || e.uncaught() == nil
 		}
+		err := e.throwErr
 		if e.killed || e.uncaught() != nil {
-			err = nil
+			err = nil // withdrawn: it dies of the kill or of its error
+		} else if err != nil && e.c != nil && e.c.tok != nil {
+			e.c.tok.delivered = true
 		}
+		e.withdrawThrowLocked()
 		e.updateSigLocked()
 		if err == nil {
 			s.mu.Unlock()
